@@ -1,0 +1,422 @@
+#!/bin/sh
+# build.sh - the one driver for cbox: host packages, pinned vendor sources, static musl
+# builds of the dependencies, config, compile, test, bench and cross builds.
+#
+#   ./build.sh                      build ./cbox for this machine (ARCH=aarch64: ./cbox-aarch64)
+#   ./build.sh test                 build if needed, run every test, end with "N passed, N failed"
+#   ./build.sh defconfig|tiny_defconfig|oldconfig|menuconfig
+#   ./build.sh deps|fetch|vendor    the individual steps
+#   ./build.sh bench                run bench/*.sh
+#   ./build.sh clean                remove build outputs (the vendor cache stays)
+#
+# Environment: ARCH (x86_64|aarch64) or CROSS_COMPILE=aarch64-linux-gnu-, CBOX_CACHE
+# (default ~/.cache/cbox), CBOX_SOURCES (offline source dir, default $CBOX_CACHE/sources), JOBS.
+set -eu
+
+TOP=$(cd "$(dirname "$0")" && pwd)
+cd "$TOP"
+
+die() { echo "build.sh: $*" >&2; exit 1; }
+say() { echo "build.sh: $*" >&2; }
+
+# ---- target selection -------------------------------------------------------------------
+case "${CROSS_COMPILE:-}" in
+aarch64-*) ARCH=${ARCH:-aarch64} ;;
+esac
+ARCH=${ARCH:-$(uname -m)}
+case "$ARCH" in
+x86_64 | amd64) ARCH=x86_64 DEBARCH=amd64 GNU=x86_64-linux-gnu ;;
+aarch64 | arm64) ARCH=aarch64 DEBARCH=arm64 GNU=aarch64-linux-gnu ;;
+*) die "unsupported ARCH '$ARCH' (x86_64 or aarch64)" ;;
+esac
+HOSTARCH=$(dpkg --print-architecture 2>/dev/null || uname -m)
+NATIVE=0
+[ "$DEBARCH" = "$HOSTARCH" ] && NATIVE=1
+if [ "$NATIVE" = 1 ]; then OUT=$TOP/cbox; else OUT=$TOP/cbox-$ARCH; fi
+
+CACHE=${CBOX_CACHE:-${HOME:-/root}/.cache/cbox}
+SOURCES=${CBOX_SOURCES:-$CACHE/sources}
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+BUILD=$TOP/build/$ARCH
+# Bump when the generic vendor build environment below changes, so caches rebuild.
+VENDOR_ABI=4
+
+# ---- host packages ----------------------------------------------------------------------
+BUILD_PKGS="gcc make musl-tools musl-dev meson ninja-build pkg-config dpkg-dev cmake python3
+ xz-utils bzip2 file gperf kconfig-frontends-nox"
+CROSS_PKGS="gcc-aarch64-linux-gnu musl-dev:arm64"
+# Everything the test world needs; later issues add their peers here.
+TEST_PKGS="qemu-user-static binfmt-support util-linux"
+
+pkg_missing() {
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
+	done
+}
+
+# ensure_pkgs PKG... - install what is missing (as root), or print the exact command and stop.
+ensure_pkgs() {
+	missing=$(pkg_missing "$@" | tr '\n' ' ')
+	[ -z "$missing" ] && return 0
+	need_arm64=0
+	case " $missing " in *:arm64*) need_arm64=1 ;; esac
+	if [ "$(id -u)" != 0 ]; then
+		[ "$need_arm64" = 1 ] && echo "  sudo dpkg --add-architecture arm64" >&2
+		die "missing host packages; run: sudo apt-get update && sudo apt-get install -y $missing"
+	fi
+	if [ "$need_arm64" = 1 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		dpkg --add-architecture arm64
+	fi
+	say "installing: $missing"
+	apt-get update -qq >&2 || die "apt-get update failed"
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >&2 ||
+		die "apt-get install failed: $missing"
+}
+
+deps() {
+	pkgs=$BUILD_PKGS
+	[ "$NATIVE" = 1 ] || pkgs="$pkgs $CROSS_PKGS"
+	# shellcheck disable=SC2086
+	ensure_pkgs $pkgs
+}
+
+# ---- sources: pinned, hash-checked, through apt's configured deb-src -------------------
+# deb-src entries that mirror the configured deb ones, so `apt-get source` works.
+ensure_deb_src() {
+	apt-cache showsrc zlib 2>/dev/null | grep -q '^Package:' && return 0
+	[ "$(id -u)" = 0 ] || die "no deb-src entries: add 'deb-src' lines mirroring your 'deb' lines, run apt-get update, or set CBOX_SOURCES to a directory holding the sources"
+	out=/etc/apt/sources.list.d/cbox-deb-src
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		case "$f" in "$out".sources) continue ;; esac
+		sed -n 's/^Types: *deb$/Types: deb-src/; /^Types:/,/^$/p' "$f"
+		echo
+	done >"$out.sources.tmp"
+	grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list |
+		sed 's/^deb /deb-src /' >"$out.list.tmp" || true
+	if grep -q . "$out.sources.tmp"; then mv "$out.sources.tmp" "$out.sources"; else rm -f "$out.sources.tmp"; fi
+	if grep -q . "$out.list.tmp"; then mv "$out.list.tmp" "$out.list"; else rm -f "$out.list.tmp"; fi
+	say "enabled deb-src entries mirroring apt's deb entries"
+	apt-get update -qq >&2 || die "apt-get update failed"
+}
+
+sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
+
+# fetch_recipe - make sure $SOURCES holds the pinned source of the loaded recipe, verified.
+fetch_recipe() {
+	mkdir -p "$SOURCES"
+	if [ ! -f "$SOURCES/$ORIG" ] || ! ls "$SOURCES/${SRCPKG}"_*.dsc >/dev/null 2>&1; then
+		ensure_deb_src
+		# Newest first; fall back to older published versions when a mirror lacks a file.
+		for v in $(apt-cache showsrc "$SRCPKG" | sed -n 's/^Version: //p'); do
+			(cd "$SOURCES" && apt-get source --download-only -qq "$SRCPKG=$v" >/dev/null 2>&1) && break
+			rm -f "$SOURCES/${SRCPKG}_"*"${v#*:}"*.dsc
+		done
+	fi
+	[ -f "$SOURCES/$ORIG" ] || die "$NAME: source $ORIG not found in $SOURCES nor through apt-get source $SRCPKG"
+	got=$(sha256_of "$SOURCES/$ORIG")
+	[ "$got" = "$SHA256" ] || die "$NAME: $ORIG: sha256 mismatch (got $got, want $SHA256)"
+}
+
+# unpack_recipe DIR - the verified upstream source, with Debian's patches (security fixes)
+# when the .dsc that carries them is at hand.
+unpack_recipe() {
+	rm -rf "$1"
+	mkdir -p "$(dirname "$1")"
+	dsc=$(ls -t "$SOURCES/${SRCPKG}"_*.dsc 2>/dev/null | head -n 1 || true)
+	if [ -n "$dsc" ] && grep -q " $ORIG\$" "$dsc"; then
+		dpkg-source --no-copy -x "$dsc" "$1" >/dev/null 2>&1 || die "$NAME: dpkg-source -x $dsc failed"
+		say "$NAME: $(basename "$dsc" .dsc) (upstream $VERSION + Debian patches)"
+	else
+		mkdir -p "$1"
+		tar -xf "$SOURCES/$ORIG" -C "$1" --strip-components=1
+		say "$NAME: upstream $VERSION"
+	fi
+}
+
+# ---- toolchain: gcc + musl specs + kernel headers --------------------------------------
+toolchain() {
+	TC=$CACHE/$ARCH/toolchain
+	specs=/usr/lib/$ARCH-linux-musl/musl-gcc.specs
+	[ -f "$specs" ] || die "musl for $ARCH not installed ($specs missing): run ./build.sh deps"
+	if [ "$NATIVE" = 1 ]; then
+		gcc=gcc khdr_arch=/usr/include/$GNU/asm khdr=/usr/include
+	else
+		gcc=${CROSS_COMPILE:-$GNU-}gcc khdr=/usr/$GNU/include khdr_arch=$khdr/asm
+	fi
+	command -v "$gcc" >/dev/null || die "$gcc not found: run ./build.sh deps"
+	CROSS=${gcc%gcc}
+	mkdir -p "$TC/bin" "$TC/khdr"
+	# musl-gcc's specs say -nostdinc: the kernel headers come back through one -isystem dir.
+	ln -sfn "$khdr/linux" "$TC/khdr/linux"
+	ln -sfn "$khdr/asm-generic" "$TC/khdr/asm-generic"
+	ln -sfn "$khdr_arch" "$TC/khdr/asm"
+	printf '#!/bin/sh\nexec %s "$@" -specs %s -isystem %s\n' "$gcc" "$specs" "$TC/khdr" >"$TC/bin/cc.tmp"
+	chmod +x "$TC/bin/cc.tmp" && mv "$TC/bin/cc.tmp" "$TC/bin/cc"
+	CC=$TC/bin/cc AR=${CROSS}ar RANLIB=${CROSS}ranlib STRIP=${CROSS}strip
+	HOST=$ARCH-linux-musl
+	cat >"$TC/meson.cross" <<EOF
+[binaries]
+c = '$CC'
+ar = '$AR'
+strip = '$STRIP'
+pkgconfig = 'pkg-config'
+[host_machine]
+system = 'linux'
+cpu_family = '$ARCH'
+cpu = '$ARCH'
+endian = 'little'
+[properties]
+needs_exe_wrapper = false
+EOF
+	TOOLCHAIN_ID="$ARCH $($gcc --version | head -n 1) musl $(dpkg-query -W -f='${Version}' "musl-dev:$DEBARCH" 2>/dev/null || true) abi$VENDOR_ABI"
+	export CC AR RANLIB STRIP HOST
+}
+
+# ---- vendor recipes ---------------------------------------------------------------------
+RECIPES="zlib zstd bearssl cjson libcap libseccomp libffi pcre2 glib libslirp"
+
+load_recipe() {
+	NAME= VERSION= SRCPKG= ORIG= SHA256= DEPS=
+	. "$TOP/vendor/$1.recipe"
+	[ "$NAME" = "$1" ] || die "vendor/$1.recipe: NAME is '$NAME'"
+}
+
+# recipe_key NAME - hash of the recipe, the toolchain and the keys of its dependencies.
+recipe_key() {
+	(
+		load_recipe "$1"
+		{
+			cat "$TOP/vendor/$1.recipe"
+			echo "$TOOLCHAIN_ID"
+			for d in $DEPS; do recipe_key "$d"; done
+		} | sha256sum | cut -c1-16
+	)
+}
+
+prefix_of() { echo "$CACHE/$ARCH/$1-$(recipe_key "$1")"; }
+
+# build_recipe NAME - build into its own prefix; the prefix appears by rename only when done.
+build_recipe() {
+	load_recipe "$1"
+	PREFIX=$(prefix_of "$1")
+	[ -f "$PREFIX/.done" ] && return 0
+	for d in $DEPS; do (build_recipe "$d"); done
+	load_recipe "$1"
+	fetch_recipe
+	src=$CACHE/$ARCH/work/$NAME
+	unpack_recipe "$src"
+	final=$PREFIX
+	PREFIX=$final.tmp
+	rm -rf "$PREFIX"
+	mkdir -p "$PREFIX/lib/pkgconfig" "$PREFIX/include"
+	DEP_PC= DEP_CFLAGS= DEP_LDFLAGS=
+	for d in $DEPS; do
+		p=$(prefix_of "$d")
+		DEP_PC=$DEP_PC${DEP_PC:+:}$p/lib/pkgconfig
+		DEP_CFLAGS="$DEP_CFLAGS -I$p/include"
+		DEP_LDFLAGS="$DEP_LDFLAGS -L$p/lib"
+	done
+	CFLAGS="-Os -fPIC -ffunction-sections -fdata-sections$DEP_CFLAGS"
+	say "building $NAME $VERSION for $ARCH"
+	log=$CACHE/$ARCH/work/$NAME.log
+	# A separate shell, so that `set -e` holds inside the recipe.
+	if ! env PREFIX="$PREFIX" DEP_PC="$DEP_PC" CFLAGS="$CFLAGS" DEP_LDFLAGS="$DEP_LDFLAGS" \
+		CACHE="$CACHE" ARCH="$ARCH" JOBS="$JOBS" PKG_CONFIG_PATH="$DEP_PC" PKG_CONFIG_LIBDIR="$DEP_PC" \
+		sh -ec '. "$1"; cd "$2"; recipe_build' recipe "$TOP/vendor/$NAME.recipe" "$src" >"$log" 2>&1; then
+		tail -n 30 "$log" >&2
+		die "$NAME: build failed (full log: $log)"
+	fi
+	# pkg-config files name the prefix they were installed to: point them at the final one.
+	for pc in "$PREFIX"/lib/pkgconfig/*.pc; do
+		[ -f "$pc" ] && sed -i "s|$PREFIX|$final|g" "$pc"
+	done
+	echo "$VERSION" >"$PREFIX/.version"
+	touch "$PREFIX/.done"
+	rm -rf "$final" && mv "$PREFIX" "$final"
+	rm -rf "$src"
+}
+
+vendor() {
+	toolchain
+	for r in $RECIPES; do build_recipe "$r"; done
+}
+
+fetch() {
+	for r in $RECIPES; do
+		load_recipe "$r"
+		fetch_recipe
+	done
+}
+
+# ---- config -----------------------------------------------------------------------------
+KCONF_GEN=$TOP/build/Kconfig.applets
+
+# Each applet's //config: lines become its Kconfig stanza.
+gen_kconfig() {
+	mkdir -p "$TOP/build"
+	for f in "$TOP"/applets/*.c; do
+		sed -n 's,^//config:,,p' "$f"
+		echo
+	done >"$KCONF_GEN.tmp"
+	mv "$KCONF_GEN.tmp" "$KCONF_GEN"
+}
+
+kconf() {
+	gen_kconfig
+	command -v kconfig-conf >/dev/null || deps
+	KCONFIG_CONFIG=.config kconfig-conf "$@" Kconfig >/dev/null
+}
+
+ensure_config() {
+	if [ ! -f .config ]; then
+		say "no .config: using configs/defconfig"
+		kconf --defconfig=configs/defconfig
+	elif [ "$TOP/build/Kconfig.applets" -ot .config ] || [ ! -f "$KCONF_GEN" ]; then
+		kconf --olddefconfig
+	fi
+}
+
+# .config -> config.h: every Kconfig symbol becomes CFG_X 0/1 (or its string value).
+gen_config_h() {
+	{
+		echo "/* generated by build.sh from .config: do not edit */"
+		cat Kconfig core/Kconfig "$KCONF_GEN" | sed -n 's/^[[:space:]]*config \([A-Z0-9_]*\).*/\1/p' | sort -u |
+			while read -r sym; do
+				line=$(grep "^CONFIG_$sym=" .config || true)
+				case "$line" in
+				*=y) echo "#define CFG_$sym 1" ;;
+				*=\"*) echo "#define CFG_$sym ${line#*=}" ;;
+				*=*) echo "#define CFG_$sym ${line#*=}" ;;
+				*) echo "#define CFG_$sym 0" ;;
+				esac
+			done
+	} >"$BUILD/config.h.tmp"
+	cmp -s "$BUILD/config.h.tmp" "$BUILD/config.h" 2>/dev/null && rm "$BUILD/config.h.tmp" ||
+		mv "$BUILD/config.h.tmp" "$BUILD/config.h"
+}
+
+enabled() { grep -q "^CONFIG_$1=y" .config; }
+
+# The sorted applet table and usage texts, from each enabled applet's header comments.
+gen_applets() {
+	: >"$BUILD/applets.h.tmp"
+	: >"$BUILD/applets.list"
+	for f in applets/*.c; do
+		sym=$(sed -n 's,^//config:config \([A-Z0-9_]*\).*,\1,p' "$f" | head -n 1)
+		[ -n "$sym" ] || die "$f: no //config: stanza"
+		enabled "$sym" || continue
+		echo "$f" >>"$BUILD/applets.list"
+		sed -n 's,^//applet:,,p' "$f" >>"$BUILD/applets.h.tmp"
+	done
+	{
+		echo "/* generated by build.sh: the applet table, sorted by name */"
+		sort "$BUILD/applets.h.tmp"
+		echo
+		for f in $(cat "$BUILD/applets.list"); do
+			name=$(basename "$f" .c)
+			printf '#define USAGE_%s \\\n' "$name"
+			sed -n 's,^//usage:,,p' "$f" | sed 's/\\/\\\\/g; s/"/\\"/g; s/^/\t"/; s/$/\\n" \\/'
+			printf '\t""\n'
+		done
+	} >"$BUILD/applets.h.new"
+	rm "$BUILD/applets.h.tmp"
+	cmp -s "$BUILD/applets.h.new" "$BUILD/applets.h" 2>/dev/null && rm "$BUILD/applets.h.new" ||
+		mv "$BUILD/applets.h.new" "$BUILD/applets.h"
+}
+
+# ---- compile ----------------------------------------------------------------------------
+WARN="-Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation"
+COPT="-Os -std=gnu11 -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -D_GNU_SOURCE"
+VERSION_CBOX=$(cat VERSION 2>/dev/null || echo 0.0.0)
+
+vendor_flags() {
+	VINC= VLIB= VDEFS=
+	for r in $RECIPES; do
+		p=$(prefix_of "$r")
+		[ -f "$p/.done" ] || die "vendor $r for $ARCH is not built"
+		VINC="$VINC -I$p/include"
+		VLIB="$VLIB -L$p/lib"
+		uc=$(echo "$r" | tr 'a-z' 'A-Z')
+		VDEFS="$VDEFS -DCB_VER_$uc=\"$(cat "$p/.version")\""
+	done
+	VINC="$VINC -I$(prefix_of glib)/include/glib-2.0 -I$(prefix_of glib)/lib/glib-2.0/include"
+}
+
+# Static libraries cost nothing unless referenced, so all are offered to the linker.
+LIBS="-lslirp -lglib-2.0 -lpcre2-8 -lseccomp -lcap -lcjson -lzstd -lz -lbearssl"
+
+compile() {
+	toolchain
+	vendor
+	ensure_config
+	mkdir -p "$BUILD/obj"
+	gen_config_h
+	gen_applets
+	vendor_flags
+	flags="$COPT $WARN -I$BUILD -Icore $VINC $VDEFS -DCB_VERSION=\"$VERSION_CBOX\" -DCB_ARCH=\"$ARCH\""
+	echo "$flags" >"$BUILD/flags.new"
+	cmp -s "$BUILD/flags.new" "$BUILD/flags" || { mv "$BUILD/flags.new" "$BUILD/flags"; rm -f "$BUILD"/obj/*.o; }
+	objs=
+	pids=
+	for src in core/*.c $(cat "$BUILD/applets.list"); do
+		obj=$BUILD/obj/$(echo "$src" | tr / _ | sed 's/\.c$/.o/')
+		objs="$objs $obj"
+		newer=0
+		for h in "$src" core/*.h "$BUILD/config.h" "$BUILD/applets.h"; do
+			[ "$h" -nt "$obj" ] && newer=1 && break
+		done
+		[ -f "$obj" ] && [ "$newer" = 0 ] && continue
+		# shellcheck disable=SC2086
+		$CC $flags -c "$src" -o "$obj" &
+		pids="$pids $!"
+	done
+	for p in $pids; do wait "$p" || die "compile failed"; done
+	# shellcheck disable=SC2086
+	$CC -static -Wl,--gc-sections -Wl,-O1 -o "$OUT.tmp" $objs $VLIB $LIBS -lpthread ||
+		die "link failed"
+	$STRIP --strip-all -R .comment "$OUT.tmp"
+	mv "$OUT.tmp" "$OUT"
+	size=$(stat -c %s "$OUT")
+	say "$(basename "$OUT"): $ARCH, $size bytes ($(((size + 1023) / 1024)) KiB) stripped, $(grep -c . "$BUILD/applets.list") applets"
+}
+
+# ---- verbs ------------------------------------------------------------------------------
+verb=${1:-build}
+case "$verb" in
+build) deps && compile ;;
+deps) deps; ensure_pkgs $TEST_PKGS ;;
+fetch) fetch ;;
+vendor) deps && vendor ;;
+defconfig | tiny_defconfig)
+	[ -f "configs/$verb" ] || die "no configs/$verb"
+	kconf --defconfig="configs/$verb"
+	say ".config from configs/$verb"
+	;;
+*_defconfig)
+	[ -f "configs/$verb" ] || die "no configs/$verb"
+	kconf --defconfig="configs/$verb"
+	;;
+oldconfig) kconf --oldconfig ;;
+olddefconfig) kconf --olddefconfig ;;
+menuconfig)
+	ensure_pkgs kconfig-frontends
+	gen_kconfig
+	KCONFIG_CONFIG=.config kconfig-mconf Kconfig
+	;;
+test)
+	shift
+	deps
+	ensure_pkgs $TEST_PKGS
+	exec "$TOP/tests/run" "$@"
+	;;
+bench)
+	shift
+	for b in bench/*.sh; do sh "$b" "$@"; done
+	;;
+clean) rm -rf build cbox cbox-* ;;
+distclean) rm -rf build cbox cbox-* .config .config.old ;;
+-h | --help | help) sed -n '2,16s/^# \{0,1\}//p' "$0" ;;
+*) die "unknown verb '$verb' (see ./build.sh --help)" ;;
+esac

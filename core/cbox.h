@@ -1,0 +1,104 @@
+/* cbox.h - what every core file and applet shares: config, errors, logging, options,
+ * cleanup attributes.
+ *
+ * Convention (after crun): a fallible core function returns 0 or a negative errno and
+ * fills a cb_err with a one-line message naming the thing at fault. Only applets print
+ * and exit.
+ */
+#ifndef CBOX_H
+#define CBOX_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "config.h"
+
+/* Exit statuses, as podman uses them. */
+enum {
+	CB_EXIT_FAIL = 125,     /* cbox itself failed */
+	CB_EXIT_NOEXEC = 126,   /* command found but not executable */
+	CB_EXIT_NOTFOUND = 127, /* command (or applet) not found */
+};
+
+/* ---- errors (err.c) ---- */
+typedef struct cb_err {
+	int errnum;    /* positive errno, or 0 */
+	char msg[1024];
+} cb_err;
+
+/* Fill *e with the message and return -errnum (-EINVAL when errnum is 0). */
+int cb_fail(cb_err *e, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Same, and append ": strerror(errnum)". */
+int cb_fail_errno(cb_err *e, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Put "context: " in front of the message already in *e; returns the same -errnum. */
+int cb_err_prefix(cb_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- logging (log.c) ---- */
+enum cb_log_level { CB_LOG_ERROR, CB_LOG_WARN, CB_LOG_INFO, CB_LOG_DEBUG };
+extern int cb_log_level;
+int cb_log_set_level(const char *name, cb_err *e);
+void cb_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define cb_debug(...) (cb_log_level >= CB_LOG_DEBUG ? cb_log(CB_LOG_DEBUG, __VA_ARGS__) : (void)0)
+#define cb_info(...) (cb_log_level >= CB_LOG_INFO ? cb_log(CB_LOG_INFO, __VA_ARGS__) : (void)0)
+#define cb_warn(...) cb_log(CB_LOG_WARN, __VA_ARGS__)
+
+/* ---- options (opt.c) ----
+ * Long options as podman spells them (--name=value, --name value), short options that
+ * bundle (-it, -uroot, -u root), "--" ends options, and so does the first operand (so
+ * `run IMG cmd -x` leaves -x to the command). --log-level is understood everywhere. */
+enum { CB_OPT_NONE, CB_OPT_ARG };
+struct cb_option {
+	const char *name; /* long name without "--", or NULL */
+	int short_name;   /* single character, or 0 */
+	int has_arg;      /* CB_OPT_NONE or CB_OPT_ARG */
+	int id;           /* returned by cb_opt_next; must be > 0 */
+};
+#define CB_OPT_HELP (-1000) /* --help / -h seen */
+
+struct cb_opt_state {
+	int argc;
+	char **argv;
+	int ind;            /* next argv index; the first operand once parsing is done */
+	const char *arg;    /* the option's value */
+	const char *bundle; /* the rest of a short-option bundle */
+};
+void cb_opt_init(struct cb_opt_state *st, int argc, char **argv);
+/* Next option id; 0 when the operands begin; CB_OPT_HELP; or a negative errno with *e. */
+int cb_opt_next(struct cb_opt_state *st, const struct cb_option *opts, cb_err *e);
+
+/* ---- applets (main.c) ---- */
+#define CB_NOSUID 0
+#define CB_SUID 1 /* may keep setuid/file-cap privilege */
+struct cb_applet {
+	const char *name;
+	int (*main)(int argc, char **argv);
+	int flags;
+	const char *usage;
+};
+extern const struct cb_applet *cb_applet_current;
+int cb_applet_count(void);
+const char *cb_applet_name(int i);
+/* For applets: the shared option loop's error path; prints and exits. */
+int cb_getopt(struct cb_opt_state *st, const struct cb_option *opts);
+/* For applets: print "cbox: MSG" and exit 125. */
+void cb_die(const cb_err *e) __attribute__((noreturn));
+
+/* ---- cleanup attributes ---- */
+static inline void cb_freep(void *p) { free(*(void **)p); }
+static inline void cb_closep(int *fd)
+{
+	if (*fd >= 0) {
+		int saved = errno;
+		close(*fd);
+		errno = saved;
+	}
+}
+#define CB_AUTOFREE __attribute__((cleanup(cb_freep)))
+#define CB_AUTOCLOSE __attribute__((cleanup(cb_closep)))
+
+#define CB_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif

@@ -1,0 +1,209 @@
+/* main.c - the multicall front door: privilege drop, applet dispatch, --list, --install,
+ * --help. Applets come from the table build.sh generates from each applet's header. */
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+
+#include "cbox.h"
+
+#define CB_APPLET(name, fn, flags) int fn(int argc, char **argv);
+#include "applets.h"
+#undef CB_APPLET
+
+static const struct cb_applet applets[] = {
+#define CB_APPLET(name, fn, flags) { #name, fn, flags, USAGE_##name },
+#include "applets.h"
+#undef CB_APPLET
+};
+
+const struct cb_applet *cb_applet_current;
+
+int cb_applet_count(void) { return (int)CB_ARRAY_SIZE(applets); }
+const char *cb_applet_name(int i) { return applets[i].name; }
+
+static const struct cb_applet *find_applet(const char *name)
+{
+	for (size_t i = 0; i < CB_ARRAY_SIZE(applets); i++)
+		if (strcmp(applets[i].name, name) == 0)
+			return &applets[i];
+	return NULL;
+}
+
+/* cbox, cbox-aarch64, cbox.static: names of the multicall binary itself. */
+static int is_multicall_name(const char *base)
+{
+	return strncmp(base, "cbox", 4) == 0 && (base[4] == '\0' || base[4] == '-' || base[4] == '.');
+}
+
+static void __attribute__((noreturn)) die_msg(const char *msg)
+{
+	fprintf(stderr, "cbox: %s\n", msg);
+	exit(CB_EXIT_FAIL);
+}
+
+void cb_die(const cb_err *e)
+{
+	die_msg(e->msg);
+}
+
+/* Running setuid or with file capabilities: unless the applet is one of the few allowed
+ * to keep privilege, become the caller again before any argument is looked at. */
+static void drop_privilege_unless(const struct cb_applet *a)
+{
+	uid_t ruid = getuid(), euid = geteuid();
+	gid_t rgid = getgid(), egid = getegid();
+	int secure = getauxval(AT_SECURE) != 0;
+	if (!secure && ruid == euid && rgid == egid)
+		return;
+	if (a && (a->flags & CB_SUID))
+		return;
+	if (setresgid(rgid, rgid, rgid) < 0 || setresuid(ruid, ruid, ruid) < 0)
+		die_msg("cannot drop setuid privilege");
+	/* File capabilities survive a same-uid setresuid: clear every set explicitly. */
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capset, &hdr, data) < 0 && ruid != 0)
+		die_msg("cannot drop file capabilities");
+	if (geteuid() != ruid || getegid() != rgid)
+		die_msg("privilege drop did not take");
+}
+
+static int list_applets(void)
+{
+	for (size_t i = 0; i < CB_ARRAY_SIZE(applets); i++)
+		printf("%s\n", applets[i].name);
+	return 0;
+}
+
+/* --install DIR: a symlink per applet, pointing at this binary. */
+static int install_links(const char *dir)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0) {
+		perror("cbox: --install: cannot find this binary (/proc/self/exe)");
+		return CB_EXIT_FAIL;
+	}
+	self[n] = '\0';
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "cbox: --install: %s: %s\n", dir, strerror(errno));
+		return CB_EXIT_FAIL;
+	}
+	int status = 0;
+	for (size_t i = 0; i < CB_ARRAY_SIZE(applets); i++) {
+		char path[PATH_MAX], tmp[PATH_MAX];
+		struct stat st;
+		snprintf(path, sizeof(path), "%s/%s", dir, applets[i].name);
+		snprintf(tmp, sizeof(tmp), "%s/.%s.cbox-tmp", dir, applets[i].name);
+		if (lstat(path, &st) == 0 && !S_ISLNK(st.st_mode)) {
+			fprintf(stderr, "cbox: --install: %s exists and is not a symlink; left alone\n", path);
+			status = CB_EXIT_FAIL;
+			continue;
+		}
+		unlink(tmp);
+		if (symlink(self, tmp) < 0 || rename(tmp, path) < 0) {
+			fprintf(stderr, "cbox: --install: %s: %s\n", path, strerror(errno));
+			unlink(tmp);
+			return CB_EXIT_FAIL;
+		}
+	}
+	return status;
+}
+
+static int usage(FILE *f, int status)
+{
+	fprintf(f, "cbox %s: rootless OCI containers in one static binary\n\n"
+		   "Usage: cbox [--log-level=LEVEL] APPLET [ARGS...]\n"
+		   "   or: APPLET [ARGS...]          (through a symlink named after the applet)\n"
+		   "   or: cbox --list | --install DIR | --help\n\n"
+		   "Applets:",
+		CB_VERSION);
+	for (size_t i = 0; i < CB_ARRAY_SIZE(applets); i++)
+		fprintf(f, "%s%s", i % 8 ? " " : "\n\t", applets[i].name);
+	fprintf(f, "\n\nRun 'cbox APPLET --help' for an applet's options.\n");
+	return status;
+}
+
+int cb_getopt(struct cb_opt_state *st, const struct cb_option *opts)
+{
+	cb_err e;
+	int r = cb_opt_next(st, opts, &e);
+	if (r == CB_OPT_HELP) {
+		fputs(cb_applet_current->usage, stdout);
+		exit(0);
+	}
+	if (r < 0) {
+		fprintf(stderr, "cbox: %s: %s\nSee 'cbox %s --help'.\n", cb_applet_current->name, e.msg,
+			cb_applet_current->name);
+		exit(CB_EXIT_FAIL);
+	}
+	return r;
+}
+
+static int run_applet(const struct cb_applet *a, int argc, char **argv)
+{
+	cb_applet_current = a;
+	return a->main(argc, argv);
+}
+
+int main(int argc, char **argv)
+{
+	const char *base = argv[0] ? strrchr(argv[0], '/') : NULL;
+	base = base ? base + 1 : (argv[0] ? argv[0] : "cbox");
+
+	if (!is_multicall_name(base)) {
+		const struct cb_applet *a = find_applet(base);
+		drop_privilege_unless(a);
+		if (!a) {
+			fprintf(stderr, "cbox: unknown applet '%s'\n", base);
+			return CB_EXIT_NOTFOUND;
+		}
+		return run_applet(a, argc, argv);
+	}
+	drop_privilege_unless(argc > 1 ? find_applet(argv[1]) : NULL);
+
+	static const struct cb_option opts[] = {
+		{ "list", 0, CB_OPT_NONE, 'l' },
+		{ "install", 0, CB_OPT_ARG, 'i' },
+		{ "version", 0, CB_OPT_NONE, 'v' },
+		{ 0 },
+	};
+	struct cb_opt_state st;
+	cb_err e;
+	int r;
+	cb_opt_init(&st, argc, argv);
+	while ((r = cb_opt_next(&st, opts, &e)) != 0) {
+		switch (r) {
+		case 'l':
+			return list_applets();
+		case 'i':
+			return install_links(st.arg);
+		case 'v':
+			printf("cbox version %s\n", CB_VERSION);
+			return 0;
+		case CB_OPT_HELP:
+			return usage(stdout, 0);
+		default:
+			fprintf(stderr, "cbox: %s\nSee 'cbox --help'.\n", e.msg);
+			return CB_EXIT_FAIL;
+		}
+	}
+	if (st.ind >= argc)
+		return usage(stderr, CB_EXIT_FAIL);
+	const struct cb_applet *a = find_applet(argv[st.ind]);
+	if (!a) {
+		fprintf(stderr, "cbox: unknown applet '%s'\n", argv[st.ind]);
+		return CB_EXIT_NOTFOUND;
+	}
+	/* Privilege was decided on argv[1]; an applet named later never keeps it. */
+	if (st.ind != 1)
+		drop_privilege_unless(NULL);
+	return run_applet(a, argc - st.ind, argv + st.ind);
+}

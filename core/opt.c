@@ -1,0 +1,108 @@
+/* opt.c - one option parser for every applet: podman's long spellings, bundled short
+ * options, values inline or in the next argument. Parsing stops at the first operand. */
+#include <string.h>
+
+#include "cbox.h"
+
+void cb_opt_init(struct cb_opt_state *st, int argc, char **argv)
+{
+	st->argc = argc;
+	st->argv = argv;
+	st->ind = 1;
+	st->arg = NULL;
+	st->bundle = NULL;
+}
+
+static const struct cb_option log_level_opt = { "log-level", 0, CB_OPT_ARG, 0 };
+
+static const struct cb_option *find_long(const struct cb_option *opts, const char *name, size_t len)
+{
+	for (; opts->id; opts++)
+		if (opts->name && strlen(opts->name) == len && strncmp(opts->name, name, len) == 0)
+			return opts;
+	if (len == strlen(log_level_opt.name) && strncmp(name, log_level_opt.name, len) == 0)
+		return &log_level_opt;
+	return NULL;
+}
+
+static const struct cb_option *find_short(const struct cb_option *opts, int c)
+{
+	for (; opts->id; opts++)
+		if (opts->short_name == c)
+			return opts;
+	return NULL;
+}
+
+/* The option is found: take its value if it wants one. */
+static int take(struct cb_opt_state *st, const struct cb_option *o, const char *inline_val,
+		const char *spelled, cb_err *e)
+{
+	st->arg = NULL;
+	if (o->has_arg == CB_OPT_ARG) {
+		if (inline_val)
+			st->arg = inline_val;
+		else if (st->ind < st->argc)
+			st->arg = st->argv[st->ind++];
+		else
+			return cb_fail(e, EINVAL, "option '%s' needs a value", spelled);
+	} else if (inline_val) {
+		return cb_fail(e, EINVAL, "option '%s' takes no value", spelled);
+	}
+	if (o == &log_level_opt) {
+		int r = cb_log_set_level(st->arg, e);
+		return r < 0 ? r : 1;
+	}
+	return 0;
+}
+
+int cb_opt_next(struct cb_opt_state *st, const struct cb_option *opts, cb_err *e)
+{
+	for (;;) {
+		char spelled[3] = "-?";
+		if (st->bundle && *st->bundle) {
+			int c = *st->bundle++;
+			spelled[1] = (char)c;
+			if (c == 'h' && !find_short(opts, 'h'))
+				return CB_OPT_HELP;
+			const struct cb_option *o = find_short(opts, c);
+			if (!o)
+				return cb_fail(e, EINVAL, "unknown shorthand flag: '%c' in -%c", c, c);
+			const char *val = NULL;
+			if (o->has_arg == CB_OPT_ARG && *st->bundle) {
+				val = st->bundle; /* -uroot */
+				st->bundle = NULL;
+			}
+			int r = take(st, o, val, spelled, e);
+			if (r < 0)
+				return r;
+			if (r == 0)
+				return o->id;
+			continue;
+		}
+		st->bundle = NULL;
+		if (st->ind >= st->argc)
+			return 0;
+		const char *a = st->argv[st->ind];
+		if (a[0] != '-' || a[1] == '\0')
+			return 0; /* first operand ("-" alone is an operand) */
+		st->ind++;
+		if (a[1] != '-') {
+			st->bundle = a + 1;
+			continue;
+		}
+		if (a[2] == '\0')
+			return 0; /* "--" */
+		const char *name = a + 2, *eq = strchr(name, '=');
+		size_t len = eq ? (size_t)(eq - name) : strlen(name);
+		if (len == 4 && strncmp(name, "help", 4) == 0 && !find_long(opts, name, len))
+			return CB_OPT_HELP;
+		const struct cb_option *o = find_long(opts, name, len);
+		if (!o)
+			return cb_fail(e, EINVAL, "unknown flag: --%.*s", (int)len, name);
+		int r = take(st, o, eq ? eq + 1 : NULL, a, e);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return o->id;
+	}
+}
