@@ -46,7 +46,7 @@ BUILD_PKGS="gcc make musl-tools musl-dev meson ninja-build pkg-config dpkg-dev c
  xz-utils bzip2 file gperf kconfig-frontends-nox"
 CROSS_PKGS="gcc-aarch64-linux-gnu musl-dev:arm64"
 # Everything the test world needs; later issues add their peers here.
-TEST_PKGS="qemu-user-static binfmt-support util-linux"
+TEST_PKGS="qemu-user-static binfmt-support util-linux libcap2-bin"
 
 pkg_missing() {
 	for p in "$@"; do
@@ -244,7 +244,7 @@ vendor() {
 }
 
 fetch() {
-	for r in $RECIPES; do
+	for r in ${*:-$RECIPES}; do
 		load_recipe "$r"
 		fetch_recipe
 	done
@@ -373,6 +373,7 @@ compile() {
 		pids="$pids $!"
 	done
 	for p in $pids; do wait "$p" || die "compile failed"; done
+	echo "$VLIB $LIBS -lpthread" >"$BUILD/linkflags"
 	# shellcheck disable=SC2086
 	$CC -static -Wl,--gc-sections -Wl,-O1 -o "$OUT.tmp" $objs $VLIB $LIBS -lpthread ||
 		die "link failed"
@@ -387,7 +388,7 @@ verb=${1:-build}
 case "$verb" in
 build) deps && compile ;;
 deps) deps; ensure_pkgs $TEST_PKGS ;;
-fetch) fetch ;;
+fetch) shift; fetch "$@" ;;
 vendor) deps && vendor ;;
 defconfig | tiny_defconfig)
 	[ -f "configs/$verb" ] || die "no configs/$verb"

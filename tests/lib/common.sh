@@ -1,0 +1,51 @@
+# tests/lib/common.sh - sourced by every tests/NAME.test.
+#   pass NAME / fail NAME WHY / skip NAME WHY     one result line each
+#   check NAME CMD...                            pass if CMD succeeds
+#   expect_out NAME WANT_RC PATTERN CMD...       run CMD; exit status WANT_RC, output matches PATTERN
+#                                                (grep -E; an empty PATTERN checks the status only)
+#   expect_no NAME PATTERN CMD...                run CMD; exit 0 and no output line matches PATTERN
+TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
+CBOX=${CBOX:-$TOP/cbox}
+CBOX_ARM=$TOP/cbox-aarch64
+T=$(mktemp -d /tmp/cbox-test.XXXXXX)
+chmod 755 "$T"
+trap 'rm -rf "$T"' EXIT
+OUT=$T/.out
+
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; }
+skip() { echo "SKIP $1: $2"; }
+
+check() {
+	n=$1
+	shift
+	if "$@" >"$OUT" 2>&1; then pass "$n"; else fail "$n" "'$*' failed: $(head -c 300 "$OUT")"; fi
+}
+
+expect_out() {
+	n=$1 want=$2 pat=$3
+	shift 3
+	"$@" >"$OUT" 2>&1
+	rc=$?
+	if [ "$rc" != "$want" ]; then
+		fail "$n" "exit $rc, want $want: $(head -c 300 "$OUT")"
+	elif [ -n "$pat" ] && ! grep -Eq -- "$pat" "$OUT"; then
+		fail "$n" "output lacks /$pat/: $(head -c 300 "$OUT")"
+	else
+		pass "$n"
+	fi
+}
+
+expect_no() {
+	n=$1 pat=$2
+	shift 2
+	"$@" >"$OUT" 2>&1
+	rc=$?
+	if [ "$rc" != 0 ]; then
+		fail "$n" "exit $rc: $(head -c 300 "$OUT")"
+	elif grep -Eq -- "$pat" "$OUT"; then
+		fail "$n" "output has /$pat/: $(grep -E -- "$pat" "$OUT" | head -n 3)"
+	else
+		pass "$n"
+	fi
+}

@@ -1,0 +1,36 @@
+# tests/lib/user.sh - the unprivileged test user, without touching the host's /etc.
+#   user_world [--no-subids]   write test passwd/group/subuid/subgid under $T/world
+#   as_user CMD...             run CMD as uid/gid $TEST_UID in a private mount namespace
+#                              where those files stand in for the host's
+TEST_UID=4242
+TEST_USER=cboxtest
+TEST_HOME=$T/world/home
+
+user_world() {
+	W=$T/world
+	mkdir -p "$W/home"
+	chown "$TEST_UID:$TEST_UID" "$W/home"
+	{ grep -v "^$TEST_USER:" /etc/passwd; echo "$TEST_USER:x:$TEST_UID:$TEST_UID:cbox test:$W/home:/bin/sh"; } >"$W/passwd"
+	{ grep -v "^$TEST_USER:" /etc/group; echo "$TEST_USER:x:$TEST_UID:"; } >"$W/group"
+	if [ "${1:-}" = --no-subids ]; then
+		: >"$W/subuid"
+		: >"$W/subgid"
+	else
+		echo "$TEST_USER:100000:65536" >"$W/subuid"
+		echo "$TEST_UID:100000:65536" >"$W/subgid"
+	fi
+}
+
+as_user() {
+	[ -f "$T/world/passwd" ] || user_world
+	unshare -m sh -c '
+		W=$1
+		shift
+		mount --make-rprivate /
+		for f in passwd group subuid subgid; do
+			[ -e /etc/$f ] || { echo "as_user: /etc/$f missing on the host" >&2; exit 125; }
+			mount --bind "$W/$f" /etc/$f || exit 125
+		done
+		exec setpriv --reuid='"$TEST_UID"' --regid='"$TEST_UID"' --clear-groups --reset-env -- "$@"
+	' as_user "$T/world" "$@"
+}

@@ -1,0 +1,96 @@
+/* opt_test.c - the shared option parser, errors and log levels. */
+#include "cbox.h"
+#include "unit.h"
+
+enum { O_ENV = 1, O_INTERACTIVE, O_TTY, O_USER, O_RM, O_NAME };
+static const struct cb_option opts[] = {
+	{ "env", 'e', CB_OPT_ARG, O_ENV },
+	{ "interactive", 'i', CB_OPT_NONE, O_INTERACTIVE },
+	{ "tty", 't', CB_OPT_NONE, O_TTY },
+	{ "user", 'u', CB_OPT_ARG, O_USER },
+	{ "rm", 0, CB_OPT_NONE, O_RM },
+	{ "name", 0, CB_OPT_ARG, O_NAME },
+	{ 0 },
+};
+
+/* Parse argv; record ids and values in "id=value;" form; return the first operand index. */
+static int parse(int argc, char **argv, char *trace, size_t n, int *err)
+{
+	struct cb_opt_state st;
+	cb_err e;
+	int r;
+	trace[0] = '\0';
+	*err = 0;
+	cb_opt_init(&st, argc, argv);
+	while ((r = cb_opt_next(&st, opts, &e)) != 0) {
+		if (r < 0) {
+			*err = r;
+			snprintf(trace + strlen(trace), n - strlen(trace), "ERR:%s", r == CB_OPT_HELP ? "help" : e.msg);
+			return st.ind;
+		}
+		snprintf(trace + strlen(trace), n - strlen(trace), "%d=%s;", r, st.arg ? st.arg : "");
+	}
+	return st.ind;
+}
+
+int main(void)
+{
+	char tr[512];
+	int err, ind;
+	unit_name = "opt";
+
+	char *a1[] = { "run", "-it", "--rm", "--name=web", "-e", "A=1", "-uroot", "img", "sh", "-c", "x", NULL };
+	ind = parse(11, a1, tr, sizeof(tr), &err);
+	CHECK(err == 0);
+	CHECK_STR(tr, "2=;3=;5=;6=web;1=A=1;4=root;");
+	CHECK(ind == 7); /* "img": options after it belong to the command */
+
+	char *a2[] = { "run", "--env", "B=2", "--", "-notopt", NULL };
+	ind = parse(5, a2, tr, sizeof(tr), &err);
+	CHECK_STR(tr, "1=B=2;");
+	CHECK(ind == 4);
+
+	char *a3[] = { "run", "--bogus", NULL };
+	parse(2, a3, tr, sizeof(tr), &err);
+	CHECK(err == -EINVAL);
+	CHECK_STR(tr, "ERR:unknown flag: --bogus");
+
+	char *a4[] = { "run", "-x", NULL };
+	parse(2, a4, tr, sizeof(tr), &err);
+	CHECK_STR(tr, "ERR:unknown shorthand flag: 'x' in -x");
+
+	char *a5[] = { "run", "--name", NULL };
+	parse(2, a5, tr, sizeof(tr), &err);
+	CHECK_STR(tr, "ERR:option '--name' needs a value");
+
+	char *a6[] = { "run", "--rm=yes", NULL };
+	parse(2, a6, tr, sizeof(tr), &err);
+	CHECK_STR(tr, "ERR:option '--rm=yes' takes no value");
+
+	char *a7[] = { "run", "-i", "--help", NULL };
+	parse(3, a7, tr, sizeof(tr), &err);
+	CHECK(err == CB_OPT_HELP);
+
+	/* --log-level is understood by every applet and consumed by the parser. */
+	char *a8[] = { "run", "--log-level=debug", "-t", "--log-level", "error", "img", NULL };
+	ind = parse(6, a8, tr, sizeof(tr), &err);
+	CHECK_STR(tr, "3=;");
+	CHECK(ind == 5);
+	CHECK(cb_log_level == CB_LOG_ERROR);
+	char *a9[] = { "run", "--log-level=loud", NULL };
+	parse(2, a9, tr, sizeof(tr), &err);
+	CHECK_STR(tr, "ERR:invalid log level 'loud' (error, warn, info or debug)");
+
+	char *a10[] = { "run", "-", NULL }; /* "-" is an operand (stdin) */
+	CHECK(parse(2, a10, tr, sizeof(tr), &err) == 1 && err == 0);
+
+	/* Errors: errno text appended only when asked; prefixes stack. */
+	cb_err e;
+	CHECK(cb_fail_errno(&e, ENOENT, "open %s", "/x") == -ENOENT);
+	CHECK_STR(e.msg, "open /x: No such file or directory");
+	CHECK(cb_err_prefix(&e, "pull %s", "alpine") == -ENOENT);
+	CHECK_STR(e.msg, "pull alpine: open /x: No such file or directory");
+	CHECK(cb_fail(&e, 0, "digest mismatch") == -EINVAL);
+	CHECK_STR(e.msg, "digest mismatch");
+	return unit_end();
+}
