@@ -369,16 +369,16 @@ compile() {
 		done
 		[ -f "$obj" ] && [ "$newer" = 0 ] && continue
 		# shellcheck disable=SC2086
-		$CC $flags -c "$src" -o "$obj" &
+		{ $CC $flags -c "$src" -o "$obj.$$" && mv "$obj.$$" "$obj"; } &
 		pids="$pids $!"
 	done
 	for p in $pids; do wait "$p" || die "compile failed"; done
 	echo "$VLIB $LIBS -lpthread" >"$BUILD/linkflags"
 	# shellcheck disable=SC2086
-	$CC -static -Wl,--gc-sections -Wl,-O1 -o "$OUT.tmp" $objs $VLIB $LIBS -lpthread ||
-		die "link failed"
-	$STRIP --strip-all -R .comment "$OUT.tmp"
-	mv "$OUT.tmp" "$OUT"
+	$CC -static -Wl,--gc-sections -Wl,-O1 -o "$OUT.$$" $objs $VLIB $LIBS -lpthread ||
+		{ rm -f "$OUT.$$"; die "link failed"; }
+	$STRIP --strip-all -R .comment "$OUT.$$"
+	mv "$OUT.$$" "$OUT"
 	size=$(stat -c %s "$OUT")
 	say "$(basename "$OUT"): $ARCH, $size bytes ($(((size + 1023) / 1024)) KiB) stripped, $(grep -c . "$BUILD/applets.list") applets"
 }

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -35,6 +36,21 @@ int cb_fail(cb_err *e, int errnum, const char *fmt, ...) __attribute__((format(p
 int cb_fail_errno(cb_err *e, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Put "context: " in front of the message already in *e; returns the same -errnum. */
 int cb_err_prefix(cb_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- byte streams ----
+ * Pipelines (network -> digest -> decompress -> digest -> tar -> unpack) are chains of
+ * readers. read returns bytes read (> 0), 0 at end of stream, or a negative errno with
+ * *e filled. */
+struct cb_reader {
+	ssize_t (*read)(void *ctx, void *buf, size_t len, cb_err *e);
+	void *ctx;
+};
+static inline ssize_t cb_read(struct cb_reader *r, void *buf, size_t len, cb_err *e)
+{
+	return r->read(r->ctx, buf, len, e);
+}
+/* Read exactly len bytes; a short stream is an error (-EIO, "unexpected end of ..."). */
+int cb_read_full(struct cb_reader *r, void *buf, size_t len, const char *what, cb_err *e);
 
 /* ---- logging (log.c) ---- */
 enum cb_log_level { CB_LOG_ERROR, CB_LOG_WARN, CB_LOG_INFO, CB_LOG_DEBUG };
