@@ -1,0 +1,381 @@
+/* store.c - the storage root on disk. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include "store.h"
+
+static const char *const layout[] = { "blobs", "blobs/sha256", "layers", "tmp", "locks", "containers" };
+
+static int default_root(char *out, size_t n, cb_err *e)
+{
+	const char *env = getenv("CBOX_ROOT"), *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	if (env && *env)
+		snprintf(out, n, "%s", env);
+	else if (getuid() == 0)
+		snprintf(out, n, "/var/lib/cbox");
+	else if (xdg && *xdg)
+		snprintf(out, n, "%s/cbox", xdg);
+	else if (home && *home)
+		snprintf(out, n, "%s/.local/share/cbox", home);
+	else
+		return cb_fail(e, EINVAL, "no storage root: set --root or CBOX_ROOT (no HOME)");
+	return 0;
+}
+
+static int mkdir_p(const char *path, cb_err *e)
+{
+	char buf[4096];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1;; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+			*p = '\0';
+			if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+				return cb_fail_errno(e, errno, "storage root %s: mkdir %s", path, buf);
+			*p = c;
+			if (!c)
+				return 0;
+		}
+	}
+}
+
+int cb_store_open(struct cb_store *s, const char *root_opt, cb_err *e)
+{
+	memset(s, 0, sizeof(*s));
+	s->rootfd = s->lockfd = -1;
+	int r = root_opt ? (snprintf(s->root, sizeof(s->root), "%s", root_opt), 0) : default_root(s->root, sizeof(s->root), e);
+	if (r < 0)
+		return r;
+	if ((r = mkdir_p(s->root, e)) < 0)
+		return r;
+	s->rootfd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->rootfd < 0)
+		return cb_fail_errno(e, errno, "storage root %s", s->root);
+	for (size_t i = 0; i < CB_ARRAY_SIZE(layout); i++)
+		if (mkdirat(s->rootfd, layout[i], 0700) < 0 && errno != EEXIST)
+			return cb_fail_errno(e, errno, "storage root %s: mkdir %s", s->root, layout[i]);
+	cb_debug("store: %s", s->root);
+	return 0;
+}
+
+void cb_store_close(struct cb_store *s)
+{
+	cb_store_index_unlock(s);
+	if (s->rootfd >= 0)
+		close(s->rootfd);
+	s->rootfd = -1;
+}
+
+int cb_write_atomic(int dirfd, const char *name, const void *data, size_t len, int mode, cb_err *e)
+{
+	char tmp[512];
+	const char *slash = strrchr(name, '/');
+	snprintf(tmp, sizeof(tmp), "%.*s.tmp-%d-%s", slash ? (int)(slash - name + 1) : 0, name, (int)getpid(),
+		 slash ? slash + 1 : name);
+	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return cb_fail_errno(e, errno, "write %s", name);
+	const char *p = data;
+	size_t left = len;
+	while (left) {
+		ssize_t n = write(fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = errno;
+			close(fd);
+			unlinkat(dirfd, tmp, 0);
+			return cb_fail_errno(e, err, "write %s", name);
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		unlinkat(dirfd, tmp, 0);
+		return cb_fail_errno(e, errno, "write %s", name);
+	}
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		int err = errno;
+		unlinkat(dirfd, tmp, 0);
+		return cb_fail_errno(e, err, "rename into %s", name);
+	}
+	fsync(dirfd);
+	return 0;
+}
+
+int cb_read_file_at(int dirfd, const char *name, size_t max, char **data, size_t *len, cb_err *e)
+{
+	int fd CB_AUTOCLOSE = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	if (fd < 0)
+		return cb_fail_errno(e, errno, "open %s", name);
+	if (fstat(fd, &st) < 0)
+		return cb_fail_errno(e, errno, "stat %s", name);
+	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > max)
+		return cb_fail(e, EFBIG, "%s: not a regular file of at most %zu bytes", name, max);
+	char *buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		return cb_fail(e, ENOMEM, "out of memory reading %s", name);
+	size_t got = 0;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n <= 0) {
+			free(buf);
+			return cb_fail_errno(e, n < 0 ? errno : EIO, "read %s", name);
+		}
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	*data = buf;
+	if (len)
+		*len = got;
+	return 0;
+}
+
+static void blob_path(const char *digest, char *out, size_t n)
+{
+	snprintf(out, n, "blobs/sha256/%s", cb_digest_hex(digest));
+}
+
+int cb_store_put_blob(struct cb_store *s, const char *digest, const void *data, size_t len, cb_err *e)
+{
+	char got[CB_DIGEST_LEN + 1], path[128];
+	if (cb_digest_check(digest, "blob", e) < 0)
+		return -EINVAL;
+	cb_sha256_digest(data, len, got);
+	if (strcmp(got, digest) != 0)
+		return cb_fail(e, EIO, "blob %s: digest mismatch (got %s)", digest, got);
+	blob_path(digest, path, sizeof(path));
+	return cb_write_atomic(s->rootfd, path, data, len, 0600, e);
+}
+
+int cb_store_get_blob(struct cb_store *s, const char *digest, char **data, size_t *len, cb_err *e)
+{
+	char got[CB_DIGEST_LEN + 1], path[128];
+	size_t n;
+	if (cb_digest_check(digest, "blob", e) < 0)
+		return -EINVAL;
+	blob_path(digest, path, sizeof(path));
+	int r = cb_read_file_at(s->rootfd, path, 64 << 20, data, &n, e);
+	if (r < 0)
+		return r;
+	cb_sha256_digest(*data, n, got);
+	if (strcmp(got, digest) != 0) {
+		free(*data);
+		*data = NULL;
+		return cb_fail(e, EIO, "blob %s in the store is corrupt (got %s); run 'cbox system check --repair'", digest, got);
+	}
+	if (len)
+		*len = n;
+	return 0;
+}
+
+int cb_store_has_blob(struct cb_store *s, const char *digest)
+{
+	char path[128];
+	if (!cb_digest_valid(digest))
+		return 0;
+	blob_path(digest, path, sizeof(path));
+	return faccessat(s->rootfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+int cb_store_has_layer(struct cb_store *s, const char *chainid)
+{
+	char path[128];
+	if (!cb_digest_valid(chainid))
+		return 0;
+	snprintf(path, sizeof(path), "layers/%s/diff", cb_digest_hex(chainid));
+	return faccessat(s->rootfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+int cb_store_layer_begin(struct cb_store *s, char *tmpname, size_t n, int *dirfd, cb_err *e)
+{
+	static unsigned seq;
+	char diff[600];
+	for (int tries = 0;; tries++) {
+		snprintf(tmpname, n, "tmp/layer-%d-%u-%ld", (int)getpid(), __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED),
+			 (long)tries);
+		if (mkdirat(s->rootfd, tmpname, 0700) == 0)
+			break;
+		if (errno != EEXIST || tries > 100)
+			return cb_fail_errno(e, errno, "%s/%s", s->root, tmpname);
+	}
+	snprintf(diff, sizeof(diff), "%s/diff", tmpname);
+	if (mkdirat(s->rootfd, diff, 0755) < 0)
+		return cb_fail_errno(e, errno, "%s/%s", s->root, diff);
+	*dirfd = openat(s->rootfd, diff, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (*dirfd < 0)
+		return cb_fail_errno(e, errno, "%s/%s", s->root, diff);
+	return 0;
+}
+
+int cb_store_layer_commit(struct cb_store *s, const char *tmpname, const char *chainid, cb_err *e)
+{
+	char path[128];
+	if (cb_digest_check(chainid, "layer", e) < 0)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "layers/%s", cb_digest_hex(chainid));
+	if (renameat(s->rootfd, tmpname, s->rootfd, path) < 0) {
+		if ((errno == EEXIST || errno == ENOTEMPTY) && cb_store_has_layer(s, chainid)) {
+			cb_store_discard(s, tmpname);
+			return 0;
+		}
+		return cb_fail_errno(e, errno, "commit layer %s", chainid);
+	}
+	int dfd = openat(s->rootfd, "layers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+int cb_rm_rf_at(int dirfd, const char *name)
+{
+	struct stat st;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(dirfd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	/* A directory whose mode forbids us (e.g. 0555 from an image) still goes. */
+	if ((st.st_mode & 0700) != 0700)
+		fchmod(fd, st.st_mode | 0700);
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	int r = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		int rr = cb_rm_rf_at(fd, de->d_name);
+		if (rr < 0 && !r)
+			r = rr;
+	}
+	closedir(d);
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT && !r)
+		r = -errno;
+	return r;
+}
+
+void cb_store_discard(struct cb_store *s, const char *tmpname)
+{
+	int r = cb_rm_rf_at(s->rootfd, tmpname);
+	if (r < 0)
+		cb_warn("could not remove %s/%s: %s (cbox system check --repair removes it)", s->root, tmpname,
+			strerror(-r));
+}
+
+int cb_store_lock_name(struct cb_store *s, const char *name, cb_err *e)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "locks/%s", name);
+	int fd = openat(s->rootfd, path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return cb_fail_errno(e, errno, "lock %s/%s", s->root, path);
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			int err = errno;
+			close(fd);
+			return cb_fail_errno(e, err, "lock %s/%s", s->root, path);
+		}
+	}
+	return fd;
+}
+
+int cb_store_index_lock(struct cb_store *s, cb_err *e)
+{
+	if (s->lockfd >= 0)
+		return 0;
+	int fd = cb_store_lock_name(s, "index", e);
+	if (fd < 0)
+		return fd;
+	s->lockfd = fd;
+	return 0;
+}
+
+void cb_store_index_unlock(struct cb_store *s)
+{
+	if (s->lockfd >= 0)
+		close(s->lockfd);
+	s->lockfd = -1;
+}
+
+int cb_store_index_load(struct cb_store *s, cJSON **index, cb_err *e)
+{
+	char *text = NULL;
+	int r = cb_read_file_at(s->rootfd, "images.json", 64 << 20, &text, NULL, e);
+	if (r == -ENOENT) {
+		*index = cJSON_CreateObject();
+		cJSON_AddItemToObject(*index, "images", cJSON_CreateArray());
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	*index = cJSON_Parse(text);
+	free(text);
+	if (!*index || !cJSON_IsArray(cJSON_GetObjectItem(*index, "images"))) {
+		cJSON_Delete(*index);
+		return cb_fail(e, EINVAL, "%s/images.json is corrupt", s->root);
+	}
+	return 0;
+}
+
+int cb_store_index_save(struct cb_store *s, cJSON *index, cb_err *e)
+{
+	char *text = cJSON_Print(index);
+	if (!text)
+		return cb_fail(e, ENOMEM, "out of memory");
+	int r = cb_write_atomic(s->rootfd, "images.json", text, strlen(text), 0600, e);
+	free(text);
+	return r;
+}
+
+static int has_name(cJSON *img, const char *name)
+{
+	cJSON *n;
+	cJSON_ArrayForEach(n, cJSON_GetObjectItem(img, "names"))
+		if (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0)
+			return 1;
+	return 0;
+}
+
+cJSON *cb_index_find(cJSON *index, const char *name_or_id)
+{
+	cJSON *img, *by_id = NULL;
+	size_t n = strlen(name_or_id);
+	const char *id = strncmp(name_or_id, "sha256:", 7) == 0 ? name_or_id + 7 : name_or_id;
+	int matches = 0;
+	cJSON_ArrayForEach(img, cJSON_GetObjectItem(index, "images")) {
+		if (has_name(img, name_or_id))
+			return img;
+		const char *cfg = cJSON_GetStringValue(cJSON_GetObjectItem(img, "id"));
+		if (cfg && n >= 3 && strncmp(cfg + 7, id, strlen(id)) == 0) {
+			by_id = img;
+			matches++;
+		}
+	}
+	return matches == 1 ? by_id : NULL;
+}
+
+void cb_index_untag(cJSON *index, const char *name)
+{
+	cJSON *img;
+	cJSON_ArrayForEach(img, cJSON_GetObjectItem(index, "images")) {
+		cJSON *names = cJSON_GetObjectItem(img, "names");
+		for (int i = cJSON_GetArraySize(names) - 1; i >= 0; i--) {
+			cJSON *n = cJSON_GetArrayItem(names, i);
+			if (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0)
+				cJSON_DeleteItemFromArray(names, i);
+		}
+	}
+}

@@ -1,0 +1,56 @@
+/* store.h - the storage root: content-addressed blobs, layers keyed by chain ID, the
+ * image index. Every commit is write-temp, fsync, rename; writers hold flock locks. */
+#ifndef CB_STORE_H
+#define CB_STORE_H
+
+#include <cjson/cJSON.h>
+
+#include "cbox.h"
+#include "digest.h"
+
+struct cb_store {
+	char root[4096];
+	int rootfd;
+	int lockfd; /* the index lock, when held */
+};
+
+/* Root: opt, else $CBOX_ROOT, else $XDG_DATA_HOME/cbox or ~/.local/share/cbox, or
+ * /var/lib/cbox for real root. Creates the layout when missing. */
+int cb_store_open(struct cb_store *s, const char *root_opt, cb_err *e);
+void cb_store_close(struct cb_store *s);
+
+/* Write data to dirfd/name atomically (temp file, fsync, rename, fsync dir). */
+int cb_write_atomic(int dirfd, const char *name, const void *data, size_t len, int mode, cb_err *e);
+/* Read a whole (small) file; *data is NUL-terminated. */
+int cb_read_file_at(int dirfd, const char *name, size_t max, char **data, size_t *len, cb_err *e);
+
+/* Blobs (manifests, configs): verified before they are stored and when they are read. */
+int cb_store_put_blob(struct cb_store *s, const char *digest, const void *data, size_t len, cb_err *e);
+int cb_store_get_blob(struct cb_store *s, const char *digest, char **data, size_t *len, cb_err *e);
+int cb_store_has_blob(struct cb_store *s, const char *digest);
+
+/* Layers: layers/<chain-hex>/ holds diff/ (the unpacked tree) once complete. */
+int cb_store_has_layer(struct cb_store *s, const char *chainid);
+/* A fresh tmp/ directory for an unpack; *dirfd is its diff/ subdirectory. */
+int cb_store_layer_begin(struct cb_store *s, char *tmpname, size_t n, int *dirfd, cb_err *e);
+/* Move the finished tree into place (a no-op if another writer got there first). */
+int cb_store_layer_commit(struct cb_store *s, const char *tmpname, const char *chainid, cb_err *e);
+/* Remove a tmp/ tree (a refused or interrupted unpack). */
+void cb_store_discard(struct cb_store *s, const char *tmpname);
+/* Exclusive lock on a name under locks/ (e.g. a layer being unpacked); returns the fd. */
+int cb_store_lock_name(struct cb_store *s, const char *name, cb_err *e);
+
+/* The image index (images.json): held under the index lock while changed. */
+int cb_store_index_lock(struct cb_store *s, cb_err *e);
+void cb_store_index_unlock(struct cb_store *s);
+int cb_store_index_load(struct cb_store *s, cJSON **index, cb_err *e);
+int cb_store_index_save(struct cb_store *s, cJSON *index, cb_err *e);
+/* The image entry named name (a full reference) or whose id starts with an id prefix. */
+cJSON *cb_index_find(cJSON *index, const char *name_or_id);
+/* Remove name from every other image (a name belongs to one image). */
+void cb_index_untag(cJSON *index, const char *name);
+
+/* Remove a tree below dirfd without following symlinks. */
+int cb_rm_rf_at(int dirfd, const char *name);
+
+#endif
