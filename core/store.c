@@ -26,7 +26,7 @@ static int default_root(char *out, size_t n, cb_err *e)
 	return 0;
 }
 
-static int mkdir_p(const char *path, cb_err *e)
+int cb_mkdir_p(const char *path, int mode, cb_err *e)
 {
 	char buf[4096];
 	snprintf(buf, sizeof(buf), "%s", path);
@@ -34,8 +34,8 @@ static int mkdir_p(const char *path, cb_err *e)
 		if (*p == '/' || *p == '\0') {
 			char c = *p;
 			*p = '\0';
-			if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-				return cb_fail_errno(e, errno, "storage root %s: mkdir %s", path, buf);
+			if (mkdir(buf, mode) < 0 && errno != EEXIST)
+				return cb_fail_errno(e, errno, "mkdir %s", buf);
 			*p = c;
 			if (!c)
 				return 0;
@@ -50,8 +50,8 @@ int cb_store_open(struct cb_store *s, const char *root_opt, cb_err *e)
 	int r = root_opt ? (snprintf(s->root, sizeof(s->root), "%s", root_opt), 0) : default_root(s->root, sizeof(s->root), e);
 	if (r < 0)
 		return r;
-	if ((r = mkdir_p(s->root, e)) < 0)
-		return r;
+	if ((r = cb_mkdir_p(s->root, 0700, e)) < 0)
+		return cb_err_prefix(e, "storage root %s", s->root);
 	s->rootfd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->rootfd < 0)
 		return cb_fail_errno(e, errno, "storage root %s", s->root);

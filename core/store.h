@@ -19,6 +19,8 @@ struct cb_store {
 int cb_store_open(struct cb_store *s, const char *root_opt, cb_err *e);
 void cb_store_close(struct cb_store *s);
 
+/* mkdir -p with mode for the directories it creates. */
+int cb_mkdir_p(const char *path, int mode, cb_err *e);
 /* Write data to dirfd/name atomically (temp file, fsync, rename, fsync dir). */
 int cb_write_atomic(int dirfd, const char *name, const void *data, size_t len, int mode, cb_err *e);
 /* Read a whole (small) file; *data is NUL-terminated. */
