@@ -64,7 +64,9 @@ void cb_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 /* ---- options (opt.c) ----
  * Long options as podman spells them (--name=value, --name value), short options that
  * bundle (-it, -uroot, -u root), "--" ends options, and so does the first operand (so
- * `run IMG cmd -x` leaves -x to the command). --log-level is understood everywhere. */
+ * `run IMG cmd -x` leaves -x to the command). Global flags understood everywhere, before
+ * or after the applet name: --log-level, --root, --storage-driver. */
+extern const char *cb_opt_root, *cb_opt_storage_driver;
 enum { CB_OPT_NONE, CB_OPT_ARG };
 struct cb_option {
 	const char *name; /* long name without "--", or NULL */

@@ -13,15 +13,23 @@ void cb_opt_init(struct cb_opt_state *st, int argc, char **argv)
 	st->bundle = NULL;
 }
 
-static const struct cb_option log_level_opt = { "log-level", 0, CB_OPT_ARG, 0 };
+/* Options every applet understands, as podman's global flags. */
+const char *cb_opt_root, *cb_opt_storage_driver;
+static const struct cb_option global_opts[] = {
+	{ "log-level", 0, CB_OPT_ARG, 1 },
+	{ "root", 0, CB_OPT_ARG, 2 },
+	{ "storage-driver", 0, CB_OPT_ARG, 3 },
+	{ 0 },
+};
 
 static const struct cb_option *find_long(const struct cb_option *opts, const char *name, size_t len)
 {
 	for (; opts->id; opts++)
 		if (opts->name && strlen(opts->name) == len && strncmp(opts->name, name, len) == 0)
 			return opts;
-	if (len == strlen(log_level_opt.name) && strncmp(name, log_level_opt.name, len) == 0)
-		return &log_level_opt;
+	for (opts = global_opts; opts->id; opts++)
+		if (strlen(opts->name) == len && strncmp(opts->name, name, len) == 0)
+			return opts;
 	return NULL;
 }
 
@@ -48,9 +56,15 @@ static int take(struct cb_opt_state *st, const struct cb_option *o, const char *
 	} else if (inline_val) {
 		return cb_fail(e, EINVAL, "option '%s' takes no value", spelled);
 	}
-	if (o == &log_level_opt) {
-		int r = cb_log_set_level(st->arg, e);
-		return r < 0 ? r : 1;
+	if (o >= global_opts && o < global_opts + CB_ARRAY_SIZE(global_opts)) {
+		if (o->id == 1) {
+			int r = cb_log_set_level(st->arg, e);
+			return r < 0 ? r : 1;
+		}
+		if (!*st->arg)
+			return cb_fail(e, EINVAL, "option '%s' needs a value", spelled);
+		*(o->id == 2 ? &cb_opt_root : &cb_opt_storage_driver) = st->arg;
+		return 1;
 	}
 	return 0;
 }

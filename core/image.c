@@ -1,0 +1,127 @@
+/* image.c - image lookup and presentation helpers shared by the image applets. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "image.h"
+
+static cJSON *find_name(cJSON *index, const struct cb_ref *r, char *matched, size_t mlen)
+{
+	char name[700];
+	cb_ref_format(r, name, sizeof(name));
+	cJSON *img = cb_index_find(index, name);
+	if (img && matched)
+		snprintf(matched, mlen, "%s", name);
+	return img;
+}
+
+cJSON *cb_image_lookup(cJSON *index, const char *arg, const struct cb_regconf *rc, char *matched, size_t mlen,
+		       cb_err *e)
+{
+	struct cb_ref r;
+	cb_err perr;
+	cJSON *img = NULL;
+	if (cb_ref_parse(arg, &r, &perr) == 0) {
+		if (r.registry[0]) {
+			img = find_name(index, &r, matched, mlen);
+		} else {
+			const char **search;
+			int n = 0;
+			struct cb_ref a = r;
+			if (cb_regconf_resolve_short(rc, &a, &search, &n, &perr) == 1)
+				img = find_name(index, &a, matched, mlen);
+			for (int i = 0; !img && i < n; i++) {
+				a = r;
+				if (cb_ref_qualify(&a, search[i], &perr) == 0)
+					img = find_name(index, &a, matched, mlen);
+			}
+			a = r;
+			if (!img && cb_ref_qualify(&a, "localhost", &perr) == 0)
+				img = find_name(index, &a, matched, mlen);
+		}
+	}
+	if (!img && strlen(arg) >= 3 && strspn(arg + (strncmp(arg, "sha256:", 7) ? 0 : 7), "0123456789abcdef") ==
+						    strlen(arg + (strncmp(arg, "sha256:", 7) ? 0 : 7)))
+	{
+		img = cb_index_find(index, arg);
+		if (img && matched)
+			matched[0] = '\0';
+	}
+	if (!img)
+		cb_fail(e, ENOENT, "%s: image not known", arg);
+	return img;
+}
+
+static int layer_used(cJSON *index, const char *hex)
+{
+	cJSON *img, *l;
+	cJSON_ArrayForEach(img, cJSON_GetObjectItem(index, "images"))
+		cJSON_ArrayForEach(l, cJSON_GetObjectItem(img, "layers"))
+			if (cJSON_IsString(l) && strlen(l->valuestring) == CB_DIGEST_LEN && !strcmp(l->valuestring + 7, hex))
+				return 1;
+	return 0;
+}
+
+int cb_store_gc_layers(struct cb_store *s, cJSON *index)
+{
+	int fd = openat(s->rootfd, "layers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	DIR *d = fdopendir(fd);
+	struct dirent *de;
+	int removed = 0;
+	while (d && (de = readdir(d))) {
+		if (strlen(de->d_name) != 64 || layer_used(index, de->d_name))
+			continue;
+		char tmp[128];
+		/* Out of sight first (rename is atomic), then removed. */
+		snprintf(tmp, sizeof(tmp), "tmp/gc-%s", de->d_name);
+		char path[128];
+		snprintf(path, sizeof(path), "layers/%s", de->d_name);
+		if (renameat(s->rootfd, path, s->rootfd, tmp) == 0) {
+			cb_debug("gc: layer sha256:%s", de->d_name);
+			cb_store_discard(s, tmp);
+			removed++;
+		}
+	}
+	if (d)
+		closedir(d);
+	return removed;
+}
+
+void cb_human_size(double b, char *out, size_t n)
+{
+	static const char *const units[] = { "B", "kB", "MB", "GB", "TB" };
+	int u = 0;
+	while (b >= 1000 && u < 4) {
+		b /= 1000;
+		u++;
+	}
+	snprintf(out, n, u ? "%.3g %s" : "%.0f %s", b, units[u]);
+}
+
+void cb_human_age(const char *ts, char *out, size_t n)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	if (!ts || !strptime(ts, "%Y-%m-%dT%H:%M:%S", &tm)) {
+		snprintf(out, n, "unknown");
+		return;
+	}
+	double s = difftime(time(NULL), timegm(&tm));
+	static const struct {
+		double secs;
+		const char *unit;
+	} steps[] = { { 365 * 86400.0, "year" }, { 30 * 86400.0, "month" }, { 7 * 86400.0, "week" },
+		      { 86400, "day" }, { 3600, "hour" }, { 60, "minute" }, { 1, "second" } };
+	for (size_t i = 0; i < CB_ARRAY_SIZE(steps); i++) {
+		long k = (long)(s / steps[i].secs);
+		if (k >= 1) {
+			snprintf(out, n, "%ld %s%s ago", k, steps[i].unit, k > 1 ? "s" : "");
+			return;
+		}
+	}
+	snprintf(out, n, "Less than a second ago");
+}

@@ -1,0 +1,22 @@
+/* image.h - finding images in the index by the names people type, and describing them. */
+#ifndef CB_IMAGE_H
+#define CB_IMAGE_H
+
+#include <cjson/cJSON.h>
+
+#include "regconf.h"
+#include "store.h"
+
+/* The image an argument names: a full or short reference (short names tried with the
+ * search registries, as podman does, then "localhost/"), or an ID prefix (>= 3 hex).
+ * `matched` (may be NULL) gets the full name that matched, "" for an ID. NULL with *e
+ * filled ("image not known") when none. */
+cJSON *cb_image_lookup(cJSON *index, const char *arg, const struct cb_regconf *rc, char *matched, size_t mlen,
+		       cb_err *e);
+/* Layers no image uses any more are removed; returns the count removed. */
+int cb_store_gc_layers(struct cb_store *s, cJSON *index);
+/* Human forms: "4.26MB", "2 weeks ago". */
+void cb_human_size(double bytes, char *out, size_t n);
+void cb_human_age(const char *rfc3339, char *out, size_t n);
+
+#endif
