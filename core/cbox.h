@@ -67,11 +67,11 @@ void cb_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)
  * `run IMG cmd -x` leaves -x to the command). Global flags understood everywhere, before
  * or after the applet name: --log-level, --root, --storage-driver. */
 extern const char *cb_opt_root, *cb_opt_storage_driver;
-enum { CB_OPT_NONE, CB_OPT_ARG };
+enum { CB_OPT_NONE, CB_OPT_ARG, CB_OPT_BOOL /* --x, --x=true, --x=false: st->arg "true"/"false" */ };
 struct cb_option {
 	const char *name; /* long name without "--", or NULL */
 	int short_name;   /* single character, or 0 */
-	int has_arg;      /* CB_OPT_NONE or CB_OPT_ARG */
+	int has_arg;      /* CB_OPT_NONE, CB_OPT_ARG or CB_OPT_BOOL */
 	int id;           /* returned by cb_opt_next; must be > 0 */
 };
 #define CB_OPT_HELP (-1000) /* --help / -h seen */

@@ -46,6 +46,12 @@ static int take(struct cb_opt_state *st, const struct cb_option *o, const char *
 		const char *spelled, cb_err *e)
 {
 	st->arg = NULL;
+	if (o->has_arg == CB_OPT_BOOL) {
+		if (inline_val && strcmp(inline_val, "true") != 0 && strcmp(inline_val, "false") != 0)
+			return cb_fail(e, EINVAL, "option '%s': want true or false", spelled);
+		st->arg = inline_val ? inline_val : "true";
+		return 0;
+	}
 	if (o->has_arg == CB_OPT_ARG) {
 		if (inline_val)
 			st->arg = inline_val;

@@ -2,7 +2,7 @@
 #include "cbox.h"
 #include "unit.h"
 
-enum { O_ENV = 1, O_INTERACTIVE, O_TTY, O_USER, O_RM, O_NAME };
+enum { O_ENV = 1, O_INTERACTIVE, O_TTY, O_USER, O_RM, O_NAME, O_VERIFY };
 static const struct cb_option opts[] = {
 	{ "env", 'e', CB_OPT_ARG, O_ENV },
 	{ "interactive", 'i', CB_OPT_NONE, O_INTERACTIVE },
@@ -10,6 +10,7 @@ static const struct cb_option opts[] = {
 	{ "user", 'u', CB_OPT_ARG, O_USER },
 	{ "rm", 0, CB_OPT_NONE, O_RM },
 	{ "name", 0, CB_OPT_ARG, O_NAME },
+	{ "tls-verify", 0, CB_OPT_BOOL, O_VERIFY },
 	{ 0 },
 };
 
@@ -83,6 +84,21 @@ int main(void)
 
 	char *a10[] = { "run", "-", NULL }; /* "-" is an operand (stdin) */
 	CHECK(parse(2, a10, tr, sizeof(tr), &err) == 1 && err == 0);
+
+	/* Booleans: bare means true; =true/=false inline only, so the next word stays an operand. */
+	char *a11[] = { "pull", "--tls-verify", "img", NULL };
+	ind = parse(3, a11, tr, sizeof(tr), &err);
+	CHECK_STR(tr, "7=true;");
+	CHECK(ind == 2);
+	char *a12[] = { "pull", "--tls-verify=false", "img", NULL };
+	parse(3, a12, tr, sizeof(tr), &err);
+	CHECK_STR(tr, "7=false;");
+	char *a13[] = { "pull", "--tls-verify=no", NULL };
+	parse(2, a13, tr, sizeof(tr), &err);
+	CHECK_STR(tr, "ERR:option '--tls-verify=no': want true or false");
+	char *a14[] = { "pull", "--root", "", NULL };
+	parse(3, a14, tr, sizeof(tr), &err);
+	CHECK_STR(tr, "ERR:option '--root' needs a value");
 
 	/* Errors: errno text appended only when asked; prefixes stack. */
 	cb_err e;
