@@ -34,3 +34,19 @@ int cb_userns_enter_single(cb_err *e)
 		cb_debug("user namespace: single mapping 0 -> %u:%u", (unsigned)uid, (unsigned)gid);
 	return r;
 }
+
+int cb_in_userns(void)
+{
+	char buf[128] = "";
+	int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	unsigned a, b, c;
+	/* The initial namespace maps everything: "0 0 4294967295". */
+	return !(sscanf(buf, "%u %u %u", &a, &b, &c) == 3 && a == 0 && b == 0 && c == 4294967295u);
+}

@@ -1,0 +1,214 @@
+//config:config APPLET_SYSTEM
+//config:	bool "system: prune, reset and check the store"
+//config:	default y
+//applet:CB_APPLET(system, system_main, CB_NOSUID)
+//usage:Usage: cbox system COMMAND [OPTIONS]
+//usage:
+//usage:  prune [-a]           remove images without a name (-a: every image) and the
+//usage:                       layers nothing uses any more
+//usage:  reset [-f]           remove everything cbox stored (asks unless -f)
+//usage:  check [--repair]     report incomplete or orphaned data: interrupted unpacks
+//usage:                       and downloads in tmp/, unused layers, images whose layers
+//usage:                       or blobs are missing or corrupt; --repair removes them
+/* system.c - cbox system prune|reset|check */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "idmap.h"
+#include "image.h"
+
+static struct cb_store store;
+
+static void open_store(void)
+{
+	cb_err e;
+	/* Layers may hold files only the storage's user namespace can remove. */
+	if (cb_userns_enter_single(&e) < 0 || cb_store_open(&store, cb_opt_root, &e) < 0)
+		cb_die(&e);
+}
+
+static int prune(int all)
+{
+	cb_err e;
+	cJSON *index;
+	open_store();
+	if (cb_store_index_lock(&store, &e) < 0 || cb_store_index_load(&store, &index, &e) < 0)
+		cb_die(&e);
+	cJSON *images = cJSON_GetObjectItem(index, "images");
+	for (int i = cJSON_GetArraySize(images) - 1; i >= 0; i--) {
+		cJSON *img = cJSON_GetArrayItem(images, i);
+		if (all || cJSON_GetArraySize(cJSON_GetObjectItem(img, "names")) == 0) {
+			printf("Deleted: %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(img, "id")) + 7);
+			cJSON_DeleteItemFromArray(images, i);
+		}
+	}
+	if (cb_store_index_save(&store, index, &e) < 0)
+		cb_die(&e);
+	int n = cb_store_gc_layers(&store, index);
+	printf("Removed %d unused layer%s\n", n, n == 1 ? "" : "s");
+	return 0;
+}
+
+static int reset(int force)
+{
+	if (!force) {
+		char answer[16] = "";
+		if (!isatty(0)) {
+			fprintf(stderr, "cbox: system reset: refusing without -f (stdin is not a terminal)\n");
+			return CB_EXIT_FAIL;
+		}
+		fprintf(stderr, "This removes every image, layer and container cbox stored. Are you sure? [y/N] ");
+		if (!fgets(answer, sizeof(answer), stdin) || (answer[0] != 'y' && answer[0] != 'Y'))
+			return 0;
+	}
+	open_store();
+	int fd = dup(store.rootfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	int status = 0;
+	while (d && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		int r = cb_rm_rf_at(store.rootfd, de->d_name);
+		if (r < 0) {
+			fprintf(stderr, "cbox: system reset: %s/%s: %s\n", store.root, de->d_name, strerror(-r));
+			status = CB_EXIT_FAIL;
+		}
+	}
+	if (d)
+		closedir(d);
+	return status;
+}
+
+/* A finding: printed; removed with --repair (tmp/ and layers/ entries, by name). */
+static int finding(int repair, const char *what, const char *path, int *problems)
+{
+	(*problems)++;
+	if (!repair) {
+		printf("%s: %s/%s\n", what, store.root, path);
+		return 0;
+	}
+	int r = cb_rm_rf_at(store.rootfd, path);
+	printf("%s: %s/%s: %s\n", what, store.root, path, r < 0 ? strerror(-r) : "removed");
+	if (r == 0)
+		(*problems)--;
+	return r;
+}
+
+static int layer_listed(cJSON *index, const char *hex)
+{
+	cJSON *img, *l;
+	cJSON_ArrayForEach(img, cJSON_GetObjectItem(index, "images"))
+		cJSON_ArrayForEach(l, cJSON_GetObjectItem(img, "layers"))
+			if (cJSON_IsString(l) && !strcmp(cb_digest_hex(l->valuestring), hex))
+				return 1;
+	return 0;
+}
+
+static int check(int repair)
+{
+	cb_err e;
+	cJSON *index;
+	int problems = 0;
+	open_store();
+	/* Hold the index lock: no pull commits while we look. */
+	if (cb_store_index_lock(&store, &e) < 0 || cb_store_index_load(&store, &index, &e) < 0)
+		cb_die(&e);
+	static const char *const dirs[] = { "tmp", "layers" };
+	for (size_t k = 0; k < CB_ARRAY_SIZE(dirs); k++) {
+		int fd = openat(store.rootfd, dirs[k], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+		struct dirent *de;
+		while (d && (de = readdir(d))) {
+			char path[512];
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dirs[k], de->d_name);
+			if (k == 0)
+				finding(repair, strstr(de->d_name, ".partial") ? "incomplete download" : "incomplete unpack",
+					path, &problems);
+			else if (!layer_listed(index, de->d_name))
+				finding(repair, "orphaned layer", path, &problems);
+		}
+		if (d)
+			closedir(d);
+	}
+	/* Images whose layers or blobs are gone or corrupt. */
+	cJSON *images = cJSON_GetObjectItem(index, "images");
+	int changed = 0;
+	for (int i = cJSON_GetArraySize(images) - 1; i >= 0; i--) {
+		cJSON *img = cJSON_GetArrayItem(images, i), *l;
+		const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(img, "id"));
+		const char *digest = cJSON_GetStringValue(cJSON_GetObjectItem(img, "digest"));
+		char why[200] = "";
+		char *blob;
+		cJSON_ArrayForEach(l, cJSON_GetObjectItem(img, "layers"))
+			if (!why[0] && !cb_store_has_layer(&store, cJSON_GetStringValue(l)))
+				snprintf(why, sizeof(why), "layer %s missing", cJSON_GetStringValue(l));
+		if (!why[0] && cb_store_get_blob(&store, id, &blob, NULL, &e) < 0)
+			snprintf(why, sizeof(why), "config: %s", e.msg);
+		else if (!why[0])
+			free(blob);
+		if (!why[0] && cb_store_get_blob(&store, digest, &blob, NULL, &e) < 0)
+			snprintf(why, sizeof(why), "manifest: %s", e.msg);
+		else if (!why[0])
+			free(blob);
+		if (!why[0])
+			continue;
+		problems++;
+		printf("broken image %.12s: %s%s\n", id + 7, why, repair ? ": removed" : "");
+		if (repair) {
+			cJSON_DeleteItemFromArray(images, i);
+			changed = 1;
+			problems--;
+		}
+	}
+	if (changed && cb_store_index_save(&store, index, &e) < 0)
+		cb_die(&e);
+	if (changed)
+		cb_store_gc_layers(&store, index);
+	if (!problems)
+		printf("no problems found in %s\n", store.root);
+	return problems ? 1 : 0;
+}
+
+int system_main(int argc, char **argv)
+{
+	enum { O_ALL = 1, O_FORCE, O_REPAIR };
+	static const struct cb_option opts[] = {
+		{ "all", 'a', CB_OPT_NONE, O_ALL },
+		{ "force", 'f', CB_OPT_NONE, O_FORCE },
+		{ "repair", 0, CB_OPT_NONE, O_REPAIR },
+		{ 0 },
+	};
+	struct cb_opt_state st;
+	int all = 0, force = 0, repair = 0, c;
+	if (argc < 2 || argv[1][0] == '-') {
+		cb_opt_init(&st, argc, argv);
+		while (cb_getopt(&st, opts))
+			;
+		fprintf(stderr, "cbox: system: name a command: prune, reset or check\nSee 'cbox system --help'.\n");
+		return CB_EXIT_FAIL;
+	}
+	const char *cmd = argv[1];
+	cb_opt_init(&st, argc - 1, argv + 1);
+	while ((c = cb_getopt(&st, opts))) {
+		all |= c == O_ALL;
+		force |= c == O_FORCE;
+		repair |= c == O_REPAIR;
+	}
+	if (st.ind < argc - 1) {
+		fprintf(stderr, "cbox: system %s: unexpected argument '%s'\n", cmd, argv[st.ind + 1]);
+		return CB_EXIT_FAIL;
+	}
+	if (!strcmp(cmd, "prune"))
+		return prune(all);
+	if (!strcmp(cmd, "reset"))
+		return reset(force);
+	if (!strcmp(cmd, "check"))
+		return check(repair);
+	fprintf(stderr, "cbox: system: unknown command '%s' (prune, reset, check)\n", cmd);
+	return CB_EXIT_FAIL;
+}
