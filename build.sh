@@ -260,7 +260,8 @@ gen_kconfig() {
 		sed -n 's,^//config:,,p' "$f"
 		echo
 	done >"$KCONF_GEN.tmp"
-	mv "$KCONF_GEN.tmp" "$KCONF_GEN"
+	# Rewritten only when changed, so its mtime says when an applet stanza changed.
+	if cmp -s "$KCONF_GEN.tmp" "$KCONF_GEN"; then rm "$KCONF_GEN.tmp"; else mv "$KCONF_GEN.tmp" "$KCONF_GEN"; fi
 }
 
 kconf() {
@@ -273,7 +274,11 @@ ensure_config() {
 	if [ ! -f .config ]; then
 		say "no .config: using configs/defconfig"
 		kconf --defconfig=configs/defconfig
-	elif [ "$TOP/build/Kconfig.applets" -ot .config ] || [ ! -f "$KCONF_GEN" ]; then
+		return
+	fi
+	gen_kconfig
+	# New or changed symbols get their defaults.
+	if [ "$KCONF_GEN" -nt .config ] || [ Kconfig -nt .config ] || [ core/Kconfig -nt .config ]; then
 		kconf --olddefconfig
 	fi
 }
