@@ -376,6 +376,17 @@ static int pick_proxy(const struct cb_url *u, struct cb_url *proxy, cb_err *e)
 	return 1;
 }
 
+int cb_http_proxy_for(const char *url, struct cb_url *proxy, cb_err *e)
+{
+	struct cb_url u;
+	int r = cb_url_parse(&u, url, e);
+	if (r)
+		return r;
+	r = pick_proxy(&u, proxy, e);
+	cb_url_free(&u);
+	return r;
+}
+
 static void base64(char *out, const unsigned char *in, size_t n)
 {
 	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -51,4 +51,8 @@ void cb_url_free(struct cb_url *u);
 /* Location header ref against base: a new allocated absolute URL, or NULL. */
 char *cb_url_resolve(const char *base, const char *ref);
 
+/* The proxy the environment names for url (HTTPS_PROXY, HTTP_PROXY, NO_PROXY; loopback
+ * never): 1 with *proxy filled (cb_url_free it), 0 for a direct connection, or <0. */
+int cb_http_proxy_for(const char *url, struct cb_url *proxy, cb_err *e);
+
 #endif
