@@ -753,6 +753,11 @@ static int exchange(struct cb_http_client *c, const char *method, const char *ur
 	int r = cb_url_parse(&u, url, e);
 	if (r)
 		return r;
+	if (u.https && !CFG_TLS) { /* say so before dialing anything */
+		cb_url_free(&u);
+		return cb_fail(e, ENOTSUP, "%s %s: https is not available: cbox was built without TLS (CONFIG_TLS)",
+			       method, url);
+	}
 	int use_proxy = pick_proxy(&u, &proxy, e);
 	if (use_proxy < 0) {
 		cb_url_free(&u);

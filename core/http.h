@@ -6,7 +6,9 @@
 #include "cbox.h"
 #include "tls.h"
 
-struct cb_http_client; /* keeps idle keep-alive connections, one per scheme://host:port */
+/* A client keeps idle keep-alive connections, one per scheme://host:port (and route and
+ * trust options). It is not locked: use one client per thread. */
+struct cb_http_client;
 struct cb_http_client *cb_http_client_new(void);
 void cb_http_client_free(struct cb_http_client *c);
 
