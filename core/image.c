@@ -125,3 +125,69 @@ void cb_human_age(const char *ts, char *out, size_t n)
 	}
 	snprintf(out, n, "Less than a second ago");
 }
+
+static void set_string(cJSON *o, const char *k, const char *v)
+{
+	cJSON_DeleteItemFromObject(o, k);
+	cJSON_AddStringToObject(o, k, v ? v : "");
+}
+
+static void add_unique(cJSON *arr, const char *v)
+{
+	cJSON *it;
+	cJSON_ArrayForEach(it, arr)
+		if (cJSON_IsString(it) && !strcmp(it->valuestring, v))
+			return;
+	cJSON_AddItemToArray(arr, cJSON_CreateString(v));
+}
+
+int cb_image_record(struct cb_store *s, const char *name, const char *repo_digest, const char *manifest_digest,
+		    const char *config, const struct cb_manifest *m, cb_err *e)
+{
+	cJSON *index;
+	int r = cb_store_index_lock(s, e);
+	if (r == 0)
+		r = cb_store_index_load(s, &index, e);
+	if (r < 0)
+		return r;
+	if (name)
+		cb_index_untag(index, name);
+	cJSON *img = NULL, *it;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(index, "images"))
+		if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(it, "id")) ?: "", m->config_digest))
+			img = it;
+	if (!img) {
+		img = cJSON_CreateObject();
+		cJSON_AddStringToObject(img, "id", m->config_digest);
+		cJSON_AddArrayToObject(img, "names");
+		cJSON_AddArrayToObject(img, "repo_digests");
+		cJSON_AddItemToArray(cJSON_GetObjectItem(index, "images"), img);
+	}
+	if (name)
+		add_unique(cJSON_GetObjectItem(img, "names"), name);
+	if (repo_digest)
+		add_unique(cJSON_GetObjectItem(img, "repo_digests"), repo_digest);
+	set_string(img, "digest", manifest_digest);
+	cJSON_DeleteItemFromObject(img, "layers");
+	cJSON *layers = cJSON_AddArrayToObject(img, "layers");
+	double size = 0;
+	for (int i = 0; i < m->nlayers; i++) {
+		cJSON_AddItemToArray(layers, cJSON_CreateString(m->layers[i].chain_id));
+		size += (double)(m->layers[i].size > 0 ? m->layers[i].size : 0);
+	}
+	cJSON *cfg = cJSON_Parse(config);
+	const char *os = cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "os"));
+	const char *arch = cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "architecture"));
+	const char *variant = cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "variant"));
+	char plat[100];
+	snprintf(plat, sizeof(plat), "%s/%s%s%s", os ? os : "", arch ? arch : "", variant ? "/" : "", variant ? variant : "");
+	set_string(img, "created", cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "created")));
+	set_string(img, "platform", plat);
+	cJSON_DeleteItemFromObject(img, "size");
+	cJSON_AddNumberToObject(img, "size", size);
+	cJSON_Delete(cfg);
+	r = cb_store_index_save(s, index, e);
+	cJSON_Delete(index);
+	cb_store_index_unlock(s);
+	return r;
+}

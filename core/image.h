@@ -4,6 +4,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "manifest.h"
 #include "regconf.h"
 #include "store.h"
 
@@ -13,6 +14,11 @@
  * filled ("image not known") when none. */
 cJSON *cb_image_lookup(cJSON *index, const char *arg, const struct cb_regconf *rc, char *matched, size_t mlen,
 		       cb_err *e);
+/* Record an image whose blobs and layers are in the store: by its config digest, with
+ * name (a full reference, taken from any other image) and repo_digest (either may be NULL),
+ * under the index lock. */
+int cb_image_record(struct cb_store *s, const char *name, const char *repo_digest, const char *manifest_digest,
+		    const char *config, const struct cb_manifest *m, cb_err *e);
 /* Layers no image uses any more are removed; returns the count removed. */
 int cb_store_gc_layers(struct cb_store *s, cJSON *index);
 /* Human forms: "4.26MB", "2 weeks ago". */
