@@ -12,7 +12,7 @@
 static char fx_dir[64];
 
 /* A fresh scratch directory; removed by fx_cleanup. */
-static const char *fx_init(void)
+static __attribute__((unused)) const char *fx_init(void)
 {
 	strcpy(fx_dir, "/tmp/cbox-unit.XXXXXX");
 	if (!mkdtemp(fx_dir)) {
@@ -22,7 +22,7 @@ static const char *fx_init(void)
 	return fx_dir;
 }
 
-static void fx_cleanup(void)
+static __attribute__((unused)) void fx_cleanup(void)
 {
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx_dir);
@@ -31,7 +31,7 @@ static void fx_cleanup(void)
 }
 
 /* Run a shell command inside the scratch directory; its exit status. */
-__attribute__((format(printf, 1, 2))) static int fx_sh(const char *fmt, ...)
+__attribute__((format(printf, 1, 2), unused)) static int fx_sh(const char *fmt, ...)
 {
 	char cmd[8192];
 	int n = snprintf(cmd, sizeof(cmd), "cd '%s' && ", fx_dir);
@@ -44,7 +44,7 @@ __attribute__((format(printf, 1, 2))) static int fx_sh(const char *fmt, ...)
 }
 
 /* Run a python3 script inside the scratch directory (tarfile makes our archives). */
-static int fx_py(const char *script)
+static __attribute__((unused)) int fx_py(const char *script)
 {
 	char path[128];
 	snprintf(path, sizeof(path), "%s/fixture.py", fx_dir);
@@ -60,7 +60,7 @@ static int fx_py(const char *script)
 	return r;
 }
 
-static char *fx_path(const char *name)
+static __attribute__((unused)) char *fx_path(const char *name)
 {
 	static char buf[4][512];
 	static int i;
@@ -70,7 +70,7 @@ static char *fx_path(const char *name)
 }
 
 /* A whole file in memory. */
-static char *fx_slurp(const char *name, size_t *len)
+static __attribute__((unused)) char *fx_slurp(const char *name, size_t *len)
 {
 	FILE *f = fopen(fx_path(name), "rb");
 	if (!f)
@@ -94,7 +94,7 @@ struct fx_fd {
 	int fd;
 	size_t chunk, turn;
 };
-static ssize_t fx_fd_read(void *ctx, void *buf, size_t len, cb_err *e)
+static __attribute__((unused)) ssize_t fx_fd_read(void *ctx, void *buf, size_t len, cb_err *e)
 {
 	struct fx_fd *f = ctx;
 	size_t want = f->chunk ? 1 + (f->turn++ * 7919) % f->chunk : len;
@@ -103,7 +103,7 @@ static ssize_t fx_fd_read(void *ctx, void *buf, size_t len, cb_err *e)
 	ssize_t n = read(f->fd, buf, want);
 	return n < 0 ? cb_fail_errno(e, errno, "read") : n;
 }
-static struct cb_reader fx_open(struct fx_fd *f, const char *name, size_t chunk)
+static __attribute__((unused)) struct cb_reader fx_open(struct fx_fd *f, const char *name, size_t chunk)
 {
 	f->fd = open(fx_path(name), O_RDONLY | O_CLOEXEC);
 	f->chunk = chunk;
