@@ -22,8 +22,9 @@ struct cb_unpack_stats {
 
 /* Unpack the uncompressed tar stream into dirfd. `what` names the layer in messages.
  * Nothing is created or written outside dirfd: absolute paths and ".." are refused,
- * symlinks are never followed out of dirfd. opts may be NULL (overlay, not rootless),
- * st may be NULL. Errors read "layer WHAT: entry 'PATH': reason". */
+ * symlinks are never followed out of dirfd. opts may be NULL (overlay, not rootless);
+ * st may be NULL, else its counters are added to. Errors read "layer WHAT: entry
+ * 'PATH': reason". The tar stream is read up to its end-of-archive blocks only. */
 int cb_unpack_tar(struct cb_reader *tar, int dirfd, const char *what, const struct cb_unpack_opts *o,
 		  struct cb_unpack_stats *st, cb_err *e);
 

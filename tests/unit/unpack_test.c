@@ -1,7 +1,9 @@
 /* unpack_test.c - layer extraction: metadata kept, hostile entries refused, whiteouts in
  * both modes, and the rootless squash inside a user namespace. Runs as root. */
 #include <grp.h>
+#include <linux/openat2.h>
 #include <sched.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
@@ -150,8 +152,16 @@ static void test_basic(void)
 	CHECK(!exists("basic-rl/d/c") && exists("basic-rl/d/p"));
 }
 
+static int have_openat2;
+
 static void test_hostile(void)
 {
+	struct open_how how = { .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC };
+	long fd = syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof(how));
+	have_openat2 = fd >= 0;
+	if (fd >= 0)
+		close((int)fd);
+
 	CHECK(fx_sh("mkdir -p outside && echo secret > outside/secret && echo target > outside/target") == 0);
 	CHECK(py("mk('abs.tar', ('ok', R, b'1'), (OUT + '/abs', R, b'x'))\n"
 		 "mk('dotdot.tar', ('a/', D), ('a/../../outside/x', R, b'x'))\n"
@@ -174,17 +184,21 @@ static void test_hostile(void)
 	CHECK(!exists("outside/abs") && content_is("abs/ok", "1"));
 	CHECK(refuses("dotdot.tar", "dotdot", 0, "layer dotdot.tar: entry 'a/../../outside/x': path escapes the layer"));
 	CHECK(!exists("outside/x"));
-	/* symlink, then a write through it: resolved inside the layer, where it leads nowhere */
-	CHECK(refuses("symabs.tar", "symabs", 0,
-		      "layer symabs.tar: entry 'x/passwd': parent 'x' is a symlink to nothing inside the layer"));
+	/* symlink, then a write through it: refused by both resolvers */
 	CHECK(refuses("symrel.tar", "symrel", 1, "entry 'x/passwd': parent 'x' is a symlink"));
-	CHECK(!exists("outside/passwd") && !exists("symabs/x/passwd"));
-	/* ... and when the target exists inside, the write stays inside */
-	CHECK(ok_unpack("symin.tar", "symin", NULL, NULL));
-	CHECK(content_is("symin/etc/passwd", "pwned"));
-	stat("/etc/passwd", &etc_after);
-	CHECK(etc_before.st_size == etc_after.st_size && etc_before.st_mtime == etc_after.st_mtime &&
-	      etc_before.st_ino == etc_after.st_ino);
+	CHECK(!exists("outside/passwd") && !exists("symrel/x/passwd"));
+	if (have_openat2) {
+		/* resolved inside the layer, where it leads nowhere */
+		CHECK(refuses("symabs.tar", "symabs", 0,
+			      "layer symabs.tar: entry 'x/passwd': parent 'x' is a symlink to nothing inside the layer"));
+		CHECK(!exists("outside/passwd") && !exists("symabs/x/passwd"));
+		/* ... and when the target exists inside, the write stays inside */
+		CHECK(ok_unpack("symin.tar", "symin", NULL, NULL));
+		CHECK(content_is("symin/etc/passwd", "pwned"));
+		stat("/etc/passwd", &etc_after);
+		CHECK(etc_before.st_size == etc_after.st_size && etc_before.st_mtime == etc_after.st_mtime &&
+		      etc_before.st_ino == etc_after.st_ino);
+	}
 	/* hardlinks: the target must be in the layer */
 	CHECK(refuses("hlrel.tar", "hlrel", 0,
 		      "layer hlrel.tar: entry 'h': hardlink target '../outside/secret': target escapes the layer"));
@@ -200,8 +214,12 @@ static void test_hostile(void)
 	CHECK(refuses("ctrl.tar", "ctrl", 0, "layer ctrl.tar: entry 'a?[2J/../../x': path escapes the layer"));
 
 	/* a symlinked parent inside the layer resolves in the layer with openat2 ... */
-	CHECK(ok_unpack("dirparent.tar", "dirparent", NULL, NULL));
-	CHECK(content_is("dirparent/real/file", "via link"));
+	if (have_openat2) {
+		CHECK(ok_unpack("dirparent.tar", "dirparent", NULL, NULL));
+		CHECK(content_is("dirparent/real/file", "via link"));
+	} else {
+		printf("SKIP unit/unpack: openat2 checks: the kernel has no openat2\n");
+	}
 	/* ... and is refused by the walk used where openat2 is missing */
 	cb_unpack_no_openat2 = 1;
 	CHECK(refuses("dirparent.tar", "dirparent-walk", 0, "layer dirparent.tar: entry 'link/file': parent 'link' is a symlink"));
@@ -259,6 +277,7 @@ struct child_result {
 	char msg[1024];
 };
 
+/* 0 or the unpacker's error (message in msg); 1 when user namespaces are unavailable. */
 static int rootless_unpack(const char *tar, const char *dest, struct cb_unpack_stats *st, char *msg)
 {
 	struct child_result res = { .r = -1 };
@@ -270,12 +289,14 @@ static int rootless_unpack(const char *tar, const char *dest, struct cb_unpack_s
 	struct fx_fd f;
 	struct cb_reader in = fx_open(&f, tar, 4096);
 	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
 	if (pid == 0) {
 		char c;
 		close(go[1]);
 		close(back[0]);
 		if (unshare(CLONE_NEWUSER) < 0)
-			_exit(2);
+			_exit(2); /* no user namespaces here */
 		if (write(back[1], "u", 1) != 1 || read(go[0], &c, 1) != 1)
 			_exit(3);
 		/* become the namespace's root, i.e. OUTER outside */
@@ -311,6 +332,8 @@ static int rootless_unpack(const char *tar, const char *dest, struct cb_unpack_s
 	waitpid(pid, &status, 0);
 	close(dfd);
 	close(f.fd);
+	if (!ok && WIFEXITED(status) && WEXITSTATUS(status) == 2)
+		res.r = 1;
 	if (!ok)
 		snprintf(res.msg, sizeof(res.msg), "user namespace setup failed (child status %d)", status);
 	*st = res.st;
@@ -341,6 +364,10 @@ static void test_rootless(void)
 	struct cb_unpack_stats st = { 0 };
 	char msg[1024];
 	int r = rootless_unpack("rl.tar", "rl", &st, msg);
+	if (r == 1) {
+		printf("SKIP unit/unpack: rootless squash: cannot create a user namespace\n");
+		return;
+	}
 	if (r != 0)
 		printf("  rootless unpack: %s\n", msg);
 	CHECK(r == 0);
