@@ -1,0 +1,35 @@
+/* unpack.h - safe extraction of one image layer (an uncompressed tar stream). */
+#ifndef CB_UNPACK_H
+#define CB_UNPACK_H
+
+#include "cbox.h"
+
+enum cb_whiteout_mode {
+	CB_WH_OVERLAY, /* per-layer dir for overlayfs: whiteouts become 0:0 char devices */
+	CB_WH_DELETE,  /* apply onto a flattened rootfs (vfs): whiteouts delete */
+};
+
+struct cb_unpack_opts {
+	enum cb_whiteout_mode whiteouts; /* OVERLAY: per-layer dir for overlayfs; DELETE: apply onto a flattened rootfs (vfs) */
+	int rootless;                    /* opaque xattr in user.overlay.* (else trusted.overlay.*); device nodes skipped with a count */
+};
+
+struct cb_unpack_stats {
+	unsigned long entries;         /* tar entries processed */
+	unsigned long squashed_ids;    /* entries whose owner was squashed to 0:0 (ids in user.rootlesscontainers) */
+	unsigned long skipped_devices; /* device nodes not created (rootless) */
+};
+
+/* Unpack the uncompressed tar stream into dirfd. `what` names the layer in messages.
+ * Nothing is created or written outside dirfd: absolute paths and ".." are refused,
+ * symlinks are never followed out of dirfd. opts may be NULL (overlay, not rootless);
+ * st may be NULL, else its counters are added to. Errors read "layer WHAT: entry
+ * 'PATH': reason". The tar stream is read up to its end-of-archive blocks only. */
+int cb_unpack_tar(struct cb_reader *tar, int dirfd, const char *what, const struct cb_unpack_opts *o,
+		  struct cb_unpack_stats *st, cb_err *e);
+
+/* For tests: non-zero makes the unpacker resolve paths as it does where openat2 is
+ * missing (a component walk that refuses symlinked parents). */
+extern int cb_unpack_no_openat2;
+
+#endif
