@@ -55,7 +55,7 @@ registry_world() {
 			echo "# registry world: set up in $(($(date +%s) - t0))s"
 			if grep -qv '^#' "$CBOX_WORLD/missing"; then
 				grep -v '^#' "$CBOX_WORLD/missing" | sed 's/^/# registry world: missing /'
-				tail -n 15 "$CBOX_WORLD/setup.log" | sed 's/^/#   /'
+				grep -v '^+' "$CBOX_WORLD/setup.log" | tail -n 10 | sed 's/^/#   /'
 			fi
 		) 9>"$CBOX_WORLD/.lock"
 	fi
