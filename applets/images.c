@@ -30,7 +30,7 @@ static void print_row(cJSON *img, const char *name, int no_trunc)
 	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(img, "id"));
 	cb_human_size(cJSON_GetNumberValue(cJSON_GetObjectItem(img, "size")), size, sizeof(size));
 	cb_human_age(cJSON_GetStringValue(cJSON_GetObjectItem(img, "created")), age, sizeof(age));
-	printf("%-40s %-10s %-14s %-16s %s\n", repo, tag, no_trunc ? id : id + 7, age, size);
+	printf("%-40s %-10s %-14.*s %-16s %s\n", repo, tag, no_trunc ? 71 : 12, no_trunc ? id : id + 7, age, size);
 }
 
 int images_main(int argc, char **argv)

@@ -51,6 +51,8 @@ static inline ssize_t cb_read(struct cb_reader *r, void *buf, size_t len, cb_err
 }
 /* Read exactly len bytes; a short stream is an error (-EIO, "unexpected end of ..."). */
 int cb_read_full(struct cb_reader *r, void *buf, size_t len, const char *what, cb_err *e);
+/* A reader over a file descriptor (the int must outlive the reader). */
+struct cb_reader cb_fd_reader(int *fd);
 
 /* ---- logging (log.c) ---- */
 enum cb_log_level { CB_LOG_ERROR, CB_LOG_WARN, CB_LOG_INFO, CB_LOG_DEBUG };

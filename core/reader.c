@@ -14,3 +14,19 @@ int cb_read_full(struct cb_reader *r, void *buf, size_t len, const char *what, c
 	}
 	return 0;
 }
+
+static ssize_t fd_read(void *ctx, void *buf, size_t len, cb_err *e)
+{
+	for (;;) {
+		ssize_t n = read(*(int *)ctx, buf, len);
+		if (n >= 0)
+			return n;
+		if (errno != EINTR)
+			return cb_fail_errno(e, errno, "read");
+	}
+}
+
+struct cb_reader cb_fd_reader(int *fd)
+{
+	return (struct cb_reader){ fd_read, fd };
+}

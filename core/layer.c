@@ -1,0 +1,70 @@
+/* layer.c - the layer pipeline shared by pull and load. */
+#include <stdio.h>
+#include <string.h>
+
+#include "decompress.h"
+#include "idmap.h"
+#include "layer.h"
+#include "unpack.h"
+
+int cb_layer_lock(struct cb_store *s, const struct cb_layer_desc *l, cb_err *e)
+{
+	char name[96];
+	snprintf(name, sizeof(name), "layer-%s", cb_digest_hex(l->chain_id));
+	return cb_store_lock_name(s, name, e);
+}
+
+/* Read a stream to its end: the digest readers check at EOF. */
+static int drain(struct cb_reader *r, cb_err *e)
+{
+	char sink[4096];
+	ssize_t n;
+	while ((n = cb_read(r, sink, sizeof(sink), e)) > 0)
+		;
+	return (int)n;
+}
+
+int cb_layer_store(struct cb_store *s, struct cb_reader *blob, const struct cb_layer_desc *l, cb_err *e)
+{
+	struct cb_reader blob_r, tar_r, diff_r;
+	struct cb_digest_reader blob_d, diff_d;
+	struct cb_decompressor *dz = NULL;
+	char label[100], diff_label[120], tmpname[256] = "";
+	int dirfd = -1;
+	snprintf(label, sizeof(label), "layer %s", l->digest);
+	snprintf(diff_label, sizeof(diff_label), "layer %s: uncompressed", l->digest);
+	cb_digest_reader_init(&blob_d, blob, l->digest, l->size, label, &blob_r);
+	int r = cb_decompress_open(&blob_r, (enum cb_compression)l->compression, &tar_r, &dz, e);
+	if (r == 0) {
+		cb_digest_reader_init(&diff_d, &tar_r, l->diff_id, -1, diff_label, &diff_r);
+		r = cb_store_layer_begin(s, tmpname, sizeof(tmpname), &dirfd, e);
+	}
+	struct cb_unpack_stats us = { 0 };
+	if (r == 0) {
+		/* Rootless (a user namespace, even as uid 0 inside): user.* xattrs, no devices. */
+		struct cb_unpack_opts uo = { .whiteouts = CB_WH_OVERLAY, .rootless = cb_in_userns() };
+		r = cb_unpack_tar(&diff_r, dirfd, label, &uo, &us, e);
+	}
+	/* Past the tar's end-of-archive blocks: both digests are checked at EOF. */
+	if (r == 0)
+		r = drain(&diff_r, e);
+	if (r == 0)
+		r = drain(&blob_r, e);
+	if (dirfd >= 0)
+		close(dirfd);
+	cb_decompress_free(dz);
+	if (r == 0)
+		r = cb_store_layer_commit(s, tmpname, l->chain_id, e);
+	if (r < 0) {
+		if (tmpname[0])
+			cb_store_discard(s, tmpname);
+		return r;
+	}
+	if (us.squashed_ids)
+		cb_warn("layer %.19s: %lu files owned by ids outside the mapping: kept as 0, "
+			"original ids in user.rootlesscontainers",
+			l->digest, us.squashed_ids);
+	if (us.skipped_devices)
+		cb_info("layer %.19s: %lu device nodes skipped (rootless)", l->digest, us.skipped_devices);
+	return 0;
+}
