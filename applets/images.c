@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "image.h"
+#include "json.h"
 
 static void print_row(cJSON *img, const char *name, int no_trunc)
 {
@@ -80,7 +81,7 @@ int images_main(int argc, char **argv)
 			cJSON_AddStringToObject(o, "Platform", cJSON_GetStringValue(cJSON_GetObjectItem(img, "platform")));
 			cJSON_AddItemToArray(out, o);
 		}
-		char *text = cJSON_Print(out);
+		char *text = cb_json_print(out);
 		printf("%s\n", text);
 		free(text);
 		return 0;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "image.h"
+#include "json.h"
 
 static cJSON *blob_json(struct cb_store *s, const char *digest, cb_err *e)
 {
@@ -73,7 +74,7 @@ int inspect_main(int argc, char **argv)
 		cJSON_AddItemToArray(out, o);
 		cJSON_Delete(config);
 	}
-	char *text = cJSON_Print(out);
+	char *text = cb_json_print(out);
 	printf("%s\n", text);
 	free(text);
 	return status;

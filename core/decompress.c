@@ -82,7 +82,7 @@ static int gzip_next_member(struct cb_decompressor *d, cb_err *e)
 			continue;
 		}
 		if (c != 0x1f)
-			return cb_fail(e, EIO, "gzip: trailing garbage after compressed data");
+			return cb_fail(e, EBADMSG, "gzip: trailing garbage after compressed data");
 		if (inflateReset(&d->z) != Z_OK)
 			return cb_fail(e, EIO, "gzip: cannot reset inflate state");
 		return 1;
@@ -113,9 +113,9 @@ static ssize_t read_gzip(struct cb_decompressor *d, void *buf, size_t len, cb_er
 		if (r == Z_STREAM_END)
 			d->member_end = 1;
 		else if (r == Z_BUF_ERROR && d->in_eof && d->pos == d->len)
-			return cb_fail(e, EIO, "gzip: unexpected end of compressed data");
+			return cb_fail(e, EBADMSG, "gzip: unexpected end of compressed data");
 		else if (r != Z_OK && r != Z_BUF_ERROR)
-			return cb_fail(e, r == Z_MEM_ERROR ? ENOMEM : EIO, "gzip: corrupt data: %s",
+			return cb_fail(e, r == Z_MEM_ERROR ? ENOMEM : EBADMSG, "gzip: corrupt data: %s",
 				       d->z.msg ? d->z.msg : zError(r));
 		if (got)
 			return (ssize_t)got;
@@ -137,9 +137,9 @@ static ssize_t read_zstd(struct cb_decompressor *d, void *buf, size_t len, cb_er
 		d->pos = ib.pos;
 		if (ZSTD_isError(z)) {
 			if (ZSTD_getErrorCode(z) == ZSTD_error_frameParameter_windowTooLarge)
-				return cb_fail(e, EIO, "zstd: frame window larger than the %u MiB limit",
+				return cb_fail(e, EBADMSG, "zstd: frame window larger than the %u MiB limit",
 					       (1u << WINDOW_LOG_MAX) >> 20);
-			return cb_fail(e, ZSTD_getErrorCode(z) == ZSTD_error_memory_allocation ? ENOMEM : EIO,
+			return cb_fail(e, ZSTD_getErrorCode(z) == ZSTD_error_memory_allocation ? ENOMEM : EBADMSG,
 				       "zstd: corrupt data: %s", ZSTD_getErrorName(z));
 		}
 		/* 0 means a frame is complete; an idle call asks for the next frame instead */

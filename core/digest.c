@@ -68,9 +68,9 @@ static ssize_t digest_read(void *ctx, void *buf, size_t len, cb_err *e)
 	}
 	d->done = 1;
 	cb_sha256_final(&d->h, d->got);
-	/* Short: the stream was cut (worth resuming). Wrong digest: the content is bad. */
+	/* A cut link is the transport's error; a clean end short of the size is bad content. */
 	if (d->want_size >= 0 && d->count != d->want_size)
-		return cb_fail(e, EPIPE, "%s: stream ended after %lld of %lld bytes", d->what, d->count, d->want_size);
+		return cb_fail(e, EBADMSG, "%s: size mismatch (got %lld bytes, want %lld)", d->what, d->count, d->want_size);
 	if (d->want && strcmp(d->want, d->got) != 0)
 		return cb_fail(e, EBADMSG, "%s: digest mismatch (got %s)", d->what, d->got);
 	return 0;

@@ -24,7 +24,8 @@ static int drain(struct cb_reader *r, cb_err *e)
 	return (int)n;
 }
 
-int cb_layer_store(struct cb_store *s, struct cb_reader *blob, const struct cb_layer_desc *l, cb_err *e)
+int cb_layer_store(struct cb_store *s, struct cb_reader *blob, const struct cb_layer_desc *l,
+		   struct cb_unpack_stats *st, cb_err *e)
 {
 	struct cb_reader blob_r, tar_r, diff_r;
 	struct cb_digest_reader blob_d, diff_d;
@@ -39,11 +40,11 @@ int cb_layer_store(struct cb_store *s, struct cb_reader *blob, const struct cb_l
 		cb_digest_reader_init(&diff_d, &tar_r, l->diff_id, -1, diff_label, &diff_r);
 		r = cb_store_layer_begin(s, tmpname, sizeof(tmpname), &dirfd, e);
 	}
-	struct cb_unpack_stats us = { 0 };
+	struct cb_unpack_stats us = { 0, 0, 0 };
 	if (r == 0) {
 		/* Rootless (a user namespace, even as uid 0 inside): user.* xattrs, no devices. */
 		struct cb_unpack_opts uo = { .whiteouts = CB_WH_OVERLAY, .rootless = cb_in_userns() };
-		r = cb_unpack_tar(&diff_r, dirfd, label, &uo, &us, e);
+		r = cb_unpack_tar(&diff_r, dirfd, l->digest, &uo, &us, e);
 	}
 	/* Past the tar's end-of-archive blocks: both digests are checked at EOF. */
 	if (r == 0)
@@ -60,11 +61,18 @@ int cb_layer_store(struct cb_store *s, struct cb_reader *blob, const struct cb_l
 			cb_store_discard(s, tmpname);
 		return r;
 	}
-	if (us.squashed_ids)
-		cb_warn("layer %.19s: %lu files owned by ids outside the mapping: kept as 0, "
-			"original ids in user.rootlesscontainers",
-			l->digest, us.squashed_ids);
-	if (us.skipped_devices)
-		cb_info("layer %.19s: %lu device nodes skipped (rootless)", l->digest, us.skipped_devices);
+	st->entries += us.entries;
+	st->squashed_ids += us.squashed_ids;
+	st->skipped_devices += us.skipped_devices;
 	return 0;
+}
+
+void cb_layer_report(const char *image, const struct cb_unpack_stats *st)
+{
+	if (st->squashed_ids)
+		cb_warn("%s: %lu files are owned by ids outside this user namespace's mapping: stored as 0:0, "
+			"the original ids kept in the user.rootlesscontainers xattr",
+			image, st->squashed_ids);
+	if (st->skipped_devices)
+		cb_info("%s: %lu device nodes skipped (rootless)", image, st->skipped_devices);
 }

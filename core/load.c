@@ -205,7 +205,8 @@ static int file_digest(int fd, char *digest, long long *size, int *compression, 
 	return 0;
 }
 
-static int store_layer_from(struct spool *sp, int fd, const struct cb_layer_desc *l, cb_err *e)
+static int store_layer_from(struct spool *sp, int fd, const struct cb_layer_desc *l, struct cb_unpack_stats *st,
+			    cb_err *e)
 {
 	int lock CB_AUTOCLOSE = cb_layer_lock(sp->s, l, e);
 	if (lock < 0)
@@ -213,7 +214,7 @@ static int store_layer_from(struct spool *sp, int fd, const struct cb_layer_desc
 	if (cb_store_has_layer(sp->s, l->chain_id))
 		return 0;
 	struct cb_reader r = cb_fd_reader(&fd);
-	return cb_layer_store(sp->s, &r, l, e);
+	return cb_layer_store(sp->s, &r, l, st, e);
 }
 
 static void add_loaded(char **loaded, const char *line)
@@ -288,6 +289,7 @@ static int load_docker(struct spool *sp, char **loaded, cb_err *e)
 		char *config = NULL;
 		size_t config_len;
 		struct cb_manifest m = { 0 };
+		struct cb_unpack_stats st = { 0, 0, 0 };
 		if (!cfg_path || !cJSON_IsArray(layers)) {
 			r = cb_fail(e, EINVAL, "docker-archive: an image in manifest.json lacks Config or Layers");
 			break;
@@ -319,7 +321,7 @@ static int load_docker(struct spool *sp, char **loaded, cb_err *e)
 			}
 			r = file_digest(fd, l->digest, &l->size, &l->compression, e);
 			if (r == 0)
-				r = store_layer_from(sp, fd, l, e);
+				r = store_layer_from(sp, fd, l, &st, e);
 			close(fd);
 			static const char *const types[] = { "", "application/vnd.oci.image.layer.v1.tar",
 							     "application/vnd.oci.image.layer.v1.tar+gzip",
@@ -339,6 +341,8 @@ static int load_docker(struct spool *sp, char **loaded, cb_err *e)
 		cJSON *names = names_from(cJSON_GetObjectItem(img, "RepoTags"), "docker.io");
 		if (r == 0)
 			r = record_loaded(sp, &m, config, config_len, mdigest, names, loaded, e);
+		if (r == 0)
+			cb_layer_report(m.config_digest, &st);
 		cJSON_Delete(names);
 		free(mtext);
 		free(config);
@@ -389,6 +393,7 @@ static int load_oci(struct spool *sp, char **loaded, cb_err *e)
 		char digest[CB_DIGEST_LEN + 1], *doc = NULL, *config = NULL;
 		size_t len, config_len;
 		struct cb_manifest m = { 0 };
+		struct cb_unpack_stats st = { 0, 0, 0 };
 		const char *dg = cJSON_GetStringValue(cJSON_GetObjectItem(d, "digest"));
 		const char *mt = cJSON_GetStringValue(cJSON_GetObjectItem(d, "mediaType"));
 		if ((r = cb_digest_check(dg, "oci-archive index.json", e)) < 0)
@@ -425,12 +430,14 @@ static int load_oci(struct spool *sp, char **loaded, cb_err *e)
 			char path[100];
 			snprintf(path, sizeof(path), "blobs/sha256/%s", cb_digest_hex(m.layers[i].digest));
 			int fd = spool_open(sp, path, e);
-			r = fd < 0 ? fd : store_layer_from(sp, fd, &m.layers[i], e);
+			r = fd < 0 ? fd : store_layer_from(sp, fd, &m.layers[i], &st, e);
 			if (fd >= 0)
 				close(fd);
 		}
 		if (r == 0)
 			r = record_loaded(sp, &m, config, config_len, digest, names, loaded, e);
+		if (r == 0)
+			cb_layer_report(m.config_digest, &st);
 		cJSON_Delete(names);
 		free(doc);
 		free(config);

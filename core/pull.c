@@ -78,6 +78,7 @@ struct job {
 	const struct cb_registry *reg;
 	const char *repo;
 	const struct cb_layer_desc *layer;
+	struct cb_unpack_stats stats;
 	cb_err err;
 	int result;
 };
@@ -115,7 +116,7 @@ static int layer_attempt(struct job *j, struct cb_registry *reg, int partial_fd,
 	lseek(partial_fd, 0, SEEK_SET);
 	struct layer_src src = { partial_fd, have, &rs.body };
 	struct cb_reader src_r = { layer_src_read, &src };
-	r = cb_layer_store(j->s, &src_r, l, e);
+	r = cb_layer_store(j->s, &src_r, l, &j->stats, e);
 	cb_http_response_end(reg->http, &rs);
 	return r;
 }
@@ -211,7 +212,7 @@ static int pull_layers(struct cb_store *s, const struct cb_pull_opts *o, const s
 			progress(o, "Copying blob %.12s skipped: already exists", m->layers[i].digest + 7);
 			continue;
 		}
-		jobs[p.njobs++] = (struct job){ s, o, reg, repo, &m->layers[i], { 0, "" }, 0 };
+		jobs[p.njobs++] = (struct job){ s, o, reg, repo, &m->layers[i], { 0, 0, 0 }, { 0, "" }, 0 };
 	}
 	int nthreads = p.njobs < o->jobs ? p.njobs : o->jobs;
 	pthread_t th[16];
@@ -226,11 +227,17 @@ static int pull_layers(struct cb_store *s, const struct cb_pull_opts *o, const s
 	for (int i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
 	int r = 0;
-	for (int i = 0; i < p.njobs && r == 0; i++)
-		if (jobs[i].result < 0) {
+	struct cb_unpack_stats total = { 0, 0, 0 };
+	for (int i = 0; i < p.njobs; i++) {
+		if (jobs[i].result < 0 && r == 0) {
 			*e = jobs[i].err;
 			r = jobs[i].result;
 		}
+		total.squashed_ids += jobs[i].stats.squashed_ids;
+		total.skipped_devices += jobs[i].stats.skipped_devices;
+	}
+	if (r == 0)
+		cb_layer_report(repo, &total);
 	free(jobs);
 	return r;
 }

@@ -39,7 +39,8 @@ int cb_registry_open(struct cb_registry *r, const char *name, const struct cb_re
 	memset(r, 0, sizeof(*r));
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	snprintf(r->host, sizeof(r->host), "%s", strcmp(name, "docker.io") ? name : "registry-1.docker.io");
-	r->insecure = o->insecure;
+	/* --tls-verify=false, like an insecure registry, also allows plain HTTP (as podman). */
+	r->insecure = o->insecure || !o->tls_verify;
 	r->timeout_ms = o->timeout_ms;
 	r->tls.insecure = o->insecure || !o->tls_verify;
 	if (o->cert_dir) {

@@ -89,7 +89,7 @@ static int read_exact(struct cb_tar *t, void *buf, size_t len, int eof_ok, cb_er
 		if (n == 0) {
 			if (got == 0 && eof_ok)
 				return 1;
-			return cb_fail(e, EIO, "tar: unexpected end of archive at offset %" PRIu64, t->offset + got);
+			return cb_fail(e, EBADMSG, "tar: unexpected end of archive at offset %" PRIu64, t->offset + got);
 		}
 		got += (size_t)n;
 	}
@@ -449,12 +449,12 @@ int cb_tar_next(struct cb_tar *t, const struct cb_tar_entry **ent, cb_err *e)
 			/* End of archive. An archive cut right after a header boundary is
 			 * accepted as GNU tar does; extension headers with nothing after are not. */
 			if (ext)
-				return cb_fail(e, EIO, "tar: archive ends after an extension header");
+				return cb_fail(e, EBADMSG, "tar: archive ends after an extension header");
 			t->ended = 1;
 			return 0;
 		}
 		if (!checksum_ok(t->hdr))
-			return cb_fail(e, EIO, "tar: bad header checksum at offset %" PRIu64 " (not a tar archive, or corrupt)",
+			return cb_fail(e, EBADMSG, "tar: bad header checksum at offset %" PRIu64 " (not a tar archive, or corrupt)",
 				       t->offset - BLOCK);
 		char type = (char)t->hdr[156];
 		if (type != 'x' && type != 'g' && type != 'L' && type != 'K')
@@ -501,7 +501,7 @@ static ssize_t contents_read(void *ctx, void *buf, size_t len, cb_err *e)
 	if (n < 0)
 		return n;
 	if (n == 0)
-		return cb_fail(e, EIO, "tar: entry '%.200s': unexpected end of archive in its contents", t->path);
+		return cb_fail(e, EBADMSG, "tar: entry '%.200s': unexpected end of archive in its contents", t->path);
 	t->remaining -= (uint64_t)n;
 	t->offset += (uint64_t)n;
 	return n;

@@ -3,13 +3,17 @@
 #   check NAME CMD...                            pass if CMD succeeds
 #   expect_out NAME WANT_RC PATTERN CMD...       run CMD; exit status WANT_RC, output matches PATTERN
 #                                                (grep -E; an empty PATTERN checks the status only)
+#   on_exit CMD                                  run CMD when the file ends (stop servers)
 #   expect_no NAME PATTERN CMD...                run CMD; exit 0 and no output line matches PATTERN
 TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 CBOX=${CBOX:-$TOP/cbox}
 CBOX_ARM=$TOP/cbox-aarch64
 T=$(mktemp -d /tmp/cbox-test.XXXXXX)
 chmod 755 "$T"
-trap 'rm -rf "$T"' EXIT
+# on_exit CMD: run CMD when the test file ends (before $T goes).
+EXIT_HOOKS=
+on_exit() { EXIT_HOOKS="$1; $EXIT_HOOKS"; }
+trap 'eval "$EXIT_HOOKS"; rm -rf "$T"' EXIT
 OUT=$T/.out
 
 pass() { echo "PASS $1"; }

@@ -44,7 +44,7 @@ registry_world() {
 		export CBOX_WORLD
 		mkdir -p "$CBOX_WORLD"
 		: >"$CBOX_WORLD/.cbox-world"
-		trap 'registry_teardown "$CBOX_WORLD"; rm -rf "$T"' EXIT
+		on_exit 'registry_teardown "$CBOX_WORLD"'
 	fi
 	if [ ! -f "$CBOX_WORLD/env" ]; then
 		(

@@ -220,7 +220,7 @@ int main(void)
 	{
 		char out[256];
 		cb_err e = { 0 };
-		CHECK(list("badsum.tar", 4096, 0, out, sizeof(out), &e) == -EIO);
+		CHECK(list("badsum.tar", 4096, 0, out, sizeof(out), &e) == -EBADMSG);
 		CHECK_STR(e.msg, "tar: bad header checksum at offset 0 (not a tar archive, or corrupt)");
 	}
 	fx_cleanup();
