@@ -32,7 +32,8 @@ struct spool {
 	int n, cap;
 };
 
-/* "./a//b" -> "a/b"; NULL for absolute or ".." paths. */
+/* "./a//b/../c" -> "a/c" (base/p for a link target); NULL for absolute paths and for
+ * ".." that climbs out of the archive. */
 static char *normalise(const char *base, const char *p)
 {
 	char buf[8192];
@@ -44,8 +45,15 @@ static char *normalise(const char *base, const char *p)
 	for (char *tok = strtok(buf, "/"); tok; tok = strtok(NULL, "/")) {
 		if (!strcmp(tok, "."))
 			continue;
-		if (!strcmp(tok, ".."))
-			return NULL;
+		if (!strcmp(tok, "..")) {
+			if (o == 0)
+				return NULL;
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			if (o > 0)
+				o--;
+			continue;
+		}
 		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%s", o ? "/" : "", tok);
 	}
 	out[o] = '\0';
