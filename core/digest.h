@@ -16,8 +16,18 @@ int cb_digest_check(const char *s, const char *what, cb_err *e);
 /* The 64 hex characters of a valid digest. */
 static inline const char *cb_digest_hex(const char *digest) { return digest + 7; }
 
+/* Hash whole 64-byte blocks into the state; NULL when the CPU has no SHA-256 instructions
+ * (or CBOX_NO_SHA_HW is set), and BearSSL's portable code is used. */
+typedef void (*cb_sha256_blocks_fn)(uint32_t state[8], const unsigned char *data, size_t nblocks);
+cb_sha256_blocks_fn cb_sha256_hw(void);
+
 struct cb_sha256 {
-	br_sha256_context ctx;
+	cb_sha256_blocks_fn hw;
+	br_sha256_context ctx; /* without hw */
+	uint32_t h[8];         /* with hw */
+	unsigned char buf[64];
+	size_t buffered;
+	uint64_t len;
 };
 void cb_sha256_init(struct cb_sha256 *h);
 void cb_sha256_update(struct cb_sha256 *h, const void *data, size_t len);
