@@ -4,6 +4,8 @@
 # Every tool runs as the same unprivileged user (tests/lib/user.sh) into a fresh store,
 # runs alternate, and the median wall time and peak RSS (GNU time) are reported.
 #   sh bench/pull.sh [RUNS]      (default 5)
+# Stores go under $BENCH_DIR (default: the test dir on disk); BENCH_DIR=/dev/shm measures
+# on tmpfs, which takes this machine's slow and noisy disk out of the figures.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 export TOP
@@ -23,7 +25,10 @@ user_world
 echo "$TEST_USER:100000:1000000" >"$T/world/subuid"
 echo "$TEST_USER:100000:1000000" >"$T/world/subgid"
 chmod 755 "$T"
-mkdir -p "$T/b" "$T/run" && chown "$TEST_UID:$TEST_UID" "$T/b" "$T/run"
+B=$(mktemp -d "${BENCH_DIR:-$T}/cbox-bench.XXXXXX")
+on_exit "rm -rf '$B'"
+chmod 755 "$B"
+mkdir -p "$B/b" "$T/run" && chown "$TEST_UID:$TEST_UID" "$B/b" "$T/run"
 cp "$REG_CERTDIR/ca.crt" "$T/ca.crt" && chmod 644 "$T/ca.crt"
 mkdir -p "$T/certs" && cp "$T/ca.crt" "$T/certs/" && chmod -R a+rX "$T/certs"
 : >"$T/none.conf"
@@ -32,7 +37,7 @@ ENVV="HOME=$TEST_HOME XDG_RUNTIME_DIR=$T/run CBOX_REGISTRIES_CONF=$T/none.conf C
 
 # run_one TOOL N: one cold pull into a fresh store; prints "seconds peak_kb"
 run_one() {
-	d=$T/b/$1-$2
+	d=$B/b/$1-$2
 	as_user mkdir -p "$d"
 	case $1 in
 	cbox) cmd="$CBOX pull -q --cert-dir $T/certs --root $d $DEB_REF" ;;
@@ -55,8 +60,7 @@ for i in $(seq "$RUNS"); do
 		r=$(run_one "$tool" "$i") && echo "$tool $r" >>"$T/results"
 	done
 done
-size=$(du -sb "$(ls -d "$T"/b/cbox-1)" | cut -f1)
-echo "Cold pull of $DEB_REF (5 layers, $(du -sh "$T"/b/cbox-1 | cut -f1) unpacked), $RUNS alternating runs, rootless, median:"
+echo "Cold pull of $DEB_REF (5 layers, $(du -sh "$B"/b/cbox-1 | cut -f1) unpacked) into $(df --output=fstype "$B" | tail -n 1), $RUNS alternating runs, rootless, median:"
 echo
 echo "| tool | median wall s | ratio vs cbox | median peak RSS MiB |"
 echo "|---|---|---|---|"

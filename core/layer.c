@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "async.h"
 #include "decompress.h"
 #include "idmap.h"
 #include "layer.h"
@@ -27,7 +28,8 @@ static int drain(struct cb_reader *r, cb_err *e)
 int cb_layer_store(struct cb_store *s, struct cb_reader *blob, const struct cb_layer_desc *l,
 		   struct cb_unpack_stats *st, cb_err *e)
 {
-	struct cb_reader blob_r, tar_r, diff_r;
+	struct cb_reader blob_r, tar_r, ahead_r, diff_r;
+	struct cb_async *ahead = NULL;
 	struct cb_digest_reader blob_d, diff_d;
 	struct cb_decompressor *dz = NULL;
 	char label[100], diff_label[120], tmpname[256] = "";
@@ -36,8 +38,11 @@ int cb_layer_store(struct cb_store *s, struct cb_reader *blob, const struct cb_l
 	snprintf(diff_label, sizeof(diff_label), "layer %s: uncompressed", l->digest);
 	cb_digest_reader_init(&blob_d, blob, l->digest, l->size, label, &blob_r);
 	int r = cb_decompress_open(&blob_r, (enum cb_compression)l->compression, &tar_r, &dz, e);
+	/* Network and decompression on a thread of their own; hashing and unpacking here. */
+	if (r == 0)
+		r = cb_async_open(&tar_r, &ahead_r, &ahead, e);
 	if (r == 0) {
-		cb_digest_reader_init(&diff_d, &tar_r, l->diff_id, -1, diff_label, &diff_r);
+		cb_digest_reader_init(&diff_d, &ahead_r, l->diff_id, -1, diff_label, &diff_r);
 		r = cb_store_layer_begin(s, tmpname, sizeof(tmpname), &dirfd, e);
 	}
 	struct cb_unpack_stats us = { 0, 0, 0 };
@@ -49,6 +54,7 @@ int cb_layer_store(struct cb_store *s, struct cb_reader *blob, const struct cb_l
 	/* Past the tar's end-of-archive blocks: both digests are checked at EOF. */
 	if (r == 0)
 		r = drain(&diff_r, e);
+	cb_async_close(ahead);
 	if (r == 0)
 		r = drain(&blob_r, e);
 	if (dirfd >= 0)
