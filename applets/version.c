@@ -24,6 +24,7 @@
 
 #include "cbox.h"
 #include "digest.h"
+#include "tls.h"
 
 /* FIPS 180-2 vectors through cb_sha256 (CPU instructions when present, else BearSSL's
  * code): proves the hash cbox verifies every blob with is linked and right. */
@@ -58,7 +59,15 @@ int version_main(int argc, char **argv)
 	printf("cbox %s\narch: %s\nlibc: musl (static)\napplets:", CB_VERSION, CB_ARCH);
 	for (int i = 0; i < cb_applet_count(); i++)
 		printf(" %s", cb_applet_name(i));
-	printf("\nlibraries:\n");
+	printf("\n");
+	if (CFG_TLS) {
+		const char *src = cb_tls_system_trust_source();
+		if (src)
+			printf("trust: %zu CA certificates from %s\n", cb_tls_trust_count(cb_tls_system_trust()), src);
+		else
+			printf("trust: no CA bundle found (use --cert-dir, SSL_CERT_FILE or CONFIG_EMBEDDED_CA)\n");
+	}
+	printf("libraries:\n");
 	lib("BearSSL", CB_VER_BEARSSL, CFG_TLS ? sha256_check() : "sha256 only, no TLS");
 	if (CFG_ZSTD)
 		lib("zstd", ZSTD_versionString(), NULL);

@@ -14,6 +14,7 @@
 
 #include "cbox.h"
 #include "tls.h"
+#include "embedded_ca.h"
 
 int cb_poll_fd(int fd, short events, int timeout_ms, const char *what, cb_err *e)
 {
@@ -255,7 +256,23 @@ static void load_system_trust(void)
 		}
 		cb_debug("tls: %s", e.msg);
 	}
+	if (CFG_EMBEDDED_CA) {
+		cb_err e;
+		if (cb_tls_trust_add_pem(system_trust, cb_embedded_ca, sizeof(cb_embedded_ca) - 1, "the embedded CA bundle",
+					 &e) == 0) {
+			system_trust_path = "the embedded CA bundle";
+			cb_debug("tls: %zu CA certificates from the embedded bundle", system_trust->n);
+			return;
+		}
+		cb_debug("tls: %s", e.msg);
+	}
 	cb_debug("tls: no system CA bundle found");
+}
+
+const char *cb_tls_system_trust_source(void)
+{
+	cb_tls_system_trust();
+	return system_trust_path;
 }
 
 const struct cb_tls_trust *cb_tls_system_trust(void)

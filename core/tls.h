@@ -26,6 +26,8 @@ int cb_tls_trust_add_file(struct cb_tls_trust *t, const char *path, cb_err *e);
 /* The system bundle ($SSL_CERT_FILE, else the first of the usual paths), loaded once per
  * process and shared; an empty set when there is none (initramfs). Never NULL. */
 const struct cb_tls_trust *cb_tls_system_trust(void);
+/* Where it came from (a path, or "the embedded CA bundle"); NULL when there is none. */
+const char *cb_tls_system_trust_source(void);
 
 /* ---- sessions ---- */
 struct cb_tls; /* one TLS session; does not own the fd */
