@@ -9,6 +9,7 @@
 
 #include "image.h"
 #include "layer.h"
+#include "progress.h"
 #include "pull.h"
 #include "ref.h"
 #include "regconf.h"
@@ -24,30 +25,15 @@ void cb_pull_opts_default(struct cb_pull_opts *o)
 	o->jobs = 3;
 }
 
-static void progress(const struct cb_pull_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void progress(const struct cb_pull_opts *o, const char *fmt, ...)
-{
-	if (o->quiet)
-		return;
-	char line[512];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n > sizeof(line) - 2)
-		n = sizeof(line) - 2;
-	line[n++] = '\n';
-	(void)!write(2, line, (size_t)n);
-}
-
 /* ---- one layer: partial blob on disk + the rest from the network ---- */
 
 struct layer_src {
 	int partial_fd;      /* tmp/blob-<hex>.partial, appended as bytes arrive */
 	long long from_file; /* bytes still to replay from the partial file */
 	struct cb_reader *net;
+	struct cb_progress *pg;
+	int slot;
+	long long done;
 };
 
 static ssize_t layer_src_read(void *ctx, void *buf, size_t len, cb_err *e)
@@ -58,9 +44,15 @@ static ssize_t layer_src_read(void *ctx, void *buf, size_t len, cb_err *e)
 		if (n <= 0)
 			return cb_fail_errno(e, n < 0 ? errno : EIO, "reading the partial download");
 		ls->from_file -= n;
+		ls->done += n;
+		cb_progress_set(ls->pg, ls->slot, ls->done);
 		return n;
 	}
 	ssize_t n = cb_read(ls->net, buf, len, e);
+	if (n > 0) {
+		ls->done += n;
+		cb_progress_set(ls->pg, ls->slot, ls->done);
+	}
 	if (n > 0) {
 		for (ssize_t off = 0; off < n;) {
 			ssize_t w = write(ls->partial_fd, (char *)buf + off, (size_t)(n - off));
@@ -75,6 +67,8 @@ static ssize_t layer_src_read(void *ctx, void *buf, size_t len, cb_err *e)
 struct job {
 	struct cb_store *s;
 	const struct cb_pull_opts *o;
+	struct cb_progress *pg;
+	int slot;
 	const struct cb_registry *reg;
 	const char *repo;
 	const struct cb_layer_desc *layer;
@@ -111,10 +105,10 @@ static int layer_attempt(struct job *j, struct cb_registry *reg, int partial_fd,
 		return cb_fail_errno(e, errno, "partial download of %s", l->digest);
 	}
 	if (have > 0)
-		progress(j->o, "Resuming blob %.12s at %lld of %lld bytes", l->digest + 7, have, l->size);
+		cb_progress_msg(j->pg, "Resuming blob %.12s at %lld of %lld bytes", l->digest + 7, have, l->size);
 	/* The partial file is replayed from 0; O_APPEND puts new bytes at its end. */
 	lseek(partial_fd, 0, SEEK_SET);
-	struct layer_src src = { partial_fd, have, &rs.body };
+	struct layer_src src = { partial_fd, have, &rs.body, j->pg, j->slot, 0 };
 	struct cb_reader src_r = { layer_src_read, &src };
 	r = cb_layer_store(j->s, &src_r, l, &j->stats, e);
 	cb_http_response_end(reg->http, &rs);
@@ -129,7 +123,7 @@ static int pull_layer(struct job *j, struct cb_registry *reg, cb_err *e)
 	if (lock < 0)
 		return lock;
 	if (cb_store_has_layer(j->s, l->chain_id)) {
-		progress(j->o, "Copying blob %.12s skipped: already exists", l->digest + 7);
+		cb_progress_end(j->pg, j->slot, "skipped: already exists");
 		return 0;
 	}
 	snprintf(partial, sizeof(partial), "tmp/blob-%s.partial", cb_digest_hex(l->digest));
@@ -141,7 +135,7 @@ static int pull_layer(struct job *j, struct cb_registry *reg, cb_err *e)
 		int r = layer_attempt(j, reg, pfd, e);
 		if (r == 0) {
 			unlinkat(j->s->rootfd, partial, 0);
-			progress(j->o, "Copying blob %.12s done", l->digest + 7);
+			cb_progress_end(j->pg, j->slot, "done");
 			return 0;
 		}
 		if (r == -EBADMSG) {
@@ -151,7 +145,11 @@ static int pull_layer(struct job *j, struct cb_registry *reg, cb_err *e)
 		}
 		if (!transient(r) || attempt >= j->o->retries)
 			return r;
-		cb_warn("%s; retrying in %d ms (%d of %d)", e->msg, delay, attempt + 1, j->o->retries);
+		if (j->pg && !j->o->quiet)
+			cb_progress_msg(j->pg, "cbox: warn: %s; retrying in %d ms (%d of %d)", e->msg, delay, attempt + 1,
+					j->o->retries);
+		else
+			cb_warn("%s; retrying in %d ms (%d of %d)", e->msg, delay, attempt + 1, j->o->retries);
 		struct timespec ts = { delay / 1000, (delay % 1000) * 1000000L };
 		nanosleep(&ts, NULL);
 		delay *= 2;
@@ -200,19 +198,22 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static int pull_layers(struct cb_store *s, const struct cb_pull_opts *o, const struct cb_registry *reg,
-		       const char *repo, struct cb_manifest *m, cb_err *e)
+static int pull_layers(struct cb_store *s, const struct cb_pull_opts *o, struct cb_progress *pg,
+		       const struct cb_registry *reg, const char *repo, struct cb_manifest *m, cb_err *e)
 {
 	struct job *jobs = calloc((size_t)m->nlayers + 1, sizeof(*jobs));
 	if (!jobs)
 		return cb_fail(e, ENOMEM, "out of memory");
 	struct pool p = { PTHREAD_MUTEX_INITIALIZER, jobs, 0, 0, 0 };
 	for (int i = 0; i < m->nlayers; i++) {
+		char label[40];
+		snprintf(label, sizeof(label), "Copying blob %.12s", m->layers[i].digest + 7);
+		int slot = cb_progress_add(pg, label, m->layers[i].size);
 		if (cb_store_has_layer(s, m->layers[i].chain_id)) {
-			progress(o, "Copying blob %.12s skipped: already exists", m->layers[i].digest + 7);
+			cb_progress_end(pg, slot, "skipped: already exists");
 			continue;
 		}
-		jobs[p.njobs++] = (struct job){ s, o, reg, repo, &m->layers[i], { 0, 0, 0 }, { 0, "" }, 0 };
+		jobs[p.njobs++] = (struct job){ s, o, pg, slot, reg, repo, &m->layers[i], { 0, 0, 0 }, { 0, "" }, 0 };
 	}
 	int nthreads = p.njobs < o->jobs ? p.njobs : o->jobs;
 	pthread_t th[16];
@@ -233,6 +234,8 @@ static int pull_layers(struct cb_store *s, const struct cb_pull_opts *o, const s
 			*e = jobs[i].err;
 			r = jobs[i].result;
 		}
+		if (jobs[i].result < 0)
+			cb_progress_end(pg, jobs[i].slot, "failed");
 		total.squashed_ids += jobs[i].stats.squashed_ids;
 		total.skipped_devices += jobs[i].stats.skipped_devices;
 	}
@@ -285,8 +288,8 @@ static int platform_matches(const struct cb_platform *want, const struct cb_plat
 	       (!want->variant[0] || !got->variant[0] || !strcmp(want->variant, got->variant));
 }
 
-static int pull_from(struct cb_store *s, const struct cb_pull_opts *o, const struct cb_ref *name,
-		     const struct cb_pull_source *src, char *image_id, cb_err *e)
+static int pull_from(struct cb_store *s, const struct cb_pull_opts *o, struct cb_progress *pg,
+		     const struct cb_ref *name, const struct cb_pull_source *src, char *image_id, cb_err *e)
 {
 	struct cb_registry reg;
 	struct cb_registry_opts ro = { o->tls_verify, src->insecure, o->cert_dir, o->creds, 0 };
@@ -306,7 +309,7 @@ static int pull_from(struct cb_store *s, const struct cb_pull_opts *o, const str
 		if (r == 0)
 			r = cb_store_put_blob(s, m.config_digest, config, config_len, e);
 		if (r == 0)
-			progress(o, "Copying config %.12s done", m.config_digest + 7);
+			cb_progress_msg(pg, "Copying config %.12s done", m.config_digest + 7);
 	}
 	if (r == 0)
 		r = cb_config_apply(&m, config, &got, e);
@@ -315,7 +318,7 @@ static int pull_from(struct cb_store *s, const struct cb_pull_opts *o, const str
 			got.variant[0] ? "/" : "", got.variant, o->platform.os, o->platform.arch,
 			o->platform.variant[0] ? "/" : "", o->platform.variant);
 	if (r == 0)
-		r = pull_layers(s, o, &reg, src->repo, &m, e);
+		r = pull_layers(s, o, pg, &reg, src->repo, &m, e);
 	if (r == 0) {
 		char full[700], repo_digest[700];
 		struct cb_ref named = *name;
@@ -325,7 +328,7 @@ static int pull_from(struct cb_store *s, const struct cb_pull_opts *o, const str
 		cb_ref_format(&named, full, sizeof(full));
 		snprintf(repo_digest, sizeof(repo_digest), "%s/%s@%s", name->registry, name->repo,
 			 index_digest[0] ? index_digest : manifest_digest);
-		progress(o, "Writing manifest to image destination");
+		cb_progress_msg(pg, "Writing manifest to image destination");
 		r = cb_image_record(s, name->tag[0] ? full : repo_digest, repo_digest, manifest_digest, config, &m, e);
 	}
 	if (r == 0)
@@ -348,6 +351,7 @@ int cb_pull(struct cb_store *s, const char *arg, const struct cb_pull_opts *o, c
 	if ((r = cb_regconf_load(&rc, e)) < 0)
 		return r;
 	struct cb_ref candidates[CB_REGCONF_MAX];
+	struct cb_progress *pg = cb_progress_new(o->quiet);
 	int ncand = 0;
 	if (ref.registry[0]) {
 		candidates[ncand++] = ref;
@@ -372,9 +376,9 @@ int cb_pull(struct cb_store *s, const char *arg, const struct cb_pull_opts *o, c
 			r = nsrc;
 			continue;
 		}
-		progress(o, "Trying to pull %s...", name);
+		cb_progress_msg(pg, "Trying to pull %s...", name);
 		for (int i = 0; i < nsrc; i++) {
-			r = pull_from(s, o, &candidates[c], &srcs[i], image_id, e);
+			r = pull_from(s, o, pg, &candidates[c], &srcs[i], image_id, e);
 			if (r == 0)
 				goto done;
 			if (i + 1 < nsrc || c + 1 < ncand)
@@ -382,6 +386,7 @@ int cb_pull(struct cb_store *s, const char *arg, const struct cb_pull_opts *o, c
 		}
 	}
 done:
+	cb_progress_free(pg);
 	cb_regconf_free(&rc);
 	if (r < 0)
 		cb_err_prefix(e, "pull %s", arg);
