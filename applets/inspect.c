@@ -38,7 +38,7 @@ int inspect_main(int argc, char **argv)
 	struct cb_regconf rc;
 	cb_err e;
 	cJSON *index;
-	if (cb_store_open(&s, cb_opt_root, &e) < 0 || cb_regconf_load(&rc, &e) < 0 || cb_store_index_load(&s, &index, &e) < 0)
+	if (cb_image_index_open(&s, &rc, 0, &index, &e) < 0)
 		cb_die(&e);
 	cJSON *out = cJSON_CreateArray();
 	int status = 0;

@@ -26,8 +26,7 @@ int tag_main(int argc, char **argv)
 	struct cb_regconf rc;
 	cb_err e;
 	cJSON *index;
-	if (cb_store_open(&s, cb_opt_root, &e) < 0 || cb_regconf_load(&rc, &e) < 0 || cb_store_index_lock(&s, &e) < 0 ||
-	    cb_store_index_load(&s, &index, &e) < 0)
+	if (cb_image_index_open(&s, &rc, 1, &index, &e) < 0)
 		cb_die(&e);
 	cJSON *img = cb_image_lookup(index, argv[st.ind], &rc, NULL, 0, &e);
 	if (!img)

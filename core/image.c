@@ -7,6 +7,18 @@
 
 #include "image.h"
 
+int cb_image_index_open(struct cb_store *s, struct cb_regconf *rc, int lock, cJSON **index, cb_err *e)
+{
+	int r = cb_store_open(s, cb_opt_root, e);
+	if (r == 0)
+		r = cb_regconf_load(rc, e);
+	if (r == 0 && lock)
+		r = cb_store_index_lock(s, e);
+	if (r == 0)
+		r = cb_store_index_load(s, index, e);
+	return r;
+}
+
 static cJSON *find_name(cJSON *index, const struct cb_ref *r, char *matched, size_t mlen)
 {
 	char name[700];

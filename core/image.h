@@ -8,6 +8,9 @@
 #include "regconf.h"
 #include "store.h"
 
+/* What the image applets start with: the store (--root), registries.conf, the index
+(under its lock when `lock`, for applets that change it). */
+int cb_image_index_open(struct cb_store *s, struct cb_regconf *rc, int lock, cJSON **index, cb_err *e);
 /* The image an argument names: a full or short reference (short names tried with the
  * search registries, as podman does, then "localhost/"), or an ID prefix (>= 3 hex).
  * `matched` (may be NULL) gets the full name that matched, "" for an ID. NULL with *e
