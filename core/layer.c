@@ -1,4 +1,5 @@
 /* layer.c - the layer pipeline shared by pull and load. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -6,6 +7,7 @@
 #include "decompress.h"
 #include "idmap.h"
 #include "layer.h"
+#include "tarsplit.h"
 #include "unpack.h"
 
 int cb_layer_lock(struct cb_store *s, const struct cb_layer_desc *l, cb_err *e)
@@ -25,13 +27,29 @@ static int drain(struct cb_reader *r, cb_err *e)
 	return (int)n;
 }
 
+static void note_contents(void *ctx, const char *path, uint64_t size)
+{
+	cb_tsplit_rec_file(ctx, path, size);
+}
+
+/* The tar-split recorder for a tmp/ tree: its record sits beside diff/. */
+static int split_open(struct cb_store *s, const char *tmpname, struct cb_reader *in, struct cb_reader *out,
+		      struct cb_tsplit_rec **rec, cb_err *e)
+{
+	int tfd CB_AUTOCLOSE = openat(s->rootfd, tmpname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (tfd < 0)
+		return cb_fail_errno(e, errno, "%s/%s", s->root, tmpname);
+	return cb_tsplit_rec_open(tfd, CB_TSPLIT_NAME, in, out, rec, e);
+}
+
 int cb_layer_store(struct cb_store *s, struct cb_reader *blob, const struct cb_layer_desc *l,
 		   struct cb_unpack_stats *st, cb_err *e)
 {
-	struct cb_reader blob_r, tar_r, ahead_r, diff_r;
+	struct cb_reader blob_r, tar_r, ahead_r, diff_r, split_r;
 	struct cb_async *ahead = NULL;
 	struct cb_digest_reader blob_d, diff_d;
 	struct cb_decompressor *dz = NULL;
+	struct cb_tsplit_rec *rec = NULL;
 	char label[100], diff_label[120], tmpname[256] = "";
 	int dirfd = -1;
 	snprintf(label, sizeof(label), "layer %s", l->digest);
@@ -45,18 +63,26 @@ int cb_layer_store(struct cb_store *s, struct cb_reader *blob, const struct cb_l
 		cb_digest_reader_init(&diff_d, &ahead_r, l->diff_id, -1, diff_label, &diff_r);
 		r = cb_store_layer_begin(s, tmpname, sizeof(tmpname), &dirfd, e);
 	}
+	/* Everything the unpacker reads also goes through the recorder, so save can give
+	 * back the very same stream (and digest) later. */
+	if (r == 0)
+		r = split_open(s, tmpname, &diff_r, &split_r, &rec, e);
 	struct cb_unpack_stats us = { 0, 0, 0 };
 	if (r == 0) {
 		/* Rootless (a user namespace, even as uid 0 inside): user.* xattrs, no devices. */
-		struct cb_unpack_opts uo = { .whiteouts = CB_WH_OVERLAY, .rootless = cb_in_userns() };
-		r = cb_unpack_tar(&diff_r, dirfd, l->digest, &uo, &us, e);
+		struct cb_unpack_opts uo = { .whiteouts = CB_WH_OVERLAY, .rootless = cb_in_userns(),
+					     .contents = note_contents, .contents_ctx = rec };
+		r = cb_unpack_tar(&split_r, dirfd, l->digest, &uo, &us, e);
 	}
-	/* Past the tar's end-of-archive blocks: both digests are checked at EOF. */
+	/* Past the tar's end-of-archive blocks (recorded too): both digests are checked at EOF. */
 	if (r == 0)
-		r = drain(&diff_r, e);
+		r = drain(&split_r, e);
+	if (r == 0)
+		r = cb_tsplit_rec_finish(rec, e);
 	cb_async_close(ahead);
 	if (r == 0)
 		r = drain(&blob_r, e);
+	cb_tsplit_rec_free(rec);
 	if (dirfd >= 0)
 		close(dirfd);
 	cb_decompress_free(dz);

@@ -701,6 +701,8 @@ static int do_entry(struct ctx *c, struct cb_tar *t, char *path, cb_err *e)
 		fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0)
 			return ent_fail(c, e, errno, 1, "cannot create file");
+		if (c->o.contents)
+			c->o.contents(c->o.contents_ctx, full, en->size);
 		r = write_contents(c, t, fd, e);
 		if (r == 0)
 			r = finish_fd(c, fd, 1, e);

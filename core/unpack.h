@@ -2,6 +2,8 @@
 #ifndef CB_UNPACK_H
 #define CB_UNPACK_H
 
+#include <stdint.h>
+
 #include "cbox.h"
 
 enum cb_whiteout_mode {
@@ -12,6 +14,10 @@ enum cb_whiteout_mode {
 struct cb_unpack_opts {
 	enum cb_whiteout_mode whiteouts; /* OVERLAY: per-layer dir for overlayfs; DELETE: apply onto a flattened rootfs (vfs) */
 	int rootless;                    /* opaque xattr in user.overlay.* (else trusted.overlay.*); device nodes skipped with a count */
+	/* Optional: told, just before a regular file's contents are read from the stream,
+	 * where they are going (the cleaned path under dirfd); the tar-split recorder uses it. */
+	void (*contents)(void *ctx, const char *path, uint64_t size);
+	void *contents_ctx;
 };
 
 struct cb_unpack_stats {

@@ -50,7 +50,7 @@ static int unpack(const char *tar, const char *dest, const struct cb_unpack_opts
 static int refuses(const char *tar, const char *dest, int sub, const char *want)
 {
 	cb_err e = { 0 };
-	struct cb_unpack_opts o = { CB_WH_OVERLAY, 0 };
+	struct cb_unpack_opts o = { .whiteouts = CB_WH_OVERLAY, .rootless = 0 };
 	int r = unpack(tar, dest, &o, NULL, &e);
 	int ok = r < 0 && (sub ? strstr(e.msg, want) != NULL : strcmp(e.msg, want) == 0);
 	if (!ok)
@@ -114,7 +114,7 @@ static void test_basic(void)
 		 "  ('./d/./dots//f3', R, b'3'),\n"
 		 ")\n") == 0);
 	struct cb_unpack_stats st = { 0 };
-	struct cb_unpack_opts o = { CB_WH_OVERLAY, 0 };
+	struct cb_unpack_opts o = { .whiteouts = CB_WH_OVERLAY, .rootless = 0 };
 	CHECK(ok_unpack("basic.tar", "basic", &o, &st));
 	CHECK(st.entries == 20 && st.squashed_ids == 0 && st.skipped_devices == 0);
 
@@ -145,7 +145,7 @@ static void test_basic(void)
 	CHECK(content_is("basic/d/dots/f3", "3"));
 
 	/* rootless: the device node is skipped and counted, the rest is unchanged */
-	struct cb_unpack_opts rl = { CB_WH_OVERLAY, 1 };
+	struct cb_unpack_opts rl = { .whiteouts = CB_WH_OVERLAY, .rootless = 1 };
 	memset(&st, 0, sizeof(st));
 	CHECK(ok_unpack("basic.tar", "basic-rl", &rl, &st));
 	CHECK(st.skipped_devices == 1 && st.entries == 20);
@@ -240,7 +240,7 @@ static void test_whiteouts(void)
 		 "mk('del.tar', ('d/sub/mine', R, b'mine'), ('d/new', R, b'n'), ('d/.wh..wh..opq', R, b''),\n"
 		 "   ('d/after', R, b'a'), ('.wh.gone', R, b''), ('.wh.gonedir', R, b''), ('keepdir/y', R, b'y'),\n"
 		 "   ('own', R, b'o'), ('.wh.own', R, b''), ('.wh.never', R, b''), ('nodir/.wh..wh..opq', R, b''))\n") == 0);
-	struct cb_unpack_opts o = { CB_WH_OVERLAY, 0 };
+	struct cb_unpack_opts o = { .whiteouts = CB_WH_OVERLAY, .rootless = 0 };
 	CHECK(ok_unpack("wh.tar", "wh", &o, NULL));
 	CHECK(ls("wh/gone") == 0 && S_ISCHR(sb.st_mode) && sb.st_rdev == makedev(0, 0));
 	CHECK(ls("wh/e/sub") == 0 && S_ISCHR(sb.st_mode) && sb.st_rdev == makedev(0, 0));
@@ -250,7 +250,7 @@ static void test_whiteouts(void)
 	CHECK(content_is("wh/d/keep", "k"));
 	CHECK(content_is("wh/mine", "m")); /* a whiteout does not hide its own layer's file */
 	CHECK(!exists("wh/.wh.gone") && !exists("wh/.wh..wh.plnk") && !exists("wh/d/.wh..wh..opq"));
-	struct cb_unpack_opts rl = { CB_WH_OVERLAY, 1 };
+	struct cb_unpack_opts rl = { .whiteouts = CB_WH_OVERLAY, .rootless = 1 };
 	CHECK(ok_unpack("wh.tar", "wh-rl", &rl, NULL));
 	CHECK(xattr("wh-rl/d", "user.overlay.opaque") == 1 && !strcmp(xv, "y"));
 	CHECK(xattr("wh-rl/d", "trusted.overlay.opaque") < 0);
@@ -258,7 +258,7 @@ static void test_whiteouts(void)
 	/* delete mode, onto a lower tree */
 	CHECK(fx_sh("mkdir -p del/d/sub del/gonedir/a del/keepdir && touch del/d/l1 del/d/l2 del/d/sub/old "
 		    "del/gone del/gonedir/a/b del/keepdir/x del/never-touched && ln -s /etc del/d/lowlink") == 0);
-	struct cb_unpack_opts dm = { CB_WH_DELETE, 0 };
+	struct cb_unpack_opts dm = { .whiteouts = CB_WH_DELETE, .rootless = 0 };
 	CHECK(ok_unpack("del.tar", "del", &dm, NULL));
 	CHECK(!exists("del/d/l1") && !exists("del/d/l2") && !exists("del/d/sub/old") && !exists("del/d/lowlink"));
 	CHECK(content_is("del/d/sub/mine", "mine") && content_is("del/d/new", "n") && content_is("del/d/after", "a"));
@@ -304,7 +304,7 @@ static int rootless_unpack(const char *tar, const char *dest, struct cb_unpack_s
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 			_exit(4);
 		cb_err e = { 0 };
-		struct cb_unpack_opts o = { CB_WH_OVERLAY, 1 };
+		struct cb_unpack_opts o = { .whiteouts = CB_WH_OVERLAY, .rootless = 1 };
 		res.r = cb_unpack_tar(&in, dfd, tar, &o, &res.st, &e);
 		memcpy(res.msg, e.msg, sizeof(res.msg));
 		_exit(write(back[1], &res, sizeof(res)) == sizeof(res) ? 0 : 5);

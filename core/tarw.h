@@ -1,0 +1,30 @@
+/* tarw.h - a small streaming tar writer for archives cbox makes (save): ustar headers
+ * for files of known size and directories, GNU base-256 sizes past 8 GiB. */
+#ifndef CB_TARW_H
+#define CB_TARW_H
+
+#include <stdint.h>
+
+#include "cbox.h"
+
+struct cb_tarw {
+	int fd;
+	uint64_t off;  /* bytes written to fd (and buffered) so far */
+	uint64_t left; /* contents the current entry still owes */
+	size_t len;    /* bytes waiting in buf */
+	unsigned char buf[64 * 1024];
+};
+
+void cb_tarw_init(struct cb_tarw *w, int fd);
+/* Start an entry (name < 100 bytes; a directory when size is (uint64_t)-1). Pads the
+ * previous entry; its contents must have been written in full. */
+int cb_tarw_header(struct cb_tarw *w, const char *name, uint64_t size, cb_err *e);
+#define CB_TARW_DIR ((uint64_t)-1)
+/* Contents of the current entry; more than its header announced is refused. */
+int cb_tarw_write(struct cb_tarw *w, const void *data, size_t len, cb_err *e);
+/* A whole file at once. */
+int cb_tarw_file(struct cb_tarw *w, const char *name, const void *data, size_t len, cb_err *e);
+/* The end-of-archive blocks, then flush. */
+int cb_tarw_finish(struct cb_tarw *w, cb_err *e);
+
+#endif
