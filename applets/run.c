@@ -1,0 +1,213 @@
+//config:config APPLET_RUN
+//config:	bool "run: run a command in a new container"
+//config:	default y
+//applet:CB_APPLET(run, run_main, CB_NOSUID)
+//usage:Usage: cbox run [OPTIONS] IMAGE [COMMAND [ARG...]]
+//usage:
+//usage:Run a command in a new container made from IMAGE: overlay (or vfs) rootfs, new
+//usage:user (when not root), mount, pid, uts, ipc and cgroup namespaces, podman's
+//usage:default capabilities, no_new_privs. The exit status is the command's (128+n for
+//usage:a signal; 125 cbox failed, 126 not executable, 127 not found).
+//usage:
+//usage:      --name NAME              name the container (default cbox_ID)
+//usage:      --hostname NAME          the container's hostname (default: ID prefix)
+//usage:      --rm                     remove the container when it exits
+//usage:  -e, --env K=V | K            set a variable (K alone: from this environment)
+//usage:  -w, --workdir DIR            working directory inside
+//usage:  -u, --user USER[:GROUP]      names or numbers, as the container's /etc knows them
+//usage:      --entrypoint CMD         replace the image's entrypoint (a word or JSON array)
+//usage:  -v, --volume HOST:CTR[:ro]   bind mount a host path (options ro, rw, z, Z)
+//usage:      --read-only              read-only rootfs (tmpfs on /tmp, /var/tmp, /run)
+//usage:      --network host|none      host's network (default), or loopback only
+//usage:      --pull missing|always|never   when to pull IMAGE (default missing)
+//usage:      --tls-verify=false, --cert-dir DIR, --creds USER[:PASS], --platform OS/ARCH
+//usage:                               for the pull, as in 'cbox pull'
+/* run.c - cbox run */
+#include <stdio.h>
+#include <string.h>
+
+#include "container.h"
+#include "idmap.h"
+#include "image.h"
+#include "pull.h"
+
+static void __attribute__((noreturn)) usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "cbox: run: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nSee 'cbox run --help'.\n");
+	exit(CB_EXIT_FAIL);
+}
+
+static void parse_volume(const char *spec, struct cb_volume *v)
+{
+	char *s = strdup(spec), *opts;
+	if (!s)
+		usage_error("out of memory%s", "");
+	v->src = s;
+	char *dst = strchr(s, ':');
+	if (!dst)
+		usage_error("--volume '%s': want HOST:CONTAINER[:OPTIONS]", spec);
+	*dst++ = '\0';
+	if ((opts = strchr(dst, ':')))
+		*opts++ = '\0';
+	v->dst = dst;
+	if (s[0] != '/')
+		usage_error("--volume '%s': the host path must be absolute (named volumes are not supported yet)", spec);
+	if (dst[0] != '/')
+		usage_error("--volume '%s': the container path must be absolute", spec);
+	for (char *o = opts ? strtok(opts, ",") : NULL; o; o = strtok(NULL, ",")) {
+		if (!strcmp(o, "ro"))
+			v->ro = 1;
+		else if (!strcmp(o, "rw"))
+			v->ro = 0;
+		else if (strcmp(o, "z") && strcmp(o, "Z"))
+			usage_error("--volume: unknown option '%s' (ro, rw, z, Z)", o);
+	}
+}
+
+int run_main(int argc, char **argv)
+{
+	enum { O_NAME = 1, O_HOST, O_RM, O_ENV, O_WORKDIR, O_USER, O_ENTRY, O_VOLUME, O_RO, O_NET, O_PULL,
+	       O_TLS, O_CERTDIR, O_CREDS, O_PLATFORM, O_INTERACTIVE, O_TTY, O_DETACH };
+	static const struct cb_option opts[] = {
+		{ "name", 0, CB_OPT_ARG, O_NAME },
+		{ "hostname", 0, CB_OPT_ARG, O_HOST },
+		{ "rm", 0, CB_OPT_BOOL, O_RM },
+		{ "env", 'e', CB_OPT_ARG, O_ENV },
+		{ "workdir", 'w', CB_OPT_ARG, O_WORKDIR },
+		{ "user", 'u', CB_OPT_ARG, O_USER },
+		{ "entrypoint", 0, CB_OPT_ARG, O_ENTRY },
+		{ "volume", 'v', CB_OPT_ARG, O_VOLUME },
+		{ "read-only", 0, CB_OPT_BOOL, O_RO },
+		{ "network", 0, CB_OPT_ARG, O_NET },
+		{ "net", 0, CB_OPT_ARG, O_NET },
+		{ "pull", 0, CB_OPT_ARG, O_PULL },
+		{ "tls-verify", 0, CB_OPT_BOOL, O_TLS },
+		{ "cert-dir", 0, CB_OPT_ARG, O_CERTDIR },
+		{ "creds", 0, CB_OPT_ARG, O_CREDS },
+		{ "platform", 0, CB_OPT_ARG, O_PLATFORM },
+		{ "interactive", 'i', CB_OPT_BOOL, O_INTERACTIVE },
+		{ "tty", 't', CB_OPT_BOOL, O_TTY },
+		{ "detach", 'd', CB_OPT_BOOL, O_DETACH },
+		{ 0 },
+	};
+	struct cb_run_opts o = { 0 };
+	struct cb_pull_opts po;
+	const char *pull = "missing";
+	const char **env = calloc((size_t)argc, sizeof(*env));
+	struct cb_volume *vols = calloc((size_t)argc, sizeof(*vols));
+	struct cb_opt_state st;
+	cb_err e;
+	int c;
+	if (!env || !vols)
+		usage_error("out of memory%s", "");
+	cb_pull_opts_default(&po);
+	po.quiet = 0;
+	cb_opt_init(&st, argc, argv);
+	while ((c = cb_getopt(&st, opts))) {
+		int yes = st.arg && !strcmp(st.arg, "true");
+		switch (c) {
+		case O_NAME:
+			o.name = st.arg;
+			break;
+		case O_HOST:
+			o.hostname = st.arg;
+			break;
+		case O_RM:
+			o.rm = yes;
+			break;
+		case O_ENV:
+			env[o.proc.nenv++] = st.arg;
+			break;
+		case O_WORKDIR:
+			o.proc.workdir = st.arg;
+			break;
+		case O_USER:
+			o.proc.user = st.arg;
+			break;
+		case O_ENTRY:
+			o.proc.entrypoint = st.arg;
+			break;
+		case O_VOLUME:
+			parse_volume(st.arg, &vols[o.nvols++]);
+			break;
+		case O_RO:
+			o.readonly = yes;
+			break;
+		case O_NET:
+			if (strcmp(st.arg, "host") && strcmp(st.arg, "none"))
+				usage_error("--network %s: not supported yet (host or none)", st.arg);
+			o.netnone = !strcmp(st.arg, "none");
+			break;
+		case O_PULL:
+			if (strcmp(st.arg, "missing") && strcmp(st.arg, "always") && strcmp(st.arg, "never"))
+				usage_error("--pull %s: want missing, always or never", st.arg);
+			pull = st.arg;
+			break;
+		case O_TLS:
+			po.tls_verify = yes;
+			break;
+		case O_CERTDIR:
+			po.cert_dir = st.arg;
+			break;
+		case O_CREDS:
+			po.creds = st.arg;
+			break;
+		case O_PLATFORM:
+			if (cb_platform_parse(st.arg, &po.platform, &e) < 0)
+				cb_die(&e);
+			break;
+		case O_INTERACTIVE:
+			break; /* stdin is the container's already */
+		case O_TTY:
+		case O_DETACH:
+			if (yes)
+				usage_error("%s is not supported yet", c == O_TTY ? "--tty" : "--detach");
+			break;
+		}
+	}
+	if (st.ind >= argc)
+		usage_error("name an image%s", "");
+	const char *image = argv[st.ind];
+	o.proc.cmd = argv + st.ind + 1;
+	o.proc.ncmd = argc - st.ind - 1;
+	o.proc.env = env;
+	o.vols = vols;
+	o.driver = cb_opt_storage_driver;
+	o.image_name = image;
+	o.rootless = getuid() != 0;
+
+	/* Without sub-ids the caller is 0 in one mapping; layers unpack and containers run
+	 * in that namespace. */
+	struct cb_store s;
+	struct cb_regconf rc;
+	cJSON *index, *img = NULL;
+	if (cb_userns_enter_single(&e) < 0 || cb_store_open(&s, cb_opt_root, &e) < 0 || cb_regconf_load(&rc, &e) < 0 ||
+	    cb_store_index_load(&s, &index, &e) < 0)
+		cb_die(&e);
+	if (strcmp(pull, "always"))
+		img = cb_image_lookup(index, image, &rc, NULL, 0, &e);
+	if (!img && !strcmp(pull, "never")) {
+		fprintf(stderr, "cbox: run: %s\n", e.msg);
+		return CB_EXIT_FAIL;
+	}
+	if (!img) {
+		char id[CB_DIGEST_LEN + 1];
+		if (cb_pull(&s, image, &po, id, &e) < 0)
+			cb_die(&e);
+		cJSON_Delete(index);
+		if (cb_store_index_load(&s, &index, &e) < 0)
+			cb_die(&e);
+		if (!(img = cb_index_find(index, id))) {
+			fprintf(stderr, "cbox: run: %s: pulled, but not in the index\n", image);
+			return CB_EXIT_FAIL;
+		}
+	}
+	int status;
+	if (cb_container_run(&s, img, &o, &status, &e) < 0) {
+		fprintf(stderr, "cbox: run: %s\n", e.msg);
+		return status;
+	}
+	return status;
+}

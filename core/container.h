@@ -1,0 +1,30 @@
+/* container.h - a container in the store: containers/<id>/ with config.json, the
+ * generated /etc files and its rootfs (overlay upper/work/merged, or a vfs copy); run
+ * it in new namespaces and wait for it. */
+#ifndef CB_CONTAINER_H
+#define CB_CONTAINER_H
+
+#include <cjson/cJSON.h>
+
+#include "mount.h"
+#include "proc.h"
+#include "store.h"
+
+struct cb_run_opts {
+	const char *name;     /* --name, or NULL for a generated one */
+	const char *hostname; /* --hostname, or NULL: the id's first 12 characters */
+	const char *image_name;
+	const char *driver;   /* --storage-driver, or NULL */
+	int rm, readonly, netnone;
+	int rootless;         /* the caller is not root: we are 0 in a single-mapping user namespace */
+	const struct cb_volume *vols;
+	int nvols;
+	struct cb_proc_opts proc;
+};
+
+/* Create the container for image entry img (from the index), run it, wait: *status is
+ * the command's exit status (128+n for a signal), or 125/126/127 with *e filled when it
+ * could not start. Returns 0 when *status is meaningful, else a negative errno with *e. */
+int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_opts *o, int *status, cb_err *e);
+
+#endif

@@ -1,0 +1,272 @@
+/* driver.c - storage driver choice (probe once, record) and the vfs layer copy. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <linux/fs.h>
+
+#include "driver.h"
+#include "json.h"
+
+/* Can this kernel, here, mount overlay on the store's filesystem? Tried in a child with
+ * its own mount namespace; returns 0 or the errno of the mount. */
+static int probe_overlay(struct cb_store *s, int rootless)
+{
+	char dir[128];
+	snprintf(dir, sizeof(dir), "tmp/probe-%d", (int)getpid());
+	cb_rm_rf_at(s->rootfd, dir);
+	if (mkdirat(s->rootfd, dir, 0700) < 0)
+		return errno;
+	pid_t pid = fork();
+	if (pid < 0)
+		return errno;
+	if (pid == 0) {
+		static const char *const sub[] = { "l1", "l2", "u", "w", "m" };
+		char opts[256];
+		if (fchdir(s->rootfd) < 0 || chdir(dir) < 0)
+			_exit(errno);
+		for (size_t i = 0; i < CB_ARRAY_SIZE(sub); i++)
+			if (mkdir(sub[i], 0700) < 0)
+				_exit(errno);
+		snprintf(opts, sizeof(opts), "lowerdir=l2:l1,upperdir=u,workdir=w%s", rootless ? ",userxattr" : "");
+		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount("overlay", "m", "overlay", 0, opts) < 0)
+			_exit(errno);
+		_exit(0);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	cb_rm_rf_at(s->rootfd, dir);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : EIO;
+}
+
+int cb_driver_choose(struct cb_store *s, const char *want, int rootless, char driver[16], cb_err *e)
+{
+	char *text = NULL, reason[256];
+	if (want && strcmp(want, "overlay") && strcmp(want, "vfs"))
+		return cb_fail(e, EINVAL, "storage driver '%s' is not supported (overlay or vfs)", want);
+	if (cb_read_file_at(s->rootfd, "storage.json", 4096, &text, NULL, e) == 0) {
+		cJSON *j = cJSON_Parse(text);
+		const char *d = cJSON_GetStringValue(cJSON_GetObjectItem(j, "driver"));
+		snprintf(driver, 16, "%s", d ? d : "");
+		cJSON_Delete(j);
+		free(text);
+		if (!strcmp(driver, "overlay") || !strcmp(driver, "vfs")) {
+			if (want)
+				snprintf(driver, 16, "%s", want);
+			return 0;
+		}
+	} else if (e->errnum != ENOENT) {
+		return e->errnum ? -e->errnum : -EIO;
+	}
+	if (want) {
+		snprintf(driver, 16, "%s", want);
+		snprintf(reason, sizeof(reason), "--storage-driver %s", want);
+	} else {
+		int err = probe_overlay(s, rootless);
+		snprintf(driver, 16, "%s", err ? "vfs" : "overlay");
+		if (err)
+			snprintf(reason, sizeof(reason), "overlay mount failed: %s", strerror(err));
+		else
+			snprintf(reason, sizeof(reason), "overlay mount works%s", rootless ? " in a user namespace (userxattr)" : "");
+	}
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "driver", driver);
+	cJSON_AddStringToObject(j, "reason", reason);
+	cJSON_AddBoolToObject(j, "rootless", rootless);
+	char *out = cb_json_print(j);
+	cJSON_Delete(j);
+	int r = cb_write_atomic(s->rootfd, "storage.json", out, strlen(out), 0600, e);
+	free(out);
+	cb_info("storage driver %s: %s", driver, reason);
+	return r;
+}
+
+/* ---- vfs copy ---- */
+
+struct link_seen {
+	dev_t dev;
+	ino_t ino;
+	char *path; /* relative to the destination root */
+};
+struct vfs {
+	int dstroot;
+	const char *what;
+	struct link_seen *links;
+	size_t nlinks;
+};
+
+static int is_opaque(int fd)
+{
+	char v[4];
+	ssize_t n = fgetxattr(fd, "user.overlay.opaque", v, sizeof(v));
+	if (n < 0)
+		n = fgetxattr(fd, "trusted.overlay.opaque", v, sizeof(v));
+	return n == 1 && v[0] == 'y';
+}
+
+/* Copy xattrs but overlay's own; failures are ignored (the filesystem may not take them). */
+static void copy_xattrs(int sfd, const char *sname, int dfd, const char *dname)
+{
+	char list[4096], val[4096], sp[64], dp[64];
+	snprintf(sp, sizeof(sp), "/proc/self/fd/%d/%s", sfd, sname);
+	snprintf(dp, sizeof(dp), "/proc/self/fd/%d/%s", dfd, dname);
+	ssize_t n = llistxattr(sp, list, sizeof(list));
+	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(list + i) + 1) {
+		if (strstr(list + i, ".overlay."))
+			continue;
+		ssize_t vl = lgetxattr(sp, list + i, val, sizeof(val));
+		if (vl >= 0)
+			lsetxattr(dp, list + i, val, (size_t)vl, 0);
+	}
+}
+
+static void copy_meta(int sfd, const char *name, const struct stat *st, int dfd)
+{
+	fchownat(dfd, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW);
+	copy_xattrs(sfd, name, dfd, name);
+	if (!S_ISLNK(st->st_mode))
+		fchmodat(dfd, name, st->st_mode & 07777, 0);
+	struct timespec ts[2] = { st->st_atim, st->st_mtim };
+	utimensat(dfd, name, ts, AT_SYMLINK_NOFOLLOW);
+}
+
+static int copy_file(int sfd, const char *name, const struct stat *st, int dfd)
+{
+	int in CB_AUTOCLOSE = openat(sfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int out CB_AUTOCLOSE = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (in < 0 || out < 0)
+		return -errno;
+	if (ioctl(out, FICLONE, in) == 0)
+		return 0;
+	off_t left = st->st_size;
+	while (left > 0) {
+		ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)left, 0);
+		if (n <= 0) {
+			/* Not across these filesystems: plain reads. */
+			char buf[65536];
+			n = read(in, buf, sizeof(buf));
+			if (n < 0 || (n > 0 && write(out, buf, (size_t)n) != n))
+				return -errno;
+			if (n == 0)
+				break;
+		}
+		left -= n;
+	}
+	return 0;
+}
+
+static int apply_dir(struct vfs *v, int sfd, int dfd, char *rel, size_t rlen);
+
+static int apply_entry(struct vfs *v, int sfd, int dfd, const char *name, char *rel, size_t rlen)
+{
+	struct stat st, dst;
+	if (fstatat(sfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	int exists = fstatat(dfd, name, &dst, AT_SYMLINK_NOFOLLOW) == 0;
+	size_t nlen = strlen(name);
+	if (rlen + nlen + 2 >= 4096)
+		return -ENAMETOOLONG;
+	rel[rlen] = rlen ? '/' : '\0';
+	memcpy(rel + rlen + (rlen ? 1 : 0), name, nlen + 1);
+	size_t sub = rlen + (rlen ? 1 : 0) + nlen;
+	int r = 0;
+	if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
+		r = exists ? cb_rm_rf_at(dfd, name) : 0; /* whiteout */
+	} else if (S_ISDIR(st.st_mode)) {
+		if (exists && !S_ISDIR(dst.st_mode) && (r = cb_rm_rf_at(dfd, name)) < 0)
+			return r;
+		if ((!exists || !S_ISDIR(dst.st_mode)) && mkdirat(dfd, name, 0700) < 0)
+			return -errno;
+		int s2 CB_AUTOCLOSE = openat(sfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (s2 < 0)
+			return -errno;
+		if (exists && S_ISDIR(dst.st_mode) && is_opaque(s2)) {
+			/* Opaque: what lower layers had here goes. */
+			if ((r = cb_rm_rf_at(dfd, name)) < 0 || mkdirat(dfd, name, 0700) < 0)
+				return r < 0 ? r : -errno;
+		}
+		int d2 CB_AUTOCLOSE = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (d2 < 0)
+			return -errno;
+		fchmod(d2, 0700); /* writable while filled; the real mode comes after */
+		if ((r = apply_dir(v, s2, d2, rel, sub)) < 0)
+			return r;
+		copy_meta(sfd, name, &st, dfd);
+		rel[rlen] = '\0';
+		return 0;
+	} else {
+		if (exists && (r = cb_rm_rf_at(dfd, name)) < 0)
+			return r;
+		if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
+			for (size_t i = 0; i < v->nlinks; i++)
+				if (v->links[i].dev == st.st_dev && v->links[i].ino == st.st_ino) {
+					rel[rlen] = '\0';
+					return linkat(v->dstroot, v->links[i].path, dfd, name, 0) < 0 ? -errno : 0;
+				}
+			struct link_seen *nl = realloc(v->links, (v->nlinks + 1) * sizeof(*nl));
+			if (!nl)
+				return -ENOMEM;
+			v->links = nl;
+			nl[v->nlinks++] = (struct link_seen){ st.st_dev, st.st_ino, strdup(rel) };
+		}
+		if (S_ISREG(st.st_mode)) {
+			r = copy_file(sfd, name, &st, dfd);
+		} else if (S_ISLNK(st.st_mode)) {
+			char target[4096];
+			ssize_t n = readlinkat(sfd, name, target, sizeof(target) - 1);
+			if (n < 0)
+				return -errno;
+			target[n] = '\0';
+			r = symlinkat(target, dfd, name) < 0 ? -errno : 0;
+		} else if (mknodat(dfd, name, st.st_mode & S_IFMT, st.st_rdev) < 0) {
+			r = S_ISFIFO(st.st_mode) ? -errno : 0; /* device nodes: only as real root */
+		}
+		if (r == 0)
+			copy_meta(sfd, name, &st, dfd);
+	}
+	rel[rlen] = '\0';
+	return r;
+}
+
+static int apply_dir(struct vfs *v, int sfd, int dfd, char *rel, size_t rlen)
+{
+	int fd = dup(sfd);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	struct dirent *de;
+	int r = 0;
+	while (r == 0 && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			r = apply_entry(v, sfd, dfd, de->d_name, rel, rlen);
+	closedir(d);
+	return r;
+}
+
+int cb_vfs_apply(int srcfd, int dstfd, const char *what, cb_err *e)
+{
+	struct vfs v = { .dstroot = dstfd, .what = what };
+	char rel[4096] = "";
+	int r = apply_dir(&v, srcfd, dstfd, rel, 0);
+	for (size_t i = 0; i < v.nlinks; i++)
+		free(v.links[i].path);
+	free(v.links);
+	if (r < 0)
+		return cb_fail(e, -r, "vfs copy of layer %s: %s: %s", what, rel[0] ? rel : "/", strerror(-r));
+	struct stat st;
+	if (fstat(srcfd, &st) == 0)
+		fchmod(dstfd, st.st_mode & 07777);
+	return 0;
+}

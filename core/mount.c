@@ -1,0 +1,346 @@
+/* mount.c - the container's mounts, all made through fds resolved inside the rootfs. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <linux/openat2.h>
+
+#include "mount.h"
+
+/* The paths podman masks (a file gets /dev/null, a directory an empty read-only tmpfs)
+ * and the ones it makes read-only. */
+static const char *const masked[] = {
+	"/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+	"/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/fs/selinux",
+	"/sys/dev/block", "/sys/devices/virtual/powercap",
+};
+static const char *const readonly[] = {
+	"/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+};
+static const char *const devices[] = { "null", "zero", "full", "random", "urandom", "tty" };
+
+struct fdpath {
+	char p[32];
+};
+static struct fdpath P(int fd)
+{
+	struct fdpath r;
+	snprintf(r.p, sizeof(r.p), "/proc/self/fd/%d", fd);
+	return r;
+}
+
+static int no_openat2;
+
+/* Open rel (no leading '/') under root without leaving it: symlinks resolve inside
+ * root (or, without openat2, are refused). O_PATH unless flags say otherwise. */
+static int open_in(int root, const char *rel, int flags)
+{
+	if (!*rel)
+		return fcntl(root, F_DUPFD_CLOEXEC, 3);
+	if (!no_openat2) {
+		struct open_how how = { .flags = (unsigned)flags | O_CLOEXEC,
+					.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+		long fd = syscall(SYS_openat2, root, rel, &how, sizeof(how));
+		if (fd >= 0 || errno != ENOSYS)
+			return (int)fd;
+		no_openat2 = 1;
+	}
+	char buf[4096];
+	snprintf(buf, sizeof(buf), "%s", rel);
+	int cur = fcntl(root, F_DUPFD_CLOEXEC, 3);
+	for (char *c = buf, *next; cur >= 0 && c; c = next) {
+		next = strchr(c, '/');
+		if (next)
+			*next++ = '\0';
+		if (!*c || !strcmp(c, "."))
+			continue;
+		if (!strcmp(c, "..")) {
+			close(cur);
+			errno = EPERM;
+			return -1;
+		}
+		int fd = openat(cur, c, (next ? O_PATH | O_DIRECTORY : flags) | O_NOFOLLOW | O_CLOEXEC);
+		int err = errno;
+		close(cur);
+		errno = err;
+		cur = fd;
+	}
+	return cur;
+}
+
+/* The container path `path` as an O_PATH fd; kind 'd' or 'f' creates it (and its
+ * parents) when missing, 0 does not. */
+static int target(int root, const char *path, int kind, cb_err *e)
+{
+	const char *rel = path + strspn(path, "/");
+	int fd = open_in(root, rel, O_PATH);
+	if (fd >= 0 || errno != ENOENT || !kind) {
+		if (fd < 0 && (errno != ENOENT || kind))
+			return cb_fail_errno(e, errno, "%s in the container", path);
+		return fd < 0 ? -ENOENT : fd;
+	}
+	/* Component by component: each prefix resolved in-root, what is missing made. */
+	char buf[4096];
+	snprintf(buf, sizeof(buf), "%s", rel);
+	size_t len = strlen(buf);
+	for (size_t i = 1; i <= len; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		char c = buf[i];
+		buf[i] = '\0';
+		fd = open_in(root, buf, O_PATH);
+		if (fd >= 0) {
+			close(fd);
+		} else if (errno != ENOENT) {
+			return cb_fail_errno(e, errno, "%s in the container", path);
+		} else {
+			char *base = strrchr(buf, '/');
+			if (base)
+				*base = '\0';
+			int parent = base ? open_in(root, buf, O_PATH | O_DIRECTORY) : fcntl(root, F_DUPFD_CLOEXEC, 3);
+			if (base)
+				*base = '/';
+			if (parent < 0)
+				return cb_fail_errno(e, errno, "%s in the container", path);
+			const char *name = base ? base + 1 : buf;
+			int r = c == '\0' && kind == 'f' ? openat(parent, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644)
+							 : mkdirat(parent, name, 0755);
+			int err = errno;
+			if (r >= 0 && c == '\0' && kind == 'f')
+				close(r);
+			close(parent);
+			if (r < 0 && err != EEXIST)
+				return cb_fail_errno(e, err, "cannot create %s in the container", path);
+		}
+		buf[i] = c;
+	}
+	fd = open_in(root, rel, O_PATH);
+	return fd < 0 ? cb_fail_errno(e, errno, "%s in the container", path) : fd;
+}
+
+static int do_mount(const char *src, int tfd, const char *type, unsigned long flags, const char *data,
+		    const char *what, cb_err *e)
+{
+	if (mount(src, P(tfd).p, type, flags, data) < 0)
+		return cb_fail_errno(e, errno, "mount %s", what);
+	cb_debug("mount %s (%s)", what, type ? type : "bind");
+	return 0;
+}
+
+/* Remount the mount at path (in the container) read-only, keeping the flags a user
+ * namespace may not clear (nosuid, nodev, noexec, atime). */
+static int remount_ro(int root, const char *path, cb_err *e)
+{
+	int fd CB_AUTOCLOSE = open_in(root, path + strspn(path, "/"), O_PATH);
+	struct statvfs sv;
+	if (fd < 0 || fstatvfs(fd, &sv) < 0)
+		return cb_fail_errno(e, errno, "read-only %s", path);
+	unsigned long keep = MS_REMOUNT | MS_BIND | MS_RDONLY;
+	static const unsigned long map[][2] = {
+		{ ST_NOSUID, MS_NOSUID }, { ST_NODEV, MS_NODEV }, { ST_NOEXEC, MS_NOEXEC },
+		{ ST_NOATIME, MS_NOATIME }, { ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
+	};
+	for (size_t i = 0; i < CB_ARRAY_SIZE(map); i++)
+		if (sv.f_flag & map[i][0])
+			keep |= map[i][1];
+	return do_mount(NULL, fd, NULL, keep, NULL, path, e);
+}
+
+static int bind_ro(int root, const char *path, cb_err *e)
+{
+	int fd CB_AUTOCLOSE = target(root, path, 0, e);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	if (mount(P(fd).p, P(fd).p, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return cb_fail_errno(e, errno, "bind %s", path);
+	return remount_ro(root, path, e);
+}
+
+static int mask(int root, const char *path, cb_err *e)
+{
+	int fd CB_AUTOCLOSE = target(root, path, 0, e);
+	struct stat st;
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return fd < 0 ? fd : cb_fail_errno(e, errno, "mask %s", path);
+	if (S_ISDIR(st.st_mode))
+		return do_mount("tmpfs", fd, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0", path, e);
+	return do_mount("/dev/null", fd, NULL, MS_BIND, NULL, path, e);
+}
+
+static int mount_dev(int root, int rootless, cb_err *e)
+{
+	int t CB_AUTOCLOSE = target(root, "/dev", 'd', e);
+	if (t < 0)
+		return t;
+	int r = do_mount("tmpfs", t, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", "/dev", e);
+	if (r < 0)
+		return r;
+	int dev CB_AUTOCLOSE = open_in(root, "dev", O_RDONLY | O_DIRECTORY);
+	if (dev < 0)
+		return cb_fail_errno(e, errno, "/dev in the container");
+	/* Device nodes bound from the host: mknod is not possible in a user namespace. */
+	for (size_t i = 0; i < CB_ARRAY_SIZE(devices); i++) {
+		char host[64];
+		int fd = openat(dev, devices[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd < 0)
+			return cb_fail_errno(e, errno, "/dev/%s in the container", devices[i]);
+		snprintf(host, sizeof(host), "/dev/%s", devices[i]);
+		close(fd);
+		fd = openat(dev, devices[i], O_PATH | O_CLOEXEC);
+		r = do_mount(host, fd, NULL, MS_BIND, NULL, host, e);
+		close(fd);
+		if (r < 0)
+			return r;
+	}
+	static const char *const links[][2] = {
+		{ "pts/ptmx", "ptmx" }, { "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
+		{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" }, { "/proc/kcore", "core" },
+	};
+	for (size_t i = 0; i < CB_ARRAY_SIZE(links); i++)
+		if (symlinkat(links[i][0], dev, links[i][1]) < 0)
+			return cb_fail_errno(e, errno, "/dev/%s in the container", links[i][1]);
+	if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0 || mkdirat(dev, "mqueue", 01777) < 0)
+		return cb_fail_errno(e, errno, "/dev in the container");
+	int fd CB_AUTOCLOSE = openat(dev, "pts", O_PATH | O_CLOEXEC);
+	/* Without sub-ids gid 5 (tty) does not exist in the namespace. */
+	r = do_mount("devpts", fd, "devpts", MS_NOSUID | MS_NOEXEC,
+		     rootless ? "newinstance,ptmxmode=0666,mode=0620" : "newinstance,ptmxmode=0666,mode=0620,gid=5",
+		     "/dev/pts", e);
+	if (r < 0)
+		return r;
+	int shm CB_AUTOCLOSE = openat(dev, "shm", O_PATH | O_CLOEXEC);
+	r = do_mount("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k", "/dev/shm", e);
+	if (r < 0)
+		return r;
+	int mq CB_AUTOCLOSE = openat(dev, "mqueue", O_PATH | O_CLOEXEC);
+	if (mount("mqueue", P(mq).p, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		cb_debug("/dev/mqueue not mounted: %s", strerror(errno));
+	return 0;
+}
+
+static int mount_sys(int root, cb_err *e)
+{
+	int t CB_AUTOCLOSE = target(root, "/sys", 'd', e);
+	if (t < 0)
+		return t;
+	unsigned long fl = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	if (mount("sysfs", P(t).p, "sysfs", fl, NULL) == 0)
+		return 0;
+	/* A user namespace may mount sysfs only with its own network namespace: bind the
+	 * host's, read-only. */
+	int err = errno;
+	if (mount("/sys", P(t).p, NULL, MS_BIND | MS_REC, NULL) == 0) {
+		if (remount_ro(root, "/sys", e) == 0)
+			return 0;
+		cb_info("note: /sys is a read-write bind: %s", e->msg);
+		return 0;
+	}
+	cb_info("note: no /sys in the container (sysfs: %s; bind: %s)", strerror(err), strerror(errno));
+	return 0;
+}
+
+static int mount_volume(int root, const struct cb_volume *v, cb_err *e)
+{
+	struct stat st;
+	int src CB_AUTOCLOSE = open(v->src, O_PATH | O_CLOEXEC);
+	if (src < 0 || fstat(src, &st) < 0)
+		return cb_fail_errno(e, errno, "volume %s", v->src);
+	int t CB_AUTOCLOSE = target(root, v->dst, S_ISDIR(st.st_mode) ? 'd' : 'f', e);
+	if (t < 0)
+		return t;
+	if (mount(P(src).p, P(t).p, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return cb_fail_errno(e, errno, "volume %s:%s", v->src, v->dst);
+	return v->ro ? remount_ro(root, v->dst, e) : 0;
+}
+
+/* Make the tree at rootfd the process's root and let go of the host's. */
+static int enter_root(int rootfd, cb_err *e)
+{
+	if (fchdir(rootfd) < 0)
+		return cb_fail_errno(e, errno, "chdir to the rootfs");
+	if (syscall(SYS_pivot_root, ".", ".") == 0) {
+		/* The old root now sits on top of the new one: detach it. */
+		if (umount2(".", MNT_DETACH) < 0)
+			return cb_fail_errno(e, errno, "detach the host's root");
+	} else if (errno == EINVAL) {
+		/* / is the initramfs rootfs, which cannot be pivoted away from. */
+		cb_debug("pivot_root: %s; MS_MOVE + chroot", strerror(errno));
+		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0)
+			return cb_fail_errno(e, errno, "move the rootfs to /");
+	} else {
+		return cb_fail_errno(e, errno, "pivot_root");
+	}
+	if (chdir("/") < 0)
+		return cb_fail_errno(e, errno, "chdir /");
+	return 0;
+}
+
+int cb_mount_rootfs(const struct cb_mount_spec *m, cb_err *e)
+{
+	int r;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return cb_fail_errno(e, errno, "make the mounts private");
+	if (m->overlay ? mount("overlay", m->rootfs, "overlay", 0, m->overlay) < 0
+		       : mount(m->rootfs, m->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return cb_fail_errno(e, errno, "mount the rootfs (%s)", m->overlay ? "overlay" : "vfs bind");
+	cb_debug("rootfs: %s %s", m->overlay ? "overlay" : "vfs", m->overlay ? m->overlay : m->rootfs);
+	int root CB_AUTOCLOSE = open(m->rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return cb_fail_errno(e, errno, "open the rootfs");
+
+	int t CB_AUTOCLOSE = target(root, "/proc", 'd', e);
+	if (t < 0 || (r = do_mount("proc", t, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/proc", e)) < 0)
+		return t < 0 ? t : r;
+	if ((r = mount_dev(root, m->rootless, e)) < 0 || (r = mount_sys(root, e)) < 0)
+		return r;
+	static const char *const etc[] = { "hosts", "hostname", "resolv.conf" };
+	for (size_t i = 0; i < CB_ARRAY_SIZE(etc); i++) {
+		char src[4096], dst[64];
+		snprintf(src, sizeof(src), "%s/%s", m->etc_dir, etc[i]);
+		snprintf(dst, sizeof(dst), "/etc/%s", etc[i]);
+		int fd = target(root, dst, 'f', e);
+		if (fd < 0)
+			return fd;
+		r = do_mount(src, fd, NULL, MS_BIND, NULL, dst, e);
+		close(fd);
+		if (r < 0)
+			return r;
+	}
+	for (int i = 0; i < m->nvols; i++)
+		if ((r = mount_volume(root, &m->vols[i], e)) < 0)
+			return r;
+	for (size_t i = 0; i < CB_ARRAY_SIZE(masked); i++)
+		if ((r = mask(root, masked[i], e)) < 0)
+			return r;
+	for (size_t i = 0; i < CB_ARRAY_SIZE(readonly); i++)
+		if ((r = bind_ro(root, readonly[i], e)) < 0)
+			return r;
+	if (m->workdir && m->workdir[0]) {
+		int fd = target(root, m->workdir, 'd', e);
+		if (fd < 0)
+			return cb_err_prefix(e, "working directory");
+		close(fd);
+	}
+	if (m->readonly) {
+		static const char *const tmps[] = { "/tmp", "/var/tmp", "/run" };
+		for (size_t i = 0; i < CB_ARRAY_SIZE(tmps); i++) {
+			int fd = target(root, tmps[i], 'd', e);
+			if (fd < 0)
+				return fd;
+			r = do_mount("tmpfs", fd, "tmpfs", MS_NOSUID | MS_NODEV, i < 2 ? "mode=1777" : "mode=755", tmps[i], e);
+			close(fd);
+			if (r < 0)
+				return r;
+		}
+		if ((r = remount_ro(root, "/", e)) < 0)
+			return r;
+	}
+	return enter_root(root, e);
+}

@@ -1,0 +1,32 @@
+/* mount.h - the container's filesystem: rootfs (overlay or a vfs directory), /proc, /dev,
+ * /sys, generated /etc files, volumes, masked and read-only paths, then pivot_root.
+ * Runs in the child, inside its new mount namespace. Every target inside the rootfs is
+ * resolved in-root (openat2 RESOLVE_IN_ROOT), so an image's symlinks cannot point a
+ * mount at the host. */
+#ifndef CB_MOUNT_H
+#define CB_MOUNT_H
+
+#include "cbox.h"
+
+struct cb_volume {
+	const char *src; /* host path */
+	const char *dst; /* absolute path in the container */
+	int ro;
+};
+
+struct cb_mount_spec {
+	const char *rootfs;   /* the mount point (overlay) or the vfs tree, relative to cwd */
+	const char *overlay;  /* overlay mount data (paths relative to cwd), or NULL: vfs */
+	const char *etc_dir;  /* holds hosts, hostname, resolv.conf to bind over /etc's */
+	const char *workdir;  /* made when missing */
+	const struct cb_volume *vols;
+	int nvols;
+	int readonly; /* --read-only: root remounted read-only, tmpfs on /tmp /var/tmp /run */
+	int rootless; /* in a user namespace: devpts without gid=, /sys may be a bind */
+};
+
+/* Build the container's tree and make it the root (pivot_root, or MS_MOVE + chroot
+ * when / is an initramfs). Afterwards nothing of the host is reachable by path. */
+int cb_mount_rootfs(const struct cb_mount_spec *m, cb_err *e);
+
+#endif

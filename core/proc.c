@@ -1,0 +1,367 @@
+/* proc.c - the container's process spec and its exec. */
+#include <ctype.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+
+#include "proc.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* podman's default capability set. */
+static const int default_caps[] = {
+	CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_KILL, CAP_NET_BIND_SERVICE,
+	CAP_SETFCAP, CAP_SETGID, CAP_SETPCAP, CAP_SETUID, CAP_SYS_CHROOT,
+};
+
+/* ---- building the spec (parent) ---- */
+
+static int vec_push(char ***v, char *s)
+{
+	size_t n = 0;
+	while (*v && (*v)[n])
+		n++;
+	char **nv = realloc(*v, (n + 2) * sizeof(*nv));
+	if (!nv || !s) {
+		free(s);
+		return -ENOMEM;
+	}
+	nv[n] = s;
+	nv[n + 1] = NULL;
+	*v = nv;
+	return 0;
+}
+
+/* Set KEY=VALUE, replacing an earlier KEY. */
+static int env_put(char ***env, const char *kv)
+{
+	size_t klen = strcspn(kv, "=");
+	for (size_t i = 0; *env && (*env)[i]; i++)
+		if (!strncmp((*env)[i], kv, klen) && (*env)[i][klen] == '=') {
+			char *d = strdup(kv);
+			if (!d)
+				return -ENOMEM;
+			free((*env)[i]);
+			(*env)[i] = d;
+			return 0;
+		}
+	return vec_push(env, strdup(kv));
+}
+
+static const char *env_get(char *const *env, const char *key)
+{
+	size_t klen = strlen(key);
+	for (size_t i = 0; env && env[i]; i++)
+		if (!strncmp(env[i], key, klen) && env[i][klen] == '=')
+			return env[i] + klen + 1;
+	return NULL;
+}
+
+static int push_strings(char ***v, const cJSON *arr)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, arr)
+		if (cJSON_IsString(it) && vec_push(v, strdup(it->valuestring)) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+int cb_proc_build(struct cb_proc *p, const cJSON *image_config, const struct cb_proc_opts *o, cb_err *e)
+{
+	const cJSON *c = cJSON_GetObjectItem(image_config, "config");
+	int r = 0;
+	memset(p, 0, sizeof(*p));
+	if (o->entrypoint && o->entrypoint[0] == '[') {
+		cJSON *ep = cJSON_Parse(o->entrypoint);
+		if (!cJSON_IsArray(ep)) {
+			cJSON_Delete(ep);
+			return cb_fail(e, EINVAL, "--entrypoint: not a JSON array of strings: %s", o->entrypoint);
+		}
+		r = push_strings(&p->argv, ep);
+		cJSON_Delete(ep);
+	} else if (o->entrypoint) {
+		if (o->entrypoint[0])
+			r = vec_push(&p->argv, strdup(o->entrypoint));
+	} else {
+		r = push_strings(&p->argv, cJSON_GetObjectItem(c, "Entrypoint"));
+	}
+	/* As podman: the image's Cmd only when neither a command nor --entrypoint is given. */
+	for (int i = 0; r == 0 && i < o->ncmd; i++)
+		r = vec_push(&p->argv, strdup(o->cmd[i]));
+	if (r == 0 && !o->ncmd && !o->entrypoint)
+		r = push_strings(&p->argv, cJSON_GetObjectItem(c, "Cmd"));
+	if (r == 0 && !p->argv)
+		return cb_fail(e, EINVAL, "no command: the image has none, give one after the image name");
+
+	const cJSON *it;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(c, "Env"))
+		if (r == 0 && cJSON_IsString(it) && strchr(it->valuestring, '='))
+			r = env_put(&p->env, it->valuestring);
+	if (r == 0 && !env_get(p->env, "PATH"))
+		r = env_put(&p->env, "PATH=" DEFAULT_PATH);
+	char kv[512];
+	if (r == 0 && o->hostname) {
+		snprintf(kv, sizeof(kv), "HOSTNAME=%s", o->hostname);
+		r = env_put(&p->env, kv);
+	}
+	for (int i = 0; r == 0 && i < o->nenv; i++) {
+		const char *x = o->env[i];
+		if (!*x || *x == '=')
+			return cb_fail(e, EINVAL, "--env '%s': no variable name", x);
+		if (strchr(x, '=')) {
+			r = env_put(&p->env, x);
+		} else if (getenv(x)) {
+			/* -e K takes K from the caller's environment, when it is set there. */
+			char *d;
+			if (asprintf(&d, "%s=%s", x, getenv(x)) < 0)
+				return cb_fail(e, ENOMEM, "out of memory");
+			r = env_put(&p->env, d);
+			free(d);
+		}
+	}
+	const char *w = o->workdir ? o->workdir : cJSON_GetStringValue(cJSON_GetObjectItem(c, "WorkingDir"));
+	if (!w || !*w)
+		w = "/";
+	if (*w != '/')
+		return cb_fail(e, EINVAL, "working directory '%s' is not an absolute path", w);
+	const char *u = o->user ? o->user : cJSON_GetStringValue(cJSON_GetObjectItem(c, "User"));
+	p->cwd = strdup(w);
+	p->user = strdup(u ? u : "");
+	if (r < 0 || !p->cwd || !p->user)
+		return cb_fail(e, ENOMEM, "out of memory");
+	return 0;
+}
+
+void cb_proc_free(struct cb_proc *p)
+{
+	for (size_t i = 0; p->argv && p->argv[i]; i++)
+		free(p->argv[i]);
+	for (size_t i = 0; p->env && p->env[i]; i++)
+		free(p->env[i]);
+	free(p->argv);
+	free(p->env);
+	free(p->cwd);
+	free(p->user);
+	memset(p, 0, sizeof(*p));
+}
+
+/* ---- in the child ---- */
+
+static int numeric(const char *s)
+{
+	return *s && strspn(s, "0123456789") == strlen(s) && strlen(s) < 11;
+}
+
+/* A line of /etc/passwd (fields[0..6]) or /etc/group (0..3) whose name is `name`, or
+ * (name NULL) whose id is `id`. Fills f[] pointing into line. */
+static int db_find(const char *file, const char *name, unsigned long id, char *line, size_t n, char **f, int nf)
+{
+	FILE *fp = fopen(file, "re");
+	if (!fp)
+		return 0;
+	int found = 0;
+	while (!found && fgets(line, (int)n, fp)) {
+		line[strcspn(line, "\n")] = '\0';
+		int k = 0;
+		for (char *s = line; k < nf; k++) {
+			f[k] = s;
+			s = strchr(s, ':');
+			if (!s) {
+				k++;
+				break;
+			}
+			*s++ = '\0';
+		}
+		if (k < 3)
+			continue;
+		for (; k < nf; k++)
+			f[k] = "";
+		found = name ? !strcmp(f[0], name) : (numeric(f[2]) && strtoul(f[2], NULL, 10) == id);
+	}
+	fclose(fp);
+	return found;
+}
+
+/* The groups of /etc/group that list `user` as a member. */
+static int member_groups(const char *user, gid_t *out, int max)
+{
+	FILE *fp = fopen("/etc/group", "re");
+	char line[4096];
+	int n = 0;
+	while (fp && n < max && fgets(line, sizeof(line), fp)) {
+		line[strcspn(line, "\n")] = '\0';
+		char *f[4] = { line, NULL, NULL, NULL };
+		for (int k = 1; k < 4 && f[k - 1] && (f[k] = strchr(f[k - 1], ':')); k++)
+			*f[k]++ = '\0';
+		if (!f[3] || !numeric(f[2]))
+			continue;
+		for (char *m = strtok(f[3], ","); m; m = strtok(NULL, ","))
+			if (!strcmp(m, user))
+				out[n++] = (gid_t)strtoul(f[2], NULL, 10);
+	}
+	if (fp)
+		fclose(fp);
+	return n;
+}
+
+static int set_caps(int keep, cb_err *e)
+{
+	unsigned long long want = 0;
+	for (size_t i = 0; i < CB_ARRAY_SIZE(default_caps); i++)
+		want |= 1ULL << default_caps[i];
+	if (!keep)
+		want = 0;
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2] = { { 0 } };
+	d[0].effective = d[0].permitted = (unsigned)want;
+	d[1].effective = d[1].permitted = (unsigned)(want >> 32);
+	if (syscall(SYS_capset, &hdr, d) < 0)
+		return cb_fail_errno(e, errno, "capset");
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	return 0;
+}
+
+static int drop_bounding(cb_err *e)
+{
+	for (int c = 0; c < 64; c++) {
+		int keep = 0;
+		for (size_t i = 0; i < CB_ARRAY_SIZE(default_caps); i++)
+			keep |= default_caps[i] == c;
+		if (keep)
+			continue;
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
+			if (errno == EINVAL)
+				break; /* past the last capability this kernel knows */
+			return cb_fail_errno(e, errno, "drop capability %d from the bounding set", c);
+		}
+	}
+	return 0;
+}
+
+static void close_fds(void)
+{
+	/* Everything but 0-2 closes at exec; the sync socket stays until then. */
+	if (syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) == 0)
+		return;
+	for (int fd = 3; fd < 65536; fd++)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+static int exec_cmd(const struct cb_proc *p, char **env, cb_err *e)
+{
+	const char *cmd = p->argv[0];
+	int err = ENOENT, denied = 0;
+	if (strchr(cmd, '/')) {
+		execve(cmd, p->argv, env);
+		err = errno;
+	} else {
+		const char *path = env_get(env, "PATH");
+		if (!path)
+			path = DEFAULT_PATH;
+		for (const char *s = path;; s++) {
+			const char *end = strchrnul(s, ':');
+			char full[4096];
+			snprintf(full, sizeof(full), "%.*s%s%s", (int)(end - s), s, end > s ? "/" : "", cmd);
+			execve(full, p->argv, env);
+			if (errno == EACCES)
+				denied = 1;
+			else if (errno != ENOENT && errno != ENOTDIR) {
+				err = errno;
+				break;
+			}
+			if (!*end)
+				break;
+			s = end;
+		}
+		if (denied && err == ENOENT)
+			err = EACCES;
+	}
+	if (err == ENOENT && !strchr(cmd, '/')) {
+		cb_fail(e, err, "exec \"%s\": executable file not found in $PATH", cmd);
+		return CB_EXIT_NOTFOUND;
+	}
+	if (err == ENOENT) {
+		cb_fail(e, err, "exec \"%s\": no such file or directory", cmd);
+		return CB_EXIT_NOTFOUND;
+	}
+	char msg[128];
+	snprintf(msg, sizeof(msg), "%s", strerror(err));
+	msg[0] = (char)tolower((unsigned char)msg[0]);
+	cb_fail(e, err, "exec \"%s\": %s", cmd, msg);
+	return CB_EXIT_NOEXEC;
+}
+
+int cb_proc_exec(const struct cb_proc *p, cb_err *e)
+{
+	char user[256], *group, line[4096], gline[4096], *f[7], *g[4];
+	snprintf(user, sizeof(user), "%s", p->user);
+	if ((group = strchr(user, ':')))
+		*group++ = '\0';
+	unsigned long uid = 0, gid = 0;
+	int have_pw;
+	if (!user[0] || numeric(user)) {
+		uid = user[0] ? strtoul(user, NULL, 10) : 0;
+		have_pw = db_find("/etc/passwd", NULL, uid, line, sizeof(line), f, 7);
+	} else if ((have_pw = db_find("/etc/passwd", user, 0, line, sizeof(line), f, 7))) {
+		uid = strtoul(f[2], NULL, 10);
+	} else {
+		cb_fail(e, ENOENT, "unable to find user %s: no matching entries in passwd file", user);
+		return CB_EXIT_FAIL;
+	}
+	if (have_pw && numeric(f[3]))
+		gid = strtoul(f[3], NULL, 10);
+	if (group && numeric(group)) {
+		gid = strtoul(group, NULL, 10);
+	} else if (group) {
+		if (!db_find("/etc/group", group, 0, gline, sizeof(gline), g, 4) || !numeric(g[2])) {
+			cb_fail(e, ENOENT, "unable to find group %s: no matching entries in group file", group);
+			return CB_EXIT_FAIL;
+		}
+		gid = strtoul(g[2], NULL, 10);
+	}
+
+	/* HOME from passwd unless the environment has one. */
+	size_t n = 0;
+	while (p->env[n])
+		n++;
+	char **env = calloc(n + 2, sizeof(*env)), home[1100];
+	if (!env)
+		return cb_fail(e, ENOMEM, "out of memory"), CB_EXIT_FAIL;
+	memcpy(env, p->env, n * sizeof(*env));
+	if (!env_get(env, "HOME")) {
+		snprintf(home, sizeof(home), "HOME=%s", have_pw && f[5][0] ? f[5] : "/");
+		env[n] = home;
+	}
+
+	if (!p->single_map) {
+		gid_t groups[64];
+		int ng = have_pw ? member_groups(f[0], groups, 64) : 0;
+		if (setgroups((size_t)ng, groups) < 0)
+			return cb_fail_errno(e, errno, "setgroups"), CB_EXIT_FAIL;
+	}
+	if (drop_bounding(e) < 0)
+		return CB_EXIT_FAIL;
+	if (setresgid((gid_t)gid, (gid_t)gid, (gid_t)gid) < 0 || setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) < 0) {
+		if (errno == EINVAL && p->single_map)
+			cb_fail(e, EINVAL, "user %lu:%lu is not in the user namespace: without sub-ids only 0:0 (you) exists",
+				uid, gid);
+		else
+			cb_fail_errno(e, errno, "cannot become user %lu:%lu", uid, gid);
+		return CB_EXIT_FAIL;
+	}
+	if (set_caps(uid == 0, e) < 0)
+		return CB_EXIT_FAIL;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return cb_fail_errno(e, errno, "no_new_privs"), CB_EXIT_FAIL;
+	if (chdir(p->cwd) < 0)
+		return cb_fail_errno(e, errno, "working directory %s", p->cwd), CB_EXIT_FAIL;
+	close_fds();
+	/* Set after the uid change, which would clear it. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	return exec_cmd(p, env, e);
+}

@@ -1,0 +1,38 @@
+/* proc.h - the container's process: command, environment, working directory and user
+ * from the image config and the options; credentials, capabilities and exec inside. */
+#ifndef CB_PROC_H
+#define CB_PROC_H
+
+#include <cjson/cJSON.h>
+
+#include "cbox.h"
+
+struct cb_proc {
+	char **argv;      /* the command (NULL-terminated) */
+	char **env;       /* KEY=VALUE (NULL-terminated) */
+	char *cwd;        /* absolute */
+	char *user;       /* "uid[:gid]" or "name[:group]"; "" is 0:0 */
+	int single_map;   /* only uid/gid 0 exist (single mapping): no setgroups */
+};
+
+/* What the caller asked for on top of the image. */
+struct cb_proc_opts {
+	const char *entrypoint; /* --entrypoint (a word, or a JSON array), or NULL */
+	char **cmd;             /* the command after IMAGE, or NULL */
+	int ncmd;
+	const char **env;       /* -e K=V or K (K from the caller's environment) */
+	int nenv;
+	const char *workdir, *user, *hostname;
+};
+
+/* Fill p from the image config blob (the whole JSON: its "config" is used) and o. */
+int cb_proc_build(struct cb_proc *p, const cJSON *image_config, const struct cb_proc_opts *o, cb_err *e);
+void cb_proc_free(struct cb_proc *p);
+
+/* In the child, inside the new root: become the user (names from the container's
+ * /etc/passwd and /etc/group), keep podman's default capabilities, no_new_privs, only
+ * fds 0-2, chdir, exec (PATH searched). Returns only on failure: the exit status (125,
+ * 126 not executable, 127 not found) with *e filled. */
+int cb_proc_exec(const struct cb_proc *p, cb_err *e);
+
+#endif
