@@ -7,13 +7,43 @@
 //usage:Remove images. A name that is one of several of an image only untags it; an ID
 //usage:removes the image. Layers no image uses any more are deleted.
 //usage:
-//usage:  -f, --force   also remove images that containers use
+//usage:  -f, --force   also remove images that containers use, and those containers
 //usage:  -a, --all     remove every image
 /* rmi.c - cbox rmi */
 #include <stdio.h>
 #include <string.h>
 
+#include "container.h"
+#include "idmap.h"
 #include "image.h"
+
+/* Drop img from the index; containers made from it stop that unless force, which
+ * removes them too (podman's rmi -f). */
+static int remove_image(struct cb_store *s, cJSON *images, cJSON *img, int force, cb_err *e)
+{
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(img, "id"));
+	char cid[128], path[200];
+	while (cb_container_find(s, "image", id, cid, sizeof(cid))) {
+		if (!force)
+			return cb_fail(e, EBUSY, "image %.12s is in use by container %.12s (rmi -f removes both)", id + 7, cid);
+		snprintf(path, sizeof(path), "containers/%s", cid);
+		int r = cb_rm_rf_at(s->rootfd, path);
+		if (r < 0)
+			return cb_fail_errno(e, -r, "remove container %.12s", cid);
+		printf("Removed container: %.12s\n", cid);
+	}
+	printf("Untagged: ");
+	cJSON *n;
+	int first = 1;
+	cJSON_ArrayForEach(n, cJSON_GetObjectItem(img, "names")) {
+		printf("%s%s", first ? "" : ", ", n->valuestring);
+		first = 0;
+	}
+	printf("\nDeleted: %s\n", id + 7);
+	cJSON_DetachItemViaPointer(images, img);
+	cJSON_Delete(img);
+	return 0;
+}
 
 int rmi_main(int argc, char **argv)
 {
@@ -23,12 +53,14 @@ int rmi_main(int argc, char **argv)
 		{ "all", 'a', CB_OPT_NONE, O_ALL },
 		{ 0 },
 	};
-	int all = 0, c, status = 0;
+	int all = 0, force = 0, c, status = 0;
 	struct cb_opt_state st;
 	cb_opt_init(&st, argc, argv);
 	while ((c = cb_getopt(&st, opts)))
 		if (c == O_ALL)
 			all = 1;
+		else if (c == O_FORCE)
+			force = 1;
 	if (st.ind >= argc && !all) {
 		fprintf(stderr, "cbox: rmi: name at least one image (or --all)\nSee 'cbox rmi --help'.\n");
 		return CB_EXIT_FAIL;
@@ -37,16 +69,15 @@ int rmi_main(int argc, char **argv)
 	struct cb_regconf rc;
 	cb_err e;
 	cJSON *index;
-	if (cb_image_index_open(&s, &rc, 1, &index, &e) < 0)
+	/* Layers and containers may hold files only the storage's user namespace can remove. */
+	if (cb_userns_enter_single(&e) < 0 || cb_image_index_open(&s, &rc, 1, &index, &e) < 0)
 		cb_die(&e);
 	cJSON *images = cJSON_GetObjectItem(index, "images");
-	if (all) {
-		cJSON *img;
-		cJSON_ArrayForEach(img, images)
-			printf("Deleted: %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(img, "id")) + 7);
-		cJSON_DeleteItemFromObject(index, "images");
-		cJSON_AddItemToObject(index, "images", cJSON_CreateArray());
-	}
+	for (int i = all ? cJSON_GetArraySize(images) - 1 : -1; i >= 0; i--)
+		if (remove_image(&s, images, cJSON_GetArrayItem(images, i), force, &e) < 0) {
+			fprintf(stderr, "cbox: rmi: %s\n", e.msg);
+			status = 2;
+		}
 	for (int i = st.ind; i < argc; i++) {
 		char matched[700];
 		cJSON *img = cb_image_lookup(index, argv[i], &rc, matched, sizeof(matched), &e);
@@ -56,29 +87,16 @@ int rmi_main(int argc, char **argv)
 			continue;
 		}
 		cJSON *names = cJSON_GetObjectItem(img, "names");
-		const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(img, "id"));
 		/* By one of several names: untag only, as podman does. */
 		if (matched[0] && cJSON_GetArraySize(names) > 1) {
 			printf("Untagged: %s\n", matched);
 			cb_index_untag(index, matched);
 			continue;
 		}
-		printf("Untagged: ");
-		cJSON *n;
-		int first = 1;
-		cJSON_ArrayForEach(n, names) {
-			printf("%s%s", first ? "" : ", ", n->valuestring);
-			first = 0;
+		if (remove_image(&s, images, img, force, &e) < 0) {
+			fprintf(stderr, "cbox: rmi: %s\n", e.msg);
+			status = 2;
 		}
-		printf("\nDeleted: %s\n", id + 7);
-		int idx = 0;
-		cJSON *it;
-		cJSON_ArrayForEach(it, images) {
-			if (it == img)
-				break;
-			idx++;
-		}
-		cJSON_DeleteItemFromArray(images, idx);
 	}
 	if (cb_store_index_save(&s, index, &e) < 0)
 		cb_die(&e);

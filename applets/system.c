@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "container.h"
 #include "idmap.h"
 #include "image.h"
 
@@ -39,8 +40,12 @@ static int prune(int all)
 	cJSON *images = cJSON_GetObjectItem(index, "images");
 	for (int i = cJSON_GetArraySize(images) - 1; i >= 0; i--) {
 		cJSON *img = cJSON_GetArrayItem(images, i);
+		const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(img, "id"));
+		/* Images that containers were made from stay, as with podman. */
+		if (cb_container_find(&store, "image", id, NULL, 0))
+			continue;
 		if (all || cJSON_GetArraySize(cJSON_GetObjectItem(img, "names")) == 0) {
-			printf("Deleted: %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(img, "id")) + 7);
+			printf("Deleted: %s\n", id + 7);
 			cJSON_DeleteItemFromArray(images, i);
 		}
 	}

@@ -53,13 +53,13 @@ static int child_main(void *arg, cb_err *e)
 	return cb_proc_exec(&c->p, e);
 }
 
-static int name_in_use(struct cb_store *s, const char *name)
+int cb_container_find(struct cb_store *s, const char *key, const char *value, char *id, size_t n)
 {
 	int fd = openat(s->rootfd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = fd < 0 ? NULL : fdopendir(fd);
 	struct dirent *de;
-	int used = 0;
-	while (d && !used && (de = readdir(d))) {
+	int found = 0;
+	while (d && !found && (de = readdir(d))) {
 		char path[400], *text;
 		cb_err ignore;
 		if (de->d_name[0] == '.')
@@ -68,7 +68,9 @@ static int name_in_use(struct cb_store *s, const char *name)
 		if (cb_read_file_at(s->rootfd, path, 1 << 20, &text, NULL, &ignore) < 0)
 			continue;
 		cJSON *j = cJSON_Parse(text);
-		used = !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(j, "name")) ?: "", name);
+		found = !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(j, key)) ?: "", value);
+		if (found && id)
+			snprintf(id, n, "%s", de->d_name);
 		cJSON_Delete(j);
 		free(text);
 	}
@@ -76,7 +78,12 @@ static int name_in_use(struct cb_store *s, const char *name)
 		closedir(d);
 	else if (fd >= 0)
 		close(fd);
-	return used;
+	return found;
+}
+
+static int name_in_use(struct cb_store *s, const char *name)
+{
+	return cb_container_find(s, "name", name, NULL, 0);
 }
 
 /* hosts, hostname, resolv.conf for the container, in its directory. */

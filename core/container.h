@@ -27,4 +27,7 @@ struct cb_run_opts {
  * could not start. Returns 0 when *status is meaningful, else a negative errno with *e. */
 int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_opts *o, int *status, cb_err *e);
 
+/* The first container whose config.json has key == value (its id in id): 1, else 0. */
+int cb_container_find(struct cb_store *s, const char *key, const char *value, char *id, size_t n);
+
 #endif
