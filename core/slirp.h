@@ -1,0 +1,71 @@
+/* slirp.h - user-mode networking for rootless containers (--network slirp, -p).
+ *
+ * The shape, for the run applet:
+ *   caller (host netns)                         container child (new netns)
+ *   cb_slirp_opts_init + parse options
+ *   cb_slirp_start -> helper forked, ports bound
+ *                                               cb_slirp_tap_setup -> tap fd
+ *                                               (fd sent to the caller over run's sync socket)
+ *   cb_slirp_attach(ctl, tapfd); close(tapfd)
+ *   ... container runs ...
+ *   close(ctl); waitpid(helper)                 helper sees ctl close and exits
+ *
+ * The helper is a fork of the caller (no exec) that stays in the caller's network
+ * namespace and runs libslirp's event loop; it holds only ctl, the tap fd and its own
+ * sockets, so it keeps no container namespace or file alive.
+ */
+#ifndef CB_SLIRP_H
+#define CB_SLIRP_H
+
+#include "cbox.h"
+
+#define CB_SLIRP_MTU_DEFAULT 65520
+#define CB_SLIRP_GUEST "10.0.2.100"
+#define CB_SLIRP_HOST "10.0.2.2"
+#define CB_SLIRP_DNS "10.0.2.3"
+
+struct cb_portfwd {
+	int udp;           /* 0 tcp, 1 udp */
+	char host_ip[64];  /* "" = every address (0.0.0.0); IPv4 or IPv6 literal */
+	int host_port;
+	int guest_port;
+};
+
+struct cb_slirp_opts {
+	int mtu;
+	int allow_host_loopback; /* 10.0.2.2 reaches the host's 127.0.0.1 */
+	int enable_ipv6;         /* fd00::/64, the guest configures itself from router adverts */
+	struct cb_portfwd *ports; /* malloc'd by cb_slirp_parse_publish; cb_slirp_opts_free */
+	int nports;
+	/* Optional resolver for 10.0.2.3 ("IP" or "IP:PORT", "[IPv6]:PORT"); NULL means
+	 * libslirp's own forwarding to the first nameserver of the host's resolv.conf. */
+	const char *dns_forward;
+};
+
+/* Defaults: MTU 65520, no host loopback, IPv6 on (as podman's slirp4netns). */
+void cb_slirp_opts_init(struct cb_slirp_opts *o);
+void cb_slirp_opts_free(struct cb_slirp_opts *o);
+
+/* "slirp", "slirp:mtu=N,allow_host_loopback=true,enable_ipv6=false" (also spelled
+ * slirp4netns, as podman does). Fills *o on top of what it holds. */
+int cb_slirp_parse_network(struct cb_slirp_opts *o, const char *spec, cb_err *e);
+
+/* One -p/--publish value: [hostIP:]hostPort:containerPort[/tcp|udp], ports or equal-sized
+ * ranges (8080-8082:80-82), hostIP may be [IPv6]. Appends to o->ports. */
+int cb_slirp_parse_publish(struct cb_slirp_opts *o, const char *spec, cb_err *e);
+
+/* Fork the helper: it sets up libslirp, binds every published port and reports over
+ * *ctl (a socketpair end, close-on-exec). A busy port fails here, before any container
+ * exists: "publish 127.0.0.1:8080: address already in use". On success the caller owns
+ * *helper (to reap) and *ctl (closing it ends the helper). */
+int cb_slirp_start(const struct cb_slirp_opts *o, pid_t *helper, int *ctl, cb_err *e);
+
+/* Hand the container's tap fd to the helper (SCM_RIGHTS); it starts forwarding. The
+ * caller still owns tapfd and should close it. */
+int cb_slirp_attach(int ctl, int tapfd, cb_err *e);
+
+/* Inside the container's new network namespace, before exec: create tap0 (MTU, up,
+ * 10.0.2.100/24, default route via 10.0.2.2) and bring lo up. *tapfd is close-on-exec. */
+int cb_slirp_tap_setup(const struct cb_slirp_opts *o, int *tapfd, cb_err *e);
+
+#endif

@@ -1,0 +1,186 @@
+/* slirp_opt.c - podman's spellings of the slirp network: --network slirp[:k=v,...] and
+ * -p/--publish [hostIP:]hostPort:containerPort[/tcp|udp] with ranges. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "slirp.h"
+
+void cb_slirp_opts_init(struct cb_slirp_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->mtu = CB_SLIRP_MTU_DEFAULT;
+	o->enable_ipv6 = 1;
+}
+
+void cb_slirp_opts_free(struct cb_slirp_opts *o)
+{
+	free(o->ports);
+	o->ports = NULL;
+	o->nports = 0;
+}
+
+static int parse_bool(const char *v, int *out)
+{
+	if (!strcmp(v, "true"))
+		*out = 1;
+	else if (!strcmp(v, "false"))
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+/* A decimal in [lo, hi], the whole string; -1 otherwise. */
+static long parse_num(const char *s, size_t len, long lo, long hi)
+{
+	long v = 0;
+	if (len == 0 || len > 6)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v < lo || v > hi ? -1 : v;
+}
+
+int cb_slirp_parse_network(struct cb_slirp_opts *o, const char *spec, cb_err *e)
+{
+	const char *p;
+	if (!strncmp(spec, "slirp4netns", 11))
+		p = spec + 11;
+	else if (!strncmp(spec, "slirp", 5))
+		p = spec + 5;
+	else
+		return cb_fail(e, EINVAL, "network '%s': not a slirp network", spec);
+	if (*p == '\0')
+		return 0;
+	if (*p != ':' || p[1] == '\0')
+		return cb_fail(e, EINVAL, "network '%s': want slirp[:option=value,...]", spec);
+	p++;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		char kv[128];
+		if (n == 0 || n >= sizeof(kv))
+			return cb_fail(e, EINVAL, "network '%s': empty or overlong option", spec);
+		memcpy(kv, p, n);
+		kv[n] = '\0';
+		p += n + (p[n] == ',');
+		char *v = strchr(kv, '=');
+		if (!v)
+			return cb_fail(e, EINVAL, "network slirp: option '%s' needs a value (%s=...)", kv, kv);
+		*v++ = '\0';
+		if (!strcmp(kv, "mtu")) {
+			/* 68: the IPv4 minimum; 65521: libslirp's IF_MTU_MAX. */
+			long m = parse_num(v, strlen(v), 68, 65521);
+			if (m < 0)
+				return cb_fail(e, EINVAL, "network slirp: mtu '%s': want a number from 68 to 65521", v);
+			o->mtu = (int)m;
+		} else if (!strcmp(kv, "allow_host_loopback")) {
+			if (parse_bool(v, &o->allow_host_loopback) < 0)
+				return cb_fail(e, EINVAL, "network slirp: allow_host_loopback '%s': want true or false", v);
+		} else if (!strcmp(kv, "enable_ipv6")) {
+			if (parse_bool(v, &o->enable_ipv6) < 0)
+				return cb_fail(e, EINVAL, "network slirp: enable_ipv6 '%s': want true or false", v);
+		} else {
+			return cb_fail(e, EINVAL, "network slirp: unknown option '%s' (mtu, allow_host_loopback, enable_ipv6)", kv);
+		}
+	}
+	return 0;
+}
+
+/* "80" or "80-82" -> [*lo, *hi]. */
+static int parse_range(const char *s, size_t len, int *lo, int *hi)
+{
+	const char *dash = memchr(s, '-', len);
+	long a, b;
+	if (dash) {
+		a = parse_num(s, dash - s, 1, 65535);
+		b = parse_num(dash + 1, len - (dash + 1 - s), 1, 65535);
+	} else {
+		a = b = parse_num(s, len, 1, 65535);
+	}
+	if (a < 0 || b < 0 || a > b)
+		return -1;
+	*lo = (int)a;
+	*hi = (int)b;
+	return 0;
+}
+
+int cb_slirp_parse_publish(struct cb_slirp_opts *o, const char *spec, cb_err *e)
+{
+	char buf[160], ip[64] = "";
+	int udp = 0;
+	if (strlen(spec) >= sizeof(buf))
+		return cb_fail(e, EINVAL, "publish '%.40s...': too long", spec);
+	strcpy(buf, spec);
+
+	char *slash = strrchr(buf, '/');
+	if (slash) {
+		*slash++ = '\0';
+		if (!strcmp(slash, "udp"))
+			udp = 1;
+		else if (strcmp(slash, "tcp"))
+			return cb_fail(e, EINVAL, "publish '%s': unknown protocol '%s' (tcp or udp)", spec, slash);
+	}
+
+	/* Split off "hostIP:" ([v6] in brackets), then "hostPort:containerPort". */
+	char *ports = buf;
+	if (buf[0] == '[') {
+		char *close = strchr(buf, ']');
+		if (!close || close[1] != ':' || (size_t)(close - buf - 1) >= sizeof(ip))
+			return cb_fail(e, EINVAL, "publish '%s': want [IPv6]:hostPort:containerPort", spec);
+		memcpy(ip, buf + 1, close - buf - 1);
+		ip[close - buf - 1] = '\0';
+		ports = close + 2;
+	} else {
+		char *c1 = strchr(buf, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (c2) {
+			if (strchr(c2 + 1, ':'))
+				return cb_fail(e, EINVAL, "publish '%s': put an IPv6 host address in brackets: [::1]:8080:80", spec);
+			if ((size_t)(c1 - buf) >= sizeof(ip))
+				return cb_fail(e, EINVAL, "publish '%s': invalid host IP", spec);
+			memcpy(ip, buf, c1 - buf);
+			ip[c1 - buf] = '\0';
+			ports = c1 + 1;
+		}
+	}
+	unsigned char a6[16];
+	if (ip[0] && inet_pton(AF_INET, ip, a6) != 1 && inet_pton(AF_INET6, ip, a6) != 1)
+		return cb_fail(e, EINVAL, "publish '%s': invalid host IP '%s'", spec, ip);
+	if (!strcmp(ip, "0.0.0.0"))
+		ip[0] = '\0';
+
+	char *colon = strchr(ports, ':');
+	if (!colon || colon == ports)
+		return cb_fail(e, EINVAL, "publish '%s': a host port is required (hostPort:containerPort)", spec);
+	int hlo, hhi, glo, ghi;
+	if (parse_range(ports, colon - ports, &hlo, &hhi) < 0)
+		return cb_fail(e, EINVAL, "publish '%s': invalid host port '%.*s' (1-65535, or a range lo-hi)", spec,
+			       (int)(colon - ports), ports);
+	if (parse_range(colon + 1, strlen(colon + 1), &glo, &ghi) < 0)
+		return cb_fail(e, EINVAL, "publish '%s': invalid container port '%s' (1-65535, or a range lo-hi)", spec,
+			       colon + 1);
+	if (hhi - hlo != ghi - glo)
+		return cb_fail(e, EINVAL, "publish '%s': host and container port ranges differ in size", spec);
+
+	int n = hhi - hlo + 1;
+	struct cb_portfwd *p = realloc(o->ports, (o->nports + n) * sizeof(*p));
+	if (!p)
+		return cb_fail_errno(e, ENOMEM, "publish '%s'", spec);
+	o->ports = p;
+	for (int i = 0; i < n; i++) {
+		struct cb_portfwd *f = &p[o->nports + i];
+		for (int j = 0; j < o->nports + i; j++)
+			if (p[j].udp == udp && p[j].host_port == hlo + i && !strcmp(p[j].host_ip, ip))
+				return cb_fail(e, EINVAL, "publish '%s': host port %d/%s published twice", spec, hlo + i,
+					       udp ? "udp" : "tcp");
+		f->udp = udp;
+		strcpy(f->host_ip, ip);
+		f->host_port = hlo + i;
+		f->guest_port = glo + i;
+	}
+	o->nports += n;
+	return 0;
+}
