@@ -43,8 +43,8 @@ VENDOR_ABI=4
 
 # ---- host packages ----------------------------------------------------------------------
 BUILD_PKGS="gcc make musl-tools musl-dev meson ninja-build pkg-config dpkg-dev cmake python3
- xz-utils bzip2 file gperf kconfig-frontends-nox"
-CROSS_PKGS="gcc-aarch64-linux-gnu musl-dev:arm64"
+ xz-utils bzip2 file gperf kconfig-frontends-nox linux-libc-dev"
+CROSS_PKGS="gcc-aarch64-linux-gnu musl-dev:arm64 linux-libc-dev-arm64-cross"
 # Everything the test world needs; later issues add their peers here.
 TEST_PKGS="qemu-user-static binfmt-support util-linux libcap2-bin docker-registry skopeo umoci openssl curl
  ca-certificates python3-cryptography mmdebstrap debian-archive-keyring zstd gzip tar file python3 attr dnsmasq-base"
@@ -147,6 +147,7 @@ toolchain() {
 		gcc=${CROSS_COMPILE:-$GNU-}gcc khdr=/usr/$GNU/include khdr_arch=$khdr/asm
 	fi
 	command -v "$gcc" >/dev/null || die "$gcc not found: run ./build.sh deps"
+	[ -d "$khdr/linux" ] && [ -d "$khdr_arch" ] || die "kernel headers for $ARCH missing ($khdr/linux, $khdr_arch): run ./build.sh deps"
 	CROSS=${gcc%gcc}
 	mkdir -p "$TC/bin" "$TC/khdr"
 	# musl-gcc's specs say -nostdinc: the kernel headers come back through one -isystem dir.
