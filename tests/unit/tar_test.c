@@ -148,8 +148,8 @@ int main(void)
 	CHECK(fx_sh("head -c 700 ustar.tar > trunc-hdr.tar && head -c 4620 ustar.tar > trunc-data.tar && head -c 5000 ustar.tar > trunc-skip.tar && "
 		    "head -c 3072 ustar.tar > cut.tar && "
 		    "cp ustar.tar badsum.tar && printf X | dd of=badsum.tar bs=1 seek=1 conv=notrunc 2>/dev/null && "
-		    "mkdir -p src/dir && echo data > src/dir/file && ln -s file src/dir/link && "
-		    "tar --format=gnu --owner=0 --group=0 --mtime=@1000 -C src -cf gnutar.tar dir") == 0);
+		    "mkdir -p src/dir && echo data > src/dir/file && ln -s file src/dir/link && chmod 755 src/dir && chmod 644 src/dir/file && "
+		    "tar --format=gnu --sort=name --owner=0 --group=0 --mtime=@1000 -C src -cf gnutar.tar dir") == 0);
 
 	const char *common =
 		"d d/ 0755 1:2 1000 0\n"
