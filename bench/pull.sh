@@ -41,7 +41,7 @@ run_one() {
 	as_user mkdir -p "$d"
 	case $1 in
 	cbox) cmd="$CBOX pull -q --cert-dir $T/certs --root $d $DEB_REF" ;;
-	podman) cmd="podman --root $d/root --runroot $d/runroot --storage-driver overlay pull -q --cert-dir $T/certs $DEB_REF" ;;
+	podman) cmd="podman --root $d/root --runroot $T/run/p$2 --storage-driver overlay pull -q --cert-dir $T/certs $DEB_REF" ;; # runroot: podman wants <= 50 chars
 	skopeo) cmd="sh -c 'skopeo copy -q --src-cert-dir $T/certs docker://$DEB_REF oci:$d/oci:img && umoci unpack --rootless --image $d/oci:img $d/bundle'" ;;
 	esac
 	# shellcheck disable=SC2086
@@ -52,7 +52,7 @@ run_one() {
 	cat "$d.time"
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+median() { sort -n | awk '{a[NR]=$1} END {if (NR) print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 TOOLS="cbox podman skopeo"
 for i in $(seq "$RUNS"); do
