@@ -26,7 +26,7 @@ static void open_store(void)
 {
 	cb_err e;
 	/* Layers may hold files only the storage's user namespace can remove. */
-	if (cb_userns_enter_single(&e) < 0 || cb_store_open(&store, cb_opt_root, &e) < 0)
+	if (cb_userns_enter(&e) < 0 || cb_store_open(&store, cb_opt_root, &e) < 0)
 		cb_die(&e);
 }
 
