@@ -368,6 +368,25 @@ int cb_idmap_record(int rootfd, const char *root, int acknowledge, cb_err *e)
 	return r;
 }
 
+int cb_idmap_changed(int rootfd, char *was, size_t n)
+{
+	char *text = NULL, ur[128];
+	cb_err e;
+	if (cb_read_file_at(rootfd, "storage.json", 65536, &text, NULL, &e) < 0)
+		return 0;
+	cJSON *j = cJSON_Parse(text);
+	free(text);
+	cJSON *old = cJSON_GetObjectItem(j, "idmap");
+	const char *omode = cJSON_GetStringValue(cJSON_GetObjectItem(old, "mode"));
+	const char *our = cJSON_GetStringValue(cJSON_GetObjectItem(old, "uid_ranges"));
+	cb_idmap_ranges(&cb_idmap_current, 0, ur, sizeof(ur));
+	int changed = omode && our && (strcmp(omode, cb_idmap_mode_name(cb_idmap_current.mode)) || strcmp(our, ur));
+	if (changed)
+		snprintf(was, n, "%s (%s)", omode, our);
+	cJSON_Delete(j);
+	return changed;
+}
+
 int cb_in_userns(void)
 {
 	char buf[128] = "";

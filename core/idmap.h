@@ -47,6 +47,10 @@ void cb_idmap_ranges(const struct cb_idmap *m, int gid, char *buf, size_t n);
  * replace the record. No-op when no namespace decision was made. */
 int cb_idmap_record(int rootfd, const char *root, int acknowledge, cb_err *e);
 
+/* 1 when root's recorded mapping differs from the current one (was: "MODE (RANGES)"),
+ * else 0. */
+int cb_idmap_changed(int rootfd, char *was, size_t n);
+
 /* 1 when this process is in a user namespace other than the initial one. */
 int cb_in_userns(void);
 
