@@ -14,7 +14,8 @@
 //usage:each range LOWER..LOWER+COUNT-1 must lie in your /etc/subuid (/etc/subgid)
 //usage:entries, or be your own id alone. PID must be your process.
 /* newuidmap.c - the setuid surface. Runs with privilege; the checks, in order:
- *  1. the environment is cleared first: no PATH, locale, or anything else is read;
+ *  1. fds 0-2 are open (else /dev/null), so no file opened below can become stderr;
+ *     the environment is cleared: no PATH, locale, or anything else is read;
  *  2. the caller is the real uid/gid (getuid/getgid), never an argument or a variable;
  *     its name comes from /etc/passwd only, to match /etc/subuid(gid) entries;
  *  3. PID is all digits; /proc/PID is opened O_DIRECTORY|O_NOFOLLOW and everything after
@@ -120,6 +121,9 @@ static int owner_ok(const char *status, const char *key, unsigned want)
 
 int newuidmap_main(int argc, char **argv)
 {
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			_exit(1);
 	clearenv();
 	int gidmode = argv[0] && strstr(argv[0], "newgidmap") != NULL;
 	prog = gidmode ? "newgidmap" : "newuidmap";

@@ -158,8 +158,10 @@ int cb_idmap_plan(struct cb_idmap *m, cb_err *e)
 			m->own = m->nhelpers;
 			snprintf(m->helper[m->nhelpers], PATH_MAX, "%s", self);
 			snprintf(m->ghelper[m->nhelpers++], PATH_MAX, "%s", self);
-		} else if (len) {
-			snprintf(m->reason + len, sizeof(m->reason) - len, "; %s is not setuid-root either", self);
+		} else {
+			snprintf(m->self_why, sizeof(m->self_why), "%s is not setuid-root either", self);
+			if (len)
+				snprintf(m->reason + len, sizeof(m->reason) - len, "; %s", m->self_why);
 		}
 	}
 	if (m->nhelpers)
@@ -308,10 +310,13 @@ int cb_userns_enter(cb_err *e)
 		}
 	}
 	if (m->mode == CB_IDMAP_FULL) {
-		if (m->nhelpers == 2 && strcmp(why[0], why[1]))
-			snprintf(m->reason, sizeof(m->reason), "%s; %s", why[0], why[1]);
-		else
-			snprintf(m->reason, sizeof(m->reason), "%s", why[0]);
+		/* Every step that failed, in ladder order: the host helper (found wanting, or
+		 * tried), then cbox's own (tried, or not setuid). */
+		char all[1024];
+		snprintf(all, sizeof(all), "%s%s%s%s%s%s%s", m->reason, m->reason[0] ? "; " : "", why[0],
+			 m->nhelpers == 2 ? "; " : "", m->nhelpers == 2 ? why[1] : "",
+			 m->own < 0 && m->self_why[0] ? "; " : "", m->own < 0 ? m->self_why : "");
+		snprintf(m->reason, sizeof(m->reason), "%s", all);
 		m->mode = CB_IDMAP_SINGLE;
 	}
 	cb_info("single id mapping: %s", m->reason);

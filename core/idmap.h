@@ -23,6 +23,7 @@ struct cb_idmap {
 	char ghelper[2][PATH_MAX];          /* the matching newgidmap */
 	int nhelpers;
 	int own;                            /* index of cbox's own helper, or -1 */
+	char self_why[320];                 /* why cbox's own helpers cannot serve, or "" */
 	char reason[512];                   /* why this mode (or why the better ones failed) */
 };
 
