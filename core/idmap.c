@@ -302,7 +302,7 @@ int cb_userns_enter(cb_err *e)
 			else {
 				char was[512];
 				snprintf(was, sizeof(was), "%s", why[0][0] ? why[0] : m->reason);
-				snprintf(m->reason, sizeof(m->reason), "%s; mapped by cbox's own setuid newuidmap %s",
+				snprintf(m->reason, sizeof(m->reason), "%s; mapped by cbox's own newuidmap/newgidmap in %s",
 					 was, m->helper[h]);
 			}
 			cb_debug("user namespace: full mapping (%s)", m->reason);
