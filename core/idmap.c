@@ -215,6 +215,31 @@ static int run_helper(const char *path, const char *argv0, pid_t pid, unsigned i
 	return -1;
 }
 
+int cb_idmap_map_pid(const struct cb_idmap *m, pid_t pid, cb_err *e)
+{
+	char why[512], path[64], map[64];
+	if (m->mode == CB_IDMAP_FULL) {
+		for (int h = 0; h < m->nhelpers; h++)
+			if (run_helper(m->helper[h], "newuidmap", pid, m->uid, m->subuid, m->nsubuid, why, sizeof(why)) == 0 &&
+			    run_helper(m->ghelper[h], "newgidmap", pid, m->gid, m->subgid, m->nsubgid, why, sizeof(why)) == 0)
+				return 0;
+		return cb_fail(e, EPERM, "id mapping of process %d: %s", (int)pid, why);
+	}
+	if (m->mode != CB_IDMAP_SINGLE)
+		return cb_fail(e, EINVAL, "id mapping of process %d: no user namespace planned", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	snprintf(map, sizeof(map), "0 %u 1\n", m->uid);
+	int r = write_proc(path, map, e);
+	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+	if (r == 0)
+		r = write_proc(path, "deny", e);
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+	snprintf(map, sizeof(map), "0 %u 1\n", m->gid);
+	if (r == 0)
+		r = write_proc(path, map, e);
+	return r;
+}
+
 /* A child unshares a user namespace and waits; the helpers map it from out here; we
  * join it (setns) and let the child go. On failure nothing has changed for us. */
 static int enter_full(struct cb_idmap *m, int h, char *why, size_t n)

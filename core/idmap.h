@@ -34,6 +34,9 @@ int cb_idmap_plan(struct cb_idmap *m, cb_err *e);
  * outside, falling back (with the reason) to the single mapping; real root: nothing.
  * Must run before any thread starts. The result stays in cb_idmap_current. */
 int cb_userns_enter(cb_err *e);
+/* Write the maps of pid (a child just made with CLONE_NEWUSER, waiting) from outside, per
+ * m (full: through the helpers; single: directly). For a per-container namespace. */
+int cb_idmap_map_pid(const struct cb_idmap *m, pid_t pid, cb_err *e);
 /* The single mapping only (caller -> 0). */
 int cb_userns_enter_single(cb_err *e);
 extern struct cb_idmap cb_idmap_current;
