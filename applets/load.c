@@ -52,7 +52,7 @@ int load_main(int argc, char **argv)
 	struct cb_store s;
 	struct cb_reader in = cb_fd_reader(&fd);
 	char *loaded = NULL;
-	if (cb_userns_enter_single(&e) < 0 || cb_store_open(&s, cb_opt_root, &e) < 0)
+	if (cb_userns_enter(&e) < 0 || cb_store_open(&s, cb_opt_root, &e) < 0)
 		cb_die(&e);
 	if (cb_load(&s, &in, &loaded, &e) < 0) {
 		cb_err_prefix(&e, "load %s", input ? input : "(stdin)");

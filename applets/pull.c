@@ -93,7 +93,7 @@ int pull_main(int argc, char **argv)
 	struct cb_store s;
 	char id[CB_DIGEST_LEN + 1];
 	/* Unpacking as the caller needs a user namespace where the caller is 0. */
-	if (cb_userns_enter_single(&e) < 0 || cb_store_open(&s, cb_opt_root, &e) < 0 ||
+	if (cb_userns_enter(&e) < 0 || cb_store_open(&s, cb_opt_root, &e) < 0 ||
 	    cb_pull(&s, argv[st.ind], &o, id, &e) < 0)
 		cb_die(&e);
 	printf("%s\n", id + 7);

@@ -70,7 +70,7 @@ int rmi_main(int argc, char **argv)
 	cb_err e;
 	cJSON *index;
 	/* Layers and containers may hold files only the storage's user namespace can remove. */
-	if (cb_userns_enter_single(&e) < 0 || cb_image_index_open(&s, &rc, 1, &index, &e) < 0)
+	if (cb_userns_enter(&e) < 0 || cb_image_index_open(&s, &rc, 1, &index, &e) < 0)
 		cb_die(&e);
 	cJSON *images = cJSON_GetObjectItem(index, "images");
 	for (int i = all ? cJSON_GetArraySize(images) - 1 : -1; i >= 0; i--)

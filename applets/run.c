@@ -178,14 +178,15 @@ int run_main(int argc, char **argv)
 	o.image_name = image;
 	o.rootless = getuid() != 0;
 
-	/* Without sub-ids the caller is 0 in one mapping; layers unpack and containers run
-	 * in that namespace. */
+	/* The storage's user namespace (the privilege ladder): layers unpack and containers
+	 * run in it. */
 	struct cb_store s;
 	struct cb_regconf rc;
 	cJSON *index, *img = NULL;
-	if (cb_userns_enter_single(&e) < 0 || cb_store_open(&s, cb_opt_root, &e) < 0 || cb_regconf_load(&rc, &e) < 0 ||
+	if (cb_userns_enter(&e) < 0 || cb_store_open(&s, cb_opt_root, &e) < 0 || cb_regconf_load(&rc, &e) < 0 ||
 	    cb_store_index_load(&s, &index, &e) < 0)
 		cb_die(&e);
+	o.single_map = cb_idmap_current.mode == CB_IDMAP_SINGLE;
 	if (strcmp(pull, "always"))
 		img = cb_image_lookup(index, image, &rc, NULL, 0, &e);
 	if (!img && !strcmp(pull, "never")) {

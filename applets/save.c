@@ -84,7 +84,7 @@ int save_main(int argc, char **argv)
 		cb_die(&e);
 	}
 	/* Rootless: as 0 in our namespace, every file of our layers is readable. */
-	int r = cb_userns_enter_single(&e);
+	int r = cb_userns_enter(&e);
 	if (r == 0)
 		r = cb_save(&s, imgs, n, fmt, fd, &e);
 	if (r == 0 && output && close(fd) < 0)

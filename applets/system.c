@@ -7,6 +7,8 @@
 //usage:  prune [-a]           remove images without a name (-a: every image) and the
 //usage:                       layers nothing uses any more
 //usage:  reset [-f]           remove everything cbox stored (asks unless -f)
+//usage:  migrate [-f]         explain a change of id mapping since the store was set up
+//usage:                       (-f: accept the new one as the store's)
 //usage:  check [--repair]     report incomplete or orphaned data: interrupted unpacks
 //usage:                       and downloads in tmp/, unused layers, images whose layers
 //usage:                       or blobs are missing or corrupt; --repair removes them
@@ -26,7 +28,7 @@ static void open_store(void)
 {
 	cb_err e;
 	/* Layers may hold files only the storage's user namespace can remove. */
-	if (cb_userns_enter_single(&e) < 0 || cb_store_open(&store, cb_opt_root, &e) < 0)
+	if (cb_userns_enter(&e) < 0 || cb_store_open(&store, cb_opt_root, &e) < 0)
 		cb_die(&e);
 }
 
@@ -85,6 +87,31 @@ static int reset(int force)
 	if (d)
 		closedir(d);
 	return status;
+}
+
+/* The id mapping changed (sub-ids added or removed, a helper gone): say what that means. */
+static int migrate(int force)
+{
+	char was[256], now[128];
+	cb_err e;
+	open_store();
+	const struct cb_idmap *m = &cb_idmap_current;
+	cb_idmap_ranges(m, 0, now, sizeof(now));
+	if (!cb_idmap_changed(store.rootfd, was, sizeof(was))) {
+		printf("id mapping unchanged: %s (%s): %s\n", cb_idmap_mode_name(m->mode), now, m->reason);
+		return 0;
+	}
+	printf("storage %s was set up with the %s id mapping; now %s (%s): %s\n"
+	       "Files unpacked under the old mapping keep the owners it gave them. To start clean:\n"
+	       "  cbox system reset -f     (then pull the images again)\n"
+	       "or restore the old setup (/etc/subuid, /etc/subgid, newuidmap), or accept the new\n"
+	       "mapping as it is with: cbox system migrate -f\n",
+	       store.root, was, cb_idmap_mode_name(m->mode), now, m->reason);
+	if (force && cb_idmap_record(store.rootfd, store.root, 1, &e) < 0)
+		cb_die(&e);
+	if (force)
+		printf("recorded the %s mapping for %s\n", cb_idmap_mode_name(m->mode), store.root);
+	return 0;
 }
 
 /* A finding: printed; removed with --repair (tmp/ and layers/ entries, by name). */
@@ -214,6 +241,8 @@ int system_main(int argc, char **argv)
 		return reset(force);
 	if (!strcmp(cmd, "check"))
 		return check(repair);
-	fprintf(stderr, "cbox: system: unknown command '%s' (prune, reset, check)\n", cmd);
+	if (!strcmp(cmd, "migrate"))
+		return migrate(force);
+	fprintf(stderr, "cbox: system: unknown command '%s' (prune, reset, check, migrate)\n", cmd);
 	return CB_EXIT_FAIL;
 }

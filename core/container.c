@@ -158,7 +158,7 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 	po.hostname = hostname;
 	if ((r = cb_proc_build(&c.p, config, &po, e)) < 0)
 		goto out;
-	c.p.single_map = o->rootless;
+	c.p.single_map = o->single_map;
 	if (name_in_use(s, name)) {
 		r = cb_fail(e, EEXIST, "the container name \"%s\" is already in use", name);
 		goto out;

@@ -16,7 +16,8 @@ struct cb_run_opts {
 	const char *image_name;
 	const char *driver;   /* --storage-driver, or NULL */
 	int rm, readonly, netnone;
-	int rootless;         /* the caller is not root: we are 0 in a single-mapping user namespace */
+	int rootless;         /* the caller is not root: we are 0 in a user namespace */
+	int single_map;       /* ... with the single mapping: only id 0 exists */
 	const struct cb_volume *vols;
 	int nvols;
 	struct cb_proc_opts proc;

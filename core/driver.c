@@ -53,13 +53,14 @@ int cb_driver_choose(struct cb_store *s, const char *want, int rootless, char dr
 	char *text = NULL, reason[256];
 	if (want && strcmp(want, "overlay") && strcmp(want, "vfs"))
 		return cb_fail(e, EINVAL, "storage driver '%s' is not supported (overlay or vfs)", want);
-	if (cb_read_file_at(s->rootfd, "storage.json", 4096, &text, NULL, e) == 0) {
-		cJSON *j = cJSON_Parse(text);
+	cJSON *j = NULL;
+	if (cb_read_file_at(s->rootfd, "storage.json", 65536, &text, NULL, e) == 0) {
+		j = cJSON_Parse(text);
 		const char *d = cJSON_GetStringValue(cJSON_GetObjectItem(j, "driver"));
 		snprintf(driver, 16, "%s", d ? d : "");
-		cJSON_Delete(j);
 		free(text);
 		if (!strcmp(driver, "overlay") || !strcmp(driver, "vfs")) {
+			cJSON_Delete(j);
 			if (want)
 				snprintf(driver, 16, "%s", want);
 			return 0;
@@ -78,7 +79,14 @@ int cb_driver_choose(struct cb_store *s, const char *want, int rootless, char dr
 		else
 			snprintf(reason, sizeof(reason), "overlay mount works%s", rootless ? " in a user namespace (userxattr)" : "");
 	}
-	cJSON *j = cJSON_CreateObject();
+	/* Other records (the id mapping) stay. */
+	if (!cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		j = cJSON_CreateObject();
+	}
+	cJSON_DeleteItemFromObject(j, "driver");
+	cJSON_DeleteItemFromObject(j, "reason");
+	cJSON_DeleteItemFromObject(j, "rootless");
 	cJSON_AddStringToObject(j, "driver", driver);
 	cJSON_AddStringToObject(j, "reason", reason);
 	cJSON_AddBoolToObject(j, "rootless", rootless);

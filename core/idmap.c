@@ -1,10 +1,18 @@
-/* idmap.c - user namespace entry. */
+/* idmap.c - the privilege ladder: plan the mapping, enter the user namespace. */
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
 
 #include "idmap.h"
+#include "json.h"
+#include "store.h"
+
+struct cb_idmap cb_idmap_current;
 
 static int write_proc(const char *path, const char *text, cb_err *e)
 {
@@ -14,13 +22,275 @@ static int write_proc(const char *path, const char *text, cb_err *e)
 	return 0;
 }
 
-int cb_userns_enter_single(cb_err *e)
+const char *cb_idmap_mode_name(int mode)
+{
+	return mode == CB_IDMAP_NONE ? "none" : mode == CB_IDMAP_FULL ? "full" : mode == CB_IDMAP_SINGLE ? "single" : "unset";
+}
+
+void cb_idmap_ranges(const struct cb_idmap *m, int gid, char *buf, size_t n)
+{
+	unsigned id = gid ? m->gid : m->uid;
+	unsigned long sub = gid ? m->subgid : m->subuid, count = gid ? m->nsubgid : m->nsubuid;
+	if (m->mode == CB_IDMAP_NONE)
+		snprintf(buf, n, "0 0 4294967295");
+	else if (m->mode == CB_IDMAP_FULL)
+		snprintf(buf, n, "0 %u 1,1 %lu %lu", id, sub, count);
+	else
+		snprintf(buf, n, "0 %u 1", id);
+}
+
+/* The caller's login name from /etc/passwd (no NSS: a static binary reads the file). */
+static int user_name(unsigned uid, char *name, size_t n)
+{
+	FILE *f = fopen("/etc/passwd", "re");
+	char line[1024];
+	int found = 0;
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (c2 && strtoul(c2 + 1, NULL, 10) == uid && c2[1] != ':') {
+			*c1 = '\0';
+			snprintf(name, n, "%s", line);
+			found = 1;
+		}
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* The first range of file (/etc/subuid) for name or the numeric id. */
+static int sub_range(const char *file, const char *name, unsigned id, unsigned long *start, unsigned long *count)
+{
+	FILE *f = fopen(file, "re");
+	char line[512], num[16];
+	int found = 0;
+	snprintf(num, sizeof(num), "%u", id);
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		char *c1 = strchr(line, ':');
+		if (!c1)
+			continue;
+		*c1 = '\0';
+		unsigned long s, c;
+		if ((!strcmp(line, name) || !strcmp(line, num)) && sscanf(c1 + 1, "%lu:%lu", &s, &c) == 2 && c > 0 &&
+		    s + c <= 4294967295ul) {
+			*start = s;
+			*count = c;
+			found = 1;
+		}
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* Where a host helper is: $CBOX_NEWUIDMAP (for finding it only), else the usual dirs. */
+static int find_helper(const char *name, const char *env, char *path, size_t n)
+{
+	static const char *const dirs[] = { "/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin" };
+	const char *v = getenv(env);
+	if (v) {
+		snprintf(path, n, "%s", v);
+		return access(path, X_OK) == 0;
+	}
+	for (size_t i = 0; i < CB_ARRAY_SIZE(dirs); i++) {
+		snprintf(path, n, "%s/%s", dirs[i], name);
+		if (access(path, X_OK) == 0)
+			return 1;
+	}
+	snprintf(path, n, "%s", name);
+	return 0;
+}
+
+/* Setuid root, or file capabilities: a helper that can write the maps. */
+static int privileged_file(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return 0;
+	if ((st.st_mode & S_ISUID) && st.st_uid == 0)
+		return 1;
+	return getxattr(path, "security.capability", NULL, 0) > 0;
+}
+
+int cb_idmap_plan(struct cb_idmap *m, cb_err *e)
+{
+	char name[256] = "", self[PATH_MAX], hu[PATH_MAX], hg[PATH_MAX];
+	(void)e;
+	memset(m, 0, sizeof(*m));
+	m->uid = getuid();
+	m->gid = getgid();
+	if (m->uid == 0) {
+		m->mode = CB_IDMAP_NONE;
+		snprintf(m->reason, sizeof(m->reason), "real root: no user namespace");
+		return 0;
+	}
+	m->mode = CB_IDMAP_SINGLE;
+	m->own = -1;
+	if (!user_name(m->uid, name, sizeof(name)))
+		snprintf(name, sizeof(name), "%u", m->uid);
+	if (!sub_range("/etc/subuid", name, m->uid, &m->subuid, &m->nsubuid)) {
+		snprintf(m->reason, sizeof(m->reason), "no entry for %s (%u) in /etc/subuid", name, m->uid);
+		return 0;
+	}
+	if (!sub_range("/etc/subgid", name, m->uid, &m->subgid, &m->nsubgid)) {
+		m->nsubuid = 0;
+		snprintf(m->reason, sizeof(m->reason), "no entry for %s (%u) in /etc/subgid", name, m->uid);
+		return 0;
+	}
+	/* Step 2: the host's helpers. */
+	int fu = find_helper("newuidmap", "CBOX_NEWUIDMAP", hu, sizeof(hu));
+	int fg = find_helper("newgidmap", "CBOX_NEWGIDMAP", hg, sizeof(hg));
+	size_t len = 0;
+	if (!fu || !fg)
+		len = snprintf(m->reason, sizeof(m->reason), "host %s missing", !fu ? hu : hg);
+	else if (!privileged_file(hu) || !privileged_file(hg))
+		len = snprintf(m->reason, sizeof(m->reason), "host %s is not setuid-root and has no file capabilities",
+			       !privileged_file(hu) ? hu : hg);
+	else {
+		snprintf(m->helper[m->nhelpers], PATH_MAX, "%s", hu);
+		snprintf(m->ghelper[m->nhelpers++], PATH_MAX, "%s", hg);
+	}
+	/* Step 3: this binary's own applets. */
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		if (privileged_file(self)) {
+			m->own = m->nhelpers;
+			snprintf(m->helper[m->nhelpers], PATH_MAX, "%s", self);
+			snprintf(m->ghelper[m->nhelpers++], PATH_MAX, "%s", self);
+		} else {
+			snprintf(m->self_why, sizeof(m->self_why), "%s is not setuid-root either", self);
+			if (len)
+				snprintf(m->reason + len, sizeof(m->reason) - len, "; %s", m->self_why);
+		}
+	}
+	if (m->nhelpers)
+		m->mode = CB_IDMAP_FULL;
+	return 0;
+}
+
+/* Run helper (argv0 newuidmap/newgidmap) for pid with the full mapping; its first line
+ * of complaint goes to why. */
+static int run_helper(const char *path, const char *argv0, pid_t pid, unsigned id, unsigned long sub,
+		      unsigned long count, char *why, size_t n)
+{
+	char a[5][24];
+	char *argv[] = { (char *)argv0, a[0], "0", a[1], "1", "1", a[2], a[3], NULL };
+	char *envp[] = { NULL };
+	int p[2];
+	snprintf(a[0], sizeof(a[0]), "%d", (int)pid);
+	snprintf(a[1], sizeof(a[1]), "%u", id);
+	snprintf(a[2], sizeof(a[2]), "%lu", sub);
+	snprintf(a[3], sizeof(a[3]), "%lu", count);
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		snprintf(why, n, "%s: pipe: %s", argv0, strerror(errno));
+		return -1;
+	}
+	pid_t c = fork();
+	if (c == 0) {
+		dup2(p[1], 2);
+		dup2(p[1], 1);
+		execve(path, argv, envp);
+		dprintf(2, "%s: %s", path, strerror(errno));
+		_exit(127);
+	}
+	close(p[1]);
+	char buf[512];
+	size_t got = 0;
+	ssize_t k;
+	while (got < sizeof(buf) - 1 && (k = read(p[0], buf + got, sizeof(buf) - 1 - got)) != 0)
+		if (k > 0)
+			got += (size_t)k;
+		else if (errno != EINTR)
+			break;
+	close(p[0]);
+	buf[got] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	int st = 0;
+	while (c > 0 && waitpid(c, &st, 0) < 0 && errno == EINTR)
+		;
+	if (c > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	snprintf(why, n, "%s failed: %s", path, buf[0] ? buf : "no message");
+	return -1;
+}
+
+int cb_idmap_map_pid(const struct cb_idmap *m, pid_t pid, cb_err *e)
+{
+	char why[512], path[64], map[64];
+	if (m->mode == CB_IDMAP_FULL) {
+		for (int h = 0; h < m->nhelpers; h++)
+			if (run_helper(m->helper[h], "newuidmap", pid, m->uid, m->subuid, m->nsubuid, why, sizeof(why)) == 0 &&
+			    run_helper(m->ghelper[h], "newgidmap", pid, m->gid, m->subgid, m->nsubgid, why, sizeof(why)) == 0)
+				return 0;
+		return cb_fail(e, EPERM, "id mapping of process %d: %s", (int)pid, why);
+	}
+	if (m->mode != CB_IDMAP_SINGLE)
+		return cb_fail(e, EINVAL, "id mapping of process %d: no user namespace planned", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	snprintf(map, sizeof(map), "0 %u 1\n", m->uid);
+	int r = write_proc(path, map, e);
+	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+	if (r == 0)
+		r = write_proc(path, "deny", e);
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+	snprintf(map, sizeof(map), "0 %u 1\n", m->gid);
+	if (r == 0)
+		r = write_proc(path, map, e);
+	return r;
+}
+
+/* A child unshares a user namespace and waits; the helpers map it from out here; we
+ * join it (setns) and let the child go. On failure nothing has changed for us. */
+static int enter_full(struct cb_idmap *m, int h, char *why, size_t n)
+{
+	int ready[2], go[2];
+	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0) {
+		snprintf(why, n, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	pid_t c = fork();
+	if (c == 0) {
+		char b;
+		close(ready[0]);
+		close(go[1]);
+		int err = unshare(CLONE_NEWUSER) < 0 ? errno : 0;
+		(void)!write(ready[1], &err, sizeof(err));
+		(void)!read(go[0], &b, 1);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(go[0]);
+	int err = EIO, r = -1;
+	if (c < 0)
+		snprintf(why, n, "fork: %s", strerror(errno));
+	else if (read(ready[0], &err, sizeof(err)) != sizeof(err) || err)
+		snprintf(why, n, "cannot create a user namespace: %s", strerror(err));
+	else if (run_helper(m->helper[h], "newuidmap", c, m->uid, m->subuid, m->nsubuid, why, n) == 0 &&
+		 run_helper(m->ghelper[h], "newgidmap", c, m->gid, m->subgid, m->nsubgid, why, n) == 0) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)c);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || setns(fd, CLONE_NEWUSER) < 0)
+			snprintf(why, n, "cannot join the mapped user namespace: %s", strerror(errno));
+		else
+			r = 0;
+		if (fd >= 0)
+			close(fd);
+	}
+	close(ready[0]);
+	close(go[1]);
+	while (c > 0 && waitpid(c, NULL, 0) < 0 && errno == EINTR)
+		;
+	return r;
+}
+
+static int enter_single(cb_err *e)
 {
 	uid_t uid = getuid();
 	gid_t gid = getgid();
 	char map[64];
-	if (uid == 0)
-		return 0;
 	if (unshare(CLONE_NEWUSER) < 0)
 		return cb_fail_errno(e, errno, "cannot create a user namespace");
 	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)uid);
@@ -33,6 +303,118 @@ int cb_userns_enter_single(cb_err *e)
 	if (r == 0)
 		cb_debug("user namespace: single mapping 0 -> %u:%u", (unsigned)uid, (unsigned)gid);
 	return r;
+}
+
+int cb_userns_enter_single(cb_err *e)
+{
+	if (getuid() == 0)
+		return 0;
+	return enter_single(e);
+}
+
+int cb_userns_enter(cb_err *e)
+{
+	struct cb_idmap *m = &cb_idmap_current;
+	int r = cb_idmap_plan(m, e);
+	if (r < 0 || m->mode == CB_IDMAP_NONE)
+		return r;
+	char why[2][512] = { "", "" };
+	for (int h = 0; m->mode == CB_IDMAP_FULL && h < m->nhelpers; h++) {
+		if (enter_full(m, h, why[h], sizeof(why[h])) == 0) {
+			if (h != m->own)
+				snprintf(m->reason, sizeof(m->reason), "sub-ids %lu+%lu (uid) %lu+%lu (gid), mapped by %s",
+					 m->subuid, m->nsubuid, m->subgid, m->nsubgid, m->helper[h]);
+			else {
+				char was[512];
+				snprintf(was, sizeof(was), "%s", why[0][0] ? why[0] : m->reason);
+				snprintf(m->reason, sizeof(m->reason), "%s; mapped by cbox's own newuidmap/newgidmap in %s",
+					 was, m->helper[h]);
+			}
+			cb_debug("user namespace: full mapping (%s)", m->reason);
+			return 0;
+		}
+	}
+	if (m->mode == CB_IDMAP_FULL) {
+		/* Every step that failed, in ladder order: the host helper (found wanting, or
+		 * tried), then cbox's own (tried, or not setuid). */
+		char all[1024];
+		snprintf(all, sizeof(all), "%s%s%s%s%s%s%s", m->reason, m->reason[0] ? "; " : "", why[0],
+			 m->nhelpers == 2 ? "; " : "", m->nhelpers == 2 ? why[1] : "",
+			 m->own < 0 && m->self_why[0] ? "; " : "", m->own < 0 ? m->self_why : "");
+		snprintf(m->reason, sizeof(m->reason), "%s", all);
+		m->mode = CB_IDMAP_SINGLE;
+	}
+	cb_info("single id mapping: %s", m->reason);
+	return enter_single(e);
+}
+
+int cb_idmap_record(int rootfd, const char *root, int acknowledge, cb_err *e)
+{
+	const struct cb_idmap *m = &cb_idmap_current;
+	char *text = NULL, ur[128], gr[128];
+	if (m->mode == CB_IDMAP_UNSET)
+		return 0;
+	cb_idmap_ranges(m, 0, ur, sizeof(ur));
+	cb_idmap_ranges(m, 1, gr, sizeof(gr));
+	cJSON *j = NULL;
+	if (cb_read_file_at(rootfd, "storage.json", 65536, &text, NULL, e) == 0) {
+		j = cJSON_Parse(text);
+		free(text);
+	}
+	if (!cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		j = cJSON_CreateObject();
+	}
+	cJSON *old = cJSON_GetObjectItem(j, "idmap");
+	const char *omode = cJSON_GetStringValue(cJSON_GetObjectItem(old, "mode"));
+	const char *our = cJSON_GetStringValue(cJSON_GetObjectItem(old, "uid_ranges"));
+	const char *ogr = cJSON_GetStringValue(cJSON_GetObjectItem(old, "gid_ranges"));
+	int same = omode && our && ogr && !strcmp(omode, cb_idmap_mode_name(m->mode)) && !strcmp(our, ur) && !strcmp(ogr, gr);
+	if (same) {
+		cJSON_Delete(j);
+		return 0;
+	}
+	if (omode && !acknowledge) {
+		cb_warn("storage %s was set up with the %s id mapping (%s), now %s (%s): %s; "
+			"see 'cbox system migrate'", root, omode, our ? our : "?", cb_idmap_mode_name(m->mode), ur, m->reason);
+		cJSON_Delete(j);
+		return 0;
+	}
+	if (m->mode == CB_IDMAP_SINGLE)
+		cb_warn("single id mapping for %s (only your own id inside): %s", root, m->reason);
+	cJSON *n = cJSON_CreateObject();
+	cJSON_AddStringToObject(n, "mode", cb_idmap_mode_name(m->mode));
+	cJSON_AddStringToObject(n, "uid_ranges", ur);
+	cJSON_AddStringToObject(n, "gid_ranges", gr);
+	cJSON_AddStringToObject(n, "reason", m->reason);
+	if (old)
+		cJSON_ReplaceItemInObject(j, "idmap", n);
+	else
+		cJSON_AddItemToObject(j, "idmap", n);
+	char *out = cb_json_print(j);
+	cJSON_Delete(j);
+	int r = cb_write_atomic(rootfd, "storage.json", out, strlen(out), 0600, e);
+	free(out);
+	return r;
+}
+
+int cb_idmap_changed(int rootfd, char *was, size_t n)
+{
+	char *text = NULL, ur[128];
+	cb_err e;
+	if (cb_read_file_at(rootfd, "storage.json", 65536, &text, NULL, &e) < 0)
+		return 0;
+	cJSON *j = cJSON_Parse(text);
+	free(text);
+	cJSON *old = cJSON_GetObjectItem(j, "idmap");
+	const char *omode = cJSON_GetStringValue(cJSON_GetObjectItem(old, "mode"));
+	const char *our = cJSON_GetStringValue(cJSON_GetObjectItem(old, "uid_ranges"));
+	cb_idmap_ranges(&cb_idmap_current, 0, ur, sizeof(ur));
+	int changed = omode && our && (strcmp(omode, cb_idmap_mode_name(cb_idmap_current.mode)) || strcmp(our, ur));
+	if (changed)
+		snprintf(was, n, "%s (%s)", omode, our);
+	cJSON_Delete(j);
+	return changed;
 }
 
 int cb_in_userns(void)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
@@ -73,6 +74,9 @@ static void drop_privilege_unless(const struct cb_applet *a)
 		die_msg("cannot drop file capabilities");
 	if (geteuid() != ruid || getegid() != rgid)
 		die_msg("privilege drop did not take");
+	/* Nothing privileged is left: let the caller own /proc/self again (a setuid exec
+	 * made it root's), as the user namespace code writes its maps there. */
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 }
 
 static int list_applets(void)

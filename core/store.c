@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "store.h"
+#include "idmap.h"
 
 static const char *const layout[] = { "blobs", "blobs/sha256", "layers", "tmp", "locks", "containers" };
 
@@ -59,6 +60,9 @@ int cb_store_open(struct cb_store *s, const char *root_opt, cb_err *e)
 		if (mkdirat(s->rootfd, layout[i], 0700) < 0 && errno != EEXIST)
 			return cb_fail_errno(e, errno, "storage root %s: mkdir %s", s->root, layout[i]);
 	cb_debug("store: %s", s->root);
+	cb_err ie;
+	if (cb_idmap_record(s->rootfd, s->root, 0, &ie) < 0)
+		cb_warn("%s/storage.json: cannot record the id mapping: %s", s->root, ie.msg);
 	return 0;
 }
 
