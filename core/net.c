@@ -76,9 +76,10 @@ int cb_net_add_host(struct cb_net *n, const char *spec, cb_err *e)
 
 int cb_net_finish_opts(struct cb_net *n, int rootless, cb_err *e)
 {
-	/* As podman: rootless gets slirp. Root keeps the host's network unless it publishes. */
+	/* As podman: rootless gets slirp (when built in). Root keeps the host's network
+	 * unless it publishes ports. */
 	if (n->mode == CB_NET_DEFAULT)
-		n->mode = rootless || n->slirp.nports ? CB_NET_SLIRP : CB_NET_HOST;
+		n->mode = n->slirp.nports || (rootless && CFG_SLIRP) ? CB_NET_SLIRP : CB_NET_HOST;
 	if (n->slirp.nports && n->mode != CB_NET_SLIRP)
 		return cb_fail(e, EINVAL, "--publish needs --network slirp: with --network %s the container has no ports of "
 				   "its own to publish (podman ignores -p there; cbox refuses)", mode_names[n->mode]);
@@ -93,9 +94,10 @@ int cb_net_start(struct cb_net *n, cb_err *e)
 		return 0;
 	/* The first --dns answers for 10.0.2.3 (also a resolver on the host's loopback). */
 	n->slirp.dns_forward = n->ndns ? n->dns[0] : NULL;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, n->sock) < 0)
-		return cb_fail_errno(e, errno, "network slirp: socketpair");
 	int r = cb_slirp_start(&n->slirp, &n->helper, &n->ctl, e);
+	/* After the fork: only the container child and its parent hold the tap socket. */
+	if (r == 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, n->sock) < 0)
+		r = cb_fail_errno(e, errno, "network slirp: socketpair");
 	if (r < 0)
 		cb_net_stop(n);
 	return r;
