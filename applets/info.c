@@ -19,6 +19,12 @@
 #include "idmap.h"
 #include "json.h"
 
+/* As run decides: slirp for rootless when built in, else host. */
+static const char *network_default(int rootless)
+{
+	return CFG_SLIRP && rootless ? "slirp" : "host";
+}
+
 static const char *cgroup_version(void)
 {
 	struct statfs sf;
@@ -78,7 +84,7 @@ int info_main(int argc, char **argv)
 	cJSON_AddStringToObject(host, "kernel", u.release);
 	cJSON_AddStringToObject(host, "arch", u.machine);
 	cJSON_AddStringToObject(host, "cgroupVersion", cgroup_version());
-	cJSON_AddStringToObject(host, "networkDefault", "host");
+	cJSON_AddStringToObject(host, "networkDefault", network_default(rootless));
 	cJSON_AddItemToObject(host, "binfmtHandlers", bf);
 	cJSON *idm = cJSON_AddObjectToObject(host, "idMappings");
 	cJSON_AddStringToObject(idm, "mode", cb_idmap_mode_name(m->mode));
@@ -97,7 +103,7 @@ int info_main(int argc, char **argv)
 		printf("kernel:          %s\narch:            %s\nstorage root:    %s\n", u.release, u.machine, s.root);
 		printf("storage driver:  %s (%s)\n", driver, dreason ? dreason : "");
 		printf("id mapping:      %s: uids %s; gids %s (%s)\n", cb_idmap_mode_name(m->mode), ur, gr, m->reason);
-		printf("cgroup version:  %s\nnetwork default: host\nbinfmt handlers:", cgroup_version());
+		printf("cgroup version:  %s\nnetwork default: %s\nbinfmt handlers:", cgroup_version(), network_default(rootless));
 		for (int i = 0; i < cJSON_GetArraySize(bf); i++)
 			printf(" %s", cJSON_GetArrayItem(bf, i)->valuestring);
 		printf("%s\n", cJSON_GetArraySize(bf) ? "" : " none");

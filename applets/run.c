@@ -18,7 +18,13 @@
 //usage:      --entrypoint CMD         replace the image's entrypoint (a word or JSON array)
 //usage:  -v, --volume HOST:CTR[:ro]   bind mount a host path (options ro, rw, z, Z)
 //usage:      --read-only              read-only rootfs (tmpfs on /tmp, /var/tmp, /run)
-//usage:      --network host|none      host's network (default), or loopback only
+//usage:      --network MODE           slirp[:mtu=N,allow_host_loopback=true,enable_ipv6=false]
+//usage:                               (default when rootless or with -p): own network namespace,
+//usage:                               user-mode NAT, 10.0.2.100, DNS 10.0.2.3; host (root's
+//usage:                               default): the host's network; none: loopback only
+//usage:  -p, --publish [IP:]HOST:CTR[/udp]  publish a port or range (slirp only)
+//usage:      --dns IP                 the resolver (with slirp: what 10.0.2.3 forwards to)
+//usage:      --add-host NAME:IP       add a line to /etc/hosts
 //usage:      --pull missing|always|never   when to pull IMAGE (default missing)
 //usage:      --tls-verify=false, --cert-dir DIR, --creds USER[:PASS], --platform OS/ARCH
 //usage:                               for the pull, as in 'cbox pull'
@@ -69,7 +75,7 @@ static void parse_volume(const char *spec, struct cb_volume *v)
 int run_main(int argc, char **argv)
 {
 	enum { O_NAME = 1, O_HOST, O_RM, O_ENV, O_WORKDIR, O_USER, O_ENTRY, O_VOLUME, O_RO, O_NET, O_PULL,
-	       O_TLS, O_CERTDIR, O_CREDS, O_PLATFORM, O_INTERACTIVE, O_TTY, O_DETACH };
+	       O_TLS, O_CERTDIR, O_CREDS, O_PLATFORM, O_INTERACTIVE, O_TTY, O_DETACH, O_PUBLISH, O_DNS, O_ADDHOST };
 	static const struct cb_option opts[] = {
 		{ "name", 0, CB_OPT_ARG, O_NAME },
 		{ "hostname", 0, CB_OPT_ARG, O_HOST },
@@ -82,6 +88,9 @@ int run_main(int argc, char **argv)
 		{ "read-only", 0, CB_OPT_BOOL, O_RO },
 		{ "network", 0, CB_OPT_ARG, O_NET },
 		{ "net", 0, CB_OPT_ARG, O_NET },
+		{ "publish", 'p', CB_OPT_ARG, O_PUBLISH },
+		{ "dns", 0, CB_OPT_ARG, O_DNS },
+		{ "add-host", 0, CB_OPT_ARG, O_ADDHOST },
 		{ "pull", 0, CB_OPT_ARG, O_PULL },
 		{ "tls-verify", 0, CB_OPT_BOOL, O_TLS },
 		{ "cert-dir", 0, CB_OPT_ARG, O_CERTDIR },
@@ -98,10 +107,12 @@ int run_main(int argc, char **argv)
 	const char **env = calloc((size_t)argc, sizeof(*env));
 	struct cb_volume *vols = calloc((size_t)argc, sizeof(*vols));
 	struct cb_opt_state st;
+	struct cb_net net;
 	cb_err e;
 	int c;
-	if (!env || !vols)
+	if (!env || !vols || cb_net_init(&net, argc, &e) < 0)
 		usage_error("out of memory%s", "");
+	o.net = &net;
 	cb_pull_opts_default(&po);
 	po.quiet = 0;
 	cb_opt_init(&st, argc, argv);
@@ -136,9 +147,20 @@ int run_main(int argc, char **argv)
 			o.readonly = yes;
 			break;
 		case O_NET:
-			if (strcmp(st.arg, "host") && strcmp(st.arg, "none"))
-				usage_error("--network %s: not supported yet (host or none)", st.arg);
-			o.netnone = !strcmp(st.arg, "none");
+			if (cb_net_parse(&net, st.arg, &e) < 0)
+				usage_error("%s", e.msg);
+			break;
+		case O_PUBLISH:
+			if (cb_net_publish(&net, st.arg, &e) < 0)
+				usage_error("%s", e.msg);
+			break;
+		case O_DNS:
+			if (cb_net_dns(&net, st.arg, &e) < 0)
+				usage_error("%s", e.msg);
+			break;
+		case O_ADDHOST:
+			if (cb_net_add_host(&net, st.arg, &e) < 0)
+				usage_error("%s", e.msg);
 			break;
 		case O_PULL:
 			if (strcmp(st.arg, "missing") && strcmp(st.arg, "always") && strcmp(st.arg, "never"))
@@ -177,6 +199,8 @@ int run_main(int argc, char **argv)
 	o.driver = cb_opt_storage_driver;
 	o.image_name = image;
 	o.rootless = getuid() != 0;
+	if (cb_net_finish_opts(&net, o.rootless, &e) < 0)
+		usage_error("%s", e.msg);
 
 	/* The storage's user namespace (the privilege ladder): layers unpack and containers
 	 * run in it. */
@@ -206,9 +230,8 @@ int run_main(int argc, char **argv)
 		}
 	}
 	int status;
-	if (cb_container_run(&s, img, &o, &status, &e) < 0) {
+	if (cb_container_run(&s, img, &o, &status, &e) < 0)
 		fprintf(stderr, "cbox: run: %s\n", e.msg);
-		return status;
-	}
+	cb_net_free(&net);
 	return status;
 }

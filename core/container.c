@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -14,6 +15,7 @@
 #include "container.h"
 #include "driver.h"
 #include "json.h"
+#include "net.h"
 #include "ns.h"
 
 struct child {
@@ -21,21 +23,8 @@ struct child {
 	struct cb_mount_spec m;
 	struct cb_proc p;
 	const char *hostname;
-	int netnone;
+	struct cb_net *net;
 };
-
-static int loopback_up(cb_err *e)
-{
-	struct ifreq ifr = { 0 };
-	int fd CB_AUTOCLOSE = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		return cb_fail_errno(e, errno, "loopback");
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-		return cb_fail_errno(e, errno, "bring loopback up");
-	return 0;
-}
 
 /* In the new namespaces: the filesystem, then the process. */
 static int child_main(void *arg, cb_err *e)
@@ -46,7 +35,7 @@ static int child_main(void *arg, cb_err *e)
 		return cb_fail_errno(e, errno, "storage root %s", c->s->root), CB_EXIT_FAIL;
 	if (sethostname(c->hostname, strlen(c->hostname)) < 0)
 		return cb_fail_errno(e, errno, "sethostname"), CB_EXIT_FAIL;
-	if (c->netnone && loopback_up(e) < 0)
+	if (cb_net_child(c->net, e) < 0)
 		return CB_EXIT_FAIL;
 	if (cb_mount_rootfs(&c->m, e) < 0)
 		return CB_EXIT_FAIL;
@@ -87,7 +76,7 @@ static int name_in_use(struct cb_store *s, const char *name)
 }
 
 /* hosts, hostname, resolv.conf for the container, in its directory. */
-static int write_etc(int dirfd, const char *hostname, const char *name, cb_err *e)
+static int write_etc(int dirfd, const char *hostname, const char *name, const struct cb_net *net, cb_err *e)
 {
 	char buf[8192];
 	snprintf(buf, sizeof(buf), "%s\n", hostname);
@@ -96,6 +85,7 @@ static int write_etc(int dirfd, const char *hostname, const char *name, cb_err *
 		 "127.0.0.1\tlocalhost localhost.localdomain\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 		 "127.0.1.1\t%s %s\n",
 		 hostname, name);
+	cb_net_hosts(net, buf, sizeof(buf));
 	if (r == 0)
 		r = cb_write_atomic(dirfd, "hosts", buf, strlen(buf), 0644, e);
 	/* A copy of the host's (a bind would follow the host's changes, and its symlinks). */
@@ -106,6 +96,7 @@ static int write_etc(int dirfd, const char *hostname, const char *name, cb_err *
 		n = k > 0 ? (size_t)k : 0;
 		close(fd);
 	}
+	n = cb_net_resolv(net, buf, n, sizeof(buf));
 	if (r == 0)
 		r = cb_write_atomic(dirfd, "resolv.conf", buf, n, 0644, e);
 	return r;
@@ -136,7 +127,7 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 	if (!config)
 		return cb_fail(e, EINVAL, "image config %s: not JSON", image_id);
 
-	struct child c = { .s = s, .netnone = o->netnone };
+	struct child c = { .s = s, .net = o->net };
 	int dfd CB_AUTOCLOSE = -1;
 	cJSON *cj = NULL;
 	*status = CB_EXIT_FAIL;
@@ -164,6 +155,9 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 		goto out;
 	}
 
+	/* The published ports are bound before the container exists. */
+	if ((r = cb_net_start(o->net, e)) < 0)
+		goto out;
 	snprintf(dir, sizeof(dir), "containers/%s", id);
 	if (mkdirat(s->rootfd, dir, 0700) < 0) {
 		r = cb_fail_errno(e, errno, "%s/%s", s->root, dir);
@@ -181,11 +175,12 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 	cJSON_AddItemToObject(cj, "command", str_array(c.p.argv));
 	cJSON_AddStringToObject(cj, "driver", driver);
 	cJSON_AddStringToObject(cj, "created", created);
+	cb_net_json(o->net, cj);
 	char *text = cb_json_print(cj);
 	r = dfd < 0 ? cb_fail_errno(e, errno, "%s", dir) : cb_write_atomic(dfd, "config.json", text, strlen(text), 0600, e);
 	free(text);
 	if (r == 0)
-		r = write_etc(dfd, hostname, name, e);
+		r = write_etc(dfd, hostname, name, o->net, e);
 
 	/* The rootfs: lowerdir top-first, relative to the store root (the child's cwd) so a
 	 * deep image still fits the one page of mount options. */
@@ -242,18 +237,26 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 	pid_t pid;
 	int syncfd CB_AUTOCLOSE = -1;
 	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP |
-		    (o->netnone ? CLONE_NEWNET : 0);
+		    cb_net_flags(o->net);
 	if (r == 0)
 		r = cb_ns_spawn(flags, child_main, &c, &pid, &syncfd, e);
 	if (r == 0) {
 		cb_debug("container %s: pid %d", id, (int)pid);
-		int st = cb_ns_started(pid, syncfd, e);
+		int st = cb_net_attach(o->net, e);
+		if (st < 0) {
+			kill(pid, SIGKILL);
+			cb_ns_wait(pid);
+			st = CB_EXIT_FAIL;
+		} else {
+			st = cb_ns_started(pid, syncfd, e);
+		}
 		if (st) {
 			*status = st; /* the child's message is in *e */
 			r = e->errnum ? -e->errnum : -EINVAL;
 		} else {
 			*status = cb_ns_wait(pid);
 		}
+		cb_net_stop(o->net);
 		cJSON_AddNumberToObject(cj, "exit_code", *status);
 		cJSON_AddStringToObject(cj, "state", "exited");
 		if (!o->rm) {
@@ -269,6 +272,7 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 			cb_warn("could not remove %s/%s: %s", s->root, dir, strerror(-rr));
 	}
 out:
+	cb_net_stop(o->net);
 	cJSON_Delete(cj);
 	cb_proc_free(&c.p);
 	cJSON_Delete(config);

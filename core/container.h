@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "mount.h"
+#include "net.h"
 #include "proc.h"
 #include "store.h"
 
@@ -15,7 +16,8 @@ struct cb_run_opts {
 	const char *hostname; /* --hostname, or NULL: the id's first 12 characters */
 	const char *image_name;
 	const char *driver;   /* --storage-driver, or NULL */
-	int rm, readonly, netnone;
+	int rm, readonly;
+	struct cb_net *net;   /* --network, -p, --dns, --add-host */
 	int rootless;         /* the caller is not root: we are 0 in a user namespace */
 	int single_map;       /* ... with the single mapping: only id 0 exists */
 	const struct cb_volume *vols;

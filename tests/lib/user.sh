@@ -1,7 +1,9 @@
 # tests/lib/user.sh - the unprivileged test user, without touching the host's /etc.
 #   user_world [--no-subids]   write test passwd/group/subuid/subgid under $T/world
 #   as_user CMD...             run CMD as uid/gid $TEST_UID in a private mount namespace
-#                              where those files stand in for the host's
+#                              where those files stand in for the host's; with
+#                              AS_USER_TUN=1, also a 0666 /dev/net/tun (a private node
+#                              bound over the host's, which stays as it is)
 TEST_UID=4242
 TEST_USER=cboxtest
 TEST_HOME=$T/world/home
@@ -31,6 +33,10 @@ as_user() {
 			[ -e /etc/$f ] || { echo "as_user: /etc/$f missing on the host" >&2; exit 125; }
 			mount --bind "$W/$f" /etc/$f || exit 125
 		done
+		if [ -n "'"${AS_USER_TUN:-}"'" ]; then
+			d=$(mktemp -d) && mount -t tmpfs -o mode=755 tmpfs "$d" && mknod -m 666 "$d/tun" c 10 200 &&
+				mount --bind "$d/tun" /dev/net/tun && umount -l "$d" && rmdir "$d" || exit 125
+		fi
 		exec setpriv --reuid='"$TEST_UID"' --regid='"$TEST_UID"' --clear-groups --reset-env -- "$@"
 	' as_user "$T/world" "$@"
 }

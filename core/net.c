@@ -1,0 +1,261 @@
+/* net.c - a container's network for cbox run (see net.h). */
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "net.h"
+
+static const char *const mode_names[] = { "default", "host", "none", "slirp" };
+
+int cb_net_init(struct cb_net *n, int max, cb_err *e)
+{
+	memset(n, 0, sizeof(*n));
+	cb_slirp_opts_init(&n->slirp);
+	n->helper = -1;
+	n->ctl = n->sock[0] = n->sock[1] = -1;
+	n->dns = calloc((size_t)max + 1, sizeof(*n->dns));
+	n->hosts = calloc((size_t)max + 1, sizeof(*n->hosts));
+	if (!n->dns || !n->hosts)
+		return cb_fail_errno(e, ENOMEM, "network");
+	return 0;
+}
+
+void cb_net_free(struct cb_net *n)
+{
+	cb_slirp_opts_free(&n->slirp);
+	free(n->dns);
+	free(n->hosts);
+	n->dns = n->hosts = NULL;
+}
+
+int cb_net_parse(struct cb_net *n, const char *spec, cb_err *e)
+{
+	if (!strcmp(spec, "host") || !strcmp(spec, "none")) {
+		n->mode = spec[0] == 'h' ? CB_NET_HOST : CB_NET_NONE;
+		return 0;
+	}
+	if (!strncmp(spec, "slirp", 5)) {
+		n->mode = CB_NET_SLIRP;
+		return cb_slirp_parse_network(&n->slirp, spec, e);
+	}
+	return cb_fail(e, EINVAL, "--network %s: not supported yet (slirp, host or none)", spec);
+}
+
+int cb_net_publish(struct cb_net *n, const char *spec, cb_err *e)
+{
+	return cb_slirp_parse_publish(&n->slirp, spec, e);
+}
+
+static int ip_ok(const char *ip)
+{
+	unsigned char a[16];
+	return inet_pton(AF_INET, ip, a) == 1 || inet_pton(AF_INET6, ip, a) == 1;
+}
+
+int cb_net_dns(struct cb_net *n, const char *ip, cb_err *e)
+{
+	if (!ip_ok(ip))
+		return cb_fail(e, EINVAL, "--dns '%s': not an IP address", ip);
+	n->dns[n->ndns++] = ip;
+	return 0;
+}
+
+int cb_net_add_host(struct cb_net *n, const char *spec, cb_err *e)
+{
+	const char *ip = strchr(spec, ':');
+	if (!ip || ip == spec || !ip_ok(ip + 1) || strpbrk(spec, " \t\n"))
+		return cb_fail(e, EINVAL, "--add-host '%s': want NAME:IP", spec);
+	n->hosts[n->nhosts++] = spec;
+	return 0;
+}
+
+int cb_net_finish_opts(struct cb_net *n, int rootless, cb_err *e)
+{
+	/* As podman: rootless gets slirp (when built in). Root keeps the host's network
+	 * unless it publishes ports. */
+	if (n->mode == CB_NET_DEFAULT)
+		n->mode = n->slirp.nports || (rootless && CFG_SLIRP) ? CB_NET_SLIRP : CB_NET_HOST;
+	if (n->slirp.nports && n->mode != CB_NET_SLIRP)
+		return cb_fail(e, EINVAL, "--publish needs --network slirp: with --network %s the container has no ports of "
+				   "its own to publish (podman ignores -p there; cbox refuses)", mode_names[n->mode]);
+	if (n->mode == CB_NET_SLIRP && !CFG_SLIRP)
+		return cb_fail(e, ENOTSUP, "network slirp: not built into this cbox: use --network host or --network none");
+	return 0;
+}
+
+int cb_net_start(struct cb_net *n, cb_err *e)
+{
+	if (n->mode != CB_NET_SLIRP)
+		return 0;
+	/* The first --dns answers for 10.0.2.3 (also a resolver on the host's loopback). */
+	n->slirp.dns_forward = n->ndns ? n->dns[0] : NULL;
+	int r = cb_slirp_start(&n->slirp, &n->helper, &n->ctl, e);
+	/* After the fork: only the container child and its parent hold the tap socket. */
+	if (r == 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, n->sock) < 0)
+		r = cb_fail_errno(e, errno, "network slirp: socketpair");
+	if (r < 0)
+		cb_net_stop(n);
+	return r;
+}
+
+int cb_net_flags(const struct cb_net *n)
+{
+	return n->mode == CB_NET_HOST ? 0 : CLONE_NEWNET;
+}
+
+static int loopback_up(cb_err *e)
+{
+	struct ifreq ifr = { 0 };
+	int fd CB_AUTOCLOSE = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return cb_fail_errno(e, errno, "loopback");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		return cb_fail_errno(e, errno, "bring loopback up");
+	return 0;
+}
+
+static int send_fd(int sock, int fd, cb_err *e)
+{
+	char byte = 'T';
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	ssize_t k;
+	while ((k = sendmsg(sock, &m, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+		;
+	return k < 0 ? cb_fail_errno(e, errno, "network slirp: sending the tap fd") : 0;
+}
+
+/* -1 with errno, or 0 when the peer closed without sending one. */
+static int recv_fd(int sock)
+{
+	char byte;
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	ssize_t k;
+	while ((k = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	if (k <= 0)
+		return k < 0 ? -1 : 0;
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	int fd;
+	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
+		errno = EPROTO;
+		return -1;
+	}
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+int cb_net_child(struct cb_net *n, cb_err *e)
+{
+	if (n->mode == CB_NET_NONE)
+		return loopback_up(e);
+	if (n->mode != CB_NET_SLIRP)
+		return 0;
+	/* Only the helper's caller may hold ctl: the container would keep it open. */
+	close(n->ctl);
+	close(n->sock[0]);
+	int tap, r = cb_slirp_tap_setup(&n->slirp, &tap, e);
+	if (r < 0)
+		return r;
+	r = send_fd(n->sock[1], tap, e);
+	close(tap);
+	close(n->sock[1]);
+	return r;
+}
+
+int cb_net_attach(struct cb_net *n, cb_err *e)
+{
+	if (n->mode != CB_NET_SLIRP)
+		return 0;
+	close(n->sock[1]);
+	n->sock[1] = -1;
+	int tap = recv_fd(n->sock[0]);
+	if (tap == 0)
+		return 1;
+	if (tap < 0)
+		return cb_fail_errno(e, errno, "network slirp: receiving the tap fd");
+	int r = cb_slirp_attach(n->ctl, tap, e);
+	close(tap);
+	return r;
+}
+
+void cb_net_stop(struct cb_net *n)
+{
+	for (int i = 0; i < 2; i++)
+		if (n->sock[i] >= 0)
+			close(n->sock[i]);
+	n->sock[0] = n->sock[1] = -1;
+	if (n->ctl >= 0)
+		close(n->ctl); /* the helper sees it close and exits */
+	n->ctl = -1;
+	if (n->helper > 0)
+		while (waitpid(n->helper, NULL, 0) < 0 && errno == EINTR)
+			;
+	n->helper = -1;
+}
+
+size_t cb_net_resolv(const struct cb_net *n, char *buf, size_t len, size_t size)
+{
+	if (n->mode != CB_NET_SLIRP && !n->ndns)
+		return len; /* the host's, as it is */
+	char out[8192];
+	size_t o = 0;
+	if (n->mode == CB_NET_SLIRP)
+		o += snprintf(out + o, sizeof(out) - o, "nameserver %s\n", CB_SLIRP_DNS);
+	else
+		for (int i = 0; i < n->ndns && o < sizeof(out); i++)
+			o += snprintf(out + o, sizeof(out) - o, "nameserver %s\n", n->dns[i]);
+	/* Keep the host's search and options lines. */
+	for (char *line = buf; line < buf + len && o < sizeof(out);) {
+		char *end = memchr(line, '\n', buf + len - line);
+		size_t l = end ? (size_t)(end - line) : (size_t)(buf + len - line);
+		if (!strncmp(line, "search", 6) || !strncmp(line, "domain", 6) || !strncmp(line, "options", 7))
+			o += snprintf(out + o, sizeof(out) - o, "%.*s\n", (int)l, line);
+		line += l + 1;
+	}
+	if (o >= sizeof(out))
+		o = sizeof(out) - 1;
+	if (o > size)
+		o = size;
+	memcpy(buf, out, o);
+	return o;
+}
+
+void cb_net_hosts(const struct cb_net *n, char *buf, size_t size)
+{
+	size_t o = strlen(buf);
+	for (int i = 0; i < n->nhosts && o < size; i++) {
+		const char *ip = strchr(n->hosts[i], ':') + 1;
+		o += snprintf(buf + o, size - o, "%s\t%.*s\n", ip, (int)(ip - 1 - n->hosts[i]), n->hosts[i]);
+	}
+}
+
+void cb_net_json(const struct cb_net *n, cJSON *cj)
+{
+	cJSON_AddStringToObject(cj, "network", mode_names[n->mode]);
+	cJSON *ports = cJSON_AddArrayToObject(cj, "ports");
+	for (int i = 0; i < n->slirp.nports; i++) {
+		const struct cb_portfwd *p = &n->slirp.ports[i];
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "host_ip", p->host_ip);
+		cJSON_AddNumberToObject(j, "host_port", p->host_port);
+		cJSON_AddNumberToObject(j, "container_port", p->guest_port);
+		cJSON_AddStringToObject(j, "protocol", p->udp ? "udp" : "tcp");
+		cJSON_AddItemToArray(ports, j);
+	}
+}

@@ -1,0 +1,66 @@
+/* net.h - a container's network for cbox run: host, none or slirp (a new network
+ * namespace with tap0, served by the slirp helper; published ports), and the /etc files
+ * that go with it (resolv.conf, hosts).
+ *
+ * The order, in cb_container_run:
+ *   cb_net_start      before the container exists: the helper binds the ports (a busy
+ *                     port fails here)
+ *   cb_net_flags      CLONE_NEWNET or 0
+ *   cb_net_child      in the clone, before the pivot: lo up; tap0, its fd to the parent
+ *   cb_net_attach     in the parent: the tap fd to the helper
+ *   cb_net_stop       after the container exits (or failed): close ctl, reap the helper
+ */
+#ifndef CB_NET_H
+#define CB_NET_H
+
+#include <cjson/cJSON.h>
+
+#include "cbox.h"
+#include "slirp.h"
+
+enum { CB_NET_DEFAULT, CB_NET_HOST, CB_NET_NONE, CB_NET_SLIRP };
+
+struct cb_net {
+	int mode;
+	struct cb_slirp_opts slirp;
+	const char **dns;   /* --dns, in order */
+	int ndns;
+	const char **hosts; /* --add-host NAME:IP */
+	int nhosts;
+	/* while the container runs */
+	pid_t helper;
+	int ctl, sock[2];
+};
+
+/* n->dns and n->hosts are arrays of max entries (one per argument is enough). */
+int cb_net_init(struct cb_net *n, int max, cb_err *e);
+void cb_net_free(struct cb_net *n);
+
+/* --network host|none|slirp[:options]|slirp4netns[:options] */
+int cb_net_parse(struct cb_net *n, const char *spec, cb_err *e);
+/* -p/--publish, --dns, --add-host */
+int cb_net_publish(struct cb_net *n, const char *spec, cb_err *e);
+int cb_net_dns(struct cb_net *n, const char *ip, cb_err *e);
+int cb_net_add_host(struct cb_net *n, const char *spec, cb_err *e);
+
+/* After the options: the default mode (slirp for rootless or with -p, host for root)
+ * and the combinations refused. */
+int cb_net_finish_opts(struct cb_net *n, int rootless, cb_err *e);
+
+int cb_net_start(struct cb_net *n, cb_err *e);
+int cb_net_flags(const struct cb_net *n);
+int cb_net_child(struct cb_net *n, cb_err *e);
+/* 0 attached (or nothing to attach); 1 the child ended before sending its tap fd (its
+ * error comes through the sync socket); negative errno with *e. */
+int cb_net_attach(struct cb_net *n, cb_err *e);
+void cb_net_stop(struct cb_net *n);
+
+/* The container's resolv.conf from the host's (in buf, len bytes; rewritten in place,
+ * buf has size bytes): nameservers replaced by 10.0.2.3 with slirp, by --dns otherwise. */
+size_t cb_net_resolv(const struct cb_net *n, char *buf, size_t len, size_t size);
+/* --add-host lines for /etc/hosts, appended to buf (size bytes, NUL-terminated). */
+void cb_net_hosts(const struct cb_net *n, char *buf, size_t size);
+/* "network" and "ports" for config.json. */
+void cb_net_json(const struct cb_net *n, cJSON *cj);
+
+#endif
