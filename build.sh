@@ -47,7 +47,8 @@ BUILD_PKGS="gcc make musl-tools musl-dev meson ninja-build pkg-config dpkg-dev c
 CROSS_PKGS="gcc-aarch64-linux-gnu musl-dev:arm64 linux-libc-dev-arm64-cross"
 # Everything the test world needs; later issues add their peers here.
 TEST_PKGS="qemu-user-static binfmt-support util-linux libcap2-bin docker-registry skopeo umoci openssl curl
- ca-certificates python3-cryptography mmdebstrap debian-archive-keyring zstd gzip tar file python3 attr dnsmasq-base"
+ ca-certificates python3-cryptography mmdebstrap debian-archive-keyring zstd gzip tar file python3 attr dnsmasq-base
+ uidmap"
 
 pkg_missing() {
 	for p in "$@"; do
