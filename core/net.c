@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include "fdpass.h"
 #include "net.h"
 
 static const char *const mode_names[] = { "default", "host", "none", "slirp" };
@@ -121,45 +122,6 @@ static int loopback_up(cb_err *e)
 	return 0;
 }
 
-static int send_fd(int sock, int fd, cb_err *e)
-{
-	char byte = 'T';
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	ssize_t k;
-	while ((k = sendmsg(sock, &m, MSG_NOSIGNAL)) < 0 && errno == EINTR)
-		;
-	return k < 0 ? cb_fail_errno(e, errno, "network slirp: sending the tap fd") : 0;
-}
-
-/* -1 with errno, or 0 when the peer closed without sending one. */
-static int recv_fd(int sock)
-{
-	char byte;
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	ssize_t k;
-	while ((k = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-		;
-	if (k <= 0)
-		return k < 0 ? -1 : 0;
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-	int fd;
-	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
-		errno = EPROTO;
-		return -1;
-	}
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	return fd;
-}
-
 int cb_net_child(struct cb_net *n, cb_err *e)
 {
 	if (n->mode == CB_NET_NONE)
@@ -172,7 +134,9 @@ int cb_net_child(struct cb_net *n, cb_err *e)
 	int tap, r = cb_slirp_tap_setup(&n->slirp, &tap, e);
 	if (r < 0)
 		return r;
-	r = send_fd(n->sock[1], tap, e);
+	r = cb_send_fd(n->sock[1], tap);
+	if (r < 0)
+		r = cb_fail_errno(e, -r, "network slirp: sending the tap fd");
 	close(tap);
 	close(n->sock[1]);
 	return r;
@@ -184,11 +148,11 @@ int cb_net_attach(struct cb_net *n, cb_err *e)
 		return 0;
 	close(n->sock[1]);
 	n->sock[1] = -1;
-	int tap = recv_fd(n->sock[0]);
-	if (tap == 0)
-		return 1;
+	int tap = cb_recv_fd(n->sock[0]);
+	if (tap == -ENODATA)
+		return 1; /* the child failed before it could send one */
 	if (tap < 0)
-		return cb_fail_errno(e, errno, "network slirp: receiving the tap fd");
+		return cb_fail_errno(e, -tap, "network slirp: receiving the tap fd");
 	int r = cb_slirp_attach(n->ctl, tap, e);
 	close(tap);
 	return r;

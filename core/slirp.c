@@ -27,6 +27,7 @@
 
 #include <slirp/libslirp.h>
 
+#include "fdpass.h"
 #include "slirp.h"
 
 struct ctl_msg {
@@ -471,22 +472,12 @@ static int helper_setup(struct helper *h, const struct cb_slirp_opts *o, cb_err 
 /* Wait for the tap fd; 0 with h->tap set, or -1 when ctl closed first. */
 static int helper_wait_attach(struct helper *h)
 {
-	char byte;
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	ssize_t n;
-	do
-		n = recvmsg(h->ctl, &m, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return -1;
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
+	int fd = cb_recv_fd(h->ctl);
+	if (fd == -EPROTO)
 		ctl_send(h->ctl, -EINVAL, "network slirp: attach: no tap fd in the message");
+	if (fd < 0)
 		return -1;
-	}
-	memcpy(&h->tap, CMSG_DATA(c), sizeof(int));
+	h->tap = fd;
 	fcntl(h->tap, F_SETFL, fcntl(h->tap, F_GETFL) | O_NONBLOCK);
 	return ctl_send(h->ctl, 0, NULL) < 0 ? -1 : 0;
 }
@@ -618,20 +609,8 @@ int cb_slirp_start(const struct cb_slirp_opts *o, pid_t *helper, int *ctl, cb_er
 
 int cb_slirp_attach(int ctl, int tapfd, cb_err *e)
 {
-	char byte = 'T';
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &tapfd, sizeof(int));
-	ssize_t n;
-	do
-		n = sendmsg(ctl, &m, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return cb_fail_errno(e, errno, "network slirp: attach: sending the tap fd to the helper");
+	int r = cb_send_fd(ctl, tapfd);
+	if (r < 0)
+		return cb_fail_errno(e, -r, "network slirp: attach: sending the tap fd to the helper");
 	return ctl_recv(ctl, "attach", e);
 }
