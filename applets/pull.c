@@ -25,15 +25,12 @@
 
 int pull_main(int argc, char **argv)
 {
-	enum { O_PLATFORM = 1, O_ARCH, O_OS, O_VARIANT, O_TLS, O_CERTDIR, O_CREDS, O_RETRY, O_DELAY, O_QUIET };
+	enum { O_ARCH = 1, O_OS, O_VARIANT, O_RETRY, O_DELAY, O_QUIET };
 	static const struct cb_option opts[] = {
-		{ "platform", 0, CB_OPT_ARG, O_PLATFORM },
+		CB_PULL_OPTIONS,
 		{ "arch", 0, CB_OPT_ARG, O_ARCH },
 		{ "os", 0, CB_OPT_ARG, O_OS },
 		{ "variant", 0, CB_OPT_ARG, O_VARIANT },
-		{ "tls-verify", 0, CB_OPT_BOOL, O_TLS },
-		{ "cert-dir", 0, CB_OPT_ARG, O_CERTDIR },
-		{ "creds", 0, CB_OPT_ARG, O_CREDS },
 		{ "retry", 0, CB_OPT_ARG, O_RETRY },
 		{ "retry-delay", 0, CB_OPT_ARG, O_DELAY },
 		{ "quiet", 'q', CB_OPT_NONE, O_QUIET },
@@ -48,10 +45,6 @@ int pull_main(int argc, char **argv)
 	cb_opt_init(&st, argc, argv);
 	while ((c = cb_getopt(&st, opts))) {
 		switch (c) {
-		case O_PLATFORM:
-			if (cb_platform_parse(st.arg, &o.platform, &e) < 0)
-				cb_die(&e);
-			break;
 		case O_ARCH:
 			snprintf(o.platform.arch, sizeof(o.platform.arch), "%s", st.arg);
 			o.platform.variant[0] = '\0';
@@ -61,15 +54,6 @@ int pull_main(int argc, char **argv)
 			break;
 		case O_VARIANT:
 			snprintf(o.platform.variant, sizeof(o.platform.variant), "%s", st.arg);
-			break;
-		case O_TLS:
-			o.tls_verify = strcmp(st.arg, "true") == 0;
-			break;
-		case O_CERTDIR:
-			o.cert_dir = st.arg;
-			break;
-		case O_CREDS:
-			o.creds = st.arg;
 			break;
 		case O_RETRY:
 		case O_DELAY: {
@@ -84,6 +68,9 @@ int pull_main(int argc, char **argv)
 		case O_QUIET:
 			o.quiet = 1;
 			break;
+		default:
+			if (cb_pull_opt(&o, c, st.arg, &e) < 0)
+				cb_die(&e);
 		}
 	}
 	if (argc - st.ind != 1) {

@@ -75,7 +75,7 @@ static void parse_volume(const char *spec, struct cb_volume *v)
 int run_main(int argc, char **argv)
 {
 	enum { O_NAME = 1, O_HOST, O_RM, O_ENV, O_WORKDIR, O_USER, O_ENTRY, O_VOLUME, O_RO, O_NET, O_PULL,
-	       O_TLS, O_CERTDIR, O_CREDS, O_PLATFORM, O_INTERACTIVE, O_TTY, O_DETACH, O_PUBLISH, O_DNS, O_ADDHOST };
+	       O_INTERACTIVE, O_TTY, O_DETACH, O_PUBLISH, O_DNS, O_ADDHOST };
 	static const struct cb_option opts[] = {
 		{ "name", 0, CB_OPT_ARG, O_NAME },
 		{ "hostname", 0, CB_OPT_ARG, O_HOST },
@@ -92,10 +92,7 @@ int run_main(int argc, char **argv)
 		{ "dns", 0, CB_OPT_ARG, O_DNS },
 		{ "add-host", 0, CB_OPT_ARG, O_ADDHOST },
 		{ "pull", 0, CB_OPT_ARG, O_PULL },
-		{ "tls-verify", 0, CB_OPT_BOOL, O_TLS },
-		{ "cert-dir", 0, CB_OPT_ARG, O_CERTDIR },
-		{ "creds", 0, CB_OPT_ARG, O_CREDS },
-		{ "platform", 0, CB_OPT_ARG, O_PLATFORM },
+		CB_PULL_OPTIONS,
 		{ "interactive", 'i', CB_OPT_BOOL, O_INTERACTIVE },
 		{ "tty", 't', CB_OPT_BOOL, O_TTY },
 		{ "detach", 'd', CB_OPT_BOOL, O_DETACH },
@@ -167,19 +164,6 @@ int run_main(int argc, char **argv)
 				usage_error("--pull %s: want missing, always or never", st.arg);
 			pull = st.arg;
 			break;
-		case O_TLS:
-			po.tls_verify = yes;
-			break;
-		case O_CERTDIR:
-			po.cert_dir = st.arg;
-			break;
-		case O_CREDS:
-			po.creds = st.arg;
-			break;
-		case O_PLATFORM:
-			if (cb_platform_parse(st.arg, &po.platform, &e) < 0)
-				cb_die(&e);
-			break;
 		case O_INTERACTIVE:
 			break; /* stdin is the container's already */
 		case O_TTY:
@@ -187,6 +171,9 @@ int run_main(int argc, char **argv)
 			if (yes)
 				usage_error("%s is not supported yet", c == O_TTY ? "--tty" : "--detach");
 			break;
+		default:
+			if (cb_pull_opt(&po, c, st.arg, &e) < 0)
+				usage_error("%s", e.msg);
 		}
 	}
 	if (st.ind >= argc)

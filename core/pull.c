@@ -77,6 +77,24 @@ struct job {
 	int result;
 };
 
+int cb_pull_opt(struct cb_pull_opts *o, int id, const char *arg, cb_err *e)
+{
+	switch (id) {
+	case CB_PULL_O_PLATFORM:
+		return cb_platform_parse(arg, &o->platform, e) < 0 ? -EINVAL : 1;
+	case CB_PULL_O_TLS:
+		o->tls_verify = strcmp(arg, "true") == 0;
+		return 1;
+	case CB_PULL_O_CERTDIR:
+		o->cert_dir = arg;
+		return 1;
+	case CB_PULL_O_CREDS:
+		o->creds = arg;
+		return 1;
+	}
+	return 0;
+}
+
 static int transient(int r)
 {
 	return r == -EAGAIN || r == -EPIPE || r == -ECONNRESET || r == -ETIMEDOUT || r == -EIO;

@@ -17,6 +17,17 @@ struct cb_pull_opts {
 };
 void cb_pull_opts_default(struct cb_pull_opts *o);
 
+/* The registry options pull and run share, for their option tables. */
+enum { CB_PULL_O_PLATFORM = 1000, CB_PULL_O_TLS, CB_PULL_O_CERTDIR, CB_PULL_O_CREDS };
+#define CB_PULL_OPTIONS                                                   \
+	{ "platform", 0, CB_OPT_ARG, CB_PULL_O_PLATFORM },                \
+		{ "tls-verify", 0, CB_OPT_BOOL, CB_PULL_O_TLS },           \
+		{ "cert-dir", 0, CB_OPT_ARG, CB_PULL_O_CERTDIR },          \
+		{ "creds", 0, CB_OPT_ARG, CB_PULL_O_CREDS }
+/* Take option id with its value into *o: 1 when it was one of those, 0 when not, a
+ * negative errno with *e for a bad value. */
+int cb_pull_opt(struct cb_pull_opts *o, int id, const char *arg, cb_err *e);
+
 /* Pull arg (a reference as people type it) into the store; image_id gets the config
  * digest. Interrupted layers resume from tmp/ on the next attempt or the next run. */
 int cb_pull(struct cb_store *s, const char *arg, const struct cb_pull_opts *o, char image_id[CB_DIGEST_LEN + 1],
