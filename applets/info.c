@@ -17,13 +17,8 @@
 
 #include "driver.h"
 #include "idmap.h"
+#include "net.h"
 #include "json.h"
-
-/* As run decides: slirp for rootless when built in, else host. */
-static const char *network_default(int rootless)
-{
-	return CFG_SLIRP && rootless ? "slirp" : "host";
-}
 
 static const char *cgroup_version(void)
 {
@@ -84,7 +79,7 @@ int info_main(int argc, char **argv)
 	cJSON_AddStringToObject(host, "kernel", u.release);
 	cJSON_AddStringToObject(host, "arch", u.machine);
 	cJSON_AddStringToObject(host, "cgroupVersion", cgroup_version());
-	cJSON_AddStringToObject(host, "networkDefault", network_default(rootless));
+	cJSON_AddStringToObject(host, "networkDefault", cb_net_default_name(rootless));
 	cJSON_AddItemToObject(host, "binfmtHandlers", bf);
 	cJSON *idm = cJSON_AddObjectToObject(host, "idMappings");
 	cJSON_AddStringToObject(idm, "mode", cb_idmap_mode_name(m->mode));
@@ -103,7 +98,7 @@ int info_main(int argc, char **argv)
 		printf("kernel:          %s\narch:            %s\nstorage root:    %s\n", u.release, u.machine, s.root);
 		printf("storage driver:  %s (%s)\n", driver, dreason ? dreason : "");
 		printf("id mapping:      %s: uids %s; gids %s (%s)\n", cb_idmap_mode_name(m->mode), ur, gr, m->reason);
-		printf("cgroup version:  %s\nnetwork default: %s\nbinfmt handlers:", cgroup_version(), network_default(rootless));
+		printf("cgroup version:  %s\nnetwork default: %s\nbinfmt handlers:", cgroup_version(), cb_net_default_name(rootless));
 		for (int i = 0; i < cJSON_GetArraySize(bf); i++)
 			printf(" %s", cJSON_GetArrayItem(bf, i)->valuestring);
 		printf("%s\n", cJSON_GetArraySize(bf) ? "" : " none");

@@ -129,16 +129,6 @@ static int finding(int repair, const char *what, const char *path, int *problems
 	return r;
 }
 
-static int layer_listed(cJSON *index, const char *hex)
-{
-	cJSON *img, *l;
-	cJSON_ArrayForEach(img, cJSON_GetObjectItem(index, "images"))
-		cJSON_ArrayForEach(l, cJSON_GetObjectItem(img, "layers"))
-			if (cJSON_IsString(l) && !strcmp(cb_digest_hex(l->valuestring), hex))
-				return 1;
-	return 0;
-}
-
 static int check(int repair)
 {
 	cb_err e;
@@ -161,7 +151,7 @@ static int check(int repair)
 			if (k == 0)
 				finding(repair, strstr(de->d_name, ".partial") ? "incomplete download" : "incomplete unpack",
 					path, &problems);
-			else if (!layer_listed(index, de->d_name))
+			else if (!cb_index_uses_layer(index, de->d_name))
 				finding(repair, "orphaned layer", path, &problems);
 		}
 		if (d)

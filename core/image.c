@@ -66,7 +66,7 @@ cJSON *cb_image_lookup(cJSON *index, const char *arg, const struct cb_regconf *r
 	return img;
 }
 
-static int layer_used(cJSON *index, const char *hex)
+int cb_index_uses_layer(cJSON *index, const char *hex)
 {
 	cJSON *img, *l;
 	cJSON_ArrayForEach(img, cJSON_GetObjectItem(index, "images"))
@@ -85,7 +85,7 @@ int cb_store_gc_layers(struct cb_store *s, cJSON *index)
 	struct dirent *de;
 	int removed = 0;
 	while (d && (de = readdir(d))) {
-		if (strlen(de->d_name) != 64 || layer_used(index, de->d_name))
+		if (strlen(de->d_name) != 64 || cb_index_uses_layer(index, de->d_name))
 			continue;
 		char tmp[128];
 		/* Out of sight first (rename is atomic), then removed. */

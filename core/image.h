@@ -22,6 +22,8 @@ cJSON *cb_image_lookup(cJSON *index, const char *arg, const struct cb_regconf *r
  * under the index lock. */
 int cb_image_record(struct cb_store *s, const char *name, const char *repo_digest, const char *manifest_digest,
 		    const char *config, const struct cb_manifest *m, cb_err *e);
+/* 1 when an image in the index lists the layer whose chain ID's hex is hex. */
+int cb_index_uses_layer(cJSON *index, const char *hex);
 /* Layers no image uses any more are removed; returns the count removed. */
 int cb_store_gc_layers(struct cb_store *s, cJSON *index);
 /* Human forms: "4.26MB", "2 weeks ago". */

@@ -436,8 +436,9 @@ static int load_oci(struct spool *sp, char **loaded, cb_err *e)
 			r = cb_config_apply(&m, config, NULL, e);
 		for (int i = 0; r == 0 && i < m.nlayers; i++) {
 			char path[100];
-			snprintf(path, sizeof(path), "blobs/sha256/%s", cb_digest_hex(m.layers[i].digest));
-			int fd = spool_open(sp, path, e);
+			int fd = blob_path(m.layers[i].digest, path, sizeof(path), e);
+			if (fd == 0)
+				fd = spool_open(sp, path, e);
 			r = fd < 0 ? fd : store_layer_from(sp, fd, &m.layers[i], &st, e);
 			if (fd >= 0)
 				close(fd);

@@ -75,6 +75,11 @@ int cb_net_add_host(struct cb_net *n, const char *spec, cb_err *e)
 	return 0;
 }
 
+const char *cb_net_default_name(int rootless)
+{
+	return mode_names[rootless && CFG_SLIRP ? CB_NET_SLIRP : CB_NET_HOST];
+}
+
 int cb_net_finish_opts(struct cb_net *n, int rootless, cb_err *e)
 {
 	/* As podman: rootless gets slirp (when built in). Root keeps the host's network

@@ -46,6 +46,8 @@ int cb_net_add_host(struct cb_net *n, const char *spec, cb_err *e);
 /* After the options: the default mode (slirp for rootless or with -p, host for root)
  * and the combinations refused. */
 int cb_net_finish_opts(struct cb_net *n, int rootless, cb_err *e);
+/* The mode run picks when neither --network nor -p is given: "slirp" or "host". */
+const char *cb_net_default_name(int rootless);
 
 int cb_net_start(struct cb_net *n, cb_err *e);
 int cb_net_flags(const struct cb_net *n);
