@@ -12,6 +12,8 @@
 //usage:      --name NAME              name the container (default cbox_ID)
 //usage:      --hostname NAME          the container's hostname (default: ID prefix)
 //usage:      --rm                     remove the container when it exits
+//usage:  -d, --detach                 run in the background, print the container's id
+//usage:                               (its output goes to 'cbox logs')
 //usage:  -e, --env K=V | K            set a variable (K alone: from this environment)
 //usage:  -w, --workdir DIR            working directory inside
 //usage:  -u, --user USER[:GROUP]      names or numbers, as the container's /etc knows them
@@ -167,9 +169,11 @@ int run_main(int argc, char **argv)
 		case O_INTERACTIVE:
 			break; /* stdin is the container's already */
 		case O_TTY:
-		case O_DETACH:
 			if (yes)
-				usage_error("%s is not supported yet", c == O_TTY ? "--tty" : "--detach");
+				usage_error("%s is not supported yet", "--tty");
+			break;
+		case O_DETACH:
+			o.detach = yes;
 			break;
 		default:
 			if (cb_pull_opt(&po, c, st.arg, &e) < 0)
@@ -217,8 +221,12 @@ int run_main(int argc, char **argv)
 		}
 	}
 	int status;
+	char id[65];
+	o.id_out = id;
 	if (cb_container_run(&s, img, &o, &status, &e) < 0)
 		fprintf(stderr, "cbox: run: %s\n", e.msg);
+	else if (o.detach)
+		printf("%s\n", id);
 	cb_net_free(&net);
 	return status;
 }

@@ -9,6 +9,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <dirent.h>
 
@@ -17,6 +18,7 @@
 #include "json.h"
 #include "net.h"
 #include "ns.h"
+#include "state.h"
 
 struct child {
 	struct cb_store *s;
@@ -110,6 +112,130 @@ static cJSON *str_array(char **v)
 	return a;
 }
 
+/* What a detached run's monitor tells the run (or start) process waiting for it. */
+struct report {
+	int status; /* 0 once the command has exec'd, else 125-127 */
+	char msg[sizeof(((cb_err *)0)->msg)];
+};
+
+/* -d: fork the monitor (its own session, stdin and (until the log) stdout/stderr on
+ * /dev/null, so no caller's pipe stays open). The caller waits for its report and
+ * returns 1 (*status and *e from the report); the monitor returns 0 with *report set. */
+static int fork_monitor(int *report, int *status, cb_err *e)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return cb_fail_errno(e, errno, "pipe");
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return cb_fail_errno(e, errno, "fork the container's monitor");
+	}
+	if (pid == 0) {
+		close(p[0]);
+		*report = p[1];
+		setsid();
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		for (int fd = 0; null >= 0 && fd < 3; fd++)
+			dup2(null, fd);
+		if (null > 2)
+			close(null);
+		return 0;
+	}
+	close(p[1]);
+	struct report m;
+	ssize_t n;
+	while ((n = read(p[0], &m, sizeof(m))) < 0 && errno == EINTR)
+		;
+	close(p[0]);
+	if (n < (ssize_t)sizeof(m.status)) {
+		*status = CB_EXIT_FAIL;
+		cb_fail(e, EPROTO, "the container's monitor ended during setup");
+		return 1;
+	}
+	m.msg[sizeof(m.msg) - 1] = '\0';
+	*status = m.status;
+	if (m.status)
+		cb_fail(e, EINVAL, "%s", m.msg);
+	return 1;
+}
+
+/* The monitor: tell the waiting caller how the start went (once). */
+static void send_report(int *report, int status, const cb_err *e)
+{
+	if (*report < 0)
+		return;
+	struct report m = { .status = status };
+	snprintf(m.msg, sizeof(m.msg), "%s", status ? e->msg : "");
+	(void)!write(*report, &m, sizeof(m.status) + strlen(m.msg) + 1);
+	close(*report);
+	*report = -1;
+}
+
+/* The monitor's stdout and stderr, and so the container's, go to ctr.log. */
+static int log_to(int dfd, cb_err *e)
+{
+	int fd = openat(dfd, "ctr.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return cb_fail_errno(e, errno, "ctr.log");
+	dup2(fd, 1);
+	dup2(fd, 2);
+	close(fd);
+	return 0;
+}
+
+/* Spawn the container in its namespaces, wait for the exec (the state says running),
+ * then for its end (the state says exited), stop the network helper; with rm remove the
+ * container. *status: the command's status, or 125-127 with *e when it did not start. */
+static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir, int rm, int *report, int *status,
+		  cb_err *e)
+{
+	pid_t pid;
+	int syncfd CB_AUTOCLOSE = -1, r;
+	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP |
+		    cb_net_flags(c->net);
+	struct cb_state st = { 0 };
+	cb_err ignore;
+	r = cb_ns_spawn(flags, child_main, c, &pid, &syncfd, e);
+	if (r == 0) {
+		cb_debug("container %s: pid %d", dir, (int)pid);
+		int started = cb_net_attach(c->net, e);
+		if (started < 0) {
+			kill(pid, SIGKILL);
+			cb_ns_wait(pid);
+			started = CB_EXIT_FAIL;
+		} else {
+			started = cb_ns_started(pid, syncfd, e);
+		}
+		if (started) {
+			*status = started; /* the child's message is in *e */
+			r = e->errnum ? -e->errnum : -EINVAL;
+		} else {
+			/* Written before a detached run returns, so ps, exec and stop see it. */
+			cb_state_set_running(&st, pid, getpid());
+			cb_state_write(dfd, &st, &ignore);
+			send_report(report, 0, e);
+			*status = cb_ns_wait(pid);
+		}
+		cb_net_stop(c->net);
+		if (!rm) {
+			int lock = cb_state_lock(dfd, &ignore);
+			cb_state_set_exited(&st, *status);
+			cb_state_write(dfd, &st, &ignore);
+			if (lock >= 0)
+				close(lock);
+		}
+	}
+	if (rm) {
+		int rr = cb_rm_rf_at(s->rootfd, dir);
+		if (rr < 0)
+			cb_warn("could not remove %s/%s: %s", s->root, dir, strerror(-rr));
+	}
+	return r;
+}
+
 int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_opts *o, int *status, cb_err *e)
 {
 	const char *image_id = cJSON_GetStringValue(cJSON_GetObjectItem(img, "id"));
@@ -128,7 +254,7 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 		return cb_fail(e, EINVAL, "image config %s: not JSON", image_id);
 
 	struct child c = { .s = s, .net = o->net };
-	int dfd CB_AUTOCLOSE = -1;
+	int dfd CB_AUTOCLOSE = -1, report = -1, monitor = 0;
 	cJSON *cj = NULL;
 	*status = CB_EXIT_FAIL;
 	unsigned char rnd[32];
@@ -154,6 +280,16 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 		r = cb_fail(e, EEXIST, "the container name \"%s\" is already in use", name);
 		goto out;
 	}
+	if (o->id_out)
+		snprintf(o->id_out, 65, "%s", id);
+	if (o->detach) {
+		int f = fork_monitor(&report, status, e);
+		if (f != 0) {
+			r = f < 0 ? f : *status ? -EINVAL : 0;
+			goto out; /* the caller, done: the monitor goes on */
+		}
+		monitor = 1;
+	}
 
 	/* The published ports are bound before the container exists. */
 	if ((r = cb_net_start(o->net, e)) < 0)
@@ -176,11 +312,9 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 	cJSON_AddStringToObject(cj, "driver", driver);
 	cJSON_AddStringToObject(cj, "created", created);
 	cb_net_json(o->net, cj);
-	char *text = cb_json_print(cj);
-	r = dfd < 0 ? cb_fail_errno(e, errno, "%s", dir) : cb_write_atomic(dfd, "config.json", text, strlen(text), 0600, e);
-	free(text);
-	if (r == 0)
-		r = write_etc(dfd, hostname, name, o->net, e);
+	r = dfd < 0 ? cb_fail_errno(e, errno, "%s", dir) : write_etc(dfd, hostname, name, o->net, e);
+	if (r == 0 && o->detach)
+		r = log_to(dfd, e);
 
 	/* The rootfs: lowerdir top-first, relative to the store root (the child's cwd) so a
 	 * deep image still fits the one page of mount options. */
@@ -234,47 +368,130 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 	c.m.rootless = o->rootless;
 	c.hostname = hostname;
 
-	pid_t pid;
-	int syncfd CB_AUTOCLOSE = -1;
-	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP |
-		    cb_net_flags(o->net);
-	if (r == 0)
-		r = cb_ns_spawn(flags, child_main, &c, &pid, &syncfd, e);
+	/* What start needs to run it again. */
+	cJSON *pj = cJSON_AddObjectToObject(cj, "process");
+	cJSON_AddItemToObject(pj, "args", str_array(c.p.argv));
+	cJSON_AddItemToObject(pj, "env", str_array(c.p.env));
+	cJSON_AddStringToObject(pj, "cwd", c.p.cwd);
+	cJSON_AddStringToObject(pj, "user", c.p.user);
+	cJSON_AddBoolToObject(pj, "single_map", o->single_map);
+	cJSON_AddStringToObject(cj, "hostname", hostname);
+	cJSON_AddStringToObject(cj, "rootfs", rootfs);
+	if (c.m.overlay)
+		cJSON_AddStringToObject(cj, "overlay", overlay);
+	cJSON_AddBoolToObject(cj, "read_only", o->readonly);
+	cJSON_AddBoolToObject(cj, "rootless", o->rootless);
+	cJSON *vj = cJSON_AddArrayToObject(cj, "volumes");
+	for (int i = 0; i < o->nvols; i++) {
+		cJSON *v = cJSON_CreateObject();
+		cJSON_AddStringToObject(v, "src", o->vols[i].src);
+		cJSON_AddStringToObject(v, "dst", o->vols[i].dst);
+		cJSON_AddBoolToObject(v, "ro", o->vols[i].ro);
+		cJSON_AddItemToArray(vj, v);
+	}
+	const char *sig = cJSON_GetStringValue(
+		cJSON_GetObjectItem(cJSON_GetObjectItem(config, "config"), "StopSignal"));
+	cJSON_AddStringToObject(cj, "stop_signal", sig ? sig : "");
 	if (r == 0) {
-		cb_debug("container %s: pid %d", id, (int)pid);
-		int st = cb_net_attach(o->net, e);
-		if (st < 0) {
-			kill(pid, SIGKILL);
-			cb_ns_wait(pid);
-			st = CB_EXIT_FAIL;
-		} else {
-			st = cb_ns_started(pid, syncfd, e);
-		}
-		if (st) {
-			*status = st; /* the child's message is in *e */
-			r = e->errnum ? -e->errnum : -EINVAL;
-		} else {
-			*status = cb_ns_wait(pid);
-		}
-		cb_net_stop(o->net);
-		cJSON_AddNumberToObject(cj, "exit_code", *status);
-		cJSON_AddStringToObject(cj, "state", "exited");
-		if (!o->rm) {
-			cb_err ignore;
-			text = cb_json_print(cj);
-			cb_write_atomic(dfd, "config.json", text, strlen(text), 0600, &ignore);
-			free(text);
-		}
+		char *text = cb_json_print(cj);
+		r = cb_write_atomic(dfd, "config.json", text, strlen(text), 0600, e);
+		free(text);
 	}
-	if (o->rm) {
-		int rr = cb_rm_rf_at(s->rootfd, dir);
-		if (rr < 0)
-			cb_warn("could not remove %s/%s: %s", s->root, dir, strerror(-rr));
-	}
+
+	if (r == 0)
+		r = launch(s, &c, dfd, dir, o->rm, &report, status, e);
+	else if (o->rm && dfd >= 0)
+		cb_rm_rf_at(s->rootfd, dir);
 out:
 	cb_net_stop(o->net);
+	if (monitor) {
+		send_report(&report, *status ? *status : CB_EXIT_FAIL, e);
+		_exit(0); /* the monitor, done */
+	}
 	cJSON_Delete(cj);
 	cb_proc_free(&c.p);
 	cJSON_Delete(config);
+	return r;
+}
+
+int cb_container_proc(const cJSON *cj, const struct cb_proc_opts *o, struct cb_proc *p, cb_err *e)
+{
+	/* The spec run recorded stands in for the image config: its argv as the entrypoint
+	 * unless a command replaces it. */
+	const cJSON *pj = cJSON_GetObjectItem(cj, "process");
+	cJSON *img = cJSON_CreateObject(), *ic = cJSON_AddObjectToObject(img, "config");
+	if (!o->ncmd)
+		cJSON_AddItemReferenceToObject(ic, "Entrypoint", cJSON_GetObjectItem(pj, "args"));
+	cJSON_AddItemReferenceToObject(ic, "Env", cJSON_GetObjectItem(pj, "env"));
+	cJSON_AddItemReferenceToObject(ic, "WorkingDir", cJSON_GetObjectItem(pj, "cwd"));
+	cJSON_AddItemReferenceToObject(ic, "User", cJSON_GetObjectItem(pj, "user"));
+	int r = cb_proc_build(p, img, o, e);
+	p->single_map = cJSON_IsTrue(cJSON_GetObjectItem(pj, "single_map"));
+	cJSON_Delete(img);
+	return r;
+}
+
+int cb_container_start(struct cb_store *s, const char *id, cb_err *e)
+{
+	int dfd CB_AUTOCLOSE = -1, lock CB_AUTOCLOSE = -1, report = -1, status, r;
+	cJSON *cj;
+	struct child c = { .s = s };
+	struct cb_net net;
+	struct cb_state st;
+	struct cb_volume *vols = NULL;
+	char dir[128];
+	if ((r = cb_container_open(s, id, &dfd, &cj, e)) < 0)
+		return r;
+	if ((r = cb_net_from_json(&net, cj, e)) < 0 || (r = lock = cb_state_lock(dfd, e)) < 0)
+		goto out;
+	cb_state_read(dfd, &st);
+	r = 0;
+	if (st.state == CB_STATE_RUNNING || cb_state_monitor_alive(&st))
+		goto out; /* as podman: starting a running container is no error */
+
+	const cJSON *vj = cJSON_GetObjectItem(cj, "volumes"), *it;
+	struct cb_proc_opts po = { 0 };
+	if ((r = cb_container_proc(cj, &po, &c.p, e)) < 0)
+		goto out;
+	if (!(vols = calloc((size_t)cJSON_GetArraySize(vj) + 1, sizeof(*vols)))) {
+		r = cb_fail(e, ENOMEM, "out of memory");
+		goto out;
+	}
+	cJSON_ArrayForEach(it, vj) {
+		struct cb_volume *v = &vols[c.m.nvols++];
+		v->src = cJSON_GetStringValue(cJSON_GetObjectItem(it, "src")) ?: "";
+		v->dst = cJSON_GetStringValue(cJSON_GetObjectItem(it, "dst")) ?: "";
+		v->ro = cJSON_IsTrue(cJSON_GetObjectItem(it, "ro"));
+	}
+	snprintf(dir, sizeof(dir), "containers/%s", id);
+	c.m.vols = vols;
+	c.m.rootfs = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "rootfs")) ?: "";
+	c.m.overlay = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "overlay"));
+	c.m.etc_dir = dir;
+	c.m.workdir = c.p.cwd;
+	c.m.readonly = cJSON_IsTrue(cJSON_GetObjectItem(cj, "read_only"));
+	c.m.rootless = cJSON_IsTrue(cJSON_GetObjectItem(cj, "rootless"));
+	c.hostname = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "hostname")) ?: "";
+	c.net = &net;
+	if ((r = fork_monitor(&report, &status, e)) != 0) {
+		r = r < 0 ? r : status ? -EINVAL : 0;
+		goto out;
+	}
+	close(lock); /* the caller's copy holds it until the start is reported */
+	lock = -1;
+	status = CB_EXIT_FAIL;
+	r = log_to(dfd, e);
+	if (r == 0)
+		r = cb_net_start(&net, e);
+	if (r == 0)
+		r = launch(s, &c, dfd, dir, 0, &report, &status, e);
+	cb_net_stop(&net);
+	send_report(&report, status ? status : CB_EXIT_FAIL, e);
+	_exit(0);
+out:
+	free(vols);
+	cb_net_free(&net);
+	cb_proc_free(&c.p);
+	cJSON_Delete(cj);
 	return r;
 }

@@ -17,6 +17,8 @@ struct cb_run_opts {
 	const char *image_name;
 	const char *driver;   /* --storage-driver, or NULL */
 	int rm, readonly;
+	int detach;           /* -d: a monitor process waits for the container, logs to ctr.log */
+	char *id_out;         /* 65 bytes for the new container's id, or NULL */
 	struct cb_net *net;   /* --network, -p, --dns, --add-host */
 	int rootless;         /* the caller is not root: we are 0 in a user namespace */
 	int single_map;       /* ... with the single mapping: only id 0 exists */
@@ -29,6 +31,15 @@ struct cb_run_opts {
  * the command's exit status (128+n for a signal), or 125/126/127 with *e filled when it
  * could not start. Returns 0 when *status is meaningful, else a negative errno with *e. */
 int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_opts *o, int *status, cb_err *e);
+
+/* Run the container id (created or exited) again, detached, with its rootfs and config:
+ * 0 once its command has exec'd (or when it is running already); else a negative errno
+ * with *e (the child's message when it could not start). */
+int cb_container_start(struct cb_store *s, const char *id, cb_err *e);
+
+/* The process spec recorded in a container's config.json (cj), with o on top (exec's
+ * command, -e, -u, -w; a command replaces the recorded one). */
+int cb_container_proc(const cJSON *cj, const struct cb_proc_opts *o, struct cb_proc *p, cb_err *e);
 
 /* The first container whose config.json has key == value (its id in id): 1, else 0. */
 int cb_container_find(struct cb_store *s, const char *key, const char *value, char *id, size_t n);

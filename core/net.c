@@ -227,4 +227,47 @@ void cb_net_json(const struct cb_net *n, cJSON *cj)
 		cJSON_AddStringToObject(j, "protocol", p->udp ? "udp" : "tcp");
 		cJSON_AddItemToArray(ports, j);
 	}
+	/* The rest of the options, for 'cbox start'. */
+	cJSON *o = cJSON_AddObjectToObject(cj, "network_opts");
+	cJSON_AddNumberToObject(o, "mtu", n->slirp.mtu);
+	cJSON_AddBoolToObject(o, "allow_host_loopback", n->slirp.allow_host_loopback);
+	cJSON_AddBoolToObject(o, "enable_ipv6", n->slirp.enable_ipv6);
+	cJSON *dns = cJSON_AddArrayToObject(o, "dns"), *hosts = cJSON_AddArrayToObject(o, "add_hosts");
+	for (int i = 0; i < n->ndns; i++)
+		cJSON_AddItemToArray(dns, cJSON_CreateString(n->dns[i]));
+	for (int i = 0; i < n->nhosts; i++)
+		cJSON_AddItemToArray(hosts, cJSON_CreateString(n->hosts[i]));
+}
+
+int cb_net_from_json(struct cb_net *n, const cJSON *cj, cb_err *e)
+{
+	const cJSON *o = cJSON_GetObjectItem(cj, "network_opts"), *ports = cJSON_GetObjectItem(cj, "ports"), *it;
+	const cJSON *dns = cJSON_GetObjectItem(o, "dns"), *hosts = cJSON_GetObjectItem(o, "add_hosts");
+	if (cb_net_init(n, cJSON_GetArraySize(dns) + cJSON_GetArraySize(hosts), e) < 0)
+		return -ENOMEM;
+	const char *mode = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "network")) ?: "";
+	for (int i = 0; i < (int)CB_ARRAY_SIZE(mode_names); i++)
+		if (!strcmp(mode, mode_names[i]))
+			n->mode = i;
+	if (cJSON_IsNumber(cJSON_GetObjectItem(o, "mtu")))
+		n->slirp.mtu = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "mtu"));
+	n->slirp.allow_host_loopback = cJSON_IsTrue(cJSON_GetObjectItem(o, "allow_host_loopback"));
+	n->slirp.enable_ipv6 = cJSON_IsTrue(cJSON_GetObjectItem(o, "enable_ipv6"));
+	cJSON_ArrayForEach(it, dns)
+		if (cJSON_IsString(it))
+			n->dns[n->ndns++] = it->valuestring;
+	cJSON_ArrayForEach(it, hosts)
+		if (cJSON_IsString(it))
+			n->hosts[n->nhosts++] = it->valuestring;
+	int np = cJSON_GetArraySize(ports);
+	if (np && !(n->slirp.ports = calloc((size_t)np, sizeof(*n->slirp.ports))))
+		return cb_fail(e, ENOMEM, "out of memory");
+	cJSON_ArrayForEach(it, ports) {
+		struct cb_portfwd *p = &n->slirp.ports[n->slirp.nports++];
+		snprintf(p->host_ip, sizeof(p->host_ip), "%s", cJSON_GetStringValue(cJSON_GetObjectItem(it, "host_ip")) ?: "");
+		p->host_port = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(it, "host_port"));
+		p->guest_port = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(it, "container_port"));
+		p->udp = !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(it, "protocol")) ?: "", "udp");
+	}
+	return 0;
 }

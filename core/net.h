@@ -62,7 +62,9 @@ void cb_net_stop(struct cb_net *n);
 size_t cb_net_resolv(const struct cb_net *n, char *buf, size_t len, size_t size);
 /* --add-host lines for /etc/hosts, appended to buf (size bytes, NUL-terminated). */
 void cb_net_hosts(const struct cb_net *n, char *buf, size_t size);
-/* "network" and "ports" for config.json. */
+/* "network", "ports" and "network_opts" for config.json; from_json rebuilds n from them
+ * (for start: dns and hosts point into cj, which must outlive n; cb_net_free after). */
 void cb_net_json(const struct cb_net *n, cJSON *cj);
+int cb_net_from_json(struct cb_net *n, const cJSON *cj, cb_err *e);
 
 #endif

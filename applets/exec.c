@@ -1,0 +1,100 @@
+//config:config APPLET_EXEC
+//config:	bool "exec: run a command in a running container"
+//config:	default y
+//applet:CB_APPLET(exec, exec_main, CB_NOSUID)
+//usage:Usage: cbox exec [OPTIONS] CONTAINER COMMAND [ARG...]
+//usage:
+//usage:Run a command in a running container: its namespaces and root, the environment,
+//usage:user and working directory it was run with (or these options), podman's default
+//usage:capabilities, no_new_privs, only fds 0-2. The exit status is the command's
+//usage:(125 cbox failed, 126 not executable, 127 not found).
+//usage:
+//usage:  -i, --interactive          keep stdin (else /dev/null)
+//usage:  -e, --env K=V | K          set a variable (K alone: from this environment)
+//usage:  -u, --user USER[:GROUP]    names or numbers, as the container's /etc knows them
+//usage:  -w, --workdir DIR          working directory inside
+/* exec.c - cbox exec */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "container.h"
+#include "ctl.h"
+#include "ns.h"
+
+static int exec_child(void *arg, cb_err *e)
+{
+	return cb_proc_exec(arg, e);
+}
+
+int exec_main(int argc, char **argv)
+{
+	enum { O_INTERACTIVE = 1, O_TTY, O_ENV, O_USER, O_WORKDIR };
+	static const struct cb_option opts[] = {
+		{ "interactive", 'i', CB_OPT_BOOL, O_INTERACTIVE },
+		{ "tty", 't', CB_OPT_BOOL, O_TTY },
+		{ "env", 'e', CB_OPT_ARG, O_ENV },
+		{ "user", 'u', CB_OPT_ARG, O_USER },
+		{ "workdir", 'w', CB_OPT_ARG, O_WORKDIR },
+		{ 0 },
+	};
+	struct cb_proc_opts po = { 0 };
+	struct cb_opt_state st;
+	const char **env = calloc((size_t)argc, sizeof(*env));
+	int interactive = 0, c;
+	cb_opt_init(&st, argc, argv);
+	while ((c = cb_getopt(&st, opts))) {
+		int yes = st.arg && !strcmp(st.arg, "true");
+		if (c == O_INTERACTIVE)
+			interactive = yes;
+		else if (c == O_TTY && yes) {
+			fprintf(stderr, "cbox: exec: --tty is not supported yet\n");
+			return CB_EXIT_FAIL;
+		} else if (c == O_ENV && env)
+			env[po.nenv++] = st.arg;
+		else if (c == O_USER)
+			po.user = st.arg;
+		else if (c == O_WORKDIR)
+			po.workdir = st.arg;
+	}
+	if (argc - st.ind < 2) {
+		fprintf(stderr, "cbox: exec: name a container and a command\nSee 'cbox exec --help'.\n");
+		return CB_EXIT_FAIL;
+	}
+	po.env = env;
+	po.cmd = argv + st.ind + 1;
+	po.ncmd = argc - st.ind - 1;
+
+	struct cb_store s;
+	struct cb_state cs;
+	struct cb_proc p;
+	cb_err e;
+	char id[65];
+	int dfd;
+	cJSON *cfg;
+	if (cb_ctl_open(&s, argv[st.ind], id, &dfd, &cfg, &cs, &e) < 0)
+		cb_die(&e);
+	close(dfd);
+	if (cs.state != CB_STATE_RUNNING) {
+		fprintf(stderr, "cbox: exec: can only create exec sessions on running containers: container state improper\n");
+		return CB_EXIT_FAIL;
+	}
+	if (cb_container_proc(cfg, &po, &p, &e) < 0 || cb_container_join(cs.pid, cs.pid_start, &e) < 0)
+		cb_die(&e);
+	if (!interactive) {
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (null >= 0 && null != 0) {
+			dup2(null, 0);
+			close(null);
+		}
+	}
+	pid_t pid;
+	int syncfd, status;
+	if (cb_ns_spawn(0, exec_child, &p, &pid, &syncfd, &e) < 0)
+		cb_die(&e);
+	if ((status = cb_ns_started(pid, syncfd, &e))) {
+		fprintf(stderr, "cbox: exec: %s\n", e.msg);
+		return status;
+	}
+	return cb_ns_wait(pid);
+}

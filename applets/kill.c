@@ -1,0 +1,33 @@
+//config:config APPLET_KILL
+//config:	bool "kill: send a signal to running containers"
+//config:	default y
+//applet:CB_APPLET(kill, kill_main, CB_NOSUID)
+//usage:Usage: cbox kill [OPTIONS] CONTAINER...
+//usage:
+//usage:Send a signal to each container's process.
+//usage:
+//usage:  -s, --signal SIG   a name (TERM, SIGTERM) or number (default KILL)
+/* kill.c - cbox kill */
+#include <signal.h>
+#include <stdio.h>
+
+#include "ctl.h"
+
+static int kill_one(struct cb_store *s, const char *id, void *arg, cb_err *e)
+{
+	return cb_container_kill(s, id, *(int *)arg, e);
+}
+
+int kill_main(int argc, char **argv)
+{
+	static const struct cb_option opts[] = { { "signal", 's', CB_OPT_ARG, 1 }, { 0 } };
+	struct cb_opt_state st;
+	int sig = SIGKILL;
+	cb_opt_init(&st, argc, argv);
+	while (cb_getopt(&st, opts))
+		if ((sig = cb_signal_parse(st.arg)) < 0) {
+			fprintf(stderr, "cbox: kill: invalid signal: %s\n", st.arg);
+			return CB_EXIT_FAIL;
+		}
+	return cb_ctl_main(&st, 0, kill_one, &sig);
+}

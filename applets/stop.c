@@ -1,0 +1,38 @@
+//config:config APPLET_STOP
+//config:	bool "stop: stop running containers"
+//config:	default y
+//applet:CB_APPLET(stop, stop_main, CB_NOSUID)
+//usage:Usage: cbox stop [OPTIONS] CONTAINER...
+//usage:
+//usage:Send each container its stop signal (the image's StopSignal, else TERM), then
+//usage:KILL when it has not exited after the timeout. CONTAINER: a name, an id or a
+//usage:unique id prefix.
+//usage:
+//usage:  -t, --time N     seconds to wait before KILL (default 10)
+/* stop.c - cbox stop */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+
+static int stop_one(struct cb_store *s, const char *id, void *arg, cb_err *e)
+{
+	return cb_container_stop(s, id, *(int *)arg, e);
+}
+
+int stop_main(int argc, char **argv)
+{
+	static const struct cb_option opts[] = { { "time", 't', CB_OPT_ARG, 1 }, { "timeout", 0, CB_OPT_ARG, 1 }, { 0 } };
+	struct cb_opt_state st;
+	int timeout = 10, c;
+	cb_opt_init(&st, argc, argv);
+	while ((c = cb_getopt(&st, opts))) {
+		char *end;
+		timeout = (int)strtol(st.arg, &end, 10);
+		if (*end || !*st.arg || timeout < 0) {
+			fprintf(stderr, "cbox: stop: --time '%s': want a number of seconds\n", st.arg);
+			return CB_EXIT_FAIL;
+		}
+	}
+	return cb_ctl_main(&st, 0, stop_one, &timeout);
+}

@@ -1,0 +1,240 @@
+/* ctl.c - a container from outside: signals, stop, wait, join (see ctl.h). */
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "ctl.h"
+#include "idmap.h"
+
+static const struct {
+	const char *name;
+	int sig;
+} sigs[] = {
+	{ "HUP", SIGHUP },   { "INT", SIGINT },     { "QUIT", SIGQUIT }, { "ILL", SIGILL },   { "TRAP", SIGTRAP },
+	{ "ABRT", SIGABRT }, { "IOT", SIGIOT },     { "BUS", SIGBUS },   { "FPE", SIGFPE },   { "KILL", SIGKILL },
+	{ "USR1", SIGUSR1 }, { "SEGV", SIGSEGV },   { "USR2", SIGUSR2 }, { "PIPE", SIGPIPE }, { "ALRM", SIGALRM },
+	{ "TERM", SIGTERM }, { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD }, { "CONT", SIGCONT }, { "STOP", SIGSTOP },
+	{ "TSTP", SIGTSTP }, { "TTIN", SIGTTIN },   { "TTOU", SIGTTOU }, { "URG", SIGURG },   { "XCPU", SIGXCPU },
+	{ "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO },
+	{ "POLL", SIGPOLL }, { "PWR", SIGPWR },     { "SYS", SIGSYS },
+};
+
+int cb_signal_parse(const char *name)
+{
+	if (*name && strspn(name, "0123456789") == strlen(name) && strlen(name) < 4) {
+		int n = atoi(name);
+		return n > 0 && n < 65 ? n : -1;
+	}
+	if (!strncasecmp(name, "SIG", 3))
+		name += 3;
+	for (size_t i = 0; i < CB_ARRAY_SIZE(sigs); i++)
+		if (!strcasecmp(name, sigs[i].name))
+			return sigs[i].sig;
+	return -1;
+}
+
+/* The container's state, and its config when cfg is not NULL. */
+static int open_state(struct cb_store *s, const char *id, struct cb_state *st, cJSON **cfg, cb_err *e)
+{
+	cJSON *c;
+	int fd, r = cb_container_open(s, id, &fd, &c, e);
+	if (r < 0)
+		return r;
+	cb_state_read(fd, st);
+	close(fd);
+	if (cfg)
+		*cfg = c;
+	else
+		cJSON_Delete(c);
+	return 0;
+}
+
+int cb_ctl_open(struct cb_store *s, const char *ref, char *id, int *dfd, cJSON **cfg, struct cb_state *st, cb_err *e)
+{
+	int r = cb_store_open(s, cb_opt_root, e);
+	if (r == 0)
+		r = cb_container_resolve(s, ref, id, 65, e);
+	if (r == 0)
+		r = cb_container_open(s, id, dfd, cfg, e);
+	if (r == 0)
+		cb_state_read(*dfd, st);
+	return r;
+}
+
+int cb_pid_wait_gone(pid_t pid, unsigned long long start, int timeout_ms)
+{
+	/* A pidfd polls readable when the process ends; checked against the start time
+	 * after it is opened, so it names the right process. */
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (!cb_pid_same(pid, start)) {
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long spent = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+		if (timeout_ms >= 0 && spent >= timeout_ms)
+			break;
+		int wait = timeout_ms < 0 ? 100 : (int)(timeout_ms - spent < 100 ? timeout_ms - spent : 100);
+		if (fd >= 0) {
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+			poll(&p, 1, wait);
+		} else {
+			usleep((useconds_t)wait * 1000);
+		}
+		if (!cb_pid_same(pid, start))
+			break;
+	}
+	if (fd >= 0)
+		close(fd);
+	return !cb_pid_same(pid, start);
+}
+
+static int not_running(const char *what, const char *id, const struct cb_state *st, cb_err *e)
+{
+	return cb_fail(e, EINVAL, "can only %s running containers. %s is in state %s: container state improper", what, id,
+		       cb_state_name(st->state));
+}
+
+int cb_container_kill(struct cb_store *s, const char *id, int sig, cb_err *e)
+{
+	struct cb_state st;
+	int r = open_state(s, id, &st, NULL, e);
+	if (r < 0)
+		return r;
+	if (st.state != CB_STATE_RUNNING)
+		return not_running("kill", id, &st, e);
+	if (kill(st.pid, sig) < 0)
+		return cb_fail_errno(e, errno, "container %.12s: signal %d", id, sig);
+	return 0;
+}
+
+int cb_container_stop(struct cb_store *s, const char *id, int timeout, cb_err *e)
+{
+	struct cb_state st;
+	cJSON *cfg;
+	int r = open_state(s, id, &st, &cfg, e);
+	if (r < 0)
+		return r;
+	int sig = cb_signal_parse(cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "stop_signal")) ?: "");
+	cJSON_Delete(cfg);
+	if (st.state == CB_STATE_RUNNING) {
+		if (sig < 0)
+			sig = SIGTERM;
+		if (kill(st.pid, sig) < 0 && errno != ESRCH)
+			return cb_fail_errno(e, errno, "container %.12s: signal %d", id, sig);
+		if (!cb_pid_wait_gone(st.pid, st.pid_start, timeout * 1000)) {
+			cb_info("container %.12s: still running after %d seconds: SIGKILL", id, timeout);
+			kill(st.pid, SIGKILL);
+			cb_pid_wait_gone(st.pid, st.pid_start, -1);
+		}
+	}
+	/* The monitor records the exit (and with --rm removes the container). */
+	cb_pid_wait_gone(st.monitor, st.monitor_start, -1);
+	return 0;
+}
+
+int cb_container_wait(struct cb_store *s, const char *id, int *code, cb_err *e)
+{
+	struct cb_state st;
+	int r = open_state(s, id, &st, NULL, e);
+	if (r < 0)
+		return r;
+	if (cb_state_monitor_alive(&st))
+		cb_pid_wait_gone(st.monitor, st.monitor_start, -1);
+	else if (st.state == CB_STATE_RUNNING)
+		cb_pid_wait_gone(st.pid, st.pid_start, -1);
+	/* Read again: the monitor wrote the code (with --rm the container is gone). */
+	cb_err gone;
+	open_state(s, id, &st, NULL, &gone);
+	*code = st.exit_code;
+	return 0;
+}
+
+int cb_container_join(pid_t pid, unsigned long long start, cb_err *e)
+{
+	static const struct {
+		const char *name;
+		int type;
+	} ns[] = {
+		{ "user", CLONE_NEWUSER }, { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS }, { "net", CLONE_NEWNET },
+		{ "cgroup", CLONE_NEWCGROUP }, { "pid", CLONE_NEWPID }, { "mnt", CLONE_NEWNS },
+	};
+	int fds[CB_ARRAY_SIZE(ns)], root, r = 0;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+	root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	for (size_t i = 0; i < CB_ARRAY_SIZE(ns); i++) {
+		struct stat a, b;
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns[i].name);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns[i].name);
+		/* One we are in already is not joined (the user namespace must not be). */
+		if (fds[i] >= 0 && fstat(fds[i], &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino &&
+		    a.st_dev == b.st_dev) {
+			close(fds[i]);
+			fds[i] = -2;
+		}
+		if (fds[i] == -1 && r == 0)
+			r = cb_fail_errno(e, errno, "container process %d: namespace %s", (int)pid, ns[i].name);
+	}
+	/* Opened after the pid was looked up: still the container's process? */
+	if (r == 0 && (root < 0 || !cb_pid_same(pid, start)))
+		r = cb_fail(e, ESRCH, "the container's process %d has ended", (int)pid);
+	for (size_t i = 0; i < CB_ARRAY_SIZE(ns); i++) {
+		if (r == 0 && fds[i] >= 0 && setns(fds[i], ns[i].type) < 0)
+			r = cb_fail_errno(e, errno, "join the container's %s namespace", ns[i].name);
+		if (fds[i] >= 0)
+			close(fds[i]);
+	}
+	if (r == 0 && (fchdir(root) < 0 || chroot(".") < 0))
+		r = cb_fail_errno(e, errno, "enter the container's root");
+	if (root >= 0)
+		close(root);
+	return r;
+}
+
+int cb_ctl_main(struct cb_opt_state *st, int userns, cb_ctl_fn fn, void *arg)
+{
+	const char *name = cb_applet_current->name;
+	if (st->ind >= st->argc) {
+		fprintf(stderr, "cbox: %s: name at least one container\nSee 'cbox %s --help'.\n", name, name);
+		return CB_EXIT_FAIL;
+	}
+	struct cb_store s;
+	cb_err e;
+	if ((userns && cb_userns_enter(&e) < 0) || cb_store_open(&s, cb_opt_root, &e) < 0)
+		cb_die(&e);
+	return cb_ctl_each(&s, st->argv + st->ind, st->argc - st->ind, fn, arg);
+}
+
+int cb_ctl_each(struct cb_store *s, char **refs, int n, cb_ctl_fn fn, void *arg)
+{
+	int status = 0;
+	for (int i = 0; i < n; i++) {
+		char id[65];
+		cb_err e = { 0 };
+		int r = cb_container_resolve(s, refs[i], id, sizeof(id), &e);
+		if (r == 0)
+			r = fn(s, id, arg, &e);
+		if (r < 0) {
+			fprintf(stderr, "cbox: %s: %s\n", cb_applet_current->name, e.msg);
+			status = CB_EXIT_FAIL;
+		} else if (r == 0) {
+			printf("%s\n", refs[i]);
+		}
+		fflush(stdout);
+	}
+	return status;
+}

@@ -1,0 +1,42 @@
+/* ctl.h - a container from outside, through its state: signals, stop, wait, and joining
+ * its namespaces (for exec). */
+#ifndef CB_CTL_H
+#define CB_CTL_H
+
+#include "state.h"
+
+/* "KILL", "SIGKILL", "kill" or "9": the number, else -1. */
+int cb_signal_parse(const char *name);
+
+/* Send sig to the container's process. Not running: "can only kill running containers.
+ * ID is in state exited: container state improper". */
+int cb_container_kill(struct cb_store *s, const char *id, int sig, cb_err *e);
+
+/* Its stop signal (the image's StopSignal, else TERM), then KILL after timeout seconds;
+ * returns once its monitor has recorded the exit. A stopped container: nothing to do. */
+int cb_container_stop(struct cb_store *s, const char *id, int timeout, cb_err *e);
+
+/* Block until the container has exited (and that is recorded): its exit code in *code. */
+int cb_container_wait(struct cb_store *s, const char *id, int *code, cb_err *e);
+
+/* Wait up to timeout_ms (-1: for ever) for pid (started at start) to end: 1 gone, 0 not. */
+int cb_pid_wait_gone(pid_t pid, unsigned long long start, int timeout_ms);
+
+/* Enter the namespaces of pid (which started at start) and its root: the user namespace
+ * only when it is not ours. Children forked afterwards are in its pid namespace. */
+int cb_container_join(pid_t pid, unsigned long long start, cb_err *e);
+
+/* For the applets that take container refs (stop, kill, rm, start, wait): fn for each
+ * ref (resolved to its full id); on success the ref is printed (as podman does) unless
+ * fn printed itself (returned 1); else "cbox: APPLET: message". The exit status: 0, or
+ * 125 when any failed. */
+typedef int (*cb_ctl_fn)(struct cb_store *s, const char *id, void *arg, cb_err *e);
+int cb_ctl_each(struct cb_store *s, char **refs, int n, cb_ctl_fn fn, void *arg);
+/* The rest of such an applet after its options: the refs from st->ind on (at least one),
+ * the store (in the storage's user namespace when userns), cb_ctl_each. */
+int cb_ctl_main(struct cb_opt_state *st, int userns, cb_ctl_fn fn, void *arg);
+/* For exec and logs: the store, ref resolved (id: 65 bytes), its directory, config and
+ * state. */
+int cb_ctl_open(struct cb_store *s, const char *ref, char *id, int *dfd, cJSON **cfg, struct cb_state *st, cb_err *e);
+
+#endif
