@@ -79,8 +79,10 @@ int exec_main(int argc, char **argv)
 		fprintf(stderr, "cbox: exec: can only create exec sessions on running containers: container state improper\n");
 		return CB_EXIT_FAIL;
 	}
-	if (cb_container_proc(cfg, &po, &p, &e) < 0 || cb_container_join(cs.pid, cs.pid_start, &e) < 0)
-		cb_die(&e);
+	if (cb_container_proc(cfg, &po, &p, &e) < 0 || cb_container_join(cs.pid, cs.pid_start, &e) < 0) {
+		fprintf(stderr, "cbox: exec: %s\n", e.msg);
+		return CB_EXIT_FAIL;
+	}
 	if (!interactive) {
 		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (null >= 0 && null != 0) {

@@ -65,6 +65,8 @@ int cb_ctl_open(struct cb_store *s, const char *ref, char *id, int *dfd, cJSON *
 		r = cb_container_open(s, id, dfd, cfg, e);
 	if (r == 0)
 		cb_state_read(*dfd, st);
+	else
+		cb_err_prefix(e, "%s", cb_applet_current->name);
 	return r;
 }
 
