@@ -72,8 +72,10 @@ int exec_main(int argc, char **argv)
 	char id[65];
 	int dfd;
 	cJSON *cfg;
-	if (cb_ctl_open(&s, argv[st.ind], id, &dfd, &cfg, &cs, &e) < 0)
-		cb_die(&e);
+	if (cb_ctl_open(&s, argv[st.ind], id, &dfd, &cfg, &cs, &e) < 0) {
+		fprintf(stderr, "cbox: exec: %s\n", e.msg);
+		return CB_EXIT_FAIL;
+	}
 	close(dfd);
 	if (cs.state != CB_STATE_RUNNING) {
 		fprintf(stderr, "cbox: exec: can only create exec sessions on running containers: container state improper\n");

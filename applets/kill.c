@@ -29,5 +29,5 @@ int kill_main(int argc, char **argv)
 			fprintf(stderr, "cbox: kill: invalid signal: %s\n", st.arg);
 			return CB_EXIT_FAIL;
 		}
-	return cb_ctl_main(&st, 0, kill_one, &sig);
+	return cb_ctl_main(&st, "kill", 0, kill_one, &sig);
 }

@@ -43,8 +43,10 @@ int logs_main(int argc, char **argv)
 	char id[65];
 	int dfd;
 	cJSON *cfg;
-	if (cb_ctl_open(&s, argv[st.ind], id, &dfd, &cfg, &cs, &e) < 0)
-		cb_die(&e);
+	if (cb_ctl_open(&s, argv[st.ind], id, &dfd, &cfg, &cs, &e) < 0) {
+		fprintf(stderr, "cbox: logs: %s\n", e.msg);
+		return CB_EXIT_FAIL;
+	}
 	int fd = openat(dfd, "ctr.log", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0; /* a foreground run's output went to its terminal */

@@ -69,7 +69,7 @@ int rm_main(int argc, char **argv)
 	char **keep = calloc((size_t)argc, sizeof(*keep));
 	int n = 0, status = 0;
 	for (int i = st.ind; keep && i < argc; i++) {
-		if (cb_ctl_each(&s, argv + i, 1, check_one, &force))
+		if (cb_ctl_each(&s, "rm", argv + i, 1, check_one, &force))
 			status = CB_EXIT_FAIL;
 		else
 			keep[n++] = argv[i];
@@ -78,5 +78,5 @@ int rm_main(int argc, char **argv)
 		return status;
 	if (cb_userns_enter(&e) < 0)
 		cb_die(&e);
-	return cb_ctl_each(&s, keep, n, rm_one, NULL) ?: status;
+	return cb_ctl_each(&s, "rm", keep, n, rm_one, NULL) ?: status;
 }

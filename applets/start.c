@@ -26,5 +26,5 @@ int start_main(int argc, char **argv)
 	cb_opt_init(&st, argc, argv);
 	while (cb_getopt(&st, opts))
 		;
-	return cb_ctl_main(&st, 1, start_one, NULL);
+	return cb_ctl_main(&st, "start", 1, start_one, NULL);
 }

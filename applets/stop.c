@@ -34,5 +34,5 @@ int stop_main(int argc, char **argv)
 			return CB_EXIT_FAIL;
 		}
 	}
-	return cb_ctl_main(&st, 0, stop_one, &timeout);
+	return cb_ctl_main(&st, "stop", 0, stop_one, &timeout);
 }

@@ -26,5 +26,5 @@ int wait_main(int argc, char **argv)
 	cb_opt_init(&st, argc, argv);
 	while (cb_getopt(&st, opts))
 		;
-	return cb_ctl_main(&st, 0, wait_one, NULL);
+	return cb_ctl_main(&st, "wait", 0, wait_one, NULL);
 }

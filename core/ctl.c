@@ -65,8 +65,6 @@ int cb_ctl_open(struct cb_store *s, const char *ref, char *id, int *dfd, cJSON *
 		r = cb_container_open(s, id, dfd, cfg, e);
 	if (r == 0)
 		cb_state_read(*dfd, st);
-	else
-		cb_err_prefix(e, "%s", cb_applet_current->name);
 	return r;
 }
 
@@ -207,21 +205,22 @@ int cb_container_join(pid_t pid, unsigned long long start, cb_err *e)
 	return r;
 }
 
-int cb_ctl_main(struct cb_opt_state *st, int userns, cb_ctl_fn fn, void *arg)
+int cb_ctl_main(struct cb_opt_state *st, const char *name, int userns, cb_ctl_fn fn, void *arg)
 {
-	const char *name = cb_applet_current->name;
 	if (st->ind >= st->argc) {
 		fprintf(stderr, "cbox: %s: name at least one container\nSee 'cbox %s --help'.\n", name, name);
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;
 	cb_err e;
-	if ((userns && cb_userns_enter(&e) < 0) || cb_store_open(&s, cb_opt_root, &e) < 0)
-		cb_die(&e);
-	return cb_ctl_each(&s, st->argv + st->ind, st->argc - st->ind, fn, arg);
+	if ((userns && cb_userns_enter(&e) < 0) || cb_store_open(&s, cb_opt_root, &e) < 0) {
+		fprintf(stderr, "cbox: %s: %s\n", name, e.msg);
+		return CB_EXIT_FAIL;
+	}
+	return cb_ctl_each(&s, name, st->argv + st->ind, st->argc - st->ind, fn, arg);
 }
 
-int cb_ctl_each(struct cb_store *s, char **refs, int n, cb_ctl_fn fn, void *arg)
+int cb_ctl_each(struct cb_store *s, const char *name, char **refs, int n, cb_ctl_fn fn, void *arg)
 {
 	int status = 0;
 	for (int i = 0; i < n; i++) {
@@ -231,7 +230,7 @@ int cb_ctl_each(struct cb_store *s, char **refs, int n, cb_ctl_fn fn, void *arg)
 		if (r == 0)
 			r = fn(s, id, arg, &e);
 		if (r < 0) {
-			fprintf(stderr, "cbox: %s: %s\n", cb_applet_current->name, e.msg);
+			fprintf(stderr, "cbox: %s: %s\n", name, e.msg);
 			status = CB_EXIT_FAIL;
 		} else if (r == 0) {
 			printf("%s\n", refs[i]);
