@@ -39,14 +39,6 @@ static int check_one(struct cb_store *s, const char *id, void *arg, cb_err *e)
 	return 1;
 }
 
-static int rm_one(struct cb_store *s, const char *id, void *arg, cb_err *e)
-{
-	char dir[128];
-	(void)arg;
-	snprintf(dir, sizeof(dir), "containers/%s", id);
-	int r = cb_rm_rf_at(s->rootfd, dir);
-	return r < 0 ? cb_fail_errno(e, -r, "remove %s/%s", s->root, dir) : 0;
-}
 
 int rm_main(int argc, char **argv)
 {
@@ -64,19 +56,29 @@ int rm_main(int argc, char **argv)
 	cb_err e;
 	if (cb_store_open(&s, cb_opt_root, &e) < 0)
 		cb_die(&e);
-	/* Keep the refs that pass, then remove them in the storage's user namespace (the
-	 * rootfs holds files of every mapped id). */
-	char **keep = calloc((size_t)argc, sizeof(*keep));
-	int n = 0, status = 0;
-	for (int i = st.ind; keep && i < argc; i++) {
-		if (cb_ctl_each(&s, "rm", argv + i, 1, check_one, &force))
+	/* Keep the ones that pass (by id: a --rm one may be gone once killed), then remove
+	 * them in the storage's user namespace (the rootfs holds files of every mapped id). */
+	char (*ids)[65] = calloc((size_t)argc, sizeof(*ids));
+	int status = 0;
+	for (int i = st.ind; ids && i < argc; i++)
+		if (cb_container_resolve(&s, argv[i], ids[i], sizeof(ids[i]), &e) < 0 ||
+		    check_one(&s, ids[i], &force, &e) < 0) {
+			fprintf(stderr, "cbox: rm: %s\n", e.msg);
 			status = CB_EXIT_FAIL;
-		else
-			keep[n++] = argv[i];
-	}
-	if (!n)
-		return status;
-	if (cb_userns_enter(&e) < 0)
+			ids[i][0] = '\0';
+		}
+	if (ids && cb_userns_enter(&e) < 0)
 		cb_die(&e);
-	return cb_ctl_each(&s, "rm", keep, n, rm_one, NULL) ?: status;
+	for (int i = st.ind; ids && i < argc; i++) {
+		char dir[128];
+		snprintf(dir, sizeof(dir), "containers/%s", ids[i]);
+		int r = ids[i][0] ? cb_rm_rf_at(s.rootfd, dir) : -ENOENT;
+		if (r < 0 && ids[i][0]) {
+			fprintf(stderr, "cbox: rm: remove %s/%s: %s\n", s.root, dir, strerror(-r));
+			status = CB_EXIT_FAIL;
+		} else if (ids[i][0]) {
+			printf("%s\n", argv[i]);
+		}
+	}
+	return status;
 }
