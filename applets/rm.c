@@ -40,6 +40,29 @@ static int check_one(struct cb_store *s, const char *id, void *arg, cb_err *e)
 }
 
 
+/* Under the container's lock, so a start that slipped in since the check is seen. */
+static int remove_one(struct cb_store *s, const char *id, const char *dir, cb_err *e)
+{
+	int fd, lock, r = 0;
+	cJSON *cfg;
+	struct cb_state st;
+	if (cb_container_open(s, id, &fd, &cfg, e) < 0)
+		return 0; /* gone already (--rm) */
+	cJSON_Delete(cfg);
+	if ((lock = cb_state_lock(fd, e)) < 0) {
+		close(fd);
+		return lock;
+	}
+	cb_state_read(fd, &st);
+	if (st.state == CB_STATE_RUNNING)
+		r = cb_fail(e, EBUSY, "cannot remove container %s: it was started again meanwhile", id);
+	else if ((r = cb_rm_rf_at(s->rootfd, dir)) < 0)
+		cb_fail_errno(e, -r, "remove %s/%s", s->root, dir);
+	close(lock);
+	close(fd);
+	return r;
+}
+
 int rm_main(int argc, char **argv)
 {
 	static const struct cb_option opts[] = { { "force", 'f', CB_OPT_NONE, 1 }, { 0 } };
@@ -72,9 +95,9 @@ int rm_main(int argc, char **argv)
 	for (int i = st.ind; ids && i < argc; i++) {
 		char dir[128];
 		snprintf(dir, sizeof(dir), "containers/%s", ids[i]);
-		int r = ids[i][0] ? cb_rm_rf_at(s.rootfd, dir) : -ENOENT;
+		int r = ids[i][0] ? remove_one(&s, ids[i], dir, &e) : -ENOENT;
 		if (r < 0 && ids[i][0]) {
-			fprintf(stderr, "cbox: rm: remove %s/%s: %s\n", s.root, dir, strerror(-r));
+			fprintf(stderr, "cbox: rm: %s\n", e.msg);
 			status = CB_EXIT_FAIL;
 		} else if (ids[i][0]) {
 			printf("%s\n", argv[i]);
