@@ -12,6 +12,9 @@
 //usage:      --name NAME              name the container (default cbox_ID)
 //usage:      --hostname NAME          the container's hostname (default: ID prefix)
 //usage:      --rm                     remove the container when it exits
+//usage:  -i, --interactive            keep stdin (with -t: forwarded to the pty)
+//usage:  -t, --tty                    a pty from the container's devpts on 0-2; with -i
+//usage:                               and a terminal: raw mode, window size follows
 //usage:  -e, --env K=V | K            set a variable (K alone: from this environment)
 //usage:  -w, --workdir DIR            working directory inside
 //usage:  -u, --user USER[:GROUP]      names or numbers, as the container's /etc knows them
@@ -165,11 +168,14 @@ int run_main(int argc, char **argv)
 			pull = st.arg;
 			break;
 		case O_INTERACTIVE:
-			break; /* stdin is the container's already */
+			o.interactive = yes; /* without -t stdin is the container's already */
+			break;
 		case O_TTY:
+			o.tty = yes;
+			break;
 		case O_DETACH:
 			if (yes)
-				usage_error("%s is not supported yet", c == O_TTY ? "--tty" : "--detach");
+				usage_error("%s is not supported yet", "--detach");
 			break;
 		default:
 			if (cb_pull_opt(&po, c, st.arg, &e) < 0)

@@ -17,6 +17,7 @@
 #include "json.h"
 #include "net.h"
 #include "ns.h"
+#include "term.h"
 
 struct child {
 	struct cb_store *s;
@@ -24,6 +25,7 @@ struct child {
 	struct cb_proc p;
 	const char *hostname;
 	struct cb_net *net;
+	struct cb_term *term; /* -t: the pty, opened inside */
 };
 
 /* In the new namespaces: the filesystem, then the process. */
@@ -38,6 +40,8 @@ static int child_main(void *arg, cb_err *e)
 	if (cb_net_child(c->net, e) < 0)
 		return CB_EXIT_FAIL;
 	if (cb_mount_rootfs(&c->m, e) < 0)
+		return CB_EXIT_FAIL;
+	if (c->term && cb_term_open_in_child(c->term, e) < 0)
 		return CB_EXIT_FAIL;
 	return cb_proc_exec(&c->p, e);
 }
@@ -236,6 +240,9 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 
 	pid_t pid;
 	int syncfd CB_AUTOCLOSE = -1;
+	struct cb_term term = { .sock = { -1, -1 } };
+	if (r == 0 && o->tty && (r = cb_term_prepare(&term, e)) == 0)
+		c.term = &term;
 	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP |
 		    cb_net_flags(o->net);
 	if (r == 0)
@@ -253,6 +260,8 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 		if (st) {
 			*status = st; /* the child's message is in *e */
 			r = e->errnum ? -e->errnum : -EINVAL;
+		} else if (c.term) {
+			r = cb_term_attach(c.term, pid, o->interactive, status, e);
 		} else {
 			*status = cb_ns_wait(pid);
 		}
@@ -266,6 +275,7 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 			free(text);
 		}
 	}
+	cb_term_close(&term);
 	if (o->rm) {
 		int rr = cb_rm_rf_at(s->rootfd, dir);
 		if (rr < 0)

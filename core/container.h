@@ -17,6 +17,7 @@ struct cb_run_opts {
 	const char *image_name;
 	const char *driver;   /* --storage-driver, or NULL */
 	int rm, readonly;
+	int tty, interactive; /* -t: a pty from the container's devpts; -i: stdin goes to it */
 	struct cb_net *net;   /* --network, -p, --dns, --add-host */
 	int rootless;         /* the caller is not root: we are 0 in a user namespace */
 	int single_map;       /* ... with the single mapping: only id 0 exists */
