@@ -139,10 +139,18 @@ static void put(int *fd, const char *buf, size_t n)
 	}
 }
 
-static int reap(pid_t pid, int *status)
+/* 1 when pid has exited (*status set), 0 not yet (WNOHANG), -1 on EINTR. */
+static int reap(pid_t pid, int *status, int flags)
 {
 	int st;
-	if (waitpid(pid, &st, WNOHANG) != pid)
+	pid_t r = waitpid(pid, &st, flags);
+	if (r < 0 && errno == EINTR)
+		return -1;
+	if (r < 0) {
+		*status = CB_EXIT_FAIL; /* not our child any more: nothing to wait for */
+		return 1;
+	}
+	if (r != pid)
 		return 0;
 	*status = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
 	return 1;
@@ -166,7 +174,7 @@ int cb_term_copy_loop(const struct cb_term_io *io)
 		cb_warn("%s", ignore.msg);
 	fcntl(io->master, F_SETFL, fcntl(io->master, F_GETFL) | O_NONBLOCK);
 
-	int status = CB_EXIT_FAIL, done = reap(io->pid, &status), master_open = 1;
+	int status = CB_EXIT_FAIL, done = reap(io->pid, &status, WNOHANG) > 0, master_open = 1;
 	int in = io->in_fd, out = io->out_fd;
 	char inbuf[4096], buf[16384];
 	size_t inlen = 0, inoff = 0;
@@ -192,7 +200,7 @@ int cb_term_copy_loop(const struct cb_term_io *io)
 					kill(io->pid, sig);
 		}
 		if (!done)
-			done = reap(io->pid, &status);
+			done = reap(io->pid, &status, WNOHANG) > 0;
 		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
 			ssize_t n = read(io->master, buf, sizeof(buf));
 			if (n > 0)
@@ -224,11 +232,9 @@ int cb_term_copy_loop(const struct cb_term_io *io)
 			}
 		}
 	}
-	if (!done) {
-		while (waitpid(io->pid, &status, 0) < 0 && errno == EINTR)
+	if (!done) /* poll failed: wait without copying */
+		while (reap(io->pid, &status, 0) < 0)
 			;
-		status = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-	}
 	if (io->raw)
 		cb_term_restore();
 	/* Drop what is pending (a SIGPIPE would kill us once unblocked). */
