@@ -13,7 +13,10 @@
 //usage:      --hostname NAME          the container's hostname (default: ID prefix)
 //usage:      --rm                     remove the container when it exits
 //usage:  -d, --detach                 run in the background, print the container's id
-//usage:                               (its output goes to 'cbox logs')
+//usage:                               (its output, with -t the pty's, goes to 'cbox logs')
+//usage:  -i, --interactive            keep stdin (with -t: forwarded to the pty)
+//usage:  -t, --tty                    a pty from the container's devpts on 0-2; with -i
+//usage:                               and a terminal: raw mode, window size follows
 //usage:  -e, --env K=V | K            set a variable (K alone: from this environment)
 //usage:  -w, --workdir DIR            working directory inside
 //usage:  -u, --user USER[:GROUP]      names or numbers, as the container's /etc knows them
@@ -167,10 +170,10 @@ int run_main(int argc, char **argv)
 			pull = st.arg;
 			break;
 		case O_INTERACTIVE:
-			break; /* stdin is the container's already */
+			o.interactive = yes; /* without -t stdin is the container's already */
+			break;
 		case O_TTY:
-			if (yes)
-				usage_error("%s is not supported yet", "--tty");
+			o.tty = yes;
 			break;
 		case O_DETACH:
 			o.detach = yes;

@@ -19,6 +19,7 @@
 #include "net.h"
 #include "ns.h"
 #include "state.h"
+#include "term.h"
 
 struct child {
 	struct cb_store *s;
@@ -26,6 +27,7 @@ struct child {
 	struct cb_proc p;
 	const char *hostname;
 	struct cb_net *net;
+	struct cb_term *term; /* -t: the pty, opened inside */
 };
 
 /* In the new namespaces: the filesystem, then the process. */
@@ -40,6 +42,10 @@ static int child_main(void *arg, cb_err *e)
 	if (cb_net_child(c->net, e) < 0)
 		return CB_EXIT_FAIL;
 	if (cb_mount_rootfs(&c->m, e) < 0)
+		return CB_EXIT_FAIL;
+	if (c->term && cb_term_open_in_child(c->term, e) < 0)
+		return CB_EXIT_FAIL;
+	if (c->term && cb_term_open_in_child(c->term, e) < 0)
 		return CB_EXIT_FAIL;
 	return cb_proc_exec(&c->p, e);
 }
@@ -217,7 +223,10 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 			cb_state_set_running(&st, pid, getpid());
 			cb_state_write(dfd, &st, &ignore);
 			send_report(report, 0, e);
-			*status = cb_ns_wait(pid);
+			if (c->term)
+				r = cb_term_attach(c->term, pid, c->interactive, status, e);
+			else
+				*status = cb_ns_wait(pid);
 		}
 		cb_net_stop(c->net);
 		if (!rm) {
@@ -398,10 +407,17 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 		free(text);
 	}
 
+	/* -t: the pty; with -d the monitor copies it into ctr.log (its stdout). */
+	struct cb_term term = { .sock = { -1, -1 } };
+	if (r == 0 && o->tty && (r = cb_term_prepare(&term, e)) == 0) {
+		c.term = &term;
+		c.interactive = o->interactive && !o->detach;
+	}
 	if (r == 0)
 		r = launch(s, &c, dfd, dir, o->rm, &report, status, e);
 	else if (o->rm && dfd >= 0)
 		cb_rm_rf_at(s->rootfd, dir);
+	cb_term_close(&term);
 out:
 	cb_net_stop(o->net);
 	if (monitor) {

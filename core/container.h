@@ -19,6 +19,7 @@ struct cb_run_opts {
 	int rm, readonly;
 	int detach;           /* -d: a monitor process waits for the container, logs to ctr.log */
 	char *id_out;         /* 65 bytes for the new container's id, or NULL */
+	int tty, interactive; /* -t: a pty from the container's devpts; -i: stdin goes to it */
 	struct cb_net *net;   /* --network, -p, --dns, --add-host */
 	int rootless;         /* the caller is not root: we are 0 in a user namespace */
 	int single_map;       /* ... with the single mapping: only id 0 exists */
