@@ -28,6 +28,7 @@ struct child {
 	const char *hostname;
 	struct cb_net *net;
 	struct cb_term *term; /* -t: the pty, opened inside */
+	int interactive;      /* -i: stdin goes to the pty */
 };
 
 /* In the new namespaces: the filesystem, then the process. */
@@ -42,8 +43,6 @@ static int child_main(void *arg, cb_err *e)
 	if (cb_net_child(c->net, e) < 0)
 		return CB_EXIT_FAIL;
 	if (cb_mount_rootfs(&c->m, e) < 0)
-		return CB_EXIT_FAIL;
-	if (c->term && cb_term_open_in_child(c->term, e) < 0)
 		return CB_EXIT_FAIL;
 	if (c->term && cb_term_open_in_child(c->term, e) < 0)
 		return CB_EXIT_FAIL;
