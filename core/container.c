@@ -14,6 +14,7 @@
 
 #include "container.h"
 #include "driver.h"
+#include "init.h"
 #include "json.h"
 #include "net.h"
 #include "ns.h"
@@ -24,6 +25,7 @@ struct child {
 	struct cb_proc p;
 	const char *hostname;
 	struct cb_net *net;
+	int init;
 };
 
 /* In the new namespaces: the filesystem, then the process. */
@@ -39,7 +41,7 @@ static int child_main(void *arg, cb_err *e)
 		return CB_EXIT_FAIL;
 	if (cb_mount_rootfs(&c->m, e) < 0)
 		return CB_EXIT_FAIL;
-	return cb_proc_exec(&c->p, e);
+	return c->init ? cb_init_run(&c->p, e) : cb_proc_exec(&c->p, e);
 }
 
 int cb_container_find(struct cb_store *s, const char *key, const char *value, char *id, size_t n)
@@ -230,6 +232,10 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 	c.m.workdir = c.p.cwd;
 	c.m.vols = o->vols;
 	c.m.nvols = o->nvols;
+	c.m.tmpfs = o->tmpfs;
+	c.m.ntmpfs = o->ntmpfs;
+	c.m.privileged = o->proc.privileged;
+	c.init = o->init;
 	c.m.readonly = o->readonly;
 	c.m.rootless = o->rootless;
 	c.hostname = hostname;
