@@ -61,7 +61,7 @@ static void drop_privileges(void)
 int cb_init_run(const struct cb_proc *p, cb_err *e)
 {
 	sigset_t set, old;
-	int pfd[2];
+	int pfd[2], go[2];
 	sigemptyset(&set);
 	for (size_t i = 0; i < CB_ARRAY_SIZE(forwarded); i++)
 		sigaddset(&set, forwarded[i]);
@@ -73,7 +73,7 @@ int cb_init_run(const struct cb_proc *p, cb_err *e)
 	prctl(PR_SET_NAME, "init", 0, 0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0); /* cbox gone: the container goes */
 	hide_cmdline();
-	if (pipe2(pfd, O_CLOEXEC) < 0)
+	if (pipe2(pfd, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0)
 		return cb_fail_errno(e, errno, "init: pipe"), CB_EXIT_FAIL;
 	/* Blocked from here: a signal before the command exists waits for it. */
 	signal(SIGCHLD, SIG_DFL);
@@ -87,14 +87,22 @@ int cb_init_run(const struct cb_proc *p, cb_err *e)
 	if (pid == 0) {
 		struct start_fail f = { 0 };
 		cb_err ce = { 0 };
+		char c;
 		close(pfd[0]);
+		close(go[1]);
 		sigprocmask(SIG_SETMASK, &old, NULL);
+		/* Until the init has dropped its privileges, so the command never sees them. */
+		while (read(go[0], &c, 1) < 0 && errno == EINTR)
+			;
 		f.status = cb_proc_exec(p, &ce);
 		snprintf(f.msg, sizeof(f.msg), "%s", ce.msg);
 		(void)!write(pfd[1], &f, sizeof(f));
 		_exit(f.status);
 	}
 	close(pfd[1]);
+	close(go[0]);
+	drop_privileges();
+	close(go[1]);
 	struct start_fail f;
 	ssize_t n;
 	while ((n = read(pfd[0], &f, sizeof(f))) < 0 && errno == EINTR)
@@ -108,12 +116,10 @@ int cb_init_run(const struct cb_proc *p, cb_err *e)
 		return f.status;
 	}
 
-	/* The command runs: let go of every fd (the sync socket too, which tells the parent)
-	 * and every capability but CAP_KILL. */
+	/* The command runs: let go of every fd (the sync socket too, which tells the parent). */
 	if (syscall(SYS_close_range, 0U, ~0U, 0U) < 0)
 		for (int fd = 0; fd < 65536; fd++)
 			close(fd);
-	drop_privileges();
 	for (;;) {
 		siginfo_t si;
 		int sig = sigwaitinfo(&set, &si);
