@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <linux/openat2.h>
 
+#include "driver.h"
 #include "mount.h"
 
 /* The paths podman masks (a file gets /dev/null, a directory an empty read-only tmpfs)
@@ -271,7 +272,7 @@ static const struct {
 	{ "nodev", MS_NODEV, 0 },      { "dev", MS_NODEV, 1 },		{ "sync", MS_SYNCHRONOUS, 0 },
 	{ "async", MS_SYNCHRONOUS, 1 }, { "noatime", MS_NOATIME, 0 },	{ "atime", MS_NOATIME, 1 },
 	{ "nodiratime", MS_NODIRATIME, 0 }, { "diratime", MS_NODIRATIME, 1 }, { "relatime", MS_RELATIME, 0 },
-	{ "norelatime", MS_RELATIME, 1 }, { "strictatime", MS_STRICTATIME, 0 }, { "notmpcopyup", 0, 0 },
+	{ "norelatime", MS_RELATIME, 1 }, { "strictatime", MS_STRICTATIME, 0 },
 };
 /* ... and the ones passed to tmpfs itself (NAME=VALUE). */
 static const char *const tmpfs_data[] = { "size", "mode", "uid", "gid", "nr_inodes", "nr_blocks", "huge" };
@@ -288,9 +289,14 @@ int cb_tmpfs_parse(const char *spec, struct cb_tmpfs *t, cb_err *e)
 	t->dst = dst;
 	t->flags = MS_NOEXEC | MS_NOSUID | MS_NODEV;
 	t->data[0] = '\0';
+	t->copyup = 1;
 	snprintf(opts, sizeof(opts), "%s", colon ? colon + 1 : "");
 	for (char *o = strtok(opts, ","); o; o = strtok(NULL, ",")) {
 		size_t i, klen = strcspn(o, "=");
+		if (!strcmp(o, "tmpcopyup") || !strcmp(o, "notmpcopyup")) {
+			t->copyup = o[0] == 't';
+			continue;
+		}
 		for (i = 0; i < CB_ARRAY_SIZE(tmpfs_flags) && strcmp(o, tmpfs_flags[i].name); i++)
 			;
 		if (i < CB_ARRAY_SIZE(tmpfs_flags)) {
@@ -312,10 +318,26 @@ int cb_tmpfs_parse(const char *spec, struct cb_tmpfs *t, cb_err *e)
 
 static int mount_tmpfs(int root, const struct cb_tmpfs *tm, cb_err *e)
 {
+	const char *rel = tm->dst + strspn(tm->dst, "/");
 	int fd CB_AUTOCLOSE = target(root, tm->dst, 'd', e);
 	if (fd < 0)
 		return fd;
-	return do_mount("tmpfs", fd, "tmpfs", tm->flags, tm->data, tm->dst, e);
+	/* The image's directory stays open under the tmpfs, for the copy. */
+	int under CB_AUTOCLOSE = tm->copyup ? open_in(root, rel, O_RDONLY | O_DIRECTORY) : -1;
+	int r = do_mount("tmpfs", fd, "tmpfs", tm->flags & ~MS_RDONLY, tm->data, tm->dst, e);
+	if (r < 0 || under < 0)
+		return r < 0 ? r : (tm->flags & MS_RDONLY) ? remount_ro(root, tm->dst, e) : 0;
+	int top CB_AUTOCLOSE = open_in(root, rel, O_RDONLY | O_DIRECTORY);
+	struct stat st;
+	char what[300];
+	snprintf(what, sizeof(what), "for --tmpfs %s", tm->dst);
+	if (top < 0 || fstat(top, &st) < 0)
+		return cb_fail_errno(e, errno, "--tmpfs %s", tm->dst);
+	if ((r = cb_vfs_apply(under, top, what, e)) < 0)
+		return r;
+	if (strstr(tm->data, "mode=")) /* the mode asked for, not the image directory's */
+		fchmod(top, st.st_mode & 07777);
+	return (tm->flags & MS_RDONLY) ? remount_ro(root, tm->dst, e) : 0;
 }
 
 /* The user mounts something on path (a --read-only tmpfs is then not needed). */

@@ -19,6 +19,7 @@ struct cb_tmpfs {
 	const char *dst;     /* absolute path in the container */
 	unsigned long flags; /* MS_* */
 	char data[256];      /* size=, mode=, uid=, gid=, nr_inodes=... */
+	int copyup;          /* tmpcopyup (podman's default): the image's files there, copied in */
 };
 
 /* Parse podman's --tmpfs value (default options rw,noexec,nosuid,nodev). */
