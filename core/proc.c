@@ -138,7 +138,7 @@ static int push_strings(char ***v, const cJSON *arr)
 	return 0;
 }
 
-/* Put kv at env[at], shifting the rest up: env has n entries and room for one more. */
+/* Put a copy of kv at o->env[at], the entries from there on one place up. */
 static int env_insert(struct cb_proc_opts *o, int at, const char *kv)
 {
 	const char **nv = realloc(o->env, (size_t)(o->nenv + 2) * sizeof(*nv));
@@ -343,7 +343,7 @@ static int set_caps(unsigned long long want, unsigned long long inh, cb_err *e)
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	for (int c = 0; c < 64; c++)
 		if ((inh >> c & 1) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
-			return cb_fail_errno(e, errno, "ambient capability %s", c < (int)CB_ARRAY_SIZE(cap_names) ? cap_names[c] : "?");
+			return cb_fail_errno(e, errno, "ambient capability %d", c);
 	return 0;
 }
 
