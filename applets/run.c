@@ -23,6 +23,15 @@
 //usage:      --entrypoint CMD         replace the image's entrypoint (a word or JSON array)
 //usage:  -v, --volume HOST:CTR[:ro]   bind mount a host path (options ro, rw, z, Z)
 //usage:      --read-only              read-only rootfs (tmpfs on /tmp, /var/tmp, /run)
+//usage:      --tmpfs PATH[:OPTS]      a tmpfs on PATH (default rw,noexec,nosuid,nodev; size=,
+//usage:                               mode=, uid=, gid=, nr_inodes=, ro, exec, suid, dev...)
+//usage:      --env-file FILE          KEY=VALUE lines ('#' comments; KEY alone: from this
+//usage:                               environment); -e wins
+//usage:      --cap-add CAP, --cap-drop CAP   change the default capabilities (ALL; a non-root
+//usage:                               user gets the added ones)
+//usage:      --privileged             every capability, no masked or read-only /proc and /sys
+//usage:                               paths, /sys writable, no no_new_privs
+//usage:      --init                   a built-in pid 1 that forwards signals and reaps zombies
 //usage:      --network MODE           slirp[:mtu=N,allow_host_loopback=true,enable_ipv6=false]
 //usage:                               (default when rootless or with -p): own network namespace,
 //usage:                               user-mode NAT, 10.0.2.100, DNS 10.0.2.3; host (root's
@@ -77,10 +86,28 @@ static void parse_volume(const char *spec, struct cb_volume *v)
 	}
 }
 
+/* --cap-add/--cap-drop NAME[,NAME...]: each name checked now. */
+static void add_caps(const char ***v, int *n, const char *arg, const char *opt)
+{
+	char *s = strdup(arg);
+	for (char *c = s ? strtok(s, ",") : NULL; c; c = strtok(NULL, ",")) {
+		if (cb_cap_number(c) < 0) {
+			fprintf(stderr, "cbox: run: %s %s: unknown capability\n", opt, c);
+			exit(CB_EXIT_FAIL);
+		}
+		const char **nv = realloc(*v, (size_t)(*n + 1) * sizeof(*nv));
+		if (!nv)
+			usage_error("out of memory%s", "");
+		*v = nv;
+		nv[(*n)++] = c;
+	}
+}
+
 int run_main(int argc, char **argv)
 {
 	enum { O_NAME = 1, O_HOST, O_RM, O_ENV, O_WORKDIR, O_USER, O_ENTRY, O_VOLUME, O_RO, O_NET, O_PULL,
-	       O_INTERACTIVE, O_TTY, O_DETACH, O_PUBLISH, O_DNS, O_ADDHOST };
+	       O_INTERACTIVE, O_TTY, O_DETACH, O_PUBLISH, O_DNS, O_ADDHOST, O_CAPADD, O_CAPDROP, O_PRIV, O_TMPFS,
+	       O_ENVFILE, O_INIT };
 	static const struct cb_option opts[] = {
 		{ "name", 0, CB_OPT_ARG, O_NAME },
 		{ "hostname", 0, CB_OPT_ARG, O_HOST },
@@ -97,6 +124,12 @@ int run_main(int argc, char **argv)
 		{ "dns", 0, CB_OPT_ARG, O_DNS },
 		{ "add-host", 0, CB_OPT_ARG, O_ADDHOST },
 		{ "pull", 0, CB_OPT_ARG, O_PULL },
+		{ "cap-add", 0, CB_OPT_ARG, O_CAPADD },
+		{ "cap-drop", 0, CB_OPT_ARG, O_CAPDROP },
+		{ "privileged", 0, CB_OPT_BOOL, O_PRIV },
+		{ "tmpfs", 0, CB_OPT_ARG, O_TMPFS },
+		{ "env-file", 0, CB_OPT_ARG, O_ENVFILE },
+		{ "init", 0, CB_OPT_BOOL, O_INIT },
 		CB_PULL_OPTIONS,
 		{ "interactive", 'i', CB_OPT_BOOL, O_INTERACTIVE },
 		{ "tty", 't', CB_OPT_BOOL, O_TTY },
@@ -108,11 +141,14 @@ int run_main(int argc, char **argv)
 	const char *pull = "missing";
 	const char **env = calloc((size_t)argc, sizeof(*env));
 	struct cb_volume *vols = calloc((size_t)argc, sizeof(*vols));
+	struct cb_tmpfs *tmpfs = calloc((size_t)argc, sizeof(*tmpfs));
+	const char **env_files = calloc((size_t)argc, sizeof(*env_files));
+	int nenv_files = 0;
 	struct cb_opt_state st;
 	struct cb_net net;
 	cb_err e;
 	int c;
-	if (!env || !vols || cb_net_init(&net, argc, &e) < 0)
+	if (!env || !vols || !tmpfs || !env_files || cb_net_init(&net, argc, &e) < 0)
 		usage_error("out of memory%s", "");
 	o.net = &net;
 	cb_pull_opts_default(&po);
@@ -169,6 +205,25 @@ int run_main(int argc, char **argv)
 				usage_error("--pull %s: want missing, always or never", st.arg);
 			pull = st.arg;
 			break;
+		case O_CAPADD:
+			add_caps(&o.proc.cap_add, &o.proc.ncap_add, st.arg, "--cap-add");
+			break;
+		case O_CAPDROP:
+			add_caps(&o.proc.cap_drop, &o.proc.ncap_drop, st.arg, "--cap-drop");
+			break;
+		case O_PRIV:
+			o.proc.privileged = yes;
+			break;
+		case O_TMPFS:
+			if (cb_tmpfs_parse(st.arg, &tmpfs[o.ntmpfs++], &e) < 0)
+				usage_error("%s", e.msg);
+			break;
+		case O_ENVFILE:
+			env_files[nenv_files++] = st.arg;
+			break;
+		case O_INIT:
+			o.init = yes;
+			break;
 		case O_INTERACTIVE:
 			o.interactive = yes; /* without -t stdin is the container's already */
 			break;
@@ -189,7 +244,13 @@ int run_main(int argc, char **argv)
 	o.proc.cmd = argv + st.ind + 1;
 	o.proc.ncmd = argc - st.ind - 1;
 	o.proc.env = env;
+	for (int i = 0; i < nenv_files; i++)
+		if (cb_proc_env_file(&o.proc, env_files[i], &e) < 0) {
+			fprintf(stderr, "cbox: run: %s\n", e.msg);
+			return CB_EXIT_FAIL;
+		}
 	o.vols = vols;
+	o.tmpfs = tmpfs;
 	o.driver = cb_opt_storage_driver;
 	o.image_name = image;
 	o.rootless = getuid() != 0;

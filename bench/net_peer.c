@@ -1,7 +1,7 @@
 /* net_peer.c - bench driver for bench/net.sh: runs CMD in a fresh network namespace
  * wired to the host through cbox's slirp helper (host loopback allowed), the way the
- * run applet will, and prints the helper's peak RSS to stderr afterwards.
- *   net_peer MTU CMD [ARG...]      (as root) */
+ * run applet does, and prints the helper's peak RSS to stderr afterwards.
+ *   net_peer MTU [-p HOSTPORT:CTRPORT] CMD [ARG...]      (as root) */
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include "cbox.h"
+#include "fdpass.h"
 #include "slirp.h"
 
 static long vm_hwm_kb(pid_t pid)
@@ -28,16 +29,23 @@ static long vm_hwm_kb(pid_t pid)
 int main(int argc, char **argv)
 {
 	struct cb_slirp_opts o;
-	cb_err e;
+	cb_err e = { 0 };
 	pid_t helper;
-	int ctl, sp[2];
+	int ctl, sp[2], cmd = 2;
 	if (argc < 3) {
-		fprintf(stderr, "usage: net_peer MTU CMD [ARG...]\n");
+		fprintf(stderr, "usage: net_peer MTU [-p HOSTPORT:CTRPORT] CMD [ARG...]\n");
 		return 2;
 	}
 	cb_slirp_opts_init(&o);
 	o.mtu = atoi(argv[1]);
 	o.allow_host_loopback = 1;
+	if (!strcmp(argv[2], "-p") && argc > 4) {
+		if (cb_slirp_parse_publish(&o, argv[3], &e) < 0) {
+			fprintf(stderr, "net_peer: %s\n", e.msg);
+			return 2;
+		}
+		cmd = 4;
+	}
 	if (cb_slirp_start(&o, &helper, &ctl, &e) < 0 || socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sp) < 0) {
 		fprintf(stderr, "net_peer: %s\n", e.msg);
 		return 1;
@@ -45,31 +53,21 @@ int main(int argc, char **argv)
 	pid_t kid = fork();
 	if (kid == 0) {
 		int tap;
-		char c = 'x', cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+		char c;
 		close(ctl);
 		if (unshare(CLONE_NEWNET) < 0 || cb_slirp_tap_setup(&o, &tap, &e) < 0) {
 			fprintf(stderr, "net_peer: %s\n", e.msg[0] ? e.msg : strerror(errno));
 			_exit(1);
 		}
-		struct iovec iov = { &c, 1 };
-		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-		struct cmsghdr *h = CMSG_FIRSTHDR(&m);
-		h->cmsg_level = SOL_SOCKET, h->cmsg_type = SCM_RIGHTS, h->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(h), &tap, sizeof(int));
-		if (sendmsg(sp[1], &m, 0) < 0 || read(sp[1], &c, 1) != 1) /* wait for the attach */
+		if (cb_send_fd(sp[1], tap) < 0 || read(sp[1], &c, 1) != 1) /* wait for the attach */
 			_exit(1);
 		close(tap);
-		execvp(argv[2], argv + 2);
+		execvp(argv[cmd], argv + cmd);
 		_exit(127);
 	}
-	char c, cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { &c, 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	int tap = -1;
-	if (recvmsg(sp[0], &m, 0) > 0 && CMSG_FIRSTHDR(&m))
-		memcpy(&tap, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof(int));
+	int tap = cb_recv_fd(sp[0]);
 	if (tap < 0 || cb_slirp_attach(ctl, tap, &e) < 0 || write(sp[0], "A", 1) != 1) {
-		fprintf(stderr, "net_peer: attach: %s\n", e.msg);
+		fprintf(stderr, "net_peer: attach: %s\n", tap < 0 ? strerror(-tap) : e.msg);
 		return 1;
 	}
 	close(tap);

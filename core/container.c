@@ -15,6 +15,7 @@
 
 #include "container.h"
 #include "driver.h"
+#include "init.h"
 #include "json.h"
 #include "net.h"
 #include "ns.h"
@@ -29,6 +30,7 @@ struct child {
 	struct cb_net *net;
 	struct cb_term *term; /* -t: the pty, opened inside */
 	int interactive;      /* -i: stdin goes to the pty */
+	int init;             /* --init: cbox's pid 1 runs the command */
 };
 
 /* In the new namespaces: the filesystem, then the process. */
@@ -46,7 +48,7 @@ static int child_main(void *arg, cb_err *e)
 		return CB_EXIT_FAIL;
 	if (c->term && cb_term_open_in_child(c->term, e) < 0)
 		return CB_EXIT_FAIL;
-	return cb_proc_exec(&c->p, e);
+	return c->init ? cb_init_run(&c->p, e) : cb_proc_exec(&c->p, e);
 }
 
 int cb_container_find(struct cb_store *s, const char *key, const char *value, char *id, size_t n)
@@ -372,6 +374,10 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 	c.m.workdir = c.p.cwd;
 	c.m.vols = o->vols;
 	c.m.nvols = o->nvols;
+	c.m.tmpfs = o->tmpfs;
+	c.m.ntmpfs = o->ntmpfs;
+	c.m.privileged = o->proc.privileged;
+	c.init = o->init;
 	c.m.readonly = o->readonly;
 	c.m.rootless = o->rootless;
 	c.hostname = hostname;

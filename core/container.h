@@ -25,6 +25,9 @@ struct cb_run_opts {
 	int single_map;       /* ... with the single mapping: only id 0 exists */
 	const struct cb_volume *vols;
 	int nvols;
+	const struct cb_tmpfs *tmpfs; /* --tmpfs */
+	int ntmpfs;
+	int init;             /* --init: cbox's own pid 1 (init.c) runs the command */
 	struct cb_proc_opts proc;
 };
 

@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <linux/openat2.h>
 
+#include "driver.h"
 #include "mount.h"
 
 /* The paths podman masks (a file gets /dev/null, a directory an empty read-only tmpfs)
@@ -225,19 +226,19 @@ static int mount_dev(int root, int rootless, cb_err *e)
 	return 0;
 }
 
-static int mount_sys(int root, cb_err *e)
+static int mount_sys(int root, int rw, cb_err *e)
 {
 	int t CB_AUTOCLOSE = target(root, "/sys", 'd', e);
 	if (t < 0)
 		return t;
-	unsigned long fl = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	unsigned long fl = (rw ? 0 : MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC;
 	if (mount("sysfs", P(t).p, "sysfs", fl, NULL) == 0)
 		return 0;
 	/* A user namespace may mount sysfs only with its own network namespace: bind the
 	 * host's, read-only. */
 	int err = errno;
 	if (mount("/sys", P(t).p, NULL, MS_BIND | MS_REC, NULL) == 0) {
-		if (remount_ro(root, "/sys", e) == 0)
+		if (rw || remount_ro(root, "/sys", e) == 0)
 			return 0;
 		cb_info("note: /sys is a read-write bind: %s", e->msg);
 		return 0;
@@ -258,6 +259,97 @@ static int mount_volume(int root, const struct cb_volume *v, cb_err *e)
 	if (mount(P(src).p, P(t).p, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return cb_fail_errno(e, errno, "volume %s:%s", v->src, v->dst);
 	return v->ro ? remount_ro(root, v->dst, e) : 0;
+}
+
+/* The --tmpfs words that are mount flags: set, or (clear) taken away. */
+static const struct {
+	const char *name;
+	unsigned long flag;
+	int clear;
+} tmpfs_flags[] = {
+	{ "ro", MS_RDONLY, 0 },	       { "rw", MS_RDONLY, 1 },		{ "noexec", MS_NOEXEC, 0 },
+	{ "exec", MS_NOEXEC, 1 },      { "nosuid", MS_NOSUID, 0 },	{ "suid", MS_NOSUID, 1 },
+	{ "nodev", MS_NODEV, 0 },      { "dev", MS_NODEV, 1 },		{ "sync", MS_SYNCHRONOUS, 0 },
+	{ "async", MS_SYNCHRONOUS, 1 }, { "noatime", MS_NOATIME, 0 },	{ "atime", MS_NOATIME, 1 },
+	{ "nodiratime", MS_NODIRATIME, 0 }, { "diratime", MS_NODIRATIME, 1 }, { "relatime", MS_RELATIME, 0 },
+	{ "norelatime", MS_RELATIME, 1 }, { "strictatime", MS_STRICTATIME, 0 },
+};
+/* ... and the ones passed to tmpfs itself (NAME=VALUE). */
+static const char *const tmpfs_data[] = { "size", "mode", "uid", "gid", "nr_inodes", "nr_blocks", "huge" };
+
+int cb_tmpfs_parse(const char *spec, struct cb_tmpfs *t, cb_err *e)
+{
+	const char *colon = strchr(spec, ':');
+	size_t plen = colon ? (size_t)(colon - spec) : strlen(spec);
+	if (spec[0] != '/')
+		return cb_fail(e, EINVAL, "--tmpfs '%s': the container path must be absolute", spec);
+	char *dst = strndup(spec, plen), opts[512];
+	if (!dst)
+		return cb_fail(e, ENOMEM, "out of memory");
+	t->dst = dst;
+	t->flags = MS_NOEXEC | MS_NOSUID | MS_NODEV;
+	t->data[0] = '\0';
+	t->copyup = 1;
+	snprintf(opts, sizeof(opts), "%s", colon ? colon + 1 : "");
+	for (char *o = strtok(opts, ","); o; o = strtok(NULL, ",")) {
+		size_t i, klen = strcspn(o, "=");
+		if (!strcmp(o, "tmpcopyup") || !strcmp(o, "notmpcopyup")) {
+			t->copyup = o[0] == 't';
+			continue;
+		}
+		for (i = 0; i < CB_ARRAY_SIZE(tmpfs_flags) && strcmp(o, tmpfs_flags[i].name); i++)
+			;
+		if (i < CB_ARRAY_SIZE(tmpfs_flags)) {
+			t->flags = tmpfs_flags[i].clear ? t->flags & ~tmpfs_flags[i].flag : t->flags | tmpfs_flags[i].flag;
+			continue;
+		}
+		for (i = 0; i < CB_ARRAY_SIZE(tmpfs_data); i++)
+			if (o[klen] == '=' && o[klen + 1] && strlen(tmpfs_data[i]) == klen && !strncmp(o, tmpfs_data[i], klen))
+				break;
+		if (i == CB_ARRAY_SIZE(tmpfs_data))
+			return cb_fail(e, EINVAL, "--tmpfs '%s': unknown option '%s'", spec, o);
+		size_t n = strlen(t->data);
+		if (n + strlen(o) + 2 > sizeof(t->data))
+			return cb_fail(e, EINVAL, "--tmpfs '%s': options too long", spec);
+		snprintf(t->data + n, sizeof(t->data) - n, "%s%s", n ? "," : "", o);
+	}
+	return 0;
+}
+
+static int mount_tmpfs(int root, const struct cb_tmpfs *tm, cb_err *e)
+{
+	const char *rel = tm->dst + strspn(tm->dst, "/");
+	int fd CB_AUTOCLOSE = target(root, tm->dst, 'd', e);
+	if (fd < 0)
+		return fd;
+	/* The image's directory stays open under the tmpfs, for the copy. */
+	int under CB_AUTOCLOSE = tm->copyup ? open_in(root, rel, O_RDONLY | O_DIRECTORY) : -1;
+	int r = do_mount("tmpfs", fd, "tmpfs", tm->flags & ~MS_RDONLY, tm->data, tm->dst, e);
+	if (r < 0 || under < 0)
+		return r < 0 ? r : (tm->flags & MS_RDONLY) ? remount_ro(root, tm->dst, e) : 0;
+	int top CB_AUTOCLOSE = open_in(root, rel, O_RDONLY | O_DIRECTORY);
+	struct stat st;
+	char what[300];
+	snprintf(what, sizeof(what), "for --tmpfs %s", tm->dst);
+	if (top < 0 || fstat(top, &st) < 0)
+		return cb_fail_errno(e, errno, "--tmpfs %s", tm->dst);
+	if ((r = cb_vfs_apply(under, top, what, e)) < 0)
+		return r;
+	if (strstr(tm->data, "mode=")) /* the mode asked for, not the image directory's */
+		fchmod(top, st.st_mode & 07777);
+	return (tm->flags & MS_RDONLY) ? remount_ro(root, tm->dst, e) : 0;
+}
+
+/* The user mounts something on path (a --read-only tmpfs is then not needed). */
+static int user_mounted(const struct cb_mount_spec *m, const char *path)
+{
+	for (int i = 0; i < m->ntmpfs; i++)
+		if (!strcmp(m->tmpfs[i].dst, path))
+			return 1;
+	for (int i = 0; i < m->nvols; i++)
+		if (!strcmp(m->vols[i].dst, path))
+			return 1;
+	return 0;
 }
 
 /* Make the tree at rootfd the process's root and let go of the host's. */
@@ -298,7 +390,7 @@ int cb_mount_rootfs(const struct cb_mount_spec *m, cb_err *e)
 	int t CB_AUTOCLOSE = target(root, "/proc", 'd', e);
 	if (t < 0 || (r = do_mount("proc", t, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/proc", e)) < 0)
 		return t < 0 ? t : r;
-	if ((r = mount_dev(root, m->rootless, e)) < 0 || (r = mount_sys(root, e)) < 0)
+	if ((r = mount_dev(root, m->rootless, e)) < 0 || (r = mount_sys(root, m->privileged, e)) < 0)
 		return r;
 	static const char *const etc[] = { "hosts", "hostname", "resolv.conf" };
 	for (size_t i = 0; i < CB_ARRAY_SIZE(etc); i++) {
@@ -316,10 +408,14 @@ int cb_mount_rootfs(const struct cb_mount_spec *m, cb_err *e)
 	for (int i = 0; i < m->nvols; i++)
 		if ((r = mount_volume(root, &m->vols[i], e)) < 0)
 			return r;
-	for (size_t i = 0; i < CB_ARRAY_SIZE(masked); i++)
+	for (int i = 0; i < m->ntmpfs; i++)
+		if ((r = mount_tmpfs(root, &m->tmpfs[i], e)) < 0)
+			return r;
+	/* --privileged: none of podman's masks and read-only paths. */
+	for (size_t i = 0; !m->privileged && i < CB_ARRAY_SIZE(masked); i++)
 		if ((r = mask(root, masked[i], e)) < 0)
 			return r;
-	for (size_t i = 0; i < CB_ARRAY_SIZE(readonly); i++)
+	for (size_t i = 0; !m->privileged && i < CB_ARRAY_SIZE(readonly); i++)
 		if ((r = bind_ro(root, readonly[i], e)) < 0)
 			return r;
 	if (m->workdir && m->workdir[0]) {
@@ -331,6 +427,8 @@ int cb_mount_rootfs(const struct cb_mount_spec *m, cb_err *e)
 	if (m->readonly) {
 		static const char *const tmps[] = { "/tmp", "/var/tmp", "/run" };
 		for (size_t i = 0; i < CB_ARRAY_SIZE(tmps); i++) {
+			if (user_mounted(m, tmps[i]))
+				continue;
 			int fd = target(root, tmps[i], 'd', e);
 			if (fd < 0)
 				return fd;

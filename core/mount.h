@@ -14,6 +14,17 @@ struct cb_volume {
 	int ro;
 };
 
+/* --tmpfs PATH[:OPTIONS] */
+struct cb_tmpfs {
+	const char *dst;     /* absolute path in the container */
+	unsigned long flags; /* MS_* */
+	char data[256];      /* size=, mode=, uid=, gid=, nr_inodes=... */
+	int copyup;          /* tmpcopyup (podman's default): the image's files there, copied in */
+};
+
+/* Parse podman's --tmpfs value (default options rw,noexec,nosuid,nodev). */
+int cb_tmpfs_parse(const char *spec, struct cb_tmpfs *t, cb_err *e);
+
 struct cb_mount_spec {
 	const char *rootfs;   /* the mount point (overlay) or the vfs tree, relative to cwd */
 	const char *overlay;  /* overlay mount data (paths relative to cwd), or NULL: vfs */
@@ -21,6 +32,9 @@ struct cb_mount_spec {
 	const char *workdir;  /* made when missing */
 	const struct cb_volume *vols;
 	int nvols;
+	const struct cb_tmpfs *tmpfs;
+	int ntmpfs;
+	int privileged; /* no masked or read-only paths, /sys read-write */
 	int readonly; /* --read-only: root remounted read-only, tmpfs on /tmp /var/tmp /run */
 	int rootless; /* in a user namespace: devpts without gid=, /sys may be a bind */
 };

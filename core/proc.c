@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
@@ -18,6 +19,72 @@ static const int default_caps[] = {
 	CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_KILL, CAP_NET_BIND_SERVICE,
 	CAP_SETFCAP, CAP_SETGID, CAP_SETPCAP, CAP_SETUID, CAP_SYS_CHROOT,
 };
+
+/* The names capabilities(7) gives, by number. */
+static const char *const cap_names[] = {
+	"CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID",
+	"SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW",
+	"IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT",
+	"SYS_ADMIN", "SYS_BOOT", "SYS_NICE", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD",
+	"LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG",
+	"WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE",
+};
+
+int cb_cap_number(const char *name)
+{
+	if (!strncasecmp(name, "CAP_", 4))
+		name += 4;
+	if (!strcasecmp(name, "ALL"))
+		return CB_CAP_ALL;
+	for (size_t i = 0; i < CB_ARRAY_SIZE(cap_names); i++)
+		if (!strcasecmp(name, cap_names[i]))
+			return (int)i;
+	return -1;
+}
+
+/* Every capability this process may hold: its bounding set (podman's "all" too). */
+static unsigned long long all_caps(void)
+{
+	unsigned long long all = 0;
+	for (int c = 0; c < 64; c++) {
+		int r = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
+		if (r < 0)
+			break;
+		all |= (unsigned long long)(r == 1) << c;
+	}
+	return all;
+}
+
+/* As podman: the defaults (or all, --privileged), --cap-drop ALL empties the set first,
+ * --cap-add ALL fills it, then the named ones are added and dropped. A non-root user gets
+ * the added ones only. */
+static int build_caps(struct cb_proc *p, const struct cb_proc_opts *o, cb_err *e)
+{
+	unsigned long long all = all_caps(), set = 0, add = 0, drop = 0;
+	int add_all = 0, drop_all = 0;
+	for (size_t i = 0; i < CB_ARRAY_SIZE(default_caps); i++)
+		set |= 1ULL << default_caps[i];
+	for (int k = 0; k < o->ncap_add + o->ncap_drop; k++) {
+		const char *name = k < o->ncap_add ? o->cap_add[k] : o->cap_drop[k - o->ncap_add];
+		int c = cb_cap_number(name);
+		if (c < 0)
+			return cb_fail(e, EINVAL, "unknown capability \"%s\"", name);
+		if (c == CB_CAP_ALL)
+			*(k < o->ncap_add ? &add_all : &drop_all) = 1;
+		else
+			*(k < o->ncap_add ? &add : &drop) |= 1ULL << c;
+	}
+	if (add_all && drop_all)
+		return cb_fail(e, EINVAL, "adding all caps and removing all caps not allowed");
+	if (o->privileged || add_all)
+		set = all;
+	if (drop_all)
+		set = 0;
+	p->caps = ((set | add) & ~drop) & all;
+	p->user_caps = (add_all ? all : add) & p->caps;
+	p->privileged = o->privileged;
+	return 0;
+}
 
 /* ---- building the spec (parent) ---- */
 
@@ -69,6 +136,56 @@ static int push_strings(char ***v, const cJSON *arr)
 		if (cJSON_IsString(it) && vec_push(v, strdup(it->valuestring)) < 0)
 			return -ENOMEM;
 	return 0;
+}
+
+/* Put a copy of kv at o->env[at], the entries from there on one place up. */
+static int env_insert(struct cb_proc_opts *o, int at, const char *kv)
+{
+	const char **nv = realloc(o->env, (size_t)(o->nenv + 2) * sizeof(*nv));
+	char *d = strdup(kv);
+	if (nv)
+		o->env = nv;
+	if (!nv || !d)
+		return free(d), -ENOMEM;
+	memmove(nv + at + 1, nv + at, (size_t)(o->nenv - at) * sizeof(*nv));
+	nv[at] = d;
+	nv[++o->nenv] = NULL;
+	return 0;
+}
+
+int cb_proc_env_file(struct cb_proc_opts *o, const char *path, cb_err *e)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return cb_fail_errno(e, errno, "--env-file %s", path);
+	char *line = NULL;
+	size_t cap = 0;
+	int r = 0;
+	for (int no = 1; r == 0 && getline(&line, &cap, f) >= 0; no++) {
+		line[strcspn(line, "\r\n")] = '\0';
+		char *kv = line + strspn(line, " \t\v\f");
+		if (!*kv || *kv == '#')
+			continue;
+		if (*kv == '=') {
+			r = cb_fail(e, EINVAL, "--env-file %s: line %d: no variable name: %s", path, no, kv);
+			break;
+		}
+		size_t klen = strcspn(kv, "=");
+		if (kv[klen] == '=') {
+			r = env_insert(o, o->nenv_file++, kv);
+			continue;
+		}
+		/* A bare KEY is the caller's KEY (nothing when unset); KEY* every variable so named. */
+		int star = kv[klen - 1] == '*';
+		for (char **v = environ; r == 0 && *v; v++)
+			if (star ? !strncmp(*v, kv, klen - 1) : !strncmp(*v, kv, klen) && (*v)[klen] == '=')
+				r = env_insert(o, o->nenv_file++, *v);
+	}
+	free(line);
+	if (r == 0 && ferror(f))
+		r = cb_fail_errno(e, errno, "--env-file %s", path);
+	fclose(f);
+	return r == -ENOMEM ? cb_fail(e, ENOMEM, "out of memory") : r;
 }
 
 int cb_proc_build(struct cb_proc *p, const cJSON *image_config, const struct cb_proc_opts *o, cb_err *e)
@@ -130,6 +247,8 @@ int cb_proc_build(struct cb_proc *p, const cJSON *image_config, const struct cb_
 	if (*w != '/')
 		return cb_fail(e, EINVAL, "working directory '%s' is not an absolute path", w);
 	const char *u = o->user ? o->user : cJSON_GetStringValue(cJSON_GetObjectItem(c, "User"));
+	if (r == 0 && (r = build_caps(p, o, e)) < 0)
+		return r;
 	p->cwd = strdup(w);
 	p->user = strdup(u ? u : "");
 	if (r < 0 || !p->cwd || !p->user)
@@ -209,30 +328,29 @@ static int member_groups(const char *user, gid_t *out, int max)
 	return n;
 }
 
-static int set_caps(int keep, cb_err *e)
+/* Permitted and effective = want, inheritable = inh, and inh raised into the ambient set
+ * so that it survives the exec of a non-root user's command. */
+static int set_caps(unsigned long long want, unsigned long long inh, cb_err *e)
 {
-	unsigned long long want = 0;
-	for (size_t i = 0; i < CB_ARRAY_SIZE(default_caps); i++)
-		want |= 1ULL << default_caps[i];
-	if (!keep)
-		want = 0;
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2] = { { 0 } };
 	d[0].effective = d[0].permitted = (unsigned)want;
 	d[1].effective = d[1].permitted = (unsigned)(want >> 32);
+	d[0].inheritable = (unsigned)inh;
+	d[1].inheritable = (unsigned)(inh >> 32);
 	if (syscall(SYS_capset, &hdr, d) < 0)
 		return cb_fail_errno(e, errno, "capset");
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	for (int c = 0; c < 64; c++)
+		if ((inh >> c & 1) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+			return cb_fail_errno(e, errno, "ambient capability %d", c);
 	return 0;
 }
 
-static int drop_bounding(cb_err *e)
+static int drop_bounding(unsigned long long keep, cb_err *e)
 {
 	for (int c = 0; c < 64; c++) {
-		int keep = 0;
-		for (size_t i = 0; i < CB_ARRAY_SIZE(default_caps); i++)
-			keep |= default_caps[i] == c;
-		if (keep)
+		if (keep >> c & 1)
 			continue;
 		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
 			if (errno == EINVAL)
@@ -344,8 +462,11 @@ int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 		if (setgroups((size_t)ng, groups) < 0)
 			return cb_fail_errno(e, errno, "setgroups"), CB_EXIT_FAIL;
 	}
-	if (drop_bounding(e) < 0)
+	if (drop_bounding(p->caps, e) < 0)
 		return CB_EXIT_FAIL;
+	/* Keep the permitted set across the uid change when a non-root user gets capabilities. */
+	if (uid != 0 && p->user_caps && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return cb_fail_errno(e, errno, "keep capabilities"), CB_EXIT_FAIL;
 	if (setresgid((gid_t)gid, (gid_t)gid, (gid_t)gid) < 0 || setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) < 0) {
 		if (errno == EINVAL && p->single_map)
 			cb_fail(e, EINVAL, "user %lu:%lu is not in the user namespace: without sub-ids only 0:0 (you) exists",
@@ -354,9 +475,9 @@ int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 			cb_fail_errno(e, errno, "cannot become user %lu:%lu", uid, gid);
 		return CB_EXIT_FAIL;
 	}
-	if (set_caps(uid == 0, e) < 0)
+	if (set_caps(uid == 0 ? p->caps : p->user_caps, uid == 0 ? 0 : p->user_caps, e) < 0)
 		return CB_EXIT_FAIL;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	if (!p->privileged && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return cb_fail_errno(e, errno, "no_new_privs"), CB_EXIT_FAIL;
 	if (chdir(p->cwd) < 0)
 		return cb_fail_errno(e, errno, "working directory %s", p->cwd), CB_EXIT_FAIL;

@@ -13,6 +13,9 @@ struct cb_proc {
 	char *cwd;        /* absolute */
 	char *user;       /* "uid[:gid]" or "name[:group]"; "" is 0:0 */
 	int single_map;   /* only uid/gid 0 exist (single mapping): no setgroups */
+	unsigned long long caps;      /* the bounding set; uid 0's permitted and effective */
+	unsigned long long user_caps; /* another uid's (podman: the --cap-add ones, ambient too) */
+	int privileged;               /* --privileged: no no_new_privs */
 };
 
 /* What the caller asked for on top of the image. */
@@ -23,14 +26,28 @@ struct cb_proc_opts {
 	const char **env;       /* -e K=V or K (K from the caller's environment) */
 	int nenv;
 	const char *workdir, *user, *hostname;
+	int nenv_file;          /* how many of env's first entries came from --env-file */
+	const char **cap_add, **cap_drop; /* --cap-add, --cap-drop: names (checked by cb_cap_number) */
+	int ncap_add, ncap_drop;
+	int privileged;         /* --privileged: every capability, no no_new_privs */
 };
+
+/* A capability's number from its name, with or without CAP_, any case: 0..63, CB_CAP_ALL
+ * for "ALL", -1 unknown. */
+#define CB_CAP_ALL 64
+int cb_cap_number(const char *name);
+
+/* Read a podman env file (KEY=VALUE lines, '#' comments and blank lines skipped, a bare
+ * KEY taken from this environment) into o->env after the entries of earlier files and
+ * before the -e ones, which therefore win. o->env must be malloc'd (it is grown). */
+int cb_proc_env_file(struct cb_proc_opts *o, const char *path, cb_err *e);
 
 /* Fill p from the image config blob (the whole JSON: its "config" is used) and o. */
 int cb_proc_build(struct cb_proc *p, const cJSON *image_config, const struct cb_proc_opts *o, cb_err *e);
 void cb_proc_free(struct cb_proc *p);
 
 /* In the child, inside the new root: become the user (names from the container's
- * /etc/passwd and /etc/group), keep podman's default capabilities, no_new_privs, only
+ * /etc/passwd and /etc/group), keep p->caps (podman's defaults), no_new_privs, only
  * fds 0-2, chdir, exec (PATH searched). Returns only on failure: the exit status (125,
  * 126 not executable, 127 not found) with *e filled. */
 int cb_proc_exec(const struct cb_proc *p, cb_err *e);
