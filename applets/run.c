@@ -26,6 +26,9 @@
 //usage:      --dns IP                 the resolver (with slirp: what 10.0.2.3 forwards to)
 //usage:      --add-host NAME:IP       add a line to /etc/hosts
 //usage:      --pull missing|always|never   when to pull IMAGE (default missing)
+//usage:      --root-emulation auto|on|off  chown, setuid, setgroups, capset and device
+//usage:                               mknod succeed without effect (a seccomp filter);
+//usage:                               auto (default): on in the single id mapping
 //usage:      --tls-verify=false, --cert-dir DIR, --creds USER[:PASS], --platform OS/ARCH
 //usage:                               for the pull, as in 'cbox pull'
 /* run.c - cbox run */
@@ -33,6 +36,7 @@
 #include <string.h>
 
 #include "container.h"
+#include "emul.h"
 #include "idmap.h"
 #include "image.h"
 #include "pull.h"
@@ -75,7 +79,8 @@ static void parse_volume(const char *spec, struct cb_volume *v)
 int run_main(int argc, char **argv)
 {
 	enum { O_NAME = 1, O_HOST, O_RM, O_ENV, O_WORKDIR, O_USER, O_ENTRY, O_VOLUME, O_RO, O_NET, O_PULL,
-	       O_INTERACTIVE, O_TTY, O_DETACH, O_PUBLISH, O_DNS, O_ADDHOST };
+	       O_INTERACTIVE, O_TTY, O_DETACH, O_PUBLISH, O_DNS, O_ADDHOST,
+	       O_EMUL };
 	static const struct cb_option opts[] = {
 		{ "name", 0, CB_OPT_ARG, O_NAME },
 		{ "hostname", 0, CB_OPT_ARG, O_HOST },
@@ -92,6 +97,7 @@ int run_main(int argc, char **argv)
 		{ "dns", 0, CB_OPT_ARG, O_DNS },
 		{ "add-host", 0, CB_OPT_ARG, O_ADDHOST },
 		{ "pull", 0, CB_OPT_ARG, O_PULL },
+		{ "root-emulation", 0, CB_OPT_ARG, O_EMUL },
 		CB_PULL_OPTIONS,
 		{ "interactive", 'i', CB_OPT_BOOL, O_INTERACTIVE },
 		{ "tty", 't', CB_OPT_BOOL, O_TTY },
@@ -163,6 +169,10 @@ int run_main(int argc, char **argv)
 			if (strcmp(st.arg, "missing") && strcmp(st.arg, "always") && strcmp(st.arg, "never"))
 				usage_error("--pull %s: want missing, always or never", st.arg);
 			pull = st.arg;
+			break;
+		case O_EMUL:
+			if (cb_emul_parse(st.arg, &o.root_emul, &e) < 0)
+				usage_error("%s", e.msg);
 			break;
 		case O_INTERACTIVE:
 			break; /* stdin is the container's already */

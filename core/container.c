@@ -14,6 +14,7 @@
 
 #include "container.h"
 #include "driver.h"
+#include "emul.h"
 #include "json.h"
 #include "net.h"
 #include "ns.h"
@@ -150,6 +151,7 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 	if ((r = cb_proc_build(&c.p, config, &po, e)) < 0)
 		goto out;
 	c.p.single_map = o->single_map;
+	c.p.root_emul = cb_emul_wanted(o->root_emul, o->single_map);
 	if (name_in_use(s, name)) {
 		r = cb_fail(e, EEXIST, "the container name \"%s\" is already in use", name);
 		goto out;

@@ -13,6 +13,7 @@ struct cb_proc {
 	char *cwd;        /* absolute */
 	char *user;       /* "uid[:gid]" or "name[:group]"; "" is 0:0 */
 	int single_map;   /* only uid/gid 0 exist (single mapping): no setgroups */
+	int root_emul;    /* install the root emulation filter (emul.h) before exec */
 };
 
 /* What the caller asked for on top of the image. */

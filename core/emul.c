@@ -1,0 +1,82 @@
+/* emul.c - the root emulation filter (see emul.h). */
+#include <string.h>
+#include <sys/stat.h>
+#include <seccomp.h>
+
+#include "emul.h"
+
+int cb_emul_parse(const char *s, int *mode, cb_err *e)
+{
+	if (!strcmp(s, "auto"))
+		*mode = CB_EMUL_AUTO;
+	else if (!strcmp(s, "on") || !strcmp(s, "true"))
+		*mode = CB_EMUL_ON;
+	else if (!strcmp(s, "off") || !strcmp(s, "false"))
+		*mode = CB_EMUL_OFF;
+	else
+		return cb_fail(e, EINVAL, "--root-emulation '%s': want auto, on or off", s);
+	if (*mode == CB_EMUL_ON && !CFG_SECCOMP)
+		return cb_fail(e, ENOSYS, "--root-emulation=on: this cbox is built without CONFIG_SECCOMP");
+	return 0;
+}
+
+int cb_emul_wanted(int mode, int single_map)
+{
+	return CFG_SECCOMP && (mode == CB_EMUL_ON || (mode == CB_EMUL_AUTO && single_map));
+}
+
+/* Calls that succeed without effect. Names a given ABI lacks (chown32 on x86_64, chown
+ * on aarch64) are resolved per architecture by libseccomp and skipped where absent. */
+static const int faked[] = {
+	SCMP_SYS(chown), SCMP_SYS(fchown), SCMP_SYS(lchown), SCMP_SYS(fchownat),
+	SCMP_SYS(chown32), SCMP_SYS(fchown32), SCMP_SYS(lchown32),
+	SCMP_SYS(setuid), SCMP_SYS(setgid), SCMP_SYS(setreuid), SCMP_SYS(setregid),
+	SCMP_SYS(setresuid), SCMP_SYS(setresgid),
+	SCMP_SYS(setuid32), SCMP_SYS(setgid32), SCMP_SYS(setreuid32), SCMP_SYS(setregid32),
+	SCMP_SYS(setresuid32), SCMP_SYS(setresgid32),
+	SCMP_SYS(setgroups), SCMP_SYS(setgroups32),
+	SCMP_SYS(setfsuid), SCMP_SYS(setfsgid), SCMP_SYS(setfsuid32), SCMP_SYS(setfsgid32),
+	SCMP_SYS(capset),
+};
+
+/* The other ABIs this kernel may run next to the native one. */
+static void add_arches(scmp_filter_ctx ctx)
+{
+	uint32_t native = seccomp_arch_native();
+	if (native == SCMP_ARCH_X86_64) {
+		seccomp_arch_add(ctx, SCMP_ARCH_X86);
+		seccomp_arch_add(ctx, SCMP_ARCH_X32);
+	} else if (native == SCMP_ARCH_AARCH64) {
+		seccomp_arch_add(ctx, SCMP_ARCH_ARM);
+	}
+}
+
+int cb_emul_install(cb_err *e)
+{
+	if (!CFG_SECCOMP)
+		return cb_fail(e, ENOSYS, "root emulation: this cbox is built without CONFIG_SECCOMP");
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx)
+		return cb_fail(e, ENOMEM, "root emulation: seccomp_init failed");
+	const uint32_t ok = SCMP_ACT_ERRNO(0);
+	int r = 0;
+	/* An ABI left out runs unfiltered rather than being killed. */
+	seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
+	add_arches(ctx);
+	for (size_t i = 0; r == 0 && i < CB_ARRAY_SIZE(faked); i++)
+		r = seccomp_rule_add(ctx, ok, faked[i], 0);
+	/* Device nodes only: fifos, sockets and regular files are still really made. */
+	static const unsigned dev[] = { S_IFCHR, S_IFBLK };
+	for (size_t i = 0; r == 0 && i < CB_ARRAY_SIZE(dev); i++) {
+		r = seccomp_rule_add(ctx, ok, SCMP_SYS(mknod), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, S_IFMT, dev[i]));
+		if (r == 0)
+			r = seccomp_rule_add(ctx, ok, SCMP_SYS(mknodat), 1,
+					     SCMP_A2(SCMP_CMP_MASKED_EQ, S_IFMT, dev[i]));
+	}
+	if (r == 0)
+		r = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (r < 0)
+		return cb_fail_errno(e, -r, "root emulation: seccomp filter");
+	return 0;
+}
