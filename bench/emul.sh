@@ -5,13 +5,9 @@
 # sub-ids (the single mapping, where auto turns it on); medians by hyperfine.
 #   sh bench/emul.sh [RUNS]      (default 30)
 set -u
-TOP=$(cd "$(dirname "$0")/.." && pwd)
-export TOP
 RUNS=${1:-30}
-. "$TOP/tests/lib/common.sh"
-. "$TOP/tests/lib/registry.sh"
-. "$TOP/tests/lib/user.sh"
-"$TOP/build.sh" >/dev/null 2>&1 || { echo "bench/emul.sh: build failed" >&2; exit 1; }
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/tests/lib/bench.sh"
 dpkg-query -W -f='${Status}' hyperfine 2>/dev/null | grep -q 'ok installed' ||
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine >/dev/null 2>&1
 registry_world || { echo "bench/emul.sh: no registry world: $WORLD_WHY" >&2; exit 1; }
