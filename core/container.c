@@ -240,8 +240,14 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 	int syncfd CB_AUTOCLOSE = -1;
 	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP |
 		    cb_net_flags(o->net);
+	/* Root emulation's owner recorder: the child sends it the seccomp listener. */
+	struct cb_emul_rec rec = { .sock = { -1, -1 }, .listener = -1, .wake = { -1, -1 } };
+	c.p.emul_sock = -1;
+	if (r == 0 && c.p.root_emul && (r = cb_emul_rec_open(&rec, e)) == 0)
+		c.p.emul_sock = rec.sock[1];
 	if (r == 0)
 		r = cb_ns_spawn(flags, child_main, &c, &pid, &syncfd, e);
+	cb_emul_rec_forked(&rec);
 	if (r == 0) {
 		cb_debug("container %s: pid %d", id, (int)pid);
 		int st = cb_net_attach(o->net, e);
@@ -256,6 +262,7 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 			*status = st; /* the child's message is in *e */
 			r = e->errnum ? -e->errnum : -EINVAL;
 		} else {
+			cb_emul_rec_start(&rec);
 			*status = cb_ns_wait(pid);
 		}
 		cb_net_stop(o->net);
@@ -268,6 +275,7 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 			free(text);
 		}
 	}
+	cb_emul_rec_close(&rec);
 	if (o->rm) {
 		int rr = cb_rm_rf_at(s->rootfd, dir);
 		if (rr < 0)

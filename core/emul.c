@@ -4,6 +4,7 @@
 #include <seccomp.h>
 
 #include "emul.h"
+#include "fdpass.h"
 
 int cb_emul_parse(const char *s, int *mode, cb_err *e)
 {
@@ -27,9 +28,11 @@ int cb_emul_wanted(int mode, int single_map)
 
 /* Calls that succeed without effect. Names a given ABI lacks (chown32 on x86_64, chown
  * on aarch64) are resolved per architecture by libseccomp and skipped where absent. */
-static const int faked[] = {
+static const int chowns[] = {
 	SCMP_SYS(chown), SCMP_SYS(fchown), SCMP_SYS(lchown), SCMP_SYS(fchownat),
 	SCMP_SYS(chown32), SCMP_SYS(fchown32), SCMP_SYS(lchown32),
+};
+static const int faked[] = {
 	SCMP_SYS(setuid), SCMP_SYS(setgid), SCMP_SYS(setreuid), SCMP_SYS(setregid),
 	SCMP_SYS(setresuid), SCMP_SYS(setresgid),
 	SCMP_SYS(setuid32), SCMP_SYS(setgid32), SCMP_SYS(setreuid32), SCMP_SYS(setregid32),
@@ -51,7 +54,7 @@ static void add_arches(scmp_filter_ctx ctx)
 	}
 }
 
-int cb_emul_install(cb_err *e)
+int cb_emul_install(int sock, cb_err *e)
 {
 	if (!CFG_SECCOMP)
 		return cb_fail(e, ENOSYS, "root emulation: this cbox is built without CONFIG_SECCOMP");
@@ -63,6 +66,10 @@ int cb_emul_install(cb_err *e)
 	/* An ABI left out runs unfiltered rather than being killed. */
 	seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
 	add_arches(ctx);
+	/* API level 5: the kernel and libseccomp can notify. */
+	const uint32_t own = sock >= 0 && seccomp_api_get() >= 5 ? SCMP_ACT_NOTIFY : ok;
+	for (size_t i = 0; r == 0 && i < CB_ARRAY_SIZE(chowns); i++)
+		r = seccomp_rule_add(ctx, own, chowns[i], 0);
 	for (size_t i = 0; r == 0 && i < CB_ARRAY_SIZE(faked); i++)
 		r = seccomp_rule_add(ctx, ok, faked[i], 0);
 	/* Device nodes only: fifos, sockets and regular files are still really made. */
@@ -75,6 +82,12 @@ int cb_emul_install(cb_err *e)
 	}
 	if (r == 0)
 		r = seccomp_load(ctx);
+	if (r == 0 && own == SCMP_ACT_NOTIFY) {
+		int fd = seccomp_notify_fd(ctx);
+		r = fd < 0 ? fd : cb_send_fd(sock, fd);
+		if (fd >= 0)
+			close(fd);
+	}
 	seccomp_release(ctx);
 	if (r < 0)
 		return cb_fail_errno(e, -r, "root emulation: seccomp filter");

@@ -1,9 +1,13 @@
 /* emul.h - root emulation for the single mapping: with one uid/gid in the container,
  * chown, setuid, setgroups, capset and device mknod would fail and break package
  * managers; a seccomp filter makes them succeed without effect (as Charliecloud's
- * seccomp mode). */
+ * seccomp mode). Where the kernel has seccomp user notification, the chown calls go to
+ * a supervisor thread in the run parent instead, which records the owner asked for in
+ * the user.rootlesscontainers xattr (emulrec.c). */
 #ifndef CB_EMUL_H
 #define CB_EMUL_H
+
+#include <pthread.h>
 
 #include "cbox.h"
 
@@ -14,7 +18,25 @@ int cb_emul_parse(const char *s, int *mode, cb_err *e);
 /* Whether the filter goes on: auto means on in the single mapping only. */
 int cb_emul_wanted(int mode, int single_map);
 /* Install the filter in this process (after no_new_privs, last before exec): for every
- * ABI the kernel may run here (x86_64 + i386 + x32, aarch64 + arm). */
-int cb_emul_install(cb_err *e);
+ * ABI the kernel may run here (x86_64 + i386 + x32, aarch64 + arm). With sock >= 0 and
+ * a kernel that can, the chown calls notify and the listener fd goes over sock. */
+int cb_emul_install(int sock, cb_err *e);
+
+/* The owner recorder, in the run parent. */
+struct cb_emul_rec {
+	int sock[2];   /* [0] ours, [1] the container child's (it sends the listener) */
+	int listener;  /* the seccomp notification fd, or -1 (plain filter) */
+	int wake[2];   /* tells the thread to stop */
+	pthread_t thread;
+	int running;
+};
+/* Before the clone: the socket pair. */
+int cb_emul_rec_open(struct cb_emul_rec *r, cb_err *e);
+/* After the clone: drop the child's end. */
+void cb_emul_rec_forked(struct cb_emul_rec *r);
+/* After the child exec'd: take the listener (if one came) and serve it on a thread. */
+void cb_emul_rec_start(struct cb_emul_rec *r);
+/* After the container ended: stop the thread, close everything. */
+void cb_emul_rec_close(struct cb_emul_rec *r);
 
 #endif

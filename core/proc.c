@@ -365,7 +365,7 @@ int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 	/* Set after the uid change, which would clear it. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* Last: nothing of ours must be faked. */
-	if (p->root_emul && cb_emul_install(e) < 0)
+	if (p->root_emul && cb_emul_install(p->emul_sock, e) < 0)
 		return CB_EXIT_FAIL;
 	return exec_cmd(p, env, e);
 }

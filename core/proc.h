@@ -14,6 +14,7 @@ struct cb_proc {
 	char *user;       /* "uid[:gid]" or "name[:group]"; "" is 0:0 */
 	int single_map;   /* only uid/gid 0 exist (single mapping): no setgroups */
 	int root_emul;    /* install the root emulation filter (emul.h) before exec */
+	int emul_sock;    /* ... and send its listener there (-1: none) */
 };
 
 /* What the caller asked for on top of the image. */
