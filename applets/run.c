@@ -27,7 +27,8 @@
 //usage:      --add-host NAME:IP       add a line to /etc/hosts
 //usage:      --pull missing|always|never   when to pull IMAGE (default missing)
 //usage:      --root-emulation auto|on|off  chown, setuid, setgroups, capset and device
-//usage:                               mknod succeed without effect (a seccomp filter);
+//usage:                               mknod succeed without effect (a seccomp filter; the
+//usage:                               owners asked for kept in user.rootlesscontainers);
 //usage:                               auto (default): on in the single id mapping
 //usage:      --tls-verify=false, --cert-dir DIR, --creds USER[:PASS], --platform OS/ARCH
 //usage:                               for the pull, as in 'cbox pull'
