@@ -169,6 +169,8 @@ static int target(int pidfd, const struct chown_call *c, const char *path)
 		return bfd;
 	while (*path == '/')
 		path++;
+	if (!path[0] && abs)
+		return bfd; /* "/" itself */
 	struct open_how how = { .flags = O_PATH | O_CLOEXEC | (c->nofollow ? O_NOFOLLOW : 0),
 				.resolve = RESOLVE_NO_MAGICLINKS | (abs ? RESOLVE_IN_ROOT : RESOLVE_BENEATH) };
 	long fd = path[0] ? syscall(SYS_openat2, bfd, path, &how, sizeof(how)) : -1;
