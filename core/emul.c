@@ -1,7 +1,11 @@
 /* emul.c - the root emulation filter (see emul.h). */
+#include <fcntl.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 
 #include "emul.h"
@@ -67,20 +71,19 @@ static void add_arches(scmp_filter_ctx ctx)
 	}
 }
 
-int cb_emul_install(int sock, cb_err *e)
+/* The filter as classic BPF in buf (*len bytes in, the program's size out). */
+int cb_emul_compile(int notify, void *buf, size_t *len, cb_err *e)
 {
 	if (!CFG_SECCOMP)
 		return cb_fail(e, ENOSYS, "root emulation: this cbox is built without CONFIG_SECCOMP");
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx)
 		return cb_fail(e, ENOMEM, "root emulation: seccomp_init failed");
-	const uint32_t ok = SCMP_ACT_ERRNO(0);
-	int r = 0;
+	const uint32_t ok = SCMP_ACT_ERRNO(0), own = notify ? SCMP_ACT_NOTIFY : ok;
+	int r = 0, p[2] = { -1, -1 };
 	/* An ABI left out runs unfiltered rather than being killed. */
 	seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
 	add_arches(ctx);
-	/* API level 5: the kernel and libseccomp can notify. */
-	const uint32_t own = sock >= 0 && seccomp_api_get() >= 5 ? SCMP_ACT_NOTIFY : ok;
 	for (size_t i = 0; r == 0 && i < CB_ARRAY_SIZE(chowns); i++)
 		r = seccomp_rule_add(ctx, own, chowns[i], 0);
 	for (size_t i = 0; r == 0 && i < CB_ARRAY_SIZE(faked); i++)
@@ -93,16 +96,46 @@ int cb_emul_install(int sock, cb_err *e)
 			r = seccomp_rule_add(ctx, ok, SCMP_SYS(mknodat), 1,
 					     SCMP_A2(SCMP_CMP_MASKED_EQ, S_IFMT, dev[i]));
 	}
+	/* libseccomp 2.5 exports to an fd only: a pipe (the program is a few KiB). */
+	if (r == 0 && pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+		r = -errno;
 	if (r == 0)
-		r = seccomp_load(ctx);
-	if (r == 0 && own == SCMP_ACT_NOTIFY) {
-		int fd = seccomp_notify_fd(ctx);
-		r = fd < 0 ? fd : cb_send_fd(sock, fd);
-		if (fd >= 0)
-			close(fd);
-	}
+		r = seccomp_export_bpf(ctx, p[1]);
 	seccomp_release(ctx);
+	ssize_t n = r == 0 ? read(p[0], buf, *len) : -1;
+	if (r == 0 && (n <= 0 || (size_t)n == *len))
+		r = -E2BIG;
+	if (p[0] >= 0) {
+		close(p[0]);
+		close(p[1]);
+	}
 	if (r < 0)
-		return cb_fail_errno(e, -r, "root emulation: seccomp filter");
+		return cb_fail_errno(e, -r, "root emulation: building the seccomp filter");
+	*len = (size_t)n;
+	return 0;
+}
+
+int cb_emul_install(int sock, cb_err *e)
+{
+	if (!CFG_SECCOMP)
+		return cb_fail(e, ENOSYS, "root emulation: this cbox is built without CONFIG_SECCOMP");
+	/* From the run parent: a flag byte (1: notify, the listener goes back) and the program. */
+	static unsigned char msg[1 + 32768];
+	ssize_t n;
+	while ((n = recv(sock, msg, sizeof(msg), 0)) < 0 && errno == EINTR)
+		;
+	if (n < 1 + (ssize_t)sizeof(struct sock_filter) || (n - 1) % sizeof(struct sock_filter))
+		return cb_fail(e, EPROTO, "root emulation: no seccomp filter from the run parent");
+	struct sock_fprog prog = { .len = (unsigned short)((n - 1) / sizeof(struct sock_filter)),
+				   .filter = (struct sock_filter *)(msg + 1) };
+	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, msg[0] ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0, &prog);
+	if (fd < 0)
+		return cb_fail_errno(e, errno, "root emulation: seccomp filter");
+	if (msg[0]) {
+		int r = cb_send_fd(sock, (int)fd);
+		close((int)fd);
+		if (r < 0)
+			return cb_fail_errno(e, -r, "root emulation: sending the seccomp listener");
+	}
 	return 0;
 }

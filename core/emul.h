@@ -17,9 +17,13 @@ enum cb_emul_mode { CB_EMUL_AUTO, CB_EMUL_ON, CB_EMUL_OFF };
 int cb_emul_parse(const char *s, int *mode, cb_err *e);
 /* Whether the filter goes on: auto means on in the single mapping only. */
 int cb_emul_wanted(int mode, int single_map);
-/* Install the filter in this process (after no_new_privs, last before exec): for every
- * ABI the kernel may run here (x86_64 + i386 + x32, aarch64 + arm). With sock >= 0 and
- * a kernel that can, the chown calls notify and the listener fd goes over sock. */
+/* The filter as classic BPF into buf (*len: its size in, the program's out), for every
+ * ABI the kernel may run here (x86_64 + i386 + x32 where enabled, aarch64 + arm); with
+ * notify, the chown calls go to a listener. Built by the run parent while the child
+ * sets up its mounts. */
+int cb_emul_compile(int notify, void *buf, size_t *len, cb_err *e);
+/* In the container's process (after no_new_privs, last before exec): receive the
+ * program from the run parent over sock, load it, send the listener back. */
 int cb_emul_install(int sock, cb_err *e);
 
 /* The owner recorder, in the run parent. */
@@ -32,7 +36,8 @@ struct cb_emul_rec {
 };
 /* Before the clone: the socket pair. */
 int cb_emul_rec_open(struct cb_emul_rec *r, cb_err *e);
-/* After the clone: drop the child's end. */
+/* After the clone: drop the child's end, build the filter and send it to the child (an
+ * empty message when that fails: the child reports it). */
 void cb_emul_rec_forked(struct cb_emul_rec *r);
 /* After the child exec'd: take the listener (if one came) and serve it on a thread. */
 void cb_emul_rec_start(struct cb_emul_rec *r);

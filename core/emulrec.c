@@ -37,9 +37,20 @@ int cb_emul_rec_open(struct cb_emul_rec *r, cb_err *e)
 
 void cb_emul_rec_forked(struct cb_emul_rec *r)
 {
-	if (r->sock[1] >= 0)
-		close(r->sock[1]);
+	if (r->sock[1] < 0)
+		return;
+	close(r->sock[1]);
 	r->sock[1] = -1;
+	/* API level 5: the kernel and libseccomp can notify. */
+	static unsigned char msg[1 + 32768];
+	size_t len = sizeof(msg) - 1;
+	cb_err e;
+	msg[0] = CFG_SECCOMP && seccomp_api_get() >= 5;
+	if (cb_emul_compile(msg[0], msg + 1, &len, &e) < 0) {
+		cb_debug("%s", e.msg);
+		len = 0;
+	}
+	(void)!send(r->sock[0], msg, len ? len + 1 : 0, MSG_NOSIGNAL);
 }
 
 /* The ids in a record, (0, 0) when there is none. */
