@@ -46,7 +46,15 @@ void cb_emul_rec_forked(struct cb_emul_rec *r)
 	size_t len = sizeof(msg) - 1;
 	cb_err e;
 	msg[0] = CFG_SECCOMP && seccomp_api_get() >= 5;
-	if (cb_emul_compile(msg[0], msg + 1, &len, &e) < 0) {
+	int rc = cb_emul_compile(msg[0], msg + 1, &len, &e);
+	if (rc < 0 && msg[0]) {
+		/* Without notification: chown faked, owners not recorded. */
+		cb_debug("%s; again without notification", e.msg);
+		msg[0] = 0;
+		len = sizeof(msg) - 1;
+		rc = cb_emul_compile(0, msg + 1, &len, &e);
+	}
+	if (rc < 0) {
 		cb_debug("%s", e.msg);
 		len = 0;
 	}
