@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "container.h"
+#include "emul.h"
 #include "ctl.h"
 #include "ns.h"
 
@@ -94,11 +95,20 @@ int exec_main(int argc, char **argv)
 	}
 	pid_t pid;
 	int syncfd, status;
+	/* Root emulation as in the container's own process (emul.h): the filter comes from here. */
+	struct cb_emul_rec rec = { .sock = { -1, -1 }, .listener = -1, .wake = { -1, -1 } };
+	if (p.root_emul && cb_emul_rec_open(&rec, &e) < 0)
+		cb_die(&e);
+	p.emul_sock = rec.sock[1];
 	if (cb_ns_spawn(0, exec_child, &p, &pid, &syncfd, &e) < 0)
 		cb_die(&e);
+	cb_emul_rec_forked(&rec);
 	if ((status = cb_ns_started(pid, syncfd, &e))) {
 		fprintf(stderr, "cbox: exec: %s\n", e.msg);
 		return status;
 	}
-	return cb_ns_wait(pid);
+	cb_emul_rec_start(&rec);
+	status = cb_ns_wait(pid);
+	cb_emul_rec_close(&rec);
+	return status;
 }

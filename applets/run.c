@@ -40,6 +40,10 @@
 //usage:      --dns IP                 the resolver (with slirp: what 10.0.2.3 forwards to)
 //usage:      --add-host NAME:IP       add a line to /etc/hosts
 //usage:      --pull missing|always|never   when to pull IMAGE (default missing)
+//usage:      --root-emulation auto|on|off  chown, setuid, setgroups, capset and device
+//usage:                               mknod succeed without effect (a seccomp filter; the
+//usage:                               owners asked for kept in user.rootlesscontainers);
+//usage:                               auto (default): on in the single id mapping
 //usage:      --tls-verify=false, --cert-dir DIR, --creds USER[:PASS], --platform OS/ARCH
 //usage:                               for the pull, as in 'cbox pull'
 /* run.c - cbox run */
@@ -47,6 +51,7 @@
 #include <string.h>
 
 #include "container.h"
+#include "emul.h"
 #include "idmap.h"
 #include "image.h"
 #include "pull.h"
@@ -107,7 +112,7 @@ int run_main(int argc, char **argv)
 {
 	enum { O_NAME = 1, O_HOST, O_RM, O_ENV, O_WORKDIR, O_USER, O_ENTRY, O_VOLUME, O_RO, O_NET, O_PULL,
 	       O_INTERACTIVE, O_TTY, O_DETACH, O_PUBLISH, O_DNS, O_ADDHOST, O_CAPADD, O_CAPDROP, O_PRIV, O_TMPFS,
-	       O_ENVFILE, O_INIT };
+	       O_ENVFILE, O_INIT, O_EMUL };
 	static const struct cb_option opts[] = {
 		{ "name", 0, CB_OPT_ARG, O_NAME },
 		{ "hostname", 0, CB_OPT_ARG, O_HOST },
@@ -130,6 +135,7 @@ int run_main(int argc, char **argv)
 		{ "tmpfs", 0, CB_OPT_ARG, O_TMPFS },
 		{ "env-file", 0, CB_OPT_ARG, O_ENVFILE },
 		{ "init", 0, CB_OPT_BOOL, O_INIT },
+		{ "root-emulation", 0, CB_OPT_ARG, O_EMUL },
 		CB_PULL_OPTIONS,
 		{ "interactive", 'i', CB_OPT_BOOL, O_INTERACTIVE },
 		{ "tty", 't', CB_OPT_BOOL, O_TTY },
@@ -223,6 +229,10 @@ int run_main(int argc, char **argv)
 			break;
 		case O_INIT:
 			o.init = yes;
+			break;
+		case O_EMUL:
+			if (cb_emul_parse(st.arg, &o.root_emul, &e) < 0)
+				usage_error("%s", e.msg);
 			break;
 		case O_INTERACTIVE:
 			o.interactive = yes; /* without -t stdin is the container's already */

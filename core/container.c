@@ -16,6 +16,7 @@
 #include "container.h"
 #include "driver.h"
 #include "init.h"
+#include "emul.h"
 #include "json.h"
 #include "net.h"
 #include "ns.h"
@@ -205,7 +206,15 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 		    cb_net_flags(c->net);
 	struct cb_state st = { 0 };
 	cb_err ignore;
-	r = cb_ns_spawn(flags, child_main, c, &pid, &syncfd, e);
+	/* Root emulation's owner recorder: the child sends it the seccomp listener. */
+	struct cb_emul_rec rec = { .sock = { -1, -1 }, .listener = -1, .wake = { -1, -1 } };
+	c->p.emul_sock = -1;
+	r = c->p.root_emul ? cb_emul_rec_open(&rec, e) : 0;
+	if (r == 0 && c->p.root_emul)
+		c->p.emul_sock = rec.sock[1];
+	if (r == 0)
+		r = cb_ns_spawn(flags, child_main, c, &pid, &syncfd, e);
+	cb_emul_rec_forked(&rec);
 	if (r == 0) {
 		cb_debug("container %s: pid %d", dir, (int)pid);
 		int started = cb_net_attach(c->net, e);
@@ -224,6 +233,7 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 			cb_state_set_running(&st, pid, getpid());
 			cb_state_write(dfd, &st, &ignore);
 			send_report(report, 0, e);
+			cb_emul_rec_start(&rec);
 			if (c->term)
 				r = cb_term_attach(c->term, pid, c->interactive, status, e);
 			else
@@ -238,6 +248,7 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 				close(lock);
 		}
 	}
+	cb_emul_rec_close(&rec);
 	if (rm) {
 		int rr = cb_rm_rf_at(s->rootfd, dir);
 		if (rr < 0)
@@ -286,6 +297,7 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 	if ((r = cb_proc_build(&c.p, config, &po, e)) < 0)
 		goto out;
 	c.p.single_map = o->single_map;
+	c.p.root_emul = cb_emul_wanted(o->root_emul, o->single_map);
 	if (name_in_use(s, name)) {
 		r = cb_fail(e, EEXIST, "the container name \"%s\" is already in use", name);
 		goto out;
@@ -389,6 +401,10 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 	cJSON_AddStringToObject(pj, "cwd", c.p.cwd);
 	cJSON_AddStringToObject(pj, "user", c.p.user);
 	cJSON_AddBoolToObject(pj, "single_map", o->single_map);
+	cJSON_AddNumberToObject(pj, "caps", (double)c.p.caps);
+	cJSON_AddNumberToObject(pj, "user_caps", (double)c.p.user_caps);
+	cJSON_AddBoolToObject(pj, "privileged", c.p.privileged);
+	cJSON_AddBoolToObject(pj, "root_emul", c.p.root_emul);
 	cJSON_AddStringToObject(cj, "hostname", hostname);
 	cJSON_AddStringToObject(cj, "rootfs", rootfs);
 	if (c.m.overlay)
@@ -448,6 +464,14 @@ int cb_container_proc(const cJSON *cj, const struct cb_proc_opts *o, struct cb_p
 	cJSON_AddItemReferenceToObject(ic, "User", cJSON_GetObjectItem(pj, "user"));
 	int r = cb_proc_build(p, img, o, e);
 	p->single_map = cJSON_IsTrue(cJSON_GetObjectItem(pj, "single_map"));
+	/* The capabilities and filters it was run with (exec gets them too, as podman's). */
+	if (cJSON_IsNumber(cJSON_GetObjectItem(pj, "caps"))) {
+		p->caps = (unsigned long long)cJSON_GetNumberValue(cJSON_GetObjectItem(pj, "caps"));
+		p->user_caps = (unsigned long long)cJSON_GetNumberValue(cJSON_GetObjectItem(pj, "user_caps"));
+	}
+	p->privileged = cJSON_IsTrue(cJSON_GetObjectItem(pj, "privileged"));
+	p->root_emul = cJSON_IsTrue(cJSON_GetObjectItem(pj, "root_emul"));
+	p->emul_sock = -1;
 	cJSON_Delete(img);
 	return r;
 }

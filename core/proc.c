@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <linux/capability.h>
 
+#include "emul.h"
 #include "proc.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -484,5 +485,8 @@ int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 	close_fds();
 	/* Set after the uid change, which would clear it. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* Last: nothing of ours must be faked. */
+	if (p->root_emul && cb_emul_install(p->emul_sock, e) < 0)
+		return CB_EXIT_FAIL;
 	return exec_cmd(p, env, e);
 }

@@ -16,6 +16,8 @@ struct cb_proc {
 	unsigned long long caps;      /* the bounding set; uid 0's permitted and effective */
 	unsigned long long user_caps; /* another uid's (podman: the --cap-add ones, ambient too) */
 	int privileged;               /* --privileged: no no_new_privs */
+	int root_emul;    /* install the root emulation filter (emul.h) before exec */
+	int emul_sock;    /* ... and send its listener there (-1: none) */
 };
 
 /* What the caller asked for on top of the image. */

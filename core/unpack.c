@@ -28,8 +28,8 @@
 
 #define WH_PREFIX ".wh."
 #define WH_OPAQUE ".wh..wh..opq"
-#define RC_XATTR "user.rootlesscontainers"
-#define RC_NOOP 0xffffffffu /* rootless-containers proto: "leave this id alone" */
+#define RC_XATTR CB_ROOTLESS_XATTR
+#define RC_NOOP CB_ROOTLESS_NOOP
 #define COPY_BUF (64 * 1024)
 
 int cb_unpack_no_openat2;
@@ -398,9 +398,7 @@ static size_t put_varint(unsigned char *p, uint32_t v)
 	return n;
 }
 
-/* The rootless-containers Resource message (uid = field 1, gid = field 2, varints), as
- * umoci writes it: an id of 0 becomes the no-op value, and (0, 0) needs no xattr. */
-static size_t rootless_value(unsigned char *buf, uint32_t uid, uint32_t gid)
+size_t cb_rootless_value(unsigned char *buf, uint32_t uid, uint32_t gid)
 {
 	size_t n = 0;
 	if (!uid && !gid)
@@ -437,7 +435,7 @@ static int set_owner(struct ctx *c, int fd, int pfd, const char *name, int is_li
 	if (fd >= 0 ? fchown(fd, 0, 0) : fchownat(pfd, name, 0, 0, AT_SYMLINK_NOFOLLOW))
 		cb_debug("layer %s: entry '%s': owner stays as created", c->what, c->cur);
 	unsigned char v[16];
-	size_t n = rootless_value(v, uid, gid);
+	size_t n = cb_rootless_value(v, uid, gid);
 	if (n && !is_link && set_xattr(fd, pfd, name, RC_XATTR, v, n) < 0)
 		ent_warn(c, "cannot record owner %" PRIu32 ":%" PRIu32 " in %s: %s", uid, gid, RC_XATTR, strerror(errno));
 	return 0;

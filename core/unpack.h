@@ -34,6 +34,14 @@ struct cb_unpack_stats {
 int cb_unpack_tar(struct cb_reader *tar, int dirfd, const char *what, const struct cb_unpack_opts *o,
 		  struct cb_unpack_stats *st, cb_err *e);
 
+/* Owners beyond the mapping are kept in this xattr, as umoci does: the rootless-containers
+ * Resource message (uid = field 1, gid = field 2, varints). */
+#define CB_ROOTLESS_XATTR "user.rootlesscontainers"
+#define CB_ROOTLESS_NOOP 0xffffffffu /* "leave this id alone" */
+/* Encode into buf (16 bytes): an id of 0 becomes the no-op value, and (0, 0) needs no
+ * xattr (returns 0). */
+size_t cb_rootless_value(unsigned char *buf, uint32_t uid, uint32_t gid);
+
 /* For tests: non-zero makes the unpacker resolve paths as it does where openat2 is
  * missing (a component walk that refuses symlinked parents). */
 extern int cb_unpack_no_openat2;
