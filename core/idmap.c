@@ -1,4 +1,5 @@
 /* idmap.c - the privilege ladder: plan the mapping, enter the user namespace. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -286,13 +287,30 @@ static int enter_full(struct cb_idmap *m, int h, char *why, size_t n)
 	return r;
 }
 
+/* The kernel makes a user namespace only for a single-threaded process: under
+ * qemu-user (which runs a thread of its own) unshare(CLONE_NEWUSER) is EINVAL. */
+static const char *userns_hint(int err)
+{
+	int n = 0;
+	DIR *d = err == EINVAL ? opendir("/proc/self/task") : NULL;
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		n += de->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n > 1 ? " (this process has several threads, as under qemu-user emulation, and the kernel "
+		       "makes user namespaces only for single-threaded ones: run cbox natively, or as root)" : "";
+}
+
 static int enter_single(cb_err *e)
 {
 	uid_t uid = getuid();
 	gid_t gid = getgid();
 	char map[64];
-	if (unshare(CLONE_NEWUSER) < 0)
-		return cb_fail_errno(e, errno, "cannot create a user namespace");
+	if (unshare(CLONE_NEWUSER) < 0) {
+		int err = errno;
+		return cb_fail(e, err, "cannot create a user namespace: %s%s", strerror(err), userns_hint(err));
+	}
 	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)uid);
 	int r = write_proc("/proc/self/uid_map", map, e);
 	if (r == 0)
