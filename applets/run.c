@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "binfmt.h"
 #include "container.h"
 #include "idmap.h"
 #include "image.h"
@@ -72,6 +73,15 @@ static void parse_volume(const char *spec, struct cb_volume *v)
 	}
 }
 
+/* The image entry is for platform p (os and arch; the variant when both give one). */
+static int platform_is(const cJSON *img, const struct cb_platform *p)
+{
+	struct cb_platform got;
+	cb_err ignore;
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(img, "platform"));
+	return !s || (cb_platform_parse(s, &got, &ignore) == 0 && cb_platform_matches(p, &got));
+}
+
 int run_main(int argc, char **argv)
 {
 	enum { O_NAME = 1, O_HOST, O_RM, O_ENV, O_WORKDIR, O_USER, O_ENTRY, O_VOLUME, O_RO, O_NET, O_PULL,
@@ -101,6 +111,7 @@ int run_main(int argc, char **argv)
 	struct cb_run_opts o = { 0 };
 	struct cb_pull_opts po;
 	const char *pull = "missing";
+	int platform_set = 0;
 	const char **env = calloc((size_t)argc, sizeof(*env));
 	struct cb_volume *vols = calloc((size_t)argc, sizeof(*vols));
 	struct cb_opt_state st;
@@ -172,6 +183,7 @@ int run_main(int argc, char **argv)
 				usage_error("%s is not supported yet", c == O_TTY ? "--tty" : "--detach");
 			break;
 		default:
+			platform_set |= c == CB_PULL_O_PLATFORM;
 			if (cb_pull_opt(&po, c, st.arg, &e) < 0)
 				usage_error("%s", e.msg);
 		}
@@ -200,6 +212,8 @@ int run_main(int argc, char **argv)
 	o.single_map = cb_idmap_current.mode == CB_IDMAP_SINGLE;
 	if (strcmp(pull, "always"))
 		img = cb_image_lookup(index, image, &rc, NULL, 0, &e);
+	if (img && platform_set && !platform_is(img, &po.platform))
+		img = NULL; /* a local image of another platform: pull the one asked for */
 	if (!img && !strcmp(pull, "never")) {
 		fprintf(stderr, "cbox: run: %s\n", e.msg);
 		return CB_EXIT_FAIL;
@@ -215,6 +229,11 @@ int run_main(int argc, char **argv)
 			fprintf(stderr, "cbox: run: %s: pulled, but not in the index\n", image);
 			return CB_EXIT_FAIL;
 		}
+	}
+	/* A foreign-arch image needs a binfmt_misc handler: say so before anything starts. */
+	if (cb_binfmt_check(image, cJSON_GetStringValue(cJSON_GetObjectItem(img, "platform")), &e) < 0) {
+		fprintf(stderr, "cbox: run: %s\n", e.msg);
+		return CB_EXIT_FAIL;
 	}
 	int status;
 	if (cb_container_run(&s, img, &o, &status, &e) < 0)
