@@ -45,7 +45,7 @@ int info_main(int argc, char **argv)
 	}
 	int rootless = getuid() != 0;
 	struct cb_store s;
-	char driver[16], ur[128], gr[128], *text = NULL;
+	char driver[16], ur[CB_IDMAP_TEXT], gr[CB_IDMAP_TEXT], *text = NULL;
 	cb_err e;
 	if (cb_userns_enter(&e) < 0 || cb_store_open(&s, cb_opt_root, &e) < 0 ||
 	    cb_driver_choose(&s, cb_opt_storage_driver, rootless, driver, &e) < 0)
