@@ -26,6 +26,8 @@
 //usage:      --dns IP                 the resolver (with slirp: what 10.0.2.3 forwards to)
 //usage:      --add-host NAME:IP       add a line to /etc/hosts
 //usage:      --pull missing|always|never   when to pull IMAGE (default missing)
+//usage:      --userns keep-id         your uid/gid are the same numbers inside (rootless: a
+//usage:                               nested user namespace; runs as you unless -u)
 //usage:      --tls-verify=false, --cert-dir DIR, --creds USER[:PASS], --platform OS/ARCH
 //usage:                               for the pull, as in 'cbox pull'
 /* run.c - cbox run */
@@ -85,7 +87,7 @@ static int platform_is(const cJSON *img, const struct cb_platform *p)
 int run_main(int argc, char **argv)
 {
 	enum { O_NAME = 1, O_HOST, O_RM, O_ENV, O_WORKDIR, O_USER, O_ENTRY, O_VOLUME, O_RO, O_NET, O_PULL,
-	       O_INTERACTIVE, O_TTY, O_DETACH, O_PUBLISH, O_DNS, O_ADDHOST };
+	       O_INTERACTIVE, O_TTY, O_DETACH, O_PUBLISH, O_DNS, O_ADDHOST, O_USERNS };
 	static const struct cb_option opts[] = {
 		{ "name", 0, CB_OPT_ARG, O_NAME },
 		{ "hostname", 0, CB_OPT_ARG, O_HOST },
@@ -102,6 +104,7 @@ int run_main(int argc, char **argv)
 		{ "dns", 0, CB_OPT_ARG, O_DNS },
 		{ "add-host", 0, CB_OPT_ARG, O_ADDHOST },
 		{ "pull", 0, CB_OPT_ARG, O_PULL },
+		{ "userns", 0, CB_OPT_ARG, O_USERNS },
 		CB_PULL_OPTIONS,
 		{ "interactive", 'i', CB_OPT_BOOL, O_INTERACTIVE },
 		{ "tty", 't', CB_OPT_BOOL, O_TTY },
@@ -175,6 +178,11 @@ int run_main(int argc, char **argv)
 				usage_error("--pull %s: want missing, always or never", st.arg);
 			pull = st.arg;
 			break;
+		case O_USERNS:
+			if (strcmp(st.arg, "keep-id") && strcmp(st.arg, "host") && st.arg[0])
+				usage_error("--userns %s: want keep-id (or host, the default)", st.arg);
+			o.keep_id = !strcmp(st.arg, "keep-id");
+			break;
 		case O_INTERACTIVE:
 			break; /* stdin is the container's already */
 		case O_TTY:
@@ -198,6 +206,12 @@ int run_main(int argc, char **argv)
 	o.driver = cb_opt_storage_driver;
 	o.image_name = image;
 	o.rootless = getuid() != 0;
+	/* keep-id: the caller's uid:gid inside too, unless -u says otherwise. */
+	char keep_user[32];
+	if (o.keep_id && o.rootless && !o.proc.user) {
+		snprintf(keep_user, sizeof(keep_user), "%u:%u", (unsigned)getuid(), (unsigned)getgid());
+		o.proc.user = keep_user;
+	}
 	if (cb_net_finish_opts(&net, o.rootless, &e) < 0)
 		usage_error("%s", e.msg);
 

@@ -15,6 +15,7 @@
 #include "container.h"
 #include "driver.h"
 #include "json.h"
+#include "keepid.h"
 #include "net.h"
 #include "ns.h"
 
@@ -24,6 +25,7 @@ struct child {
 	struct cb_proc p;
 	const char *hostname;
 	struct cb_net *net;
+	struct cb_keepid *keepid; /* --userns=keep-id, or NULL */
 };
 
 /* In the new namespaces: the filesystem, then the process. */
@@ -38,6 +40,8 @@ static int child_main(void *arg, cb_err *e)
 	if (cb_net_child(c->net, e) < 0)
 		return CB_EXIT_FAIL;
 	if (cb_mount_rootfs(&c->m, e) < 0)
+		return CB_EXIT_FAIL;
+	if (c->keepid && cb_keepid_child(c->keepid, e) < 0)
 		return CB_EXIT_FAIL;
 	return cb_proc_exec(&c->p, e);
 }
@@ -115,11 +119,15 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 	const char *image_id = cJSON_GetStringValue(cJSON_GetObjectItem(img, "id"));
 	const cJSON *layers = cJSON_GetObjectItem(img, "layers");
 	char driver[16], *blob = NULL;
+	struct cb_keepid kid = { .req = { -1, -1 }, .go = { -1, -1 } };
 	int r;
 	if (!image_id || !cJSON_IsArray(layers) || !cJSON_GetArraySize(layers))
 		return cb_fail(e, EINVAL, "image entry without id or layers");
 	if ((r = cb_driver_choose(s, o->driver, o->rootless, driver, e)) < 0)
 		return r;
+	/* keep-id with sub-ids: a private copy whose owners look as in the image. */
+	if (o->keep_id && o->rootless && cb_idmap_current.mode == CB_IDMAP_FULL)
+		snprintf(driver, sizeof(driver), "vfs");
 	if ((r = cb_store_get_blob(s, image_id, &blob, NULL, e)) < 0)
 		return r;
 	cJSON *config = cJSON_Parse(blob);
@@ -127,7 +135,7 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 	if (!config)
 		return cb_fail(e, EINVAL, "image config %s: not JSON", image_id);
 
-	struct child c = { .s = s, .net = o->net };
+	struct child c = { .s = s, .net = o->net, .keepid = o->keep_id && o->rootless ? &kid : NULL };
 	int dfd CB_AUTOCLOSE = -1;
 	cJSON *cj = NULL;
 	*status = CB_EXIT_FAIL;
@@ -147,7 +155,7 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 		snprintf(hostname, sizeof(hostname), "%.12s", id);
 	struct cb_proc_opts po = o->proc;
 	po.hostname = hostname;
-	if ((r = cb_proc_build(&c.p, config, &po, e)) < 0)
+	if ((r = cb_proc_build(&c.p, config, &po, e)) < 0 || (c.keepid && (r = cb_keepid_init(&kid, e)) < 0))
 		goto out;
 	c.p.single_map = o->single_map;
 	if (name_in_use(s, name)) {
@@ -174,6 +182,8 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 	cJSON_AddStringToObject(cj, "image_name", o->image_name ? o->image_name : "");
 	cJSON_AddItemToObject(cj, "command", str_array(c.p.argv));
 	cJSON_AddStringToObject(cj, "driver", driver);
+	if (c.keepid)
+		cJSON_AddStringToObject(cj, "userns", "keep-id");
 	cJSON_AddStringToObject(cj, "created", created);
 	cb_net_json(o->net, cj);
 	char *text = cb_json_print(cj);
@@ -220,7 +230,7 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 			}
 			snprintf(path, sizeof(path), "layers/%s/diff", cb_digest_hex(l));
 			int lfd = openat(s->rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			r = lfd < 0 ? cb_fail_errno(e, errno, "layer %s", l) : cb_vfs_apply(lfd, rfd, l, e);
+			r = lfd < 0 ? cb_fail_errno(e, errno, "layer %s", l) : cb_vfs_apply_keepid(lfd, rfd, l, kid.full ? kid.ids : NULL, e);
 			if (lfd >= 0)
 				close(lfd);
 		}
@@ -243,6 +253,8 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 	if (r == 0) {
 		cb_debug("container %s: pid %d", id, (int)pid);
 		int st = cb_net_attach(o->net, e);
+		if (st == 0 && c.keepid)
+			st = cb_keepid_parent(c.keepid, &cb_idmap_current, pid, e);
 		if (st < 0) {
 			kill(pid, SIGKILL);
 			cb_ns_wait(pid);
@@ -272,6 +284,7 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 			cb_warn("could not remove %s/%s: %s", s->root, dir, strerror(-rr));
 	}
 out:
+	cb_keepid_close(&kid);
 	cb_net_stop(o->net);
 	cJSON_Delete(cj);
 	cb_proc_free(&c.p);

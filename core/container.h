@@ -20,6 +20,7 @@ struct cb_run_opts {
 	struct cb_net *net;   /* --network, -p, --dns, --add-host */
 	int rootless;         /* the caller is not root: we are 0 in a user namespace */
 	int single_map;       /* ... with the single mapping: only id 0 exists */
+	int keep_id;          /* --userns=keep-id (rootless only: as root nothing changes) */
 	const struct cb_volume *vols;
 	int nvols;
 	struct cb_proc_opts proc;
