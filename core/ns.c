@@ -45,8 +45,10 @@ static long spawn_unshare(int flags, cb_ns_child_fn fn, void *arg, int sync)
 		if (err)
 			_exit(CB_EXIT_FAIL);
 		pid_t c = fork();
-		if (c == 0)
+		if (c == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0); /* the parent's kill reaches us */
 			child_run(sync, fn, arg);
+		}
 		/* Nothing of the parent's stays open here: the sync socket must read EOF
 		 * at the exec, the network helper's sockets close with the container. */
 		if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
