@@ -1,4 +1,5 @@
 /* keepid.c - --userns=keep-id: the nested user namespace, its maps, the passwd entry. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -59,9 +60,29 @@ static void add_entry(const struct cb_keepid *k, const char *file, unsigned id, 
 	}
 }
 
+/* /dev is a tmpfs made out here, so ours: root's inside, as in the image. */
+static void dev_owner(const struct cb_keepid *k)
+{
+	uid_t u = (uid_t)cb_keepid_out(0, k->ids[0]);
+	gid_t g = (gid_t)cb_keepid_out(0, k->ids[1]);
+	int fd = open("/dev", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	struct dirent *de;
+	struct stat st;
+	while (d && (de = readdir(d)))
+		if (strcmp(de->d_name, "..") && fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_uid == 0)
+			fchownat(fd, de->d_name, u, g, AT_SYMLINK_NOFOLLOW);
+	if (d)
+		closedir(d);
+	else if (fd >= 0)
+		close(fd);
+}
+
 int cb_keepid_child(struct cb_keepid *k, cb_err *e)
 {
 	char text[1024], b = 0;
+	if (k->full)
+		dev_owner(k);
 	snprintf(text, sizeof(text), "%s:*:%u:%u:%s:%s:/bin/sh\n", k->name, k->ids[0], k->ids[1], k->name, k->home);
 	add_entry(k, "/etc/passwd", k->ids[0], text);
 	snprintf(text, sizeof(text), "%s:x:%u:\n", k->name, k->ids[1]);
