@@ -8,13 +8,13 @@
 //usage:mapping (none, full or single, with the reason), cgroup version, network default
 //usage:and the binfmt_misc handlers registered for foreign-arch images.
 /* info.c - cbox info */
-#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/statfs.h>
 #include <sys/utsname.h>
 #include <linux/magic.h>
 
+#include "binfmt.h"
 #include "driver.h"
 #include "idmap.h"
 #include "net.h"
@@ -26,20 +26,6 @@ static const char *cgroup_version(void)
 	if (statfs("/sys/fs/cgroup", &sf) < 0)
 		return "none";
 	return sf.f_type == CGROUP2_SUPER_MAGIC ? "v2" : "v1";
-}
-
-/* Registered binfmt_misc handlers (not "register"/"status"), enabled or not. */
-static cJSON *binfmt_handlers(void)
-{
-	cJSON *a = cJSON_CreateArray();
-	DIR *d = opendir("/proc/sys/fs/binfmt_misc");
-	struct dirent *de;
-	while (d && (de = readdir(d)))
-		if (de->d_name[0] != '.' && strcmp(de->d_name, "register") && strcmp(de->d_name, "status"))
-			cJSON_AddItemToArray(a, cJSON_CreateString(de->d_name));
-	if (d)
-		closedir(d);
-	return a;
 }
 
 int info_main(int argc, char **argv)
@@ -59,7 +45,7 @@ int info_main(int argc, char **argv)
 	}
 	int rootless = getuid() != 0;
 	struct cb_store s;
-	char driver[16], ur[128], gr[128], *text = NULL;
+	char driver[16], ur[CB_IDMAP_TEXT], gr[CB_IDMAP_TEXT], *text = NULL;
 	cb_err e;
 	if (cb_userns_enter(&e) < 0 || cb_store_open(&s, cb_opt_root, &e) < 0 ||
 	    cb_driver_choose(&s, cb_opt_storage_driver, rootless, driver, &e) < 0)
@@ -72,7 +58,12 @@ int info_main(int argc, char **argv)
 	cb_idmap_ranges(m, 1, gr, sizeof(gr));
 	struct utsname u;
 	uname(&u);
-	cJSON *bf = binfmt_handlers();
+	/* binfmt_misc handlers, enabled or not: the names (and in text, what they run). */
+	struct cb_binfmt b[64];
+	int nb = cb_binfmt_scan(b, 64);
+	cJSON *bf = cJSON_CreateArray();
+	for (int i = 0; i < nb; i++)
+		cJSON_AddItemToArray(bf, cJSON_CreateString(b[i].name));
 
 	cJSON *j = cJSON_CreateObject();
 	cJSON *host = cJSON_AddObjectToObject(j, "host");
@@ -99,9 +90,9 @@ int info_main(int argc, char **argv)
 		printf("storage driver:  %s (%s)\n", driver, dreason ? dreason : "");
 		printf("id mapping:      %s: uids %s; gids %s (%s)\n", cb_idmap_mode_name(m->mode), ur, gr, m->reason);
 		printf("cgroup version:  %s\nnetwork default: %s\nbinfmt handlers:", cgroup_version(), cb_net_default_name(rootless));
-		for (int i = 0; i < cJSON_GetArraySize(bf); i++)
-			printf(" %s", cJSON_GetArrayItem(bf, i)->valuestring);
-		printf("%s\n", cJSON_GetArraySize(bf) ? "" : " none");
+		for (int i = 0; i < nb; i++)
+			printf(" %s%s%s%s", b[i].name, b[i].arch[0] ? " (" : "", b[i].arch, b[i].arch[0] ? b[i].enabled ? ")" : ", disabled)" : "");
+		printf("%s\n", nb ? "" : " none");
 	}
 	cJSON_Delete(j);
 	cJSON_Delete(sj);

@@ -44,12 +44,15 @@
 //usage:                               mknod succeed without effect (a seccomp filter; the
 //usage:                               owners asked for kept in user.rootlesscontainers);
 //usage:                               auto (default): on in the single id mapping
+//usage:      --userns keep-id         your uid/gid are the same numbers inside (rootless: a
+//usage:                               nested user namespace; runs as you unless -u)
 //usage:      --tls-verify=false, --cert-dir DIR, --creds USER[:PASS], --platform OS/ARCH
 //usage:                               for the pull, as in 'cbox pull'
 /* run.c - cbox run */
 #include <stdio.h>
 #include <string.h>
 
+#include "binfmt.h"
 #include "container.h"
 #include "emul.h"
 #include "idmap.h"
@@ -108,11 +111,21 @@ static void add_caps(const char ***v, int *n, const char *arg, const char *opt)
 	}
 }
 
+/* The image entry is for platform p (os and arch; the variant when both give one). */
+static int platform_is(const cJSON *img, const struct cb_platform *p)
+{
+	struct cb_platform got;
+	cb_err ignore;
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(img, "platform"));
+	return !s || (cb_platform_parse(s, &got, &ignore) == 0 && cb_platform_matches(p, &got));
+}
+
 int run_main(int argc, char **argv)
 {
 	enum { O_NAME = 1, O_HOST, O_RM, O_ENV, O_WORKDIR, O_USER, O_ENTRY, O_VOLUME, O_RO, O_NET, O_PULL,
 	       O_INTERACTIVE, O_TTY, O_DETACH, O_PUBLISH, O_DNS, O_ADDHOST, O_CAPADD, O_CAPDROP, O_PRIV, O_TMPFS,
-	       O_ENVFILE, O_INIT, O_EMUL };
+	       O_ENVFILE, O_INIT, O_EMUL,
+	       O_USERNS };
 	static const struct cb_option opts[] = {
 		{ "name", 0, CB_OPT_ARG, O_NAME },
 		{ "hostname", 0, CB_OPT_ARG, O_HOST },
@@ -136,6 +149,7 @@ int run_main(int argc, char **argv)
 		{ "env-file", 0, CB_OPT_ARG, O_ENVFILE },
 		{ "init", 0, CB_OPT_BOOL, O_INIT },
 		{ "root-emulation", 0, CB_OPT_ARG, O_EMUL },
+		{ "userns", 0, CB_OPT_ARG, O_USERNS },
 		CB_PULL_OPTIONS,
 		{ "interactive", 'i', CB_OPT_BOOL, O_INTERACTIVE },
 		{ "tty", 't', CB_OPT_BOOL, O_TTY },
@@ -145,6 +159,7 @@ int run_main(int argc, char **argv)
 	struct cb_run_opts o = { 0 };
 	struct cb_pull_opts po;
 	const char *pull = "missing";
+	int platform_set = 0;
 	const char **env = calloc((size_t)argc, sizeof(*env));
 	struct cb_volume *vols = calloc((size_t)argc, sizeof(*vols));
 	struct cb_tmpfs *tmpfs = calloc((size_t)argc, sizeof(*tmpfs));
@@ -234,6 +249,11 @@ int run_main(int argc, char **argv)
 			if (cb_emul_parse(st.arg, &o.root_emul, &e) < 0)
 				usage_error("%s", e.msg);
 			break;
+		case O_USERNS:
+			if (strcmp(st.arg, "keep-id") && strcmp(st.arg, "host") && st.arg[0])
+				usage_error("--userns %s: want keep-id (or host, the default)", st.arg);
+			o.keep_id = !strcmp(st.arg, "keep-id");
+			break;
 		case O_INTERACTIVE:
 			o.interactive = yes; /* without -t stdin is the container's already */
 			break;
@@ -244,6 +264,7 @@ int run_main(int argc, char **argv)
 			o.detach = yes;
 			break;
 		default:
+			platform_set |= c == CB_PULL_O_PLATFORM;
 			if (cb_pull_opt(&po, c, st.arg, &e) < 0)
 				usage_error("%s", e.msg);
 		}
@@ -264,6 +285,12 @@ int run_main(int argc, char **argv)
 	o.driver = cb_opt_storage_driver;
 	o.image_name = image;
 	o.rootless = getuid() != 0;
+	/* keep-id: the caller's uid:gid inside too, unless -u says otherwise. */
+	char keep_user[32];
+	if (o.keep_id && o.rootless && !o.proc.user) {
+		snprintf(keep_user, sizeof(keep_user), "%u:%u", (unsigned)getuid(), (unsigned)getgid());
+		o.proc.user = keep_user;
+	}
 	if (cb_net_finish_opts(&net, o.rootless, &e) < 0)
 		usage_error("%s", e.msg);
 
@@ -278,6 +305,8 @@ int run_main(int argc, char **argv)
 	o.single_map = cb_idmap_current.mode == CB_IDMAP_SINGLE;
 	if (strcmp(pull, "always"))
 		img = cb_image_lookup(index, image, &rc, NULL, 0, &e);
+	if (img && platform_set && !platform_is(img, &po.platform))
+		img = NULL; /* a local image of another platform: pull the one asked for */
 	if (!img && !strcmp(pull, "never")) {
 		fprintf(stderr, "cbox: run: %s\n", e.msg);
 		return CB_EXIT_FAIL;
@@ -293,6 +322,11 @@ int run_main(int argc, char **argv)
 			fprintf(stderr, "cbox: run: %s: pulled, but not in the index\n", image);
 			return CB_EXIT_FAIL;
 		}
+	}
+	/* A foreign-arch image needs a binfmt_misc handler: say so before anything starts. */
+	if (cb_binfmt_check(image, cJSON_GetStringValue(cJSON_GetObjectItem(img, "platform")), &e) < 0) {
+		fprintf(stderr, "cbox: run: %s\n", e.msg);
+		return CB_EXIT_FAIL;
 	}
 	int status;
 	char id[65];

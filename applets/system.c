@@ -92,7 +92,7 @@ static int reset(int force)
 /* The id mapping changed (sub-ids added or removed, a helper gone): say what that means. */
 static int migrate(int force)
 {
-	char was[256], now[128];
+	char was[CB_IDMAP_TEXT + 32], now[CB_IDMAP_TEXT];
 	cb_err e;
 	open_store();
 	const struct cb_idmap *m = &cb_idmap_current;

@@ -18,6 +18,7 @@
 #include "init.h"
 #include "emul.h"
 #include "json.h"
+#include "keepid.h"
 #include "net.h"
 #include "ns.h"
 #include "state.h"
@@ -32,6 +33,7 @@ struct child {
 	struct cb_term *term; /* -t: the pty, opened inside */
 	int interactive;      /* -i: stdin goes to the pty */
 	int init;             /* --init: cbox's pid 1 runs the command */
+	struct cb_keepid *keepid; /* --userns=keep-id, or NULL */
 };
 
 /* In the new namespaces: the filesystem, then the process. */
@@ -46,6 +48,8 @@ static int child_main(void *arg, cb_err *e)
 	if (cb_net_child(c->net, e) < 0)
 		return CB_EXIT_FAIL;
 	if (cb_mount_rootfs(&c->m, e) < 0)
+		return CB_EXIT_FAIL;
+	if (c->keepid && cb_keepid_child(c->keepid, e) < 0)
 		return CB_EXIT_FAIL;
 	if (c->term && cb_term_open_in_child(c->term, e) < 0)
 		return CB_EXIT_FAIL;
@@ -218,6 +222,8 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 	if (r == 0) {
 		cb_debug("container %s: pid %d", dir, (int)pid);
 		int started = cb_net_attach(c->net, e);
+		if (started == 0 && c->keepid)
+			started = cb_keepid_parent(c->keepid, &cb_idmap_current, pid, e);
 		if (started < 0) {
 			kill(pid, SIGKILL);
 			cb_ns_wait(pid);
@@ -262,11 +268,15 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 	const char *image_id = cJSON_GetStringValue(cJSON_GetObjectItem(img, "id"));
 	const cJSON *layers = cJSON_GetObjectItem(img, "layers");
 	char driver[16], *blob = NULL;
+	struct cb_keepid kid = { .req = { -1, -1 }, .go = { -1, -1 } };
 	int r;
 	if (!image_id || !cJSON_IsArray(layers) || !cJSON_GetArraySize(layers))
 		return cb_fail(e, EINVAL, "image entry without id or layers");
 	if ((r = cb_driver_choose(s, o->driver, o->rootless, driver, e)) < 0)
 		return r;
+	/* keep-id with sub-ids: a private copy whose owners look as in the image. */
+	if (o->keep_id && o->rootless && cb_idmap_current.mode == CB_IDMAP_FULL)
+		snprintf(driver, sizeof(driver), "vfs");
 	if ((r = cb_store_get_blob(s, image_id, &blob, NULL, e)) < 0)
 		return r;
 	cJSON *config = cJSON_Parse(blob);
@@ -274,7 +284,7 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 	if (!config)
 		return cb_fail(e, EINVAL, "image config %s: not JSON", image_id);
 
-	struct child c = { .s = s, .net = o->net };
+	struct child c = { .s = s, .net = o->net, .keepid = o->keep_id && o->rootless ? &kid : NULL };
 	int dfd CB_AUTOCLOSE = -1, report = -1, monitor = 0;
 	cJSON *cj = NULL;
 	*status = CB_EXIT_FAIL;
@@ -294,7 +304,7 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 		snprintf(hostname, sizeof(hostname), "%.12s", id);
 	struct cb_proc_opts po = o->proc;
 	po.hostname = hostname;
-	if ((r = cb_proc_build(&c.p, config, &po, e)) < 0)
+	if ((r = cb_proc_build(&c.p, config, &po, e)) < 0 || (c.keepid && (r = cb_keepid_init(&kid, e)) < 0))
 		goto out;
 	c.p.single_map = o->single_map;
 	c.p.root_emul = cb_emul_wanted(o->root_emul, o->single_map);
@@ -332,6 +342,8 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 	cJSON_AddStringToObject(cj, "image_name", o->image_name ? o->image_name : "");
 	cJSON_AddItemToObject(cj, "command", str_array(c.p.argv));
 	cJSON_AddStringToObject(cj, "driver", driver);
+	if (c.keepid)
+		cJSON_AddStringToObject(cj, "userns", "keep-id");
 	cJSON_AddStringToObject(cj, "created", created);
 	cb_net_json(o->net, cj);
 	r = dfd < 0 ? cb_fail_errno(e, errno, "%s", dir) : write_etc(dfd, hostname, name, o->net, e);
@@ -376,7 +388,7 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 			}
 			snprintf(path, sizeof(path), "layers/%s/diff", cb_digest_hex(l));
 			int lfd = openat(s->rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			r = lfd < 0 ? cb_fail_errno(e, errno, "layer %s", l) : cb_vfs_apply(lfd, rfd, l, e);
+			r = lfd < 0 ? cb_fail_errno(e, errno, "layer %s", l) : cb_vfs_apply_keepid(lfd, rfd, l, kid.full ? kid.ids : NULL, e);
 			if (lfd >= 0)
 				close(lfd);
 		}
@@ -419,6 +431,16 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 		cJSON_AddBoolToObject(v, "ro", o->vols[i].ro);
 		cJSON_AddItemToArray(vj, v);
 	}
+	cJSON *tj = cJSON_AddArrayToObject(cj, "tmpfs");
+	for (int i = 0; i < o->ntmpfs; i++) {
+		cJSON *t = cJSON_CreateObject();
+		cJSON_AddStringToObject(t, "dst", o->tmpfs[i].dst);
+		cJSON_AddNumberToObject(t, "flags", (double)o->tmpfs[i].flags);
+		cJSON_AddStringToObject(t, "data", o->tmpfs[i].data);
+		cJSON_AddBoolToObject(t, "copyup", o->tmpfs[i].copyup);
+		cJSON_AddItemToArray(tj, t);
+	}
+	cJSON_AddBoolToObject(cj, "init", o->init);
 	const char *sig = cJSON_GetStringValue(
 		cJSON_GetObjectItem(cJSON_GetObjectItem(config, "config"), "StopSignal"));
 	cJSON_AddStringToObject(cj, "stop_signal", sig ? sig : "");
@@ -440,6 +462,7 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 		cb_rm_rf_at(s->rootfd, dir);
 	cb_term_close(&term);
 out:
+	cb_keepid_close(&kid);
 	cb_net_stop(o->net);
 	if (monitor) {
 		send_report(&report, *status ? *status : CB_EXIT_FAIL, e);
@@ -484,6 +507,8 @@ int cb_container_start(struct cb_store *s, const char *id, cb_err *e)
 	struct cb_net net;
 	struct cb_state st;
 	struct cb_volume *vols = NULL;
+	struct cb_tmpfs *tmpfs = NULL;
+	struct cb_keepid kid = { .req = { -1, -1 }, .go = { -1, -1 } };
 	char dir[128];
 	if ((r = cb_container_open(s, id, &dfd, &cj, e)) < 0)
 		return r;
@@ -494,11 +519,18 @@ int cb_container_start(struct cb_store *s, const char *id, cb_err *e)
 	if (st.state == CB_STATE_RUNNING || cb_state_monitor_alive(&st))
 		goto out; /* as podman: starting a running container is no error */
 
-	const cJSON *vj = cJSON_GetObjectItem(cj, "volumes"), *it;
+	const cJSON *vj = cJSON_GetObjectItem(cj, "volumes"), *tj = cJSON_GetObjectItem(cj, "tmpfs"), *it;
 	struct cb_proc_opts po = { 0 };
 	if ((r = cb_container_proc(cj, &po, &c.p, e)) < 0)
 		goto out;
-	if (!(vols = calloc((size_t)cJSON_GetArraySize(vj) + 1, sizeof(*vols)))) {
+	if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(cj, "userns")) ?: "", "keep-id")) {
+		if ((r = cb_keepid_init(&kid, e)) < 0)
+			goto out;
+		c.keepid = &kid;
+	}
+	vols = calloc((size_t)cJSON_GetArraySize(vj) + 1, sizeof(*vols));
+	tmpfs = calloc((size_t)cJSON_GetArraySize(tj) + 1, sizeof(*tmpfs));
+	if (!vols || !tmpfs) {
 		r = cb_fail(e, ENOMEM, "out of memory");
 		goto out;
 	}
@@ -508,8 +540,18 @@ int cb_container_start(struct cb_store *s, const char *id, cb_err *e)
 		v->dst = cJSON_GetStringValue(cJSON_GetObjectItem(it, "dst")) ?: "";
 		v->ro = cJSON_IsTrue(cJSON_GetObjectItem(it, "ro"));
 	}
+	cJSON_ArrayForEach(it, tj) {
+		struct cb_tmpfs *t = &tmpfs[c.m.ntmpfs++];
+		t->dst = cJSON_GetStringValue(cJSON_GetObjectItem(it, "dst")) ?: "";
+		t->flags = (unsigned long)cJSON_GetNumberValue(cJSON_GetObjectItem(it, "flags"));
+		snprintf(t->data, sizeof(t->data), "%s", cJSON_GetStringValue(cJSON_GetObjectItem(it, "data")) ?: "");
+		t->copyup = cJSON_IsTrue(cJSON_GetObjectItem(it, "copyup"));
+	}
 	snprintf(dir, sizeof(dir), "containers/%s", id);
 	c.m.vols = vols;
+	c.m.tmpfs = tmpfs;
+	c.m.privileged = c.p.privileged;
+	c.init = cJSON_IsTrue(cJSON_GetObjectItem(cj, "init"));
 	c.m.rootfs = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "rootfs")) ?: "";
 	c.m.overlay = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "overlay"));
 	c.m.etc_dir = dir;
@@ -534,7 +576,9 @@ int cb_container_start(struct cb_store *s, const char *id, cb_err *e)
 	send_report(&report, status ? status : CB_EXIT_FAIL, e);
 	_exit(0);
 out:
+	cb_keepid_close(&kid);
 	free(vols);
+	free(tmpfs);
 	cb_net_free(&net);
 	cb_proc_free(&c.p);
 	cJSON_Delete(cj);

@@ -24,6 +24,7 @@ struct cb_run_opts {
 	int rootless;         /* the caller is not root: we are 0 in a user namespace */
 	int single_map;       /* ... with the single mapping: only id 0 exists */
 	int root_emul;        /* --root-emulation: CB_EMUL_AUTO, _ON, _OFF (emul.h) */
+	int keep_id;          /* --userns=keep-id (rootless only: as root nothing changes) */
 	const struct cb_volume *vols;
 	int nvols;
 	const struct cb_tmpfs *tmpfs; /* --tmpfs */

@@ -13,6 +13,7 @@
 #include <linux/fs.h>
 
 #include "driver.h"
+#include "keepid.h"
 #include "json.h"
 
 /* Can this kernel, here, mount overlay on the store's filesystem? Tried in a child with
@@ -110,6 +111,7 @@ struct vfs {
 	const char *what;
 	struct link_seen *links;
 	size_t nlinks;
+	const unsigned *keepid; /* uid, gid: owners moved for keep-id, or NULL */
 };
 
 static int is_opaque(int fd)
@@ -137,9 +139,11 @@ static void copy_xattrs(int sfd, const char *sname, int dfd, const char *dname)
 	}
 }
 
-static void copy_meta(int sfd, const char *name, const struct stat *st, int dfd)
+static void copy_meta(const struct vfs *v, int sfd, const char *name, const struct stat *st, int dfd)
 {
-	fchownat(dfd, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW);
+	uid_t u = v->keepid ? (uid_t)cb_keepid_out(st->st_uid, v->keepid[0]) : st->st_uid;
+	gid_t g = v->keepid ? (gid_t)cb_keepid_out(st->st_gid, v->keepid[1]) : st->st_gid;
+	fchownat(dfd, name, u, g, AT_SYMLINK_NOFOLLOW);
 	copy_xattrs(sfd, name, dfd, name);
 	if (!S_ISLNK(st->st_mode))
 		fchmodat(dfd, name, st->st_mode & 07777, 0);
@@ -208,7 +212,7 @@ static int apply_entry(struct vfs *v, int sfd, int dfd, const char *name, char *
 		fchmod(d2, 0700); /* writable while filled; the real mode comes after */
 		if ((r = apply_dir(v, s2, d2, rel, sub)) < 0)
 			return r;
-		copy_meta(sfd, name, &st, dfd);
+		copy_meta(v, sfd, name, &st, dfd);
 		rel[rlen] = '\0';
 		return 0;
 	} else {
@@ -239,7 +243,7 @@ static int apply_entry(struct vfs *v, int sfd, int dfd, const char *name, char *
 			r = S_ISFIFO(st.st_mode) ? -errno : 0; /* device nodes: only as real root */
 		}
 		if (r == 0)
-			copy_meta(sfd, name, &st, dfd);
+			copy_meta(v, sfd, name, &st, dfd);
 	}
 	rel[rlen] = '\0';
 	return r;
@@ -265,7 +269,12 @@ static int apply_dir(struct vfs *v, int sfd, int dfd, char *rel, size_t rlen)
 
 int cb_vfs_apply(int srcfd, int dstfd, const char *what, cb_err *e)
 {
-	struct vfs v = { .dstroot = dstfd, .what = what };
+	return cb_vfs_apply_keepid(srcfd, dstfd, what, NULL, e);
+}
+
+int cb_vfs_apply_keepid(int srcfd, int dstfd, const char *what, const unsigned *keepid, cb_err *e)
+{
+	struct vfs v = { .dstroot = dstfd, .what = what, .keepid = keepid };
 	char rel[4096] = "";
 	int r = apply_dir(&v, srcfd, dstfd, rel, 0);
 	for (size_t i = 0; i < v.nlinks; i++)
@@ -274,6 +283,8 @@ int cb_vfs_apply(int srcfd, int dstfd, const char *what, cb_err *e)
 	if (r < 0)
 		return cb_fail(e, -r, "vfs copy of layer %s: %s: %s", what, rel[0] ? rel : "/", strerror(-r));
 	struct stat st;
+	if (fstat(srcfd, &st) == 0 && keepid)
+		fchown(dstfd, (uid_t)cb_keepid_out(st.st_uid, keepid[0]), (gid_t)cb_keepid_out(st.st_gid, keepid[1]));
 	if (fstat(srcfd, &st) == 0)
 		fchmod(dstfd, st.st_mode & 07777);
 	return 0;

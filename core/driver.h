@@ -14,5 +14,8 @@ int cb_driver_choose(struct cb_store *s, const char *want, int rootless, char dr
  * opaque directories (*.overlay.opaque=y) drop what lower layers put there; owners,
  * modes, times, xattrs and hard links kept. */
 int cb_vfs_apply(int srcfd, int dstfd, const char *what, cb_err *e);
+/* The same, owners moved for --userns=keep-id of keepid[0]:keepid[1] (cb_keepid_out), so
+ * that the copy shows the image's owners inside the keep-id namespace. */
+int cb_vfs_apply_keepid(int srcfd, int dstfd, const char *what, const unsigned *keepid, cb_err *e);
 
 #endif

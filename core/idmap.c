@@ -1,4 +1,5 @@
 /* idmap.c - the privilege ladder: plan the mapping, enter the user namespace. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -29,14 +30,15 @@ const char *cb_idmap_mode_name(int mode)
 
 void cb_idmap_ranges(const struct cb_idmap *m, int gid, char *buf, size_t n)
 {
-	unsigned id = gid ? m->gid : m->uid;
-	unsigned long sub = gid ? m->subgid : m->subuid, count = gid ? m->nsubgid : m->nsubuid;
-	if (m->mode == CB_IDMAP_NONE)
+	const struct cb_idrange *r = gid ? m->subgid : m->subuid;
+	int nr = gid ? m->nsubgid : m->nsubuid;
+	if (m->mode == CB_IDMAP_NONE) {
 		snprintf(buf, n, "0 0 4294967295");
-	else if (m->mode == CB_IDMAP_FULL)
-		snprintf(buf, n, "0 %u 1,1 %lu %lu", id, sub, count);
-	else
-		snprintf(buf, n, "0 %u 1", id);
+		return;
+	}
+	size_t len = (size_t)snprintf(buf, n, "0 %u 1", gid ? m->gid : m->uid);
+	for (int i = 0; m->mode == CB_IDMAP_FULL && i < nr && len < n; i++)
+		len += (size_t)snprintf(buf + len, n - len, ",%lu %lu %lu", r[i].inside, r[i].start, r[i].count);
 }
 
 /* The caller's login name from /etc/passwd (no NSS: a static binary reads the file). */
@@ -58,29 +60,50 @@ static int user_name(unsigned uid, char *name, size_t n)
 	return found;
 }
 
-/* The first range of file (/etc/subuid) for name or the numeric id. */
-static int sub_range(const char *file, const char *name, unsigned id, unsigned long *start, unsigned long *count)
+/* Every range of file (/etc/subuid) for name or the numeric uid, in file order, inside
+ * from 1 on: ranges that overlap an earlier one or own (the caller's id, mapped to 0) are
+ * left out (the kernel refuses the map), and so are those past the kernel's limits. */
+static int sub_ranges(const char *file, const char *name, unsigned uid, unsigned own, struct cb_idrange *out)
 {
 	FILE *f = fopen(file, "re");
 	char line[512], num[16];
-	int found = 0;
-	snprintf(num, sizeof(num), "%u", id);
-	while (f && !found && fgets(line, sizeof(line), f)) {
+	int n = 0;
+	unsigned long next = 1;
+	size_t text = 24; /* the caller's own line */
+	snprintf(num, sizeof(num), "%u", uid);
+	while (f && n < CB_IDMAP_MAX && fgets(line, sizeof(line), f)) {
 		char *c1 = strchr(line, ':');
 		if (!c1)
 			continue;
 		*c1 = '\0';
 		unsigned long s, c;
-		if ((!strcmp(line, name) || !strcmp(line, num)) && sscanf(c1 + 1, "%lu:%lu", &s, &c) == 2 && c > 0 &&
-		    s + c <= 4294967295ul) {
-			*start = s;
-			*count = c;
-			found = 1;
-		}
+		if ((strcmp(line, name) && strcmp(line, num)) || sscanf(c1 + 1, "%lu:%lu", &s, &c) != 2 || c == 0 ||
+		    s + c > 4294967295ul || next + c > 4294967295ul)
+			continue;
+		int clash = own >= s && own < s + c;
+		for (int i = 0; i < n && !clash; i++)
+			clash = s < out[i].start + out[i].count && out[i].start < s + c;
+		char l[40];
+		size_t len = (size_t)snprintf(l, sizeof(l), "%lu %lu %lu\n", next, s, c);
+		if (clash || text + len >= CB_IDMAP_TEXT)
+			continue;
+		text += len;
+		out[n++] = (struct cb_idrange){ next, s, c };
+		next += c;
 	}
 	if (f)
 		fclose(f);
-	return found;
+	return n;
+}
+
+/* "100000+65536,300000+1000" */
+static size_t ranges_text(const struct cb_idrange *r, int n, char *buf, size_t size)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < n && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%lu+%lu", i ? "," : "", r[i].start, r[i].count);
+	return len;
 }
 
 /* Where a host helper is: $CBOX_NEWUIDMAP (for finding it only), else the usual dirs. */
@@ -128,11 +151,11 @@ int cb_idmap_plan(struct cb_idmap *m, cb_err *e)
 	m->own = -1;
 	if (!user_name(m->uid, name, sizeof(name)))
 		snprintf(name, sizeof(name), "%u", m->uid);
-	if (!sub_range("/etc/subuid", name, m->uid, &m->subuid, &m->nsubuid)) {
+	if (!(m->nsubuid = sub_ranges("/etc/subuid", name, m->uid, m->uid, m->subuid))) {
 		snprintf(m->reason, sizeof(m->reason), "no entry for %s (%u) in /etc/subuid", name, m->uid);
 		return 0;
 	}
-	if (!sub_range("/etc/subgid", name, m->uid, &m->subgid, &m->nsubgid)) {
+	if (!(m->nsubgid = sub_ranges("/etc/subgid", name, m->uid, m->gid, m->subgid))) {
 		m->nsubuid = 0;
 		snprintf(m->reason, sizeof(m->reason), "no entry for %s (%u) in /etc/subgid", name, m->uid);
 		return 0;
@@ -169,19 +192,30 @@ int cb_idmap_plan(struct cb_idmap *m, cb_err *e)
 	return 0;
 }
 
-/* Run helper (argv0 newuidmap/newgidmap) for pid with the full mapping; its first line
- * of complaint goes to why. */
-static int run_helper(const char *path, const char *argv0, pid_t pid, unsigned id, unsigned long sub,
-		      unsigned long count, char *why, size_t n)
+/* Run helper (argv0 newuidmap/newgidmap) for pid with the full mapping: 0 -> id, then
+ * every range; its first line of complaint goes to why. */
+static int run_helper(const char *path, const char *argv0, pid_t pid, unsigned id, const struct cb_idrange *r,
+		      int nr, char *why, size_t n)
 {
-	char a[5][24];
-	char *argv[] = { (char *)argv0, a[0], "0", a[1], "1", "1", a[2], a[3], NULL };
+	char num[3 * CB_IDMAP_MAX + 2][12];
+	char *argv[3 * CB_IDMAP_MAX + 7];
 	char *envp[] = { NULL };
-	int p[2];
-	snprintf(a[0], sizeof(a[0]), "%d", (int)pid);
-	snprintf(a[1], sizeof(a[1]), "%u", id);
-	snprintf(a[2], sizeof(a[2]), "%lu", sub);
-	snprintf(a[3], sizeof(a[3]), "%lu", count);
+	int p[2], a = 0;
+	argv[a++] = (char *)argv0;
+	snprintf(num[0], sizeof(num[0]), "%d", (int)pid);
+	snprintf(num[1], sizeof(num[1]), "%u", id);
+	argv[a++] = num[0];
+	argv[a++] = "0";
+	argv[a++] = num[1];
+	argv[a++] = "1";
+	for (int i = 0; i < nr; i++) {
+		unsigned long v[3] = { r[i].inside, r[i].start, r[i].count };
+		for (int k = 0; k < 3; k++) {
+			snprintf(num[2 + 3 * i + k], sizeof(num[0]), "%lu", v[k]);
+			argv[a++] = num[2 + 3 * i + k];
+		}
+	}
+	argv[a] = NULL;
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		snprintf(why, n, "%s: pipe: %s", argv0, strerror(errno));
 		return -1;
@@ -286,13 +320,30 @@ static int enter_full(struct cb_idmap *m, int h, char *why, size_t n)
 	return r;
 }
 
+/* The kernel makes a user namespace only for a single-threaded process: under
+ * qemu-user (which runs a thread of its own) unshare(CLONE_NEWUSER) is EINVAL. */
+static const char *userns_hint(int err)
+{
+	int n = 0;
+	DIR *d = err == EINVAL ? opendir("/proc/self/task") : NULL;
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		n += de->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n > 1 ? " (this process has several threads, as under qemu-user emulation, and the kernel "
+		       "makes user namespaces only for single-threaded ones: run cbox natively, or as root)" : "";
+}
+
 static int enter_single(cb_err *e)
 {
 	uid_t uid = getuid();
 	gid_t gid = getgid();
 	char map[64];
-	if (unshare(CLONE_NEWUSER) < 0)
-		return cb_fail_errno(e, errno, "cannot create a user namespace");
+	if (unshare(CLONE_NEWUSER) < 0) {
+		int err = errno;
+		return cb_fail(e, err, "cannot create a user namespace: %s%s", strerror(err), userns_hint(err));
+	}
 	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)uid);
 	int r = write_proc("/proc/self/uid_map", map, e);
 	if (r == 0)
@@ -321,9 +372,13 @@ int cb_userns_enter(cb_err *e)
 	char why[2][512] = { "", "" };
 	for (int h = 0; m->mode == CB_IDMAP_FULL && h < m->nhelpers; h++) {
 		if (enter_full(m, h, why[h], sizeof(why[h])) == 0) {
-			if (h != m->own)
-				snprintf(m->reason, sizeof(m->reason), "sub-ids %lu+%lu (uid) %lu+%lu (gid), mapped by %s",
-					 m->subuid, m->nsubuid, m->subgid, m->nsubgid, m->helper[h]);
+			if (h != m->own) {
+				char ur[200], gr[200];
+				ranges_text(m->subuid, m->nsubuid, ur, sizeof(ur));
+				ranges_text(m->subgid, m->nsubgid, gr, sizeof(gr));
+				snprintf(m->reason, sizeof(m->reason), "sub-ids %s (uid) %s (gid), mapped by %s", ur, gr,
+					 m->helper[h]);
+			}
 			else {
 				char was[512];
 				snprintf(was, sizeof(was), "%s", why[0][0] ? why[0] : m->reason);
@@ -351,7 +406,7 @@ int cb_userns_enter(cb_err *e)
 int cb_idmap_record(int rootfd, const char *root, int acknowledge, cb_err *e)
 {
 	const struct cb_idmap *m = &cb_idmap_current;
-	char *text = NULL, ur[128], gr[128];
+	char *text = NULL, ur[CB_IDMAP_TEXT], gr[CB_IDMAP_TEXT];
 	if (m->mode == CB_IDMAP_UNSET)
 		return 0;
 	cb_idmap_ranges(m, 0, ur, sizeof(ur));
@@ -400,7 +455,7 @@ int cb_idmap_record(int rootfd, const char *root, int acknowledge, cb_err *e)
 
 int cb_idmap_changed(int rootfd, char *was, size_t n)
 {
-	char *text = NULL, ur[128];
+	char *text = NULL, ur[CB_IDMAP_TEXT];
 	cb_err e;
 	if (cb_read_file_at(rootfd, "storage.json", 65536, &text, NULL, &e) < 0)
 		return 0;

@@ -1,7 +1,7 @@
 /* idmap.h - user namespaces and id mappings: the privilege ladder.
  *   1. real root: no user namespace
  *   2. sub-ids in /etc/subuid + /etc/subgid and a working host newuidmap/newgidmap:
- *      full mapping, 0 -> the caller, 1..N -> the sub-ids
+ *      full mapping, 0 -> the caller, 1..N -> the sub-ids (every range, in file order)
  *   3. else cbox's own newuidmap/newgidmap applets when this binary is setuid-root or
  *      has file capabilities: the same full mapping
  *   4. else the single mapping (caller -> 0, setgroups denied), with the reason. */
@@ -12,13 +12,23 @@
 
 #include "cbox.h"
 
+/* A map line: inside..inside+count-1 are start..start+count-1 outside. */
+struct cb_idrange {
+	unsigned long inside, start, count;
+};
+/* Sub-id ranges kept: the kernel takes 340 map lines (one is the caller's) written at
+ * once in less than a page. */
+#define CB_IDMAP_MAX 339
+#define CB_IDMAP_TEXT 4096
+
 enum cb_idmap_mode { CB_IDMAP_UNSET, CB_IDMAP_NONE, CB_IDMAP_FULL, CB_IDMAP_SINGLE };
 
 struct cb_idmap {
 	int mode;
 	unsigned uid, gid;                  /* the caller's, outside */
-	unsigned long subuid, nsubuid;      /* the first /etc/subuid range (nsubuid 0: none) */
-	unsigned long subgid, nsubgid;
+	struct cb_idrange subuid[CB_IDMAP_MAX]; /* every /etc/subuid range, in file order */
+	struct cb_idrange subgid[CB_IDMAP_MAX];
+	int nsubuid, nsubgid;               /* how many (0: none) */
 	char helper[2][PATH_MAX];           /* candidate newuidmap paths: host, then ours */
 	char ghelper[2][PATH_MAX];          /* the matching newgidmap */
 	int nhelpers;
@@ -43,7 +53,8 @@ extern struct cb_idmap cb_idmap_current;
 
 /* "none", "full" or "single". */
 const char *cb_idmap_mode_name(int mode);
-/* The ranges as the kernel's map lines, "0 4242 1,1 100000 65536". */
+/* The ranges as the kernel's map lines, "0 4242 1,1 100000 65536,65537 300000 1000"
+ * (n: CB_IDMAP_TEXT is enough). */
 void cb_idmap_ranges(const struct cb_idmap *m, int gid, char *buf, size_t n);
 
 /* Record the current mapping in ROOT/storage.json ("idmap"), or warn when the root was

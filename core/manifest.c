@@ -180,6 +180,12 @@ void cb_platform_host(struct cb_platform *p)
 		snprintf(p->arch, sizeof(p->arch), "%s", m);
 }
 
+int cb_platform_matches(const struct cb_platform *want, const struct cb_platform *got)
+{
+	return !strcmp(want->os, got->os) && !strcmp(want->arch, got->arch) &&
+	       (!want->variant[0] || !got->variant[0] || !strcmp(want->variant, got->variant));
+}
+
 int cb_platform_parse(const char *s, struct cb_platform *p, cb_err *e)
 {
 	memset(p, 0, sizeof(*p));

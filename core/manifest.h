@@ -46,6 +46,8 @@ void cb_manifest_free(struct cb_manifest *m);
 
 /* The host's platform (linux/amd64, linux/arm64/v8, linux/arm/v7, ...). */
 void cb_platform_host(struct cb_platform *p);
+/* Same os and arch, and the variant when both name one. */
+int cb_platform_matches(const struct cb_platform *want, const struct cb_platform *got);
 /* "os/arch[/variant]" */
 int cb_platform_parse(const char *s, struct cb_platform *p, cb_err *e);
 /* From an index: the manifest digest for the platform; when none matches, the error lists

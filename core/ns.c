@@ -1,4 +1,5 @@
 /* ns.c - clone into namespaces and the sync socket between parent and child. */
+#include <fcntl.h>
 #include <signal.h>
 #include <sched.h>
 #include <stdio.h>
@@ -16,6 +17,58 @@ struct sync_msg {
 	char text[sizeof(((cb_err *)0)->msg)];
 };
 
+/* The container's process: run fn, send its failure (if it returns) to the parent. */
+static void __attribute__((noreturn)) child_run(int sync, cb_ns_child_fn fn, void *arg)
+{
+	struct sync_msg m = { 0 };
+	cb_err ce = { 0 };
+	m.status = fn(arg, &ce);
+	snprintf(m.text, sizeof(m.text), "%s", ce.msg);
+	(void)!send(sync, &m, sizeof(m.status) + strlen(m.text) + 1, MSG_NOSIGNAL);
+	_exit(m.status ? m.status : CB_EXIT_FAIL);
+}
+
+/* Where clone() refuses CLONE_NEW* (qemu-user: EINVAL): fork, unshare in the child,
+ * which reports back once the namespaces exist, then forks again so that the
+ * container's process is pid 1 of the new pid namespace; the middle process passes
+ * signals down and the exit status up. */
+static long spawn_unshare(int flags, cb_ns_child_fn fn, void *arg, int sync)
+{
+	int ready[2], err = EIO;
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return -1;
+	pid_t mid = fork();
+	if (mid == 0) {
+		close(ready[0]);
+		err = unshare(flags) < 0 ? errno : 0;
+		(void)!write(ready[1], &err, sizeof(err));
+		if (err)
+			_exit(CB_EXIT_FAIL);
+		pid_t c = fork();
+		if (c == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0); /* the parent's kill reaches us */
+			child_run(sync, fn, arg);
+		}
+		/* Nothing of the parent's stays open here: the sync socket must read EOF
+		 * at the exec, the network helper's sockets close with the container. */
+		if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
+			for (int fd = 3; fd < 1024; fd++)
+				close(fd);
+		_exit(c < 0 ? CB_EXIT_FAIL : cb_ns_wait(c));
+	}
+	close(ready[1]);
+	if (mid > 0 && read(ready[0], &err, sizeof(err)) == sizeof(err) && !err) {
+		close(ready[0]);
+		return mid;
+	}
+	close(ready[0]);
+	if (mid > 0)
+		while (waitpid(mid, NULL, 0) < 0 && errno == EINTR)
+			;
+	errno = mid < 0 ? errno : err;
+	return -1;
+}
+
 int cb_ns_spawn(int flags, cb_ns_child_fn fn, void *arg, pid_t *pid, int *syncfd, cb_err *e)
 {
 	int sv[2];
@@ -24,6 +77,10 @@ int cb_ns_spawn(int flags, cb_ns_child_fn fn, void *arg, pid_t *pid, int *syncfd
 	fflush(NULL);
 	/* Fork-style clone (no new stack): the child returns here, as from fork(). */
 	long r = syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (r < 0 && errno == EINVAL) {
+		cb_debug("clone with namespace flags: EINVAL; fork and unshare instead");
+		r = spawn_unshare(flags, fn, arg, sv[1]);
+	}
 	if (r < 0) {
 		int err = errno;
 		close(sv[0]);
@@ -32,12 +89,7 @@ int cb_ns_spawn(int flags, cb_ns_child_fn fn, void *arg, pid_t *pid, int *syncfd
 	}
 	if (r == 0) {
 		close(sv[0]);
-		struct sync_msg m = { 0 };
-		cb_err ce = { 0 };
-		m.status = fn(arg, &ce);
-		snprintf(m.text, sizeof(m.text), "%s", ce.msg);
-		(void)!send(sv[1], &m, sizeof(m.status) + strlen(m.text) + 1, MSG_NOSIGNAL);
-		_exit(m.status ? m.status : CB_EXIT_FAIL);
+		child_run(sv[1], fn, arg);
 	}
 	close(sv[1]);
 	*pid = (pid_t)r;

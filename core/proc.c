@@ -277,9 +277,7 @@ static int numeric(const char *s)
 	return *s && strspn(s, "0123456789") == strlen(s) && strlen(s) < 11;
 }
 
-/* A line of /etc/passwd (fields[0..6]) or /etc/group (0..3) whose name is `name`, or
- * (name NULL) whose id is `id`. Fills f[] pointing into line. */
-static int db_find(const char *file, const char *name, unsigned long id, char *line, size_t n, char **f, int nf)
+int cb_db_find(const char *file, const char *name, unsigned long id, char *line, size_t n, char **f, int nf)
 {
 	FILE *fp = fopen(file, "re");
 	if (!fp)
@@ -425,8 +423,8 @@ int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 	int have_pw;
 	if (!user[0] || numeric(user)) {
 		uid = user[0] ? strtoul(user, NULL, 10) : 0;
-		have_pw = db_find("/etc/passwd", NULL, uid, line, sizeof(line), f, 7);
-	} else if ((have_pw = db_find("/etc/passwd", user, 0, line, sizeof(line), f, 7))) {
+		have_pw = cb_db_find("/etc/passwd", NULL, uid, line, sizeof(line), f, 7);
+	} else if ((have_pw = cb_db_find("/etc/passwd", user, 0, line, sizeof(line), f, 7))) {
 		uid = strtoul(f[2], NULL, 10);
 	} else {
 		cb_fail(e, ENOENT, "unable to find user %s: no matching entries in passwd file", user);
@@ -437,7 +435,7 @@ int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 	if (group && numeric(group)) {
 		gid = strtoul(group, NULL, 10);
 	} else if (group) {
-		if (!db_find("/etc/group", group, 0, gline, sizeof(gline), g, 4) || !numeric(g[2])) {
+		if (!cb_db_find("/etc/group", group, 0, gline, sizeof(gline), g, 4) || !numeric(g[2])) {
 			cb_fail(e, ENOENT, "unable to find group %s: no matching entries in group file", group);
 			return CB_EXIT_FAIL;
 		}

@@ -48,6 +48,10 @@ int cb_proc_env_file(struct cb_proc_opts *o, const char *path, cb_err *e);
 int cb_proc_build(struct cb_proc *p, const cJSON *image_config, const struct cb_proc_opts *o, cb_err *e);
 void cb_proc_free(struct cb_proc *p);
 
+/* A line of file (/etc/passwd: fields f[0..6], /etc/group: 0..3) whose name is name, or
+ * (name NULL) whose id is id: 1 with f[] pointing into line, else 0. */
+int cb_db_find(const char *file, const char *name, unsigned long id, char *line, size_t n, char **f, int nf);
+
 /* In the child, inside the new root: become the user (names from the container's
  * /etc/passwd and /etc/group), keep p->caps (podman's defaults), no_new_privs, only
  * fds 0-2, chdir, exec (PATH searched). Returns only on failure: the exit status (125,

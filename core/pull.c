@@ -300,12 +300,6 @@ static int fetch_manifests(struct cb_store *s, const struct cb_pull_opts *o, str
 	return r;
 }
 
-static int platform_matches(const struct cb_platform *want, const struct cb_platform *got)
-{
-	return !strcmp(want->os, got->os) && !strcmp(want->arch, got->arch) &&
-	       (!want->variant[0] || !got->variant[0] || !strcmp(want->variant, got->variant));
-}
-
 static int pull_from(struct cb_store *s, const struct cb_pull_opts *o, struct cb_progress *pg,
 		     const struct cb_ref *name, const struct cb_pull_source *src, char *image_id, cb_err *e)
 {
@@ -331,7 +325,7 @@ static int pull_from(struct cb_store *s, const struct cb_pull_opts *o, struct cb
 	}
 	if (r == 0)
 		r = cb_config_apply(&m, config, &got, e);
-	if (r == 0 && !platform_matches(&o->platform, &got))
+	if (r == 0 && !cb_platform_matches(&o->platform, &got))
 		cb_warn("image platform (%s/%s%s%s) does not match the expected platform (%s/%s%s%s)", got.os, got.arch,
 			got.variant[0] ? "/" : "", got.variant, o->platform.os, o->platform.arch,
 			o->platform.variant[0] ? "/" : "", o->platform.variant);

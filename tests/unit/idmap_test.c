@@ -117,7 +117,8 @@ static int worker(void)
 	CHECK(cb_idmap_plan(&m, &e) == 0);
 	if (access("/usr/bin/newuidmap", X_OK) == 0) {
 		CHECK(m.mode == CB_IDMAP_FULL);
-		CHECK(m.subuid == 100000 && m.nsubuid == 65536 && m.subgid == 200000 && m.nsubgid == 1000);
+		CHECK(m.nsubuid == 1 && m.subuid[0].start == 100000 && m.subuid[0].count == 65536 && m.nsubgid == 1 &&
+		      m.subgid[0].start == 200000 && m.subgid[0].count == 1000);
 		CHECK(mapped_child(&m, out, sizeof(out)) == 0);
 		CHECK(strstr(out, "1     100000      65536") != NULL);
 		CHECK(strstr(out, "1     200000       1000") != NULL);
