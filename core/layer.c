@@ -56,6 +56,8 @@ int cb_layer_store(struct cb_store *s, struct cb_reader *blob, const struct cb_l
 	snprintf(diff_label, sizeof(diff_label), "layer %s: uncompressed", l->digest);
 	cb_digest_reader_init(&blob_d, blob, l->digest, l->size, label, &blob_r);
 	int r = cb_decompress_open(&blob_r, (enum cb_compression)l->compression, &tar_r, &dz, e);
+	if (r == 0)
+		cb_decompress_no_crc(dz); /* blob_d checks the sha256 of every compressed byte */
 	/* Network and decompression on a thread of their own; hashing and unpacking here. */
 	if (r == 0)
 		r = cb_async_open(&tar_r, &ahead_r, &ahead, e);
