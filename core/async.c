@@ -9,7 +9,7 @@
 #include "async.h"
 
 #define SLOTS 8
-#define SLOT_SIZE (128 * 1024)
+#define SLOT_SIZE (64 * 1024)
 #define BATCH (SLOTS / 2) /* slots a waiting side waits for */
 
 struct slot {
