@@ -153,7 +153,7 @@ static void test_basic(void)
 }
 
 /* The kept-open parent directory: a later entry that replaces it is not written around,
- * and new files in a setgid directory still get the entry's group. */
+ * and new files in a setgid directory still get the entry's group; modes exact under a umask. */
 static void test_parent_cache(void)
 {
 	CHECK(py("mk('stale.tar', ('a/b/f1', R, b'1'), ('a/b', L, b'', '../elsewhere'), ('a/b/f2', R, b'2'))\n"
@@ -168,6 +168,17 @@ static void test_parent_cache(void)
 	CHECK(ls("sg/sub") == 0 && sb.st_gid == 0);
 	CHECK(ls("sg/sub/g") == 0 && sb.st_gid == 0);
 	CHECK(ls("sg/sub/l") == 0 && sb.st_gid == 0);
+	/* the umask does not clip an entry's mode */
+	CHECK(py("mk('modes.tar', ('a', R, b'1', {'mode': 0o664}), ('b', R, b'2', {'mode': 0o444}),\n"
+		 "   ('c', R, b'3', {'mode': 0o755}), ('d', R, b'4', {'mode': 0o000}), ('e', R, b'5', {'mode': 0o4755}))\n") == 0);
+	mode_t old = umask(022);
+	CHECK(ok_unpack("modes.tar", "modes", &o, NULL));
+	umask(old);
+	CHECK(ls("modes/a") == 0 && (sb.st_mode & 07777) == 0664);
+	CHECK(ls("modes/b") == 0 && (sb.st_mode & 07777) == 0444 && content_is("modes/b", "2"));
+	CHECK(ls("modes/c") == 0 && (sb.st_mode & 07777) == 0755);
+	CHECK(ls("modes/d") == 0 && (sb.st_mode & 07777) == 0000);
+	CHECK(ls("modes/e") == 0 && (sb.st_mode & 07777) == 04755);
 }
 
 static int have_openat2;
