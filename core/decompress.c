@@ -23,6 +23,8 @@ struct cb_decompressor {
 	int member_end;   /* gzip: a member ended; another may follow */
 	int frame_end;    /* zstd: the last call completed a frame */
 	int started;      /* zstd: saw any input */
+	int no_crc;       /* gzip: the caller checks a digest of the input instead */
+	unsigned char tail[8]; /* gzip: the last 8 input bytes inflate took (a member's trailer) */
 	z_stream z;
 	int z_live;
 	ZSTD_DStream *zs;
@@ -89,6 +91,23 @@ static int gzip_next_member(struct cb_decompressor *d, cb_err *e)
 	}
 }
 
+/* Without zlib's check (inflateValidate 0) the trailer's ISIZE goes unchecked too: keep
+ * the last input bytes so we can compare it ourselves. */
+static void keep_tail(struct cb_decompressor *d, const unsigned char *p, size_t n)
+{
+	if (n >= sizeof(d->tail)) {
+		memcpy(d->tail, p + n - sizeof(d->tail), sizeof(d->tail));
+		return;
+	}
+	memmove(d->tail, d->tail + n, sizeof(d->tail) - n);
+	memcpy(d->tail + sizeof(d->tail) - n, p, n);
+}
+
+static uint32_t isize(const unsigned char *t)
+{
+	return (uint32_t)t[4] | (uint32_t)t[5] << 8 | (uint32_t)t[6] << 16 | (uint32_t)t[7] << 24;
+}
+
 static ssize_t read_gzip(struct cb_decompressor *d, void *buf, size_t len, cb_err *e)
 {
 	for (;;) {
@@ -108,8 +127,13 @@ static ssize_t read_gzip(struct cb_decompressor *d, void *buf, size_t len, cb_er
 		d->z.next_out = buf;
 		d->z.avail_out = (uInt)len;
 		r = inflate(&d->z, Z_NO_FLUSH);
-		d->pos = d->len - d->z.avail_in;
+		size_t took = d->len - d->z.avail_in - d->pos;
+		if (d->no_crc)
+			keep_tail(d, d->in_buf + d->pos, took);
+		d->pos += took;
 		size_t got = len - d->z.avail_out;
+		if (r == Z_STREAM_END && d->no_crc && isize(d->tail) != (d->z.total_out & 0xffffffffu))
+			return cb_fail(e, EBADMSG, "gzip: corrupt data: incorrect length check");
 		if (r == Z_STREAM_END)
 			d->member_end = 1;
 		else if (r == Z_BUF_ERROR && d->in_eof && d->pos == d->len)
@@ -244,6 +268,12 @@ int cb_decompress_open(struct cb_reader *in, enum cb_compression c, struct cb_re
 fail:
 	cb_decompress_free(d);
 	return r;
+}
+
+void cb_decompress_no_crc(struct cb_decompressor *d)
+{
+	if (CFG_GZIP && d->z_live && inflateValidate(&d->z, 0) == Z_OK)
+		d->no_crc = 1;
 }
 
 enum cb_compression cb_decompress_kind(const struct cb_decompressor *d)

@@ -45,8 +45,8 @@ static int split_open(struct cb_store *s, const char *tmpname, struct cb_reader 
 int cb_layer_store(struct cb_store *s, struct cb_reader *blob, const struct cb_layer_desc *l,
 		   struct cb_unpack_stats *st, cb_err *e)
 {
-	struct cb_reader blob_r, tar_r, ahead_r, diff_r, split_r;
-	struct cb_async *ahead = NULL;
+	struct cb_reader blob_r, fetch_r, tar_r, ahead_r, diff_r, split_r;
+	struct cb_async *fetch = NULL, *ahead = NULL;
 	struct cb_digest_reader blob_d, diff_d;
 	struct cb_decompressor *dz = NULL;
 	struct cb_tsplit_rec *rec = NULL;
@@ -55,8 +55,13 @@ int cb_layer_store(struct cb_store *s, struct cb_reader *blob, const struct cb_l
 	snprintf(label, sizeof(label), "layer %s", l->digest);
 	snprintf(diff_label, sizeof(diff_label), "layer %s: uncompressed", l->digest);
 	cb_digest_reader_init(&blob_d, blob, l->digest, l->size, label, &blob_r);
-	int r = cb_decompress_open(&blob_r, (enum cb_compression)l->compression, &tar_r, &dz, e);
-	/* Network and decompression on a thread of their own; hashing and unpacking here. */
+	/* Three stages, each on a thread of its own: network, TLS and the blob's digest;
+	 * decompression (the longest: nothing else on its thread); hashing and unpacking here. */
+	int r = cb_async_open(&blob_r, &fetch_r, &fetch, e);
+	if (r == 0)
+		r = cb_decompress_open(&fetch_r, (enum cb_compression)l->compression, &tar_r, &dz, e);
+	if (r == 0)
+		cb_decompress_no_crc(dz); /* blob_d checks the sha256 of every compressed byte */
 	if (r == 0)
 		r = cb_async_open(&tar_r, &ahead_r, &ahead, e);
 	if (r == 0) {
@@ -81,7 +86,8 @@ int cb_layer_store(struct cb_store *s, struct cb_reader *blob, const struct cb_l
 		r = cb_tsplit_rec_finish(rec, e);
 	cb_async_close(ahead);
 	if (r == 0)
-		r = drain(&blob_r, e);
+		r = drain(&fetch_r, e);
+	cb_async_close(fetch);
 	cb_tsplit_rec_free(rec);
 	if (dirfd >= 0)
 		close(dirfd);

@@ -161,9 +161,10 @@ int cb_tsplit_rec_open(int dirfd, const char *name, struct cb_reader *in, struct
 		free(r);
 		return cb_fail_errno(e, errno, "creating %s", name);
 	}
-	/* Small window: headers repeat within a few KiB; this keeps deflate near 128 KiB. */
+	/* Small window: headers repeat within a few KiB; this keeps deflate near 128 KiB.
+	 * Level 1: the record is written on the unpacking thread, in the pull's critical path. */
 	if (CFG_GZIP) {
-		if (deflateInit2(&r->z, 6, Z_DEFLATED, 16 + 14, 7, Z_DEFAULT_STRATEGY) != Z_OK) {
+		if (deflateInit2(&r->z, 1, Z_DEFLATED, 16 + 14, 7, Z_DEFAULT_STRATEGY) != Z_OK) {
 			cb_tsplit_rec_free(r);
 			return cb_fail(e, ENOMEM, "%s: cannot start deflate", name);
 		}

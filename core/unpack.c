@@ -59,6 +59,15 @@ struct ctx {
 	struct dirmeta *dirs;
 	size_t ndirs, capdirs;
 	char *buf;               /* COPY_BUF bytes */
+	/* The parent directory of the last entry, kept open for the next one (a tar lists a
+	 * directory's files together). Entries only ever remove inside it; whiteouts in
+	 * delete mode, which remove elsewhere, drop it. */
+	char pdir[CB_TAR_NAME_MAX + 1];
+	int pdir_fd;             /* -1: none */
+	int pdir_setgid;         /* new files there take the directory's group */
+	int fresh;               /* the entry's inode was just created in pdir_fd */
+	uid_t euid;
+	gid_t egid;
 };
 
 /* ---- messages ---- */
@@ -294,6 +303,29 @@ static int open_dir(struct ctx *c, const char *rel, int create, cb_err *e)
 	return cur;
 }
 
+static void parent_drop(struct ctx *c)
+{
+	if (c->pdir_fd >= 0)
+		close(c->pdir_fd);
+	c->pdir_fd = -1;
+}
+
+/* open_dir(c, rel, 1, e) for an entry's parent, through the one-entry cache; the fd
+ * belongs to the cache (do not close it). */
+static int parent_dir(struct ctx *c, const char *rel, cb_err *e)
+{
+	if (c->pdir_fd >= 0 && !strcmp(c->pdir, rel))
+		return c->pdir_fd;
+	parent_drop(c);
+	int fd = open_dir(c, rel, 1, e);
+	if (fd < 0)
+		return fd;
+	struct stat sb;
+	c->pdir_setgid = fstat(fd, &sb) < 0 || (sb.st_mode & S_ISGID);
+	strcpy(c->pdir, rel);
+	return c->pdir_fd = fd;
+}
+
 /* ---- removal ---- */
 
 static void free_names(char **v);
@@ -426,6 +458,9 @@ static int set_xattr(int fd, int pfd, const char *name, const char *key, const v
 static int set_owner(struct ctx *c, int fd, int pfd, const char *name, int is_link, cb_err *e)
 {
 	uint32_t uid = c->ent->uid, gid = c->ent->gid;
+	/* Just made by us: it has our ids already, unless its directory is setgid. */
+	if (c->fresh && uid == c->euid && gid == c->egid && !c->pdir_setgid)
+		return 0;
 	int r = fd >= 0 ? fchown(fd, uid, gid) : fchownat(pfd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
 	if (r == 0)
 		return 0;
@@ -590,6 +625,7 @@ static int do_whiteout(struct ctx *c, const char *dir, const char *name, cb_err 
 		return 0;
 	}
 	if (c->o.whiteouts == CB_WH_DELETE) {
+		parent_drop(c); /* what goes may be the kept parent or above it */
 		int pfd = open_dir(c, dir, 0, e);
 		if (pfd == -ENOENT || pfd == -ENOTDIR)
 			return 0; /* nothing below to hide */
@@ -662,8 +698,7 @@ static int do_hardlink(struct ctx *c, const char *path, int pfd, const char *nam
 static int do_entry(struct ctx *c, struct cb_tar *t, char *path, cb_err *e)
 {
 	const struct cb_tar_entry *en = c->ent;
-	int r, fd = -1;
-	CB_AUTOCLOSE int pfd = -1;
+	int r = 0, fd = -1, pfd;
 
 	if (!path[0]) { /* the layer root itself ("./") */
 		if (en->type != CB_TAR_DIR)
@@ -681,7 +716,7 @@ static int do_entry(struct ctx *c, struct cb_tar *t, char *path, cb_err *e)
 	if (!strncmp(name, WH_PREFIX, strlen(WH_PREFIX)))
 		return do_whiteout(c, dir, name, e);
 
-	if ((pfd = open_dir(c, dir, 1, e)) < 0)
+	if ((pfd = parent_dir(c, dir, e)) < 0)
 		return pfd;
 	if (en->type == CB_TAR_HARDLINK) {
 		r = do_hardlink(c, full, pfd, name, e);
@@ -691,12 +726,20 @@ static int do_entry(struct ctx *c, struct cb_tar *t, char *path, cb_err *e)
 		c->st->skipped_devices++;
 		return 0;
 	}
-	if ((r = clear_slot(c, pfd, name, e)) < 0)
+	/* Files, directories and symlinks are made first and the name cleared only when it
+	 * is taken (a stat per entry saved); the rare fifos and devices clear first. */
+	if ((en->type == CB_TAR_FIFO || en->type == CB_TAR_CHAR || en->type == CB_TAR_BLOCK) &&
+	    (r = clear_slot(c, pfd, name, e)) < 0)
 		return r;
+	c->fresh = 1;
 
 	switch (en->type) {
 	case CB_TAR_REG:
 		fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 && errno == EEXIST && (r = clear_slot(c, pfd, name, e)) == 0)
+			fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (r < 0)
+			return r;
 		if (fd < 0)
 			return ent_fail(c, e, errno, 1, "cannot create file");
 		if (c->o.contents)
@@ -706,9 +749,15 @@ static int do_entry(struct ctx *c, struct cb_tar *t, char *path, cb_err *e)
 			r = finish_fd(c, fd, 1, e);
 		close(fd);
 		break;
-	case CB_TAR_DIR:
-		if (r == 0 && mkdirat(pfd, name, 0700) < 0)
+	case CB_TAR_DIR: {
+		int made = mkdirat(pfd, name, 0700) == 0;
+		if (!made && errno == EEXIST && (r = clear_slot(c, pfd, name, e)) == 0)
+			made = mkdirat(pfd, name, 0700) == 0;
+		if (r < 0)
+			return r;
+		if (!made && r != 1) /* 1: a directory is there, and stays */
 			return ent_fail(c, e, errno, 1, "cannot create directory");
+		c->fresh = made;
 		fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return ent_fail(c, e, errno, 1, "cannot open directory");
@@ -717,6 +766,7 @@ static int do_entry(struct ctx *c, struct cb_tar *t, char *path, cb_err *e)
 		if (r == 0)
 			r = record_dir(c, full, e);
 		break;
+	}
 	case CB_TAR_FIFO:
 		if (mknodat(pfd, name, S_IFIFO | 0600, 0) < 0)
 			return ent_fail(c, e, errno, 1, "cannot create fifo");
@@ -750,7 +800,12 @@ static int do_entry(struct ctx *c, struct cb_tar *t, char *path, cb_err *e)
 	case CB_TAR_SYMLINK: {
 		struct timespec ts[2];
 		entry_times(en, ts);
-		if (symlinkat(en->linkpath, pfd, name) < 0)
+		int made = symlinkat(en->linkpath, pfd, name) == 0;
+		if (!made && errno == EEXIST && (r = clear_slot(c, pfd, name, e)) == 0)
+			made = symlinkat(en->linkpath, pfd, name) == 0;
+		if (r < 0)
+			return r;
+		if (!made)
 			return ent_fail(c, e, errno, 1, "cannot create symlink");
 		if ((r = set_owner(c, -1, pfd, name, 1, e)) < 0)
 			return r;
@@ -774,7 +829,8 @@ int cb_unpack_tar(struct cb_reader *tar, int dirfd, const char *what, const stru
 		  struct cb_unpack_stats *st, cb_err *e)
 {
 	struct cb_unpack_stats dummy = { 0 };
-	struct ctx c = { .root = dirfd, .what = what ? what : "?", .st = st ? st : &dummy };
+	struct ctx c = { .root = dirfd, .what = what ? what : "?", .st = st ? st : &dummy, .pdir_fd = -1,
+			 .euid = geteuid(), .egid = getegid() };
 	struct cb_tar *t = NULL;
 	const struct cb_tar_entry *en;
 	int r;
@@ -797,6 +853,7 @@ int cb_unpack_tar(struct cb_reader *tar, int dirfd, const char *what, const stru
 			break;
 		c.ent = en;
 		c.cur = en->path;
+		c.fresh = 0;
 		c.st->entries++;
 		const char *why = clean_path(en->path, path);
 		if (why) {
@@ -809,6 +866,7 @@ int cb_unpack_tar(struct cb_reader *tar, int dirfd, const char *what, const stru
 	c.ent = NULL;
 	r = apply_dirs(&c, e);
 out:
+	parent_drop(&c);
 	cb_tar_free(t);
 	for (size_t i = 0; i < c.ndirs; i++)
 		free(c.dirs[i].path);

@@ -4,6 +4,8 @@
 #include "unit.h"
 #include "fixture.h"
 
+static int no_crc; /* call cb_decompress_no_crc, as the layer pipeline does */
+
 /* Decompress fixture `name` with reads of up to `chunk` bytes in and `outchunk` out.
  * Returns the bytes (caller frees) or NULL with the error in *e. */
 static char *inflate_file(const char *name, enum cb_compression c, size_t chunk, size_t outchunk, size_t *len,
@@ -18,6 +20,8 @@ static char *inflate_file(const char *name, enum cb_compression c, size_t chunk,
 	}
 	if (kind)
 		*kind = cb_decompress_kind(d);
+	if (no_crc)
+		cb_decompress_no_crc(d);
 	size_t cap = 1 << 20, n = 0;
 	char *buf = malloc(cap);
 	for (;;) {
@@ -91,7 +95,10 @@ int main(void)
 		    "cp plain.gz corrupt.gz && printf 'XXXXXXXX' | dd of=corrupt.gz bs=1 seek=5000 conv=notrunc 2>/dev/null && "
 		    "cp plain.zst corrupt.zst && printf 'XXXXXXXX' | dd of=corrupt.zst bs=1 seek=5000 conv=notrunc 2>/dev/null && "
 		    ": > empty && printf 'ab' > tiny && "
-		    "cat plain | zstd -q --long=28 -c > bigwindow.zst") == 0);
+		    "cat plain | zstd -q --long=28 -c > bigwindow.zst && "
+		    "cp plain.gz badcrc.gz && printf 'X' | dd of=badcrc.gz bs=1 seek=$(( $(stat -c %%s plain.gz) - 8 )) conv=notrunc 2>/dev/null && "
+		    "cp plain.gz badsize.gz && printf 'X' | dd of=badsize.gz bs=1 seek=$(( $(stat -c %%s plain.gz) - 4 )) conv=notrunc 2>/dev/null && "
+		    "cat plain.gz badsize.gz > multibad.gz") == 0);
 
 	/* round trips, explicit and sniffed, with ragged input chunks and output sizes */
 	CHECK(same("plain.gz", CB_COMP_GZIP, 4096, 65536, "plain", CB_COMP_GZIP));
@@ -121,6 +128,21 @@ int main(void)
 	CHECK(fails("plain.zst", CB_COMP_GZIP, "gzip: corrupt data"));
 	/* a frame asking for a 256 MiB window is refused, not allocated */
 	CHECK(fails("bigwindow.zst", CB_COMP_AUTO, "window larger than the 128 MiB limit"));
+
+	/* without the CRC (the caller checks a digest): same bytes, the length still checked,
+	 * also when the trailer straddles input reads */
+	CHECK(fails("badcrc.gz", CB_COMP_AUTO, "incorrect data check"));
+	no_crc = 1;
+	CHECK(same("plain.gz", CB_COMP_AUTO, 4096, 65536, "plain", CB_COMP_GZIP));
+	CHECK(same("multi.gz", CB_COMP_AUTO, 1, 3, "double", CB_COMP_GZIP));
+	CHECK(same("multi.gz", CB_COMP_AUTO, 5, 70000, "double", CB_COMP_GZIP));
+	CHECK(same("badcrc.gz", CB_COMP_AUTO, 4096, 65536, "plain", CB_COMP_GZIP));
+	CHECK(fails("badsize.gz", CB_COMP_AUTO, "incorrect length check"));
+	CHECK(fails("multibad.gz", CB_COMP_AUTO, "incorrect length check"));
+	CHECK(fails("corrupt.gz", CB_COMP_AUTO, "gzip: corrupt data"));
+	CHECK(fails("trunc.gz", CB_COMP_AUTO, "gzip: unexpected end"));
+	CHECK(same("plain.zst", CB_COMP_AUTO, 4096, 65536, "plain", CB_COMP_ZSTD));
+	no_crc = 0;
 
 	/* an error from the underlying reader comes through unchanged */
 	{

@@ -152,6 +152,35 @@ static void test_basic(void)
 	CHECK(!exists("basic-rl/d/c") && exists("basic-rl/d/p"));
 }
 
+/* The kept-open parent directory: a later entry that replaces it is not written around,
+ * and new files in a setgid directory still get the entry's group; modes exact under a umask. */
+static void test_parent_cache(void)
+{
+	CHECK(py("mk('stale.tar', ('a/b/f1', R, b'1'), ('a/b', L, b'', '../elsewhere'), ('a/b/f2', R, b'2'))\n"
+		 "mk('stale2.tar', ('a/b/f1', R, b'1'), ('a/b', R, b'now a file'), ('a/b/f2', R, b'2'))\n"
+		 "mk('sg.tar', ('f', R, b'x'), ('sub/', D), ('sub/g', R, b'y'), ('sub/l', L, b'', 'g'))\n") == 0);
+	CHECK(refuses("stale.tar", "stale", 1, "parent 'a/b' is a symlink"));
+	CHECK(refuses("stale2.tar", "stale2", 1, "'a/b': Not a directory"));
+	CHECK(mkdir(fx_path("sg"), 0755) == 0 && chown(fx_path("sg"), 0, 123) == 0 && chmod(fx_path("sg"), 02755) == 0);
+	struct cb_unpack_opts o = { .whiteouts = CB_WH_OVERLAY, .rootless = 0 };
+	CHECK(ok_unpack("sg.tar", "sg", &o, NULL));
+	CHECK(ls("sg/f") == 0 && sb.st_gid == 0);
+	CHECK(ls("sg/sub") == 0 && sb.st_gid == 0);
+	CHECK(ls("sg/sub/g") == 0 && sb.st_gid == 0);
+	CHECK(ls("sg/sub/l") == 0 && sb.st_gid == 0);
+	/* the umask does not clip an entry's mode */
+	CHECK(py("mk('modes.tar', ('a', R, b'1', {'mode': 0o664}), ('b', R, b'2', {'mode': 0o444}),\n"
+		 "   ('c', R, b'3', {'mode': 0o755}), ('d', R, b'4', {'mode': 0o000}), ('e', R, b'5', {'mode': 0o4755}))\n") == 0);
+	mode_t old = umask(022);
+	CHECK(ok_unpack("modes.tar", "modes", &o, NULL));
+	umask(old);
+	CHECK(ls("modes/a") == 0 && (sb.st_mode & 07777) == 0664);
+	CHECK(ls("modes/b") == 0 && (sb.st_mode & 07777) == 0444 && content_is("modes/b", "2"));
+	CHECK(ls("modes/c") == 0 && (sb.st_mode & 07777) == 0755);
+	CHECK(ls("modes/d") == 0 && (sb.st_mode & 07777) == 0000);
+	CHECK(ls("modes/e") == 0 && (sb.st_mode & 07777) == 04755);
+}
+
 static int have_openat2;
 
 static void test_hostile(void)
@@ -396,6 +425,7 @@ int main(void)
 		return 0;
 	}
 	test_basic();
+	test_parent_cache();
 	test_hostile();
 	test_whiteouts();
 	test_rootless();
