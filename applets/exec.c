@@ -10,6 +10,8 @@
 //usage:(125 cbox failed, 126 not executable, 127 not found).
 //usage:
 //usage:  -i, --interactive          keep stdin (else /dev/null)
+//usage:  -t, --tty                  a pty from the container's devpts (with -i and a
+//usage:                             terminal: raw mode, window size follows)
 //usage:  -e, --env K=V | K          set a variable (K alone: from this environment)
 //usage:  -u, --user USER[:GROUP]    names or numbers, as the container's /etc knows them
 //usage:  -w, --workdir DIR          working directory inside
@@ -22,10 +24,19 @@
 #include "emul.h"
 #include "ctl.h"
 #include "ns.h"
+#include "term.h"
+
+struct exec_child {
+	struct cb_proc *p;
+	struct cb_term *term; /* -t, or NULL */
+};
 
 static int exec_child(void *arg, cb_err *e)
 {
-	return cb_proc_exec(arg, e);
+	struct exec_child *c = arg;
+	if (c->term && cb_term_open_in_child(c->term, e) < 0)
+		return CB_EXIT_FAIL;
+	return cb_proc_exec(c->p, e);
 }
 
 int exec_main(int argc, char **argv)
@@ -42,16 +53,15 @@ int exec_main(int argc, char **argv)
 	struct cb_proc_opts po = { 0 };
 	struct cb_opt_state st;
 	const char **env = calloc((size_t)argc, sizeof(*env));
-	int interactive = 0, c;
+	int interactive = 0, tty = 0, c;
 	cb_opt_init(&st, argc, argv);
 	while ((c = cb_getopt(&st, opts))) {
 		int yes = st.arg && !strcmp(st.arg, "true");
 		if (c == O_INTERACTIVE)
 			interactive = yes;
-		else if (c == O_TTY && yes) {
-			fprintf(stderr, "cbox: exec: --tty is not supported yet\n");
-			return CB_EXIT_FAIL;
-		} else if (c == O_ENV && env)
+		else if (c == O_TTY)
+			tty = yes;
+		else if (c == O_ENV && env)
 			env[po.nenv++] = st.arg;
 		else if (c == O_USER)
 			po.user = st.arg;
@@ -100,15 +110,23 @@ int exec_main(int argc, char **argv)
 	if (p.root_emul && cb_emul_rec_open(&rec, &e) < 0)
 		cb_die(&e);
 	p.emul_sock = rec.sock[1];
-	if (cb_ns_spawn(0, exec_child, &p, &pid, &syncfd, &e) < 0)
+	struct cb_term term = { .sock = { -1, -1 } };
+	struct exec_child ec = { .p = &p, .term = tty ? &term : NULL };
+	if (tty && cb_term_prepare(&term, &e) < 0)
+		cb_die(&e);
+	if (cb_ns_spawn(0, exec_child, &ec, &pid, &syncfd, &e) < 0)
 		cb_die(&e);
 	cb_emul_rec_forked(&rec);
 	if ((status = cb_ns_started(pid, syncfd, &e))) {
 		fprintf(stderr, "cbox: exec: %s\n", e.msg);
+		cb_term_close(&term);
 		return status;
 	}
 	cb_emul_rec_start(&rec);
-	status = cb_ns_wait(pid);
+	if (tty && cb_term_attach(&term, pid, interactive, &status, &e) < 0)
+		fprintf(stderr, "cbox: exec: %s\n", e.msg);
+	else if (!tty)
+		status = cb_ns_wait(pid);
 	cb_emul_rec_close(&rec);
 	return status;
 }
