@@ -1,24 +1,37 @@
 #!/bin/sh
 # bench/run.sh - container start-up: `cbox run --rm --network none IMG true` vs rootless
-# `podman run --rm --network none IMG true` vs `bwrap --unshare-all` on the same unpacked
-# rootfs, all as the same unprivileged user, interleaved by hyperfine; medians and ratios.
-#   sh bench/run.sh [RUNS]      (default 30)
+# `podman run --rm --network none IMG true` vs `bwrap --unshare-all` and `runc run` on the
+# same unpacked rootfs, all as the same unprivileged user. hyperfine times rounds of
+# ROUND runs per tool, the tools alternating round by round; medians over all runs,
+# ratios, and each tool's median peak RSS (GNU time, as bench/pull.sh).
+#   sh bench/run.sh [RUNS]      (default 30 runs per tool)
+#
+# podman here: Debian 12's podman 4.3.1 with crun 1.8.1 cannot start a container on a
+# host whose cgroup v2 hierarchy is mounted beside v1 with a controller in it (hybrid,
+# /sys/fs/cgroup/unified holding hugetlb): "crun: cgroups in hybrid mode not supported,
+# drop all controllers from cgroupv2", even with --cgroups=disabled. runc (the Debian
+# package) runs there, so the test user's own containers.conf picks it, as a user of
+# such a host would; its storage.conf picks overlay (the rootless default on a kernel
+# >= 5.13; without a storage.conf this podman falls back to vfs, which copies the whole
+# image for every container).
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 export TOP
 RUNS=${1:-30}
+ROUND=${ROUND:-5}
 . "$TOP/tests/lib/common.sh"
 . "$TOP/tests/lib/registry.sh"
 . "$TOP/tests/lib/user.sh"
 "$TOP/build.sh" >/dev/null 2>&1 || { echo "bench/run.sh: build failed" >&2; exit 1; }
-for p in podman uidmap bubblewrap hyperfine; do
+for p in podman runc uidmap bubblewrap hyperfine time; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null 2>&1
 done
 registry_world || { echo "bench/run.sh: no registry world: $WORLD_WHY" >&2; exit 1; }
 user_world
 chmod 755 "$T"
-mkdir -p "$T/store" "$T/run" "$T/podman" "$T/certs" "$T/out" && chown "$TEST_UID:$TEST_UID" "$T/store" "$T/run" "$T/podman" "$T/out"
+mkdir -p "$T/store" "$T/run" "$T/podman" "$T/certs" "$T/out" "$T/bundle" &&
+	chown "$TEST_UID:$TEST_UID" "$T/store" "$T/run" "$T/podman" "$T/out" "$T/bundle"
 cp "$REG_CERTDIR/ca.crt" "$T/certs/" && chmod -R a+rX "$T/certs"
 : >"$T/none.conf" && chmod 644 "$T/none.conf"
 ENVV="HOME=$TEST_HOME XDG_RUNTIME_DIR=$T/run CBOX_ROOT=$T/store CBOX_REGISTRIES_CONF=$T/none.conf CONTAINERS_REGISTRIES_CONF=$T/none.conf"
@@ -26,34 +39,88 @@ IMG=$REG/busybox:amd64
 # shellcheck disable=SC2086
 as_user env $ENVV "$CBOX" pull -q --cert-dir "$T/certs" "$IMG" >/dev/null || { echo "bench/run.sh: pull failed" >&2; exit 1; }
 layer=$(ls -d "$T"/store/layers/*/diff | head -n 1)
-PODMAN="podman --root $T/podman/root --runroot $T/podman/run"
+
+# The test user's podman configuration (under its HOME only).
+C=$TEST_HOME/.config/containers
+mkdir -p "$C"
+cat >"$C/containers.conf" <<EOF
+[engine]
+runtime = "runc"
+EOF
+cat >"$C/storage.conf" <<EOF
+[storage]
+driver = "overlay"
+graphroot = "$T/podman/root"
+runroot = "$T/podman/run"
+EOF
+chown -R "$TEST_UID:$TEST_UID" "$TEST_HOME/.config"
+# podman's pause process (rootless) outlives the runs: stop it before $T goes.
+on_exit 'p=$(cat "$T/run/libpod/tmp/pause.pid" 2>/dev/null) && kill "$p" 2>/dev/null'
+podman_cmd=
 # shellcheck disable=SC2086
-if as_user env $ENVV $PODMAN pull -q --cert-dir "$T/certs" "$IMG" >/dev/null 2>"$T/podman.err" &&
-	as_user env $ENVV $PODMAN run --rm --network none "$IMG" true >/dev/null 2>>"$T/podman.err"; then
-	podman_cmd="$PODMAN run --rm --network none $IMG true"
+if as_user env $ENVV podman pull -q --cert-dir "$T/certs" "$IMG" >/dev/null 2>"$T/podman.err" &&
+	as_user env $ENVV podman run --rm --network none "$IMG" true >/dev/null 2>>"$T/podman.err"; then
+	podman_cmd="podman run --rm --network none $IMG true"
 else
-	podman_cmd=
-	echo "podman cannot run a container here: $(tail -n 1 "$T/podman.err")"
+	echo "podman cannot run a container here: $(grep -v 'level=warning' "$T/podman.err" | tail -n 1)"
 fi
-cat >"$T/bench.sh" <<B
-cd "$T/out"
-exec hyperfine -N -w 3 -r $RUNS --export-json "$T/out/h.json" \\
-	-n cbox "$CBOX run --rm --network none $IMG true" \\
-	-n bwrap "bwrap --unshare-all --bind $layer / --proc /proc --dev /dev true" \\
-	${podman_cmd:+-n podman "$podman_cmd"}
-B
-# shellcheck disable=SC2086
-as_user env $ENVV sh "$T/bench.sh" >"$T/h.out" 2>&1 || { cat "$T/h.out"; exit 1; }
-echo "| tool | median ms | ratio vs cbox |"
-echo "|---|---|---|"
-python3 - "$T/out/h.json" <<'PY'
+
+# runc on the same layer: a rootless spec, no terminal, its own netns (as --network none).
+runc_cmd=
+as_user sh -c "cd '$T/bundle' && runc spec --rootless" &&
+	python3 - "$T/bundle/config.json" "$layer" <<'PY' && runc_cmd="runc --root $T/run/runc run -b $T/bundle bench"
 import json, sys
-r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
-base = r["cbox"]["median"]
-for name in ("cbox", "bwrap", "podman"):
-    if name in r:
-        m = r[name]["median"]
-        print(f"| {name} | {m*1000:.1f} | {m/base:.2f}x |")
-    else:
-        print(f"| {name} | could not run here | |")
+c = json.load(open(sys.argv[1]))
+c["root"] = {"path": sys.argv[2], "readonly": True}
+c["process"]["terminal"] = False
+c["process"]["args"] = ["true"]
+c["linux"]["namespaces"].append({"type": "network"})
+json.dump(c, open(sys.argv[1], "w"))
 PY
+
+# Tool names and commands, one per line (cbox first: the ratios are against it).
+{
+	echo "cbox $CBOX run --rm --network none $IMG true"
+	echo "bwrap bwrap --unshare-all --bind $layer / --proc /proc --dev /dev true"
+	[ -z "$runc_cmd" ] || echo "runc $runc_cmd"
+	[ -z "$podman_cmd" ] || echo "podman $podman_cmd"
+} >"$T/tools"
+TOOLS=$(cut -d' ' -f1 "$T/tools")
+tool_cmd() { sed -n "s/^$1 //p" "$T/tools"; }
+
+# Warm-up (caches, podman's pause process), then rounds, alternating the tools.
+i=0
+while [ $i -lt "$RUNS" ]; do
+	n=$((RUNS - i < ROUND ? RUNS - i : ROUND))
+	for tool in $TOOLS; do
+		w=0
+		[ $i = 0 ] && w=3
+		# shellcheck disable=SC2086
+		as_user env $ENVV hyperfine -N -w $w -r $n --export-json "$T/out/h.json" "$(tool_cmd "$tool")" \
+			>"$T/h.out" 2>&1 || { echo "bench/run.sh: $tool failed:" >&2; tail -n 5 "$T/h.out" >&2; exit 1; }
+		python3 -c 'import json, sys; print("\n".join(str(t) for t in json.load(open(sys.argv[1]))["results"][0]["times"]))' \
+			"$T/out/h.json" | sed "s/^/$tool /" >>"$T/times"
+	done
+	i=$((i + n))
+done
+# Peak RSS: GNU time's maximum resident set size, 5 runs each, alternating.
+for i in 1 2 3 4 5; do
+	for tool in $TOOLS; do
+		# shellcheck disable=SC2086
+		as_user env $ENVV /usr/bin/time -f "$tool %M" -a -o "$T/out/rss" $(tool_cmd "$tool") >/dev/null 2>&1
+	done
+done
+
+median() { sort -n | awk '{a[NR]=$1} END {if (NR) print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+cbox_t=$(awk '$1=="cbox"{print $2}' "$T/times" | median)
+echo "$RUNS runs per tool in rounds of $ROUND, alternating; median wall time, median peak RSS:"
+echo
+echo "| tool | median ms | ratio vs cbox | median peak RSS MiB |"
+echo "|---|---|---|---|"
+for tool in cbox bwrap runc podman; do
+	t=$(awk -v t="$tool" '$1==t{print $2}' "$T/times" | median)
+	[ -n "$t" ] || { echo "| $tool | could not run here | | |"; continue; }
+	m=$(awk -v t="$tool" '$1==t{print $2}' "$T/out/rss" | median)
+	awk -v t="$t" -v b="$cbox_t" -v m="$m" -v n="$tool" \
+		'BEGIN{printf "| %s | %.1f | %.2fx | %.1f |\n", n, t*1000, t/b, m/1024}'
+done
