@@ -30,7 +30,7 @@ done
 registry_world || { echo "bench/run.sh: no registry world: $WORLD_WHY" >&2; exit 1; }
 user_world
 chmod 755 "$T"
-mkdir -p "$T/store" "$T/run" "$T/podman" "$T/certs" "$T/out" "$T/bundle" &&
+mkdir -p "$T/store" "$T/run" "$T/podman" "$T/certs" "$T/out" "$T/bundle" "$T/bundle0" &&
 	chown "$TEST_UID:$TEST_UID" "$T/store" "$T/run" "$T/podman" "$T/out" "$T/bundle"
 cp "$REG_CERTDIR/ca.crt" "$T/certs/" && chmod -R a+rX "$T/certs"
 : >"$T/none.conf" && chmod 644 "$T/none.conf"
@@ -39,6 +39,12 @@ IMG=$REG/busybox:amd64
 # shellcheck disable=SC2086
 as_user env $ENVV "$CBOX" pull -q --cert-dir "$T/certs" "$IMG" >/dev/null || { echo "bench/run.sh: pull failed" >&2; exit 1; }
 layer=$(ls -d "$T"/store/layers/*/diff | head -n 1)
+# cbox again with the single mapping (no newuidmap/newgidmap per run): its own store,
+# the host helpers named away.
+mkdir -p "$T/store1" && chown "$TEST_UID:$TEST_UID" "$T/store1"
+ENV1="CBOX_ROOT=$T/store1 CBOX_NEWUIDMAP=/nonexistent CBOX_NEWGIDMAP=/nonexistent"
+# shellcheck disable=SC2086
+as_user env $ENVV $ENV1 "$CBOX" pull -q --cert-dir "$T/certs" "$IMG" >/dev/null 2>&1 || { echo "bench/run.sh: pull failed" >&2; exit 1; }
 
 # The test user's podman configuration (under its HOME only).
 C=$TEST_HOME/.config/containers
@@ -65,10 +71,31 @@ else
 	echo "podman cannot run a container here: $(grep -v 'level=warning' "$T/podman.err" | tail -n 1)"
 fi
 
-# runc on the same layer: a rootless spec, no terminal, its own netns (as --network none).
-runc_cmd=
-as_user sh -c "cd '$T/bundle' && runc spec --rootless" &&
-	python3 - "$T/bundle/config.json" "$layer" <<'PY' && runc_cmd="runc --root $T/run/runc run -b $T/bundle bench"
+# podman with crun, its default runtime: a second podman world (own runtime dir, so
+# its own pause process and mount namespace; own config and storage), where the user
+# hides the cgroup v2 mount from crun with `podman unshare mount -t tmpfs none
+# /sys/fs/cgroup/unified` (only in that rootless namespace; crun then sees cgroup v1).
+mkdir -p "$T/run2" "$T/podman2" && chown "$TEST_UID:$TEST_UID" "$T/run2" "$T/podman2"
+printf '[engine]\nruntime = "crun"\n' >"$T/crun.conf"
+printf '[storage]\ndriver = "overlay"\ngraphroot = "%s"\nrunroot = "%s"\n' "$T/podman2/root" "$T/podman2/run" >"$T/crun-storage.conf"
+chmod 644 "$T/crun.conf" "$T/crun-storage.conf"
+ENVC="XDG_RUNTIME_DIR=$T/run2 CONTAINERS_CONF=$T/crun.conf CONTAINERS_STORAGE_CONF=$T/crun-storage.conf"
+on_exit 'p=$(cat "$T/run2/libpod/tmp/pause.pid" 2>/dev/null) && kill "$p" 2>/dev/null'
+pcrun_cmd=
+# shellcheck disable=SC2086
+if as_user env $ENVV $ENVC podman pull -q --cert-dir "$T/certs" "$IMG" >/dev/null 2>"$T/pcrun.err" &&
+	as_user env $ENVV $ENVC podman unshare mount -t tmpfs none /sys/fs/cgroup/unified 2>>"$T/pcrun.err" &&
+	as_user env $ENVV $ENVC podman run --rm --network none "$IMG" true >/dev/null 2>>"$T/pcrun.err"; then
+	pcrun_cmd="env $ENVC podman run --rm --network none $IMG true"
+else
+	echo "podman with crun cannot run a container here: $(grep -v 'level=warning' "$T/pcrun.err" | tail -n 1)"
+fi
+
+# runc and crun on the same layer: a rootless spec, no terminal, its own netns (as
+# --network none). crun runs in a user+mount namespace of its own where the cgroup v2
+# mount is hidden as above (the unshare, sh and mount are in its time).
+as_user sh -c "cd '$T/bundle' && runc spec --rootless" || exit 1
+python3 - "$T/bundle/config.json" "$layer" <<'PY' || exit 1
 import json, sys
 c = json.load(open(sys.argv[1]))
 c["root"] = {"path": sys.argv[2], "readonly": True}
@@ -76,14 +103,23 @@ c["process"]["terminal"] = False
 c["process"]["args"] = ["true"]
 c["linux"]["namespaces"].append({"type": "network"})
 json.dump(c, open(sys.argv[1], "w"))
+c["linux"]["uidMappings"][0]["hostID"] = 0
+c["linux"]["gidMappings"][0]["hostID"] = 0
+json.dump(c, open(sys.argv[1].replace("bundle", "bundle0"), "w"))
 PY
+chmod 644 "$T/bundle0/config.json"
+runc_cmd="runc --root $T/run/runc run -b $T/bundle bench"
+crun_cmd="unshare -rm sh -c 'mount -t tmpfs none /sys/fs/cgroup/unified && exec crun --root $T/run/crun run -b $T/bundle0 bench'"
 
 # Tool names and commands, one per line (cbox first: the ratios are against it).
 {
 	echo "cbox $CBOX run --rm --network none $IMG true"
+	echo "cbox-single env $ENV1 $CBOX run --rm --network none $IMG true"
 	echo "bwrap bwrap --unshare-all --bind $layer / --proc /proc --dev /dev true"
-	[ -z "$runc_cmd" ] || echo "runc $runc_cmd"
+	echo "runc $runc_cmd"
+	echo "crun $crun_cmd"
 	[ -z "$podman_cmd" ] || echo "podman $podman_cmd"
+	[ -z "$pcrun_cmd" ] || echo "podman-crun $pcrun_cmd"
 } >"$T/tools"
 TOOLS=$(cut -d' ' -f1 "$T/tools")
 tool_cmd() { sed -n "s/^$1 //p" "$T/tools"; }
@@ -98,8 +134,14 @@ while [ $i -lt "$RUNS" ]; do
 		# shellcheck disable=SC2086
 		as_user env $ENVV hyperfine -N -w $w -r $n --export-json "$T/out/h.json" "$(tool_cmd "$tool")" \
 			>"$T/h.out" 2>&1 || { echo "bench/run.sh: $tool failed:" >&2; tail -n 5 "$T/h.out" >&2; exit 1; }
-		python3 -c 'import json, sys; print("\n".join(str(t) for t in json.load(open(sys.argv[1]))["results"][0]["times"]))' \
-			"$T/out/h.json" | sed "s/^/$tool /" >>"$T/times"
+		python3 - "$T/out/h.json" "$tool" "$T/times" "$T/cpu" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"][0]
+with open(sys.argv[3], "a") as f:
+    f.writelines(f"{sys.argv[2]} {t}\n" for t in r["times"])
+with open(sys.argv[4], "a") as f:
+    f.write(f"{sys.argv[2]} {r['user'] + r['system']}\n")
+PY
 	done
 	i=$((i + n))
 done
@@ -107,20 +149,22 @@ done
 for i in 1 2 3 4 5; do
 	for tool in $TOOLS; do
 		# shellcheck disable=SC2086
-		as_user env $ENVV /usr/bin/time -f "$tool %M" -a -o "$T/out/rss" $(tool_cmd "$tool") >/dev/null 2>&1
+		as_user env $ENVV /usr/bin/time -f "$tool %M" -a -o "$T/out/rss" sh -c "exec $(tool_cmd "$tool")" >/dev/null 2>&1
 	done
 done
 
 median() { sort -n | awk '{a[NR]=$1} END {if (NR) print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 cbox_t=$(awk '$1=="cbox"{print $2}' "$T/times" | median)
-echo "$RUNS runs per tool in rounds of $ROUND, alternating; median wall time, median peak RSS:"
+echo "$RUNS runs per tool in rounds of $ROUND, alternating; median wall time, median of the rounds'"
+echo "mean user+sys CPU (of the processes waited for), median peak RSS; load average $(cut -d' ' -f1-3 /proc/loadavg):"
 echo
-echo "| tool | median ms | ratio vs cbox | median peak RSS MiB |"
-echo "|---|---|---|---|"
-for tool in cbox bwrap runc podman; do
+echo "| tool | median ms | ratio vs cbox | CPU ms | median peak RSS MiB |"
+echo "|---|---|---|---|---|"
+for tool in cbox cbox-single bwrap runc crun podman podman-crun; do
 	t=$(awk -v t="$tool" '$1==t{print $2}' "$T/times" | median)
-	[ -n "$t" ] || { echo "| $tool | could not run here | | |"; continue; }
+	[ -n "$t" ] || { echo "| $tool | could not run here | | | |"; continue; }
+	c=$(awk -v t="$tool" '$1==t{print $2}' "$T/cpu" | median)
 	m=$(awk -v t="$tool" '$1==t{print $2}' "$T/out/rss" | median)
-	awk -v t="$t" -v b="$cbox_t" -v m="$m" -v n="$tool" \
-		'BEGIN{printf "| %s | %.1f | %.2fx | %.1f |\n", n, t*1000, t/b, m/1024}'
+	awk -v t="$t" -v b="$cbox_t" -v c="$c" -v m="$m" -v n="$tool" \
+		'BEGIN{printf "| %s | %.1f | %.2fx | %.1f | %.1f |\n", n, t*1000, t/b, c*1000, m/1024}'
 done
