@@ -1,19 +1,23 @@
 #!/bin/sh
 # bench/run.sh - container start-up: `cbox run --rm --network none IMG true` vs rootless
-# `podman run --rm --network none IMG true` vs `bwrap --unshare-all` and `runc run` on the
-# same unpacked rootfs, all as the same unprivileged user. hyperfine times rounds of
-# ROUND runs per tool, the tools alternating round by round; medians over all runs,
-# ratios, and each tool's median peak RSS (GNU time, as bench/pull.sh).
-#   sh bench/run.sh [RUNS]      (default 30 runs per tool)
+# `podman run --rm --network none IMG true`, and `bwrap --unshare-all`, `runc run` and
+# `crun run` on the same unpacked layer, all as the same unprivileged user (with sub-ids).
+# hyperfine times rounds of ROUND runs per tool, the tools alternating round by round;
+# median wall time over all runs, ratio to cbox, CPU, and median peak RSS (GNU time, as
+# bench/pull.sh). Two more cbox rows show where its time goes: cbox-single (the single
+# id mapping: no newuidmap/newgidmap per run) and cbox-shm (its store on tmpfs: no disk
+# cost for the fsyncs of the container's files).
+#   sh bench/run.sh [RUNS]      (default 30 runs per tool; ROUND=5)
 #
-# podman here: Debian 12's podman 4.3.1 with crun 1.8.1 cannot start a container on a
-# host whose cgroup v2 hierarchy is mounted beside v1 with a controller in it (hybrid,
-# /sys/fs/cgroup/unified holding hugetlb): "crun: cgroups in hybrid mode not supported,
-# drop all controllers from cgroupv2", even with --cgroups=disabled. runc (the Debian
-# package) runs there, so the test user's own containers.conf picks it, as a user of
-# such a host would; its storage.conf picks overlay (the rootless default on a kernel
-# >= 5.13; without a storage.conf this podman falls back to vfs, which copies the whole
-# image for every container).
+# podman here: Debian 12's podman 4.3.1 with its crun 1.8.1 cannot start a container on
+# this host, whose cgroup v2 hierarchy is mounted beside v1 with a controller in it
+# (hybrid, /sys/fs/cgroup/unified holding hugetlb): "crun: cgroups in hybrid mode not
+# supported, drop all controllers from cgroupv2", also with --cgroups=disabled. So the
+# test user's own ~/.config/containers/containers.conf picks runc (the Debian package),
+# as a user of such a host would ("podman" row); a second podman world keeps crun and
+# hides the v2 mount in its rootless namespace ("podman-crun" row, below). Their
+# storage.conf picks the kernel's overlay: without one this podman uses vfs here, which
+# copies the image for every container. Nothing outside the test user's files changes.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 export TOP
@@ -139,8 +143,14 @@ while [ $i -lt "$RUNS" ]; do
 		w=0
 		[ $i = 0 ] && w=3
 		# shellcheck disable=SC2086
-		as_user env $ENVV hyperfine -N -w $w -r $n --export-json "$T/out/h.json" "$(tool_cmd "$tool")" \
-			>"$T/h.out" 2>&1 || { echo "bench/run.sh: $tool failed:" >&2; tail -n 5 "$T/h.out" >&2; exit 1; }
+		# A round with a failed run is said and run again, once.
+		as_user env $ENVV hyperfine -N --show-output -w $w -r $n --export-json "$T/out/h.json" "$(tool_cmd "$tool")" \
+			>"$T/h.out" 2>&1 || {
+			echo "bench/run.sh: $tool failed, round run again: $(grep -v '^ \|^Benchmark\|^$' "$T/h.out" | head -n 3)" >&2
+			# shellcheck disable=SC2086
+			as_user env $ENVV hyperfine -N --show-output -r $n --export-json "$T/out/h.json" "$(tool_cmd "$tool")" \
+				>"$T/h.out" 2>&1 || { echo "bench/run.sh: $tool failed again:" >&2; tail -n 5 "$T/h.out" >&2; exit 1; }
+		}
 		python3 - "$T/out/h.json" "$tool" "$T/times" "$T/cpu" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"][0]
