@@ -1,17 +1,21 @@
 //config:config APPLET_INSPECT
-//config:	bool "inspect: image manifest and config as JSON"
+//config:	bool "inspect: images and containers as JSON"
 //config:	default y
 //applet:CB_APPLET(inspect, inspect_main, CB_NOSUID)
-//usage:Usage: cbox inspect IMAGE [IMAGE...]
+//usage:Usage: cbox inspect [--type image|container|all] IMAGE|CONTAINER...
 //usage:
-//usage:Print a JSON array describing each image: ID, names, digests, platform, the
-//usage:config (entrypoint, command, environment...), the layers and the manifest.
+//usage:Print a JSON array describing each image (ID, names, digests, platform, the
+//usage:config, the layers and the manifest) or container (podman's keys: Id, Name,
+//usage:State, Image, Config, HostConfig with NetworkMode and PortBindings,
+//usage:NetworkSettings.Ports). A name that is both: the image, unless --type container.
 /* inspect.c - cbox inspect */
 #include <stdio.h>
 #include <string.h>
 
 #include "image.h"
+#include "inspect.h"
 #include "json.h"
+#include "state.h"
 
 static cJSON *blob_json(struct cb_store *s, const char *digest, cb_err *e)
 {
@@ -23,15 +27,51 @@ static cJSON *blob_json(struct cb_store *s, const char *digest, cb_err *e)
 	return j;
 }
 
+static cJSON *image_json(struct cb_store *s, const cJSON *img, cb_err *e)
+{
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(img, "id"));
+	const char *digest = cJSON_GetStringValue(cJSON_GetObjectItem(img, "digest"));
+	cJSON *config = blob_json(s, id, e), *manifest = blob_json(s, digest, e);
+	if (!config || !manifest)
+		cb_die(e);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "Id", id + 7);
+	cJSON_AddStringToObject(o, "Digest", digest);
+	cJSON_AddItemToObject(o, "RepoTags", cJSON_Duplicate(cJSON_GetObjectItem(img, "names"), 1));
+	cJSON_AddItemToObject(o, "RepoDigests", cJSON_Duplicate(cJSON_GetObjectItem(img, "repo_digests"), 1));
+	cJSON *c;
+	if ((c = cJSON_GetObjectItem(config, "created")))
+		cJSON_AddItemToObject(o, "Created", cJSON_Duplicate(c, 1));
+	cJSON_AddItemToObject(o, "Config", cJSON_Duplicate(cJSON_GetObjectItem(config, "config"), 1));
+	if ((c = cJSON_GetObjectItem(config, "architecture")))
+		cJSON_AddItemToObject(o, "Architecture", cJSON_Duplicate(c, 1));
+	if ((c = cJSON_GetObjectItem(config, "os")))
+		cJSON_AddItemToObject(o, "Os", cJSON_Duplicate(c, 1));
+	cJSON_AddNumberToObject(o, "Size", cJSON_GetNumberValue(cJSON_GetObjectItem(img, "size")));
+	cJSON_AddItemToObject(o, "RootFS", cJSON_Duplicate(cJSON_GetObjectItem(config, "rootfs"), 1));
+	cJSON_AddItemToObject(o, "Layers", cJSON_Duplicate(cJSON_GetObjectItem(img, "layers"), 1));
+	cJSON_AddItemToObject(o, "Manifest", manifest);
+	cJSON_Delete(config);
+	return o;
+}
+
 int inspect_main(int argc, char **argv)
 {
-	static const struct cb_option opts[] = { { "type", 0, CB_OPT_ARG, 1 }, { 0 } };
+	static const struct cb_option opts[] = { { "type", 't', CB_OPT_ARG, 1 }, { 0 } };
 	struct cb_opt_state st;
+	const char *type = "all";
+	int opt;
 	cb_opt_init(&st, argc, argv);
-	while (cb_getopt(&st, opts))
-		;
+	while ((opt = cb_getopt(&st, opts)))
+		if (opt == 1)
+			type = st.arg;
+	int images = strcmp(type, "container") != 0, containers = strcmp(type, "image") != 0;
+	if (strcmp(type, "all") && strcmp(type, "image") && strcmp(type, "container")) {
+		fprintf(stderr, "cbox: inspect: --type %s: want image, container or all\n", type);
+		return CB_EXIT_FAIL;
+	}
 	if (st.ind >= argc) {
-		fprintf(stderr, "cbox: inspect: name at least one image\nSee 'cbox inspect --help'.\n");
+		fprintf(stderr, "cbox: inspect: name at least one image or container\nSee 'cbox inspect --help'.\n");
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;
@@ -43,36 +83,23 @@ int inspect_main(int argc, char **argv)
 	cJSON *out = cJSON_CreateArray();
 	int status = 0;
 	for (int i = st.ind; i < argc; i++) {
-		cJSON *img = cb_image_lookup(index, argv[i], &rc, NULL, 0, &e);
-		if (!img) {
+		char id[65];
+		cb_err ce;
+		cJSON *img = images ? cb_image_lookup(index, argv[i], &rc, NULL, 0, &e) : NULL, *o = NULL;
+		if (img)
+			o = image_json(&s, img, &e);
+		else if (containers && cb_container_resolve(&s, argv[i], id, sizeof(id), &ce) == 0)
+			o = cb_container_inspect(&s, id, &e);
+		else if (containers && !images)
+			e = ce;
+		else if (containers)
+			cb_err_prefix(&e, "no such object"); /* podman's words, then the image lookup's */
+		if (!o) {
 			fprintf(stderr, "cbox: inspect: %s\n", e.msg);
 			status = CB_EXIT_FAIL;
 			continue;
 		}
-		const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(img, "id"));
-		const char *digest = cJSON_GetStringValue(cJSON_GetObjectItem(img, "digest"));
-		cJSON *config = blob_json(&s, id, &e), *manifest = blob_json(&s, digest, &e);
-		if (!config || !manifest)
-			cb_die(&e);
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "Id", id + 7);
-		cJSON_AddStringToObject(o, "Digest", digest);
-		cJSON_AddItemToObject(o, "RepoTags", cJSON_Duplicate(cJSON_GetObjectItem(img, "names"), 1));
-		cJSON_AddItemToObject(o, "RepoDigests", cJSON_Duplicate(cJSON_GetObjectItem(img, "repo_digests"), 1));
-		cJSON *c;
-		if ((c = cJSON_GetObjectItem(config, "created")))
-			cJSON_AddItemToObject(o, "Created", cJSON_Duplicate(c, 1));
-		cJSON_AddItemToObject(o, "Config", cJSON_Duplicate(cJSON_GetObjectItem(config, "config"), 1));
-		if ((c = cJSON_GetObjectItem(config, "architecture")))
-			cJSON_AddItemToObject(o, "Architecture", cJSON_Duplicate(c, 1));
-		if ((c = cJSON_GetObjectItem(config, "os")))
-			cJSON_AddItemToObject(o, "Os", cJSON_Duplicate(c, 1));
-		cJSON_AddNumberToObject(o, "Size", cJSON_GetNumberValue(cJSON_GetObjectItem(img, "size")));
-		cJSON_AddItemToObject(o, "RootFS", cJSON_Duplicate(cJSON_GetObjectItem(config, "rootfs"), 1));
-		cJSON_AddItemToObject(o, "Layers", cJSON_Duplicate(cJSON_GetObjectItem(img, "layers"), 1));
-		cJSON_AddItemToObject(o, "Manifest", manifest);
 		cJSON_AddItemToArray(out, o);
-		cJSON_Delete(config);
 	}
 	char *text = cb_json_print(out);
 	printf("%s\n", text);

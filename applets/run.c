@@ -35,7 +35,9 @@
 //usage:      --network MODE           slirp[:mtu=N,allow_host_loopback=true,enable_ipv6=false]
 //usage:                               (default when rootless or with -p): own network namespace,
 //usage:                               user-mode NAT, 10.0.2.100, DNS 10.0.2.3; host (root's
-//usage:                               default): the host's network; none: loopback only
+//usage:                               default): the host's network; none: loopback only;
+//usage:                               container:NAME: share that running container's
+//usage:                               network (and its /etc/hosts, resolv.conf)
 //usage:  -p, --publish [IP:]HOST:CTR[/udp]  publish a port or range (slirp only)
 //usage:      --dns IP                 the resolver (with slirp: what 10.0.2.3 forwards to)
 //usage:      --add-host NAME:IP       add a line to /etc/hosts
@@ -299,7 +301,8 @@ int run_main(int argc, char **argv)
 	struct cb_store s;
 	struct cb_regconf rc;
 	cJSON *index, *img = NULL;
-	if (cb_userns_enter(&e) < 0 || cb_store_open(&s, cb_opt_root, &e) < 0 || cb_regconf_load(&rc, &e) < 0 ||
+	if ((net.mode == CB_NET_CONTAINER ? cb_net_join_peer(&net, &e) : cb_userns_enter(&e)) < 0 ||
+	    cb_store_open(&s, cb_opt_root, &e) < 0 || cb_regconf_load(&rc, &e) < 0 ||
 	    cb_store_index_load(&s, &index, &e) < 0)
 		cb_die(&e);
 	o.single_map = cb_idmap_current.mode == CB_IDMAP_SINGLE;

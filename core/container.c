@@ -518,6 +518,8 @@ int cb_container_start(struct cb_store *s, const char *id, cb_err *e)
 	r = 0;
 	if (st.state == CB_STATE_RUNNING || cb_state_monitor_alive(&st))
 		goto out; /* as podman: starting a running container is no error */
+	if (net.mode == CB_NET_CONTAINER && (r = cb_net_join_peer(&net, e)) < 0)
+		goto out;
 
 	const cJSON *vj = cJSON_GetObjectItem(cj, "volumes"), *tj = cJSON_GetObjectItem(cj, "tmpfs"), *it;
 	struct cb_proc_opts po = { 0 };

@@ -1,24 +1,32 @@
 /* net.c - a container's network for cbox run (see net.h). */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "ctl.h"
 #include "fdpass.h"
+#include "idmap.h"
 #include "net.h"
 
-static const char *const mode_names[] = { "default", "host", "none", "slirp" };
+#ifndef NS_GET_USERNS
+#define NS_GET_USERNS _IO(0xb7, 0x1)
+#endif
+
+static const char *const mode_names[] = { "default", "host", "none", "slirp", "container" };
 
 int cb_net_init(struct cb_net *n, int max, cb_err *e)
 {
 	memset(n, 0, sizeof(*n));
 	cb_slirp_opts_init(&n->slirp);
 	n->helper = -1;
-	n->ctl = n->sock[0] = n->sock[1] = -1;
+	n->ctl = n->sock[0] = n->sock[1] = n->netns = -1;
 	n->dns = calloc((size_t)max + 1, sizeof(*n->dns));
 	n->hosts = calloc((size_t)max + 1, sizeof(*n->hosts));
 	if (!n->dns || !n->hosts)
@@ -31,7 +39,13 @@ void cb_net_free(struct cb_net *n)
 	cb_slirp_opts_free(&n->slirp);
 	free(n->dns);
 	free(n->hosts);
+	free(n->peer_hosts);
+	free(n->peer_resolv);
 	n->dns = n->hosts = NULL;
+	n->peer_hosts = n->peer_resolv = NULL;
+	if (n->netns >= 0)
+		close(n->netns);
+	n->netns = -1;
 }
 
 int cb_net_parse(struct cb_net *n, const char *spec, cb_err *e)
@@ -44,7 +58,12 @@ int cb_net_parse(struct cb_net *n, const char *spec, cb_err *e)
 		n->mode = CB_NET_SLIRP;
 		return cb_slirp_parse_network(&n->slirp, spec, e);
 	}
-	return cb_fail(e, EINVAL, "--network %s: not supported yet (slirp, host or none)", spec);
+	if (!strncmp(spec, "container:", 10) && spec[10]) {
+		n->mode = CB_NET_CONTAINER;
+		n->peer_ref = spec + 10;
+		return 0;
+	}
+	return cb_fail(e, EINVAL, "--network %s: not supported (slirp, host, none or container:NAME)", spec);
 }
 
 int cb_net_publish(struct cb_net *n, const char *spec, cb_err *e)
@@ -86,12 +105,85 @@ int cb_net_finish_opts(struct cb_net *n, int rootless, cb_err *e)
 	 * unless it publishes ports. */
 	if (n->mode == CB_NET_DEFAULT)
 		n->mode = n->slirp.nports || (rootless && CFG_SLIRP) ? CB_NET_SLIRP : CB_NET_HOST;
+	if (n->mode == CB_NET_CONTAINER && n->slirp.nports)
+		return cb_fail(e, EINVAL, "cannot set port bindings on an existing container network namespace");
+	if (n->mode == CB_NET_CONTAINER && (n->ndns || n->nhosts))
+		return cb_fail(e, EINVAL, "conflicting options: %s and the network mode container: the other container's "
+				   "/etc/%s is shared", n->ndns ? "--dns" : "--add-host", n->ndns ? "resolv.conf" : "hosts");
 	if (n->slirp.nports && n->mode != CB_NET_SLIRP)
 		return cb_fail(e, EINVAL, "--publish needs --network slirp: with --network %s the container has no ports of "
 				   "its own to publish (podman ignores -p there; cbox refuses)", mode_names[n->mode]);
 	if (n->mode == CB_NET_SLIRP && !CFG_SLIRP)
 		return cb_fail(e, ENOTSUP, "network slirp: not built into this cbox: use --network host or --network none");
 	return 0;
+}
+
+/* Two namespace files name the same namespace. */
+static int same_ns(int fd, const char *path)
+{
+	struct stat a, b;
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+/* The mapping of the user namespace we joined: one line of one id is the single one. */
+static int joined_idmap_mode(void)
+{
+	char buf[256];
+	int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+	ssize_t k = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	buf[k > 0 ? k : 0] = '\0';
+	unsigned long in, out, count;
+	char *nl = strchr(buf, '\n');
+	int one_line = !nl || !nl[1];
+	return one_line && sscanf(buf, "%lu %lu %lu", &in, &out, &count) == 3 && count == 1 ? CB_IDMAP_SINGLE
+											  : CB_IDMAP_FULL;
+}
+
+int cb_net_join_peer(struct cb_net *n, cb_err *e)
+{
+	struct cb_store s;
+	struct cb_state st;
+	cJSON *cfg = NULL;
+	int dfd = -1, user = -1;
+	char path[64];
+	const char *ref = n->peer_ref;
+	int r = cb_ctl_open(&s, ref, n->peer, &dfd, &cfg, &st, e);
+	if (r == 0 && st.state != CB_STATE_RUNNING)
+		r = cb_fail(e, EINVAL, "--network container:%s: the container is %s: it must be running to share its "
+				   "network namespace", ref, cb_state_name(st.state));
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)st.pid);
+	if (r == 0 && (n->netns = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		r = cb_fail_errno(e, errno, "--network container:%s: its network namespace", ref);
+	/* Opened after the pid was read: still its process? */
+	if (r == 0 && !cb_pid_same(st.pid, st.pid_start))
+		r = cb_fail(e, ESRCH, "--network container:%s: the container has ended", ref);
+	/* Its /etc/hosts and resolv.conf are ours too. */
+	if (r == 0)
+		r = cb_read_file_at(dfd, "hosts", 1 << 16, &n->peer_hosts, NULL, e);
+	if (r == 0)
+		r = cb_read_file_at(dfd, "resolv.conf", 1 << 16, &n->peer_resolv, NULL, e);
+	/* The namespace's owner: ours already (as root), else the one its run made, which
+	 * we, its owner outside, may join; a new one of ours could not enter it. */
+	cb_err ignore;
+	if (r == 0 && getuid() != 0 && cb_idmap_plan(&cb_idmap_current, &ignore) < 0)
+		cb_idmap_current.mode = CB_IDMAP_UNSET;
+	if (r == 0 && (user = ioctl(n->netns, NS_GET_USERNS)) < 0)
+		r = cb_fail_errno(e, errno, "--network container:%s: the owner of its network namespace", ref);
+	if (r == 0 && !same_ns(user, "/proc/self/ns/user")) {
+		if (setns(user, CLONE_NEWUSER) < 0)
+			r = cb_fail_errno(e, errno, "--network container:%s: join its user namespace", ref);
+		else
+			cb_idmap_current.mode = joined_idmap_mode();
+	}
+	if (user >= 0)
+		close(user);
+	if (dfd >= 0)
+		close(dfd);
+	cJSON_Delete(cfg);
+	cb_store_close(&s);
+	return r;
 }
 
 int cb_net_start(struct cb_net *n, cb_err *e)
@@ -111,7 +203,7 @@ int cb_net_start(struct cb_net *n, cb_err *e)
 
 int cb_net_flags(const struct cb_net *n)
 {
-	return n->mode == CB_NET_HOST ? 0 : CLONE_NEWNET;
+	return n->mode == CB_NET_HOST || n->mode == CB_NET_CONTAINER ? 0 : CLONE_NEWNET;
 }
 
 static int loopback_up(cb_err *e)
@@ -129,6 +221,15 @@ static int loopback_up(cb_err *e)
 
 int cb_net_child(struct cb_net *n, cb_err *e)
 {
+	if (n->mode == CB_NET_CONTAINER) {
+		/* Before anything else sees the network; the other container's ends with it,
+		 * this one stays while we run (the kernel keeps it for us). */
+		int r = setns(n->netns, CLONE_NEWNET) < 0 ? cb_fail_errno(e, errno, "join the network namespace of "
+											"container %.12s", n->peer) : 0;
+		close(n->netns);
+		n->netns = -1;
+		return r;
+	}
 	if (n->mode == CB_NET_NONE)
 		return loopback_up(e);
 	if (n->mode != CB_NET_SLIRP)
@@ -180,6 +281,12 @@ void cb_net_stop(struct cb_net *n)
 
 size_t cb_net_resolv(const struct cb_net *n, char *buf, size_t len, size_t size)
 {
+	if (n->mode == CB_NET_CONTAINER) {
+		size_t l = strlen(n->peer_resolv ?: "");
+		l = l < size ? l : size;
+		memcpy(buf, n->peer_resolv ?: "", l);
+		return l;
+	}
 	if (n->mode != CB_NET_SLIRP && !n->ndns)
 		return len; /* the host's, as it is */
 	char out[8192];
@@ -207,6 +314,8 @@ size_t cb_net_resolv(const struct cb_net *n, char *buf, size_t len, size_t size)
 
 void cb_net_hosts(const struct cb_net *n, char *buf, size_t size)
 {
+	if (n->mode == CB_NET_CONTAINER)
+		snprintf(buf, size, "%s", n->peer_hosts ?: "");
 	size_t o = strlen(buf);
 	for (int i = 0; i < n->nhosts && o < size; i++) {
 		const char *ip = strchr(n->hosts[i], ':') + 1;
@@ -216,7 +325,9 @@ void cb_net_hosts(const struct cb_net *n, char *buf, size_t size)
 
 void cb_net_json(const struct cb_net *n, cJSON *cj)
 {
-	cJSON_AddStringToObject(cj, "network", mode_names[n->mode]);
+	char peer[80];
+	snprintf(peer, sizeof(peer), "container:%s", n->peer);
+	cJSON_AddStringToObject(cj, "network", n->mode == CB_NET_CONTAINER ? peer : mode_names[n->mode]);
 	cJSON *ports = cJSON_AddArrayToObject(cj, "ports");
 	for (int i = 0; i < n->slirp.nports; i++) {
 		const struct cb_portfwd *p = &n->slirp.ports[i];
@@ -249,6 +360,8 @@ int cb_net_from_json(struct cb_net *n, const cJSON *cj, cb_err *e)
 	for (int i = 0; i < (int)CB_ARRAY_SIZE(mode_names); i++)
 		if (!strcmp(mode, mode_names[i]))
 			n->mode = i;
+	if (!strncmp(mode, "container:", 10))
+		cb_net_parse(n, mode, e);
 	if (cJSON_IsNumber(cJSON_GetObjectItem(o, "mtu")))
 		n->slirp.mtu = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "mtu"));
 	n->slirp.allow_host_loopback = cJSON_IsTrue(cJSON_GetObjectItem(o, "allow_host_loopback"));

@@ -6,7 +6,8 @@
  *   cb_net_start      before the container exists: the helper binds the ports (a busy
  *                     port fails here)
  *   cb_net_flags      CLONE_NEWNET or 0
- *   cb_net_child      in the clone, before the pivot: lo up; tap0, its fd to the parent
+ *   cb_net_child      in the clone, before the pivot: lo up; tap0, its fd to the parent;
+ *                     or (container:) the other container's namespace
  *   cb_net_attach     in the parent: the tap fd to the helper
  *   cb_net_stop       after the container exits (or failed): close ctl, reap the helper
  */
@@ -18,7 +19,7 @@
 #include "cbox.h"
 #include "slirp.h"
 
-enum { CB_NET_DEFAULT, CB_NET_HOST, CB_NET_NONE, CB_NET_SLIRP };
+enum { CB_NET_DEFAULT, CB_NET_HOST, CB_NET_NONE, CB_NET_SLIRP, CB_NET_CONTAINER };
 
 struct cb_net {
 	int mode;
@@ -27,6 +28,12 @@ struct cb_net {
 	int ndns;
 	const char **hosts; /* --add-host NAME:IP */
 	int nhosts;
+	/* container:REF: the other container (its full id once joined), its network
+	 * namespace and the /etc files the two share */
+	const char *peer_ref;
+	char peer[65];
+	int netns;
+	char *peer_hosts, *peer_resolv;
 	/* while the container runs */
 	pid_t helper;
 	int ctl, sock[2];
@@ -36,8 +43,13 @@ struct cb_net {
 int cb_net_init(struct cb_net *n, int max, cb_err *e);
 void cb_net_free(struct cb_net *n);
 
-/* --network host|none|slirp[:options]|slirp4netns[:options] */
+/* --network host|none|slirp[:options]|slirp4netns[:options]|container:REF */
 int cb_net_parse(struct cb_net *n, const char *spec, cb_err *e);
+/* container:REF, before anything else of run's (instead of cb_userns_enter): find the
+ * running container, open its network namespace and enter the user namespace that owns
+ * it (a sibling's could not be joined: podman's containers share one). */
+int cb_net_join_peer(struct cb_net *n, cb_err *e);
+
 /* -p/--publish, --dns, --add-host */
 int cb_net_publish(struct cb_net *n, const char *spec, cb_err *e);
 int cb_net_dns(struct cb_net *n, const char *ip, cb_err *e);

@@ -1,0 +1,81 @@
+/* inspect.c - a container as podman inspect shows it (see inspect.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "inspect.h"
+#include "state.h"
+
+static const char *str(const cJSON *j, const char *key)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItem(j, key)) ?: "";
+}
+
+static void copy(cJSON *to, const char *key, const cJSON *from, const char *fkey)
+{
+	const cJSON *v = cJSON_GetObjectItem(from, fkey);
+	cJSON_AddItemToObject(to, key, v ? cJSON_Duplicate(v, 1) : cJSON_CreateNull());
+}
+
+/* {"80/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8080"}]} from config.json's ports
+ * (one entry per port, ranges already spread). */
+static cJSON *port_map(const cJSON *cfg)
+{
+	cJSON *m = cJSON_CreateObject();
+	const cJSON *p;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItem(cfg, "ports")) {
+		char key[32], hport[16];
+		snprintf(key, sizeof(key), "%d/%s", (int)cJSON_GetNumberValue(cJSON_GetObjectItem(p, "container_port")),
+			 str(p, "protocol"));
+		snprintf(hport, sizeof(hport), "%d", (int)cJSON_GetNumberValue(cJSON_GetObjectItem(p, "host_port")));
+		cJSON *list = cJSON_GetObjectItem(m, key) ?: cJSON_AddArrayToObject(m, key);
+		cJSON *b = cJSON_CreateObject();
+		cJSON_AddStringToObject(b, "HostIp", str(p, "host_ip"));
+		cJSON_AddStringToObject(b, "HostPort", hport);
+		cJSON_AddItemToArray(list, b);
+	}
+	return m;
+}
+
+cJSON *cb_container_inspect(struct cb_store *s, const char *id, cb_err *e)
+{
+	int dfd;
+	cJSON *cfg;
+	struct cb_state st;
+	if (cb_container_open(s, id, &dfd, &cfg, e) < 0)
+		return NULL;
+	cb_state_read(dfd, &st);
+	close(dfd);
+	const cJSON *proc = cJSON_GetObjectItem(cfg, "process"), *args = cJSON_GetObjectItem(proc, "args");
+	const char *image = str(cfg, "image");
+	cJSON *o = cJSON_CreateObject(), *a;
+	cJSON_AddStringToObject(o, "Id", id);
+	cJSON_AddStringToObject(o, "Created", str(cfg, "created"));
+	cJSON_AddStringToObject(o, "Path", cJSON_GetStringValue(cJSON_GetArrayItem(args, 0)) ?: "");
+	cJSON_AddItemToObject(o, "Args", a = cJSON_CreateArray());
+	for (int i = 1; i < cJSON_GetArraySize(args); i++)
+		cJSON_AddItemToArray(a, cJSON_Duplicate(cJSON_GetArrayItem(args, i), 1));
+	cJSON *sj = cJSON_AddObjectToObject(o, "State");
+	cJSON_AddStringToObject(sj, "Status", cb_state_name(st.state));
+	cJSON_AddBoolToObject(sj, "Running", st.state == CB_STATE_RUNNING);
+	cJSON_AddNumberToObject(sj, "Pid", st.state == CB_STATE_RUNNING ? st.pid : 0);
+	cJSON_AddNumberToObject(sj, "ExitCode", st.exit_code);
+	cJSON_AddStringToObject(sj, "StartedAt", st.started);
+	cJSON_AddStringToObject(sj, "FinishedAt", st.finished);
+	cJSON_AddStringToObject(o, "Image", strncmp(image, "sha256:", 7) ? image : image + 7);
+	cJSON_AddStringToObject(o, "ImageName", str(cfg, "image_name"));
+	cJSON_AddStringToObject(o, "Name", str(cfg, "name"));
+	cJSON_AddStringToObject(o, "Driver", str(cfg, "driver"));
+	cJSON *c = cJSON_AddObjectToObject(o, "Config");
+	cJSON_AddStringToObject(c, "Hostname", str(cfg, "hostname"));
+	copy(c, "Cmd", cfg, "command");
+	copy(c, "Env", proc, "env");
+	copy(c, "WorkingDir", proc, "cwd");
+	copy(c, "User", proc, "user");
+	copy(c, "StopSignal", cfg, "stop_signal");
+	cJSON *h = cJSON_AddObjectToObject(o, "HostConfig");
+	cJSON_AddStringToObject(h, "NetworkMode", str(cfg, "network"));
+	cJSON_AddItemToObject(h, "PortBindings", port_map(cfg));
+	cJSON_AddItemToObject(cJSON_AddObjectToObject(o, "NetworkSettings"), "Ports", port_map(cfg));
+	cJSON_Delete(cfg);
+	return o;
+}
