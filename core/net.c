@@ -113,6 +113,11 @@ int cb_net_finish_opts(struct cb_net *n, int rootless, cb_err *e)
 	if (n->slirp.nports && n->mode != CB_NET_SLIRP)
 		return cb_fail(e, EINVAL, "--publish needs --network slirp: with --network %s the container has no ports of "
 				   "its own to publish (podman ignores -p there; cbox refuses)", mode_names[n->mode]);
+	for (int i = 0; n->mode == CB_NET_SLIRP && !n->slirp.enable_ipv6 && i < n->slirp.nports; i++)
+		if (strchr(n->slirp.ports[i].host_ip, ':'))
+			return cb_fail(e, EINVAL, "publish [%s]:%d: an IPv6 host address forwards to the container's IPv6, "
+					   "which slirp:enable_ipv6=false turns off", n->slirp.ports[i].host_ip,
+				       n->slirp.ports[i].host_port);
 	if (n->mode == CB_NET_SLIRP && !CFG_SLIRP)
 		return cb_fail(e, ENOTSUP, "network slirp: not built into this cbox: use --network host or --network none");
 	return 0;
@@ -192,7 +197,9 @@ int cb_net_start(struct cb_net *n, cb_err *e)
 		return 0;
 	/* The first --dns answers for 10.0.2.3 (also a resolver on the host's loopback). */
 	n->slirp.dns_forward = n->ndns ? n->dns[0] : NULL;
-	int r = cb_slirp_start(&n->slirp, &n->helper, &n->ctl, e);
+	int r = cb_slirp_pick_ports(&n->slirp, e);
+	if (r == 0)
+		r = cb_slirp_start(&n->slirp, &n->helper, &n->ctl, e);
 	/* After the fork: only the container child and its parent hold the tap socket. */
 	if (r == 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, n->sock) < 0)
 		r = cb_fail_errno(e, errno, "network slirp: socketpair");
@@ -219,17 +226,34 @@ static int loopback_up(cb_err *e)
 	return 0;
 }
 
+void cb_net_sysctl(const char *name, const char *value)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/proc/sys/net/%s", name);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, value, strlen(value)) < 0)
+		cb_debug("sysctl net/%s: %s", name, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
 int cb_net_child(struct cb_net *n, cb_err *e)
 {
 	if (n->mode == CB_NET_CONTAINER) {
-		/* Before anything else sees the network; the other container's ends with it,
-		 * this one stays while we run (the kernel keeps it for us). */
+		/* Before anything else touches the network. Should the other container end,
+		 * the kernel keeps the namespace for us while we run. */
 		int r = setns(n->netns, CLONE_NEWNET) < 0 ? cb_fail_errno(e, errno, "join the network namespace of "
 											"container %.12s", n->peer) : 0;
 		close(n->netns);
 		n->netns = -1;
 		return r;
 	}
+	if (n->mode == CB_NET_HOST)
+		return 0;
+	/* As podman's default_sysctls: gid 0 may open ICMP echo sockets (ping without
+	 * CAP_NET_RAW) in the container's own network namespace (the host's setting is
+	 * not ours to change). */
+	cb_net_sysctl("ipv4/ping_group_range", "0 0");
 	if (n->mode == CB_NET_NONE)
 		return loopback_up(e);
 	if (n->mode != CB_NET_SLIRP)

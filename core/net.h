@@ -61,6 +61,9 @@ int cb_net_finish_opts(struct cb_net *n, int rootless, cb_err *e);
 /* The mode run picks when neither --network nor -p is given: "slirp" or "host". */
 const char *cb_net_default_name(int rootless);
 
+/* Write /proc/sys/net/NAME in our network namespace; a failure is only logged (debug). */
+void cb_net_sysctl(const char *name, const char *value);
+
 int cb_net_start(struct cb_net *n, cb_err *e);
 int cb_net_flags(const struct cb_net *n);
 int cb_net_child(struct cb_net *n, cb_err *e);

@@ -413,6 +413,20 @@ static int exec_cmd(const struct cb_proc *p, char **env, cb_err *e)
 	return CB_EXIT_NOEXEC;
 }
 
+/* Every signal default and none blocked, as crun does: a disposition the caller
+ * inherited (SIGINT ignored in a background job, say) survives exec and would make the
+ * container's ^C or pipe errors do nothing. */
+static void reset_signals(void)
+{
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+	sigemptyset(&sa.sa_mask);
+	for (int s = 1; s < NSIG; s++)
+		sigaction(s, &sa, NULL); /* SIGKILL, SIGSTOP and libc's own refuse: no matter */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 {
 	char user[256], *group, line[4096], gline[4096], *f[7], *g[4];
@@ -481,6 +495,7 @@ int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 	if (chdir(p->cwd) < 0)
 		return cb_fail_errno(e, errno, "working directory %s", p->cwd), CB_EXIT_FAIL;
 	close_fds();
+	reset_signals();
 	/* Set after the uid change, which would clear it. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* Last: nothing of ours must be faked. */

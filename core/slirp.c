@@ -453,8 +453,14 @@ static int helper_setup(struct helper *h, const struct cb_slirp_opts *o, cb_err 
 				inet_pton(AF_INET, p->host_ip, &h4->sin_addr);
 		}
 		guest.sin_port = htons(p->guest_port);
+		/* libslirp 4.7 matches a connection by its addresses' family: an IPv6 host
+		 * socket must go to the guest's IPv6 address ("::": the one slirp learns from
+		 * the guest's neighbour discovery). */
+		struct sockaddr_in6 guest6 = { .sin6_family = AF_INET6, .sin6_port = htons(p->guest_port) };
 		errno = 0;
-		if (slirp_add_hostxfwd(h->slirp, (struct sockaddr *)&hs, hl, (struct sockaddr *)&guest, sizeof(guest),
+		if (slirp_add_hostxfwd(h->slirp, (struct sockaddr *)&hs, hl,
+				       v6 ? (struct sockaddr *)&guest6 : (struct sockaddr *)&guest,
+				       v6 ? sizeof(guest6) : sizeof(guest),
 				       (p->udp ? SLIRP_HOSTFWD_UDP : 0) | (v6 ? SLIRP_HOSTFWD_V6ONLY : 0)) < 0) {
 			int err = errno ? errno : EINVAL;
 			char where[80];

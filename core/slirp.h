@@ -42,6 +42,10 @@ struct cb_slirp_opts {
 	const char *dns_forward;
 };
 
+/* Give every port published without a host port (host_port 0) a free one, chosen by
+ * the kernel, so that ps and inspect can show it. */
+int cb_slirp_pick_ports(struct cb_slirp_opts *o, cb_err *e);
+
 /* Defaults: MTU 65520, no host loopback, IPv6 on (as podman's slirp4netns). */
 void cb_slirp_opts_init(struct cb_slirp_opts *o);
 void cb_slirp_opts_free(struct cb_slirp_opts *o);

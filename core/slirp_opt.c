@@ -1,6 +1,8 @@
 /* slirp_opt.c - podman's spellings of the slirp network: --network slirp[:k=v,...] and
  * -p/--publish [hostIP:]hostPort:containerPort[/tcp|udp] with ranges. */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -152,18 +154,20 @@ int cb_slirp_parse_publish(struct cb_slirp_opts *o, const char *spec, cb_err *e)
 	if (!strcmp(ip, "0.0.0.0"))
 		ip[0] = '\0';
 
-	char *colon = strchr(ports, ':');
-	if (!colon || colon == ports)
-		return cb_fail(e, EINVAL, "publish '%s': a host port is required (hostPort:containerPort)", spec);
-	int hlo, hhi, glo, ghi;
-	if (parse_range(ports, colon - ports, &hlo, &hhi) < 0)
-		return cb_fail(e, EINVAL, "publish '%s': invalid host port '%.*s' (1-65535, or a range lo-hi)", spec,
-			       (int)(colon - ports), ports);
-	if (parse_range(colon + 1, strlen(colon + 1), &glo, &ghi) < 0)
+	/* "containerPort" alone or "hostIP::containerPort": the host port is picked at run
+	 * (host_port 0), as podman does. */
+	char *colon = strchr(ports, ':'), *guest = colon ? colon + 1 : ports;
+	int hlo = 0, hhi = 0, glo, ghi;
+	if (parse_range(guest, strlen(guest), &glo, &ghi) < 0)
 		return cb_fail(e, EINVAL, "publish '%s': invalid container port '%s' (1-65535, or a range lo-hi)", spec,
-			       colon + 1);
-	if (hhi - hlo != ghi - glo)
-		return cb_fail(e, EINVAL, "publish '%s': host and container port ranges differ in size", spec);
+			       guest);
+	if (colon && colon != ports) {
+		if (parse_range(ports, colon - ports, &hlo, &hhi) < 0)
+			return cb_fail(e, EINVAL, "publish '%s': invalid host port '%.*s' (1-65535, or a range lo-hi)",
+				       spec, (int)(colon - ports), ports);
+		if (hhi - hlo != ghi - glo)
+			return cb_fail(e, EINVAL, "publish '%s': host and container port ranges differ in size", spec);
+	}
 
 	int n = hhi - hlo + 1;
 	struct cb_portfwd *p = realloc(o->ports, (o->nports + n) * sizeof(*p));
@@ -172,15 +176,49 @@ int cb_slirp_parse_publish(struct cb_slirp_opts *o, const char *spec, cb_err *e)
 	o->ports = p;
 	for (int i = 0; i < n; i++) {
 		struct cb_portfwd *f = &p[o->nports + i];
-		for (int j = 0; j < o->nports + i; j++)
+		for (int j = 0; hlo && j < o->nports + i; j++)
 			if (p[j].udp == udp && p[j].host_port == hlo + i && !strcmp(p[j].host_ip, ip))
 				return cb_fail(e, EINVAL, "publish '%s': host port %d/%s published twice", spec, hlo + i,
 					       udp ? "udp" : "tcp");
 		f->udp = udp;
 		strcpy(f->host_ip, ip);
-		f->host_port = hlo + i;
+		f->host_port = hlo ? hlo + i : 0;
 		f->guest_port = glo + i;
 	}
 	o->nports += n;
+	return 0;
+}
+
+int cb_slirp_pick_ports(struct cb_slirp_opts *o, cb_err *e)
+{
+	for (int i = 0; i < o->nports; i++) {
+		struct cb_portfwd *p = &o->ports[i];
+		if (p->host_port)
+			continue;
+		/* Let the kernel choose a free port on that address, then give it up for the
+		 * helper to bind (podman does the same; another binder could win the moment
+		 * between, and then the helper's bind names the port). */
+		struct sockaddr_storage ss = { 0 };
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		socklen_t len = sizeof(*s4);
+		s4->sin_family = AF_INET;
+		if (strchr(p->host_ip, ':')) {
+			s6->sin6_family = AF_INET6;
+			inet_pton(AF_INET6, p->host_ip, &s6->sin6_addr);
+			len = sizeof(*s6);
+		} else if (p->host_ip[0]) {
+			inet_pton(AF_INET, p->host_ip, &s4->sin_addr);
+		}
+		int fd = socket(ss.ss_family, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+		int r = fd < 0 || bind(fd, (struct sockaddr *)&ss, len) < 0 ||
+				getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ? -errno : 0;
+		if (fd >= 0)
+			close(fd);
+		if (r < 0)
+			return cb_fail_errno(e, -r, "publish %s:%d: pick a free host port on %s", p->udp ? "udp" : "tcp",
+					     p->guest_port, p->host_ip[0] ? p->host_ip : "0.0.0.0");
+		p->host_port = ntohs(ss.ss_family == AF_INET6 ? s6->sin6_port : s4->sin_port);
+	}
 	return 0;
 }

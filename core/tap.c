@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include "net.h"
 #include "slirp.h"
 
 #define TAP_NAME "tap0"
@@ -119,6 +120,12 @@ int cb_slirp_tap_setup(const struct cb_slirp_opts *o, int *tapfd, cb_err *e)
 		return cb_fail(e, err, "network slirp: create " TAP_NAME ": %s: use --network host or --network none",
 			       strerror(err));
 	}
+
+	/* tap0's only neighbour is slirp: no duplicate address detection, so the link-local
+	 * address, the router solicitation and the fd00::/64 address from slirp's advert
+	 * come at once instead of seconds later. */
+	if (o->enable_ipv6)
+		cb_net_sysctl("ipv6/conf/" TAP_NAME "/accept_dad", "0");
 
 	CB_AUTOCLOSE int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	const char *step = "netlink socket";

@@ -1,7 +1,7 @@
 /* tarsplit.c - record and replay a layer's tar stream without its file contents.
  *
  * The record (layers/<chain>/tar-split) is a gzip stream (plain when the build has no
- * zlib) of:
+ * save applet) of:
  *
  *   "cbox-tar-split 1\n"
  *   'M' LEN BYTES       LEN bytes of the stream, verbatim: headers, pax/GNU extension
@@ -29,6 +29,10 @@
 #define MAGIC "cbox-tar-split 1\n"
 #define CHUNK (64 * 1024) /* largest M record */
 #define OBUF (16 * 1024)
+/* Only a build that can save wants small records; one without save (tiny) still records,
+ * plainly, for a full cbox on the same store, and leaves deflate out (~20 KiB). The
+ * player takes either. */
+#define TSPLIT_GZIP (CFG_GZIP && CFG_APPLET_SAVE)
 
 struct cb_tsplit_rec {
 	struct cb_reader *in;
@@ -65,7 +69,7 @@ static int emit(struct cb_tsplit_rec *r, const void *data, size_t len, int flush
 {
 	if (r->err)
 		return r->err;
-	if (!CFG_GZIP) {
+	if (!TSPLIT_GZIP) {
 		if (r->olen + len > OBUF || flush == Z_FINISH) {
 			if (write_all(r, r->obuf, r->olen) < 0)
 				return r->err;
@@ -163,7 +167,7 @@ int cb_tsplit_rec_open(int dirfd, const char *name, struct cb_reader *in, struct
 	}
 	/* Small window: headers repeat within a few KiB; this keeps deflate near 128 KiB.
 	 * Level 1: the record is written on the unpacking thread, in the pull's critical path. */
-	if (CFG_GZIP) {
+	if (TSPLIT_GZIP) {
 		if (deflateInit2(&r->z, 1, Z_DEFLATED, 16 + 14, 7, Z_DEFAULT_STRATEGY) != Z_OK) {
 			cb_tsplit_rec_free(r);
 			return cb_fail(e, ENOMEM, "%s: cannot start deflate", name);
@@ -217,7 +221,7 @@ void cb_tsplit_rec_free(struct cb_tsplit_rec *r)
 {
 	if (!r)
 		return;
-	if (r->z_live)
+	if (TSPLIT_GZIP && r->z_live)
 		deflateEnd(&r->z);
 	if (r->fd >= 0)
 		close(r->fd);

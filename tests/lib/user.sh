@@ -3,7 +3,9 @@
 #   as_user CMD...             run CMD as uid/gid $TEST_UID in a private mount namespace
 #                              where those files stand in for the host's; with
 #                              AS_USER_TUN=1, also a 0666 /dev/net/tun (a private node
-#                              bound over the host's, which stays as it is)
+#                              bound over the host's, which stays as it is); with
+#                              AS_USER_NETNS=CMD, a new network namespace too, where
+#                              root runs CMD first (its own sysctls, addresses)
 TEST_UID=4242
 TEST_USER=cboxtest
 TEST_HOME=$T/world/home
@@ -25,7 +27,7 @@ user_world() {
 
 as_user() {
 	[ -f "$T/world/passwd" ] || user_world
-	unshare -m sh -c '
+	NETSETUP=${AS_USER_NETNS:-} unshare -m ${AS_USER_NETNS:+-n} sh -c '
 		W=$1
 		shift
 		mount --make-rprivate /
@@ -37,6 +39,7 @@ as_user() {
 			d=$(mktemp -d) && mount -t tmpfs -o mode=755 tmpfs "$d" && mknod -m 666 "$d/tun" c 10 200 &&
 				mount --bind "$d/tun" /dev/net/tun && umount -l "$d" && rmdir "$d" || exit 125
 		fi
+		[ -z "$NETSETUP" ] || sh -c "$NETSETUP" || exit 125
 		exec setpriv --reuid='"$TEST_UID"' --regid='"$TEST_UID"' --clear-groups --reset-env -- "$@"
 	' as_user "$T/world" "$@"
 }
