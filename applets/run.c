@@ -3,6 +3,7 @@
 //config:	default y
 //applet:CB_APPLET(run, run_main, CB_NOSUID)
 //usage:Usage: cbox run [OPTIONS] IMAGE [COMMAND [ARG...]]
+//usage:       cbox run [OPTIONS] --rootfs DIR[:O] COMMAND [ARG...]
 //usage:
 //usage:Run a command in a new container made from IMAGE: overlay (or vfs) rootfs, new
 //usage:user (when not root), mount, pid, uts, ipc and cgroup namespaces, podman's
@@ -23,6 +24,9 @@
 //usage:      --entrypoint CMD         replace the image's entrypoint (a word or JSON array)
 //usage:  -v, --volume HOST:CTR[:ro]   bind mount a host path (options ro, rw, z, Z)
 //usage:      --read-only              read-only rootfs (tmpfs on /tmp, /var/tmp, /run)
+//usage:      --rootfs                 the first argument is a directory holding a root
+//usage:                               filesystem, run as it is (changes land in it); DIR:O
+//usage:                               puts an overlay on it (changes stay with the container)
 //usage:      --tmpfs PATH[:OPTS]      a tmpfs on PATH (default rw,noexec,nosuid,nodev; size=,
 //usage:                               mode=, uid=, gid=, nr_inodes=, ro, exec, suid, dev...)
 //usage:      --env-file FILE          KEY=VALUE lines ('#' comments; KEY alone: from this
@@ -51,8 +55,11 @@
 //usage:      --tls-verify=false, --cert-dir DIR, --creds USER[:PASS], --platform OS/ARCH
 //usage:                               for the pull, as in 'cbox pull'
 /* run.c - cbox run */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "binfmt.h"
 #include "container.h"
@@ -126,7 +133,7 @@ int run_main(int argc, char **argv)
 {
 	enum { O_NAME = 1, O_HOST, O_RM, O_ENV, O_WORKDIR, O_USER, O_ENTRY, O_VOLUME, O_RO, O_NET, O_PULL,
 	       O_INTERACTIVE, O_TTY, O_DETACH, O_PUBLISH, O_DNS, O_ADDHOST, O_CAPADD, O_CAPDROP, O_PRIV, O_TMPFS,
-	       O_ENVFILE, O_INIT, O_EMUL,
+	       O_ENVFILE, O_INIT, O_EMUL, O_ROOTFS,
 	       O_USERNS };
 	static const struct cb_option opts[] = {
 		{ "name", 0, CB_OPT_ARG, O_NAME },
@@ -156,12 +163,13 @@ int run_main(int argc, char **argv)
 		{ "interactive", 'i', CB_OPT_BOOL, O_INTERACTIVE },
 		{ "tty", 't', CB_OPT_BOOL, O_TTY },
 		{ "detach", 'd', CB_OPT_BOOL, O_DETACH },
+		{ "rootfs", 0, CB_OPT_BOOL, O_ROOTFS },
 		{ 0 },
 	};
 	struct cb_run_opts o = { 0 };
 	struct cb_pull_opts po;
 	const char *pull = "missing";
-	int platform_set = 0;
+	int platform_set = 0, rootfs = 0;
 	const char **env = calloc((size_t)argc, sizeof(*env));
 	struct cb_volume *vols = calloc((size_t)argc, sizeof(*vols));
 	struct cb_tmpfs *tmpfs = calloc((size_t)argc, sizeof(*tmpfs));
@@ -265,6 +273,9 @@ int run_main(int argc, char **argv)
 		case O_DETACH:
 			o.detach = yes;
 			break;
+		case O_ROOTFS:
+			rootfs = yes;
+			break;
 		default:
 			platform_set |= c == CB_PULL_O_PLATFORM;
 			if (cb_pull_opt(&po, c, st.arg, &e) < 0)
@@ -272,8 +283,31 @@ int run_main(int argc, char **argv)
 		}
 	}
 	if (st.ind >= argc)
-		usage_error("name an image%s", "");
+		usage_error(rootfs ? "--rootfs: name a directory%s" : "name an image%s", "");
 	const char *image = argv[st.ind];
+	char rootfs_dir[4096];
+	if (rootfs) {
+		if (st.ind + 1 >= argc)
+			usage_error("--rootfs %s: name a command (a directory has no image config)", image);
+		size_t n = strlen(image);
+		o.rootfs_overlay = n > 2 && !strcmp(image + n - 2, ":O");
+		snprintf(rootfs_dir, sizeof(rootfs_dir), "%.*s", (int)(n - 2 * o.rootfs_overlay), image);
+		struct stat sb;
+		char *abs = realpath(rootfs_dir, NULL);
+		if (!abs || stat(abs, &sb) < 0 || !S_ISDIR(sb.st_mode) || strlen(abs) >= 3000 || strchr(abs, ',') ||
+		    strchr(abs, ':')) {
+			fprintf(stderr, "cbox: run: --rootfs %s: %s\n", rootfs_dir,
+				!abs ? strerror(errno) : !S_ISDIR(sb.st_mode) ? "not a directory" :
+				"a path with ',' or ':' (or this long) cannot be mounted");
+			return CB_EXIT_FAIL;
+		}
+		snprintf(rootfs_dir, sizeof(rootfs_dir), "%s", abs);
+		free(abs);
+		if (!strcmp(rootfs_dir, "/"))
+			usage_error("--rootfs %s: the host's own root cannot be pivoted into (bind it elsewhere first)",
+				    rootfs_dir);
+		o.rootfs_dir = rootfs_dir;
+	}
 	o.proc.cmd = argv + st.ind + 1;
 	o.proc.ncmd = argc - st.ind - 1;
 	o.proc.env = env;
@@ -306,6 +340,8 @@ int run_main(int argc, char **argv)
 	    cb_store_index_load(&s, &index, &e) < 0)
 		cb_die(&e);
 	o.single_map = cb_idmap_current.mode == CB_IDMAP_SINGLE;
+	if (rootfs)
+		goto run;
 	if (strcmp(pull, "always"))
 		img = cb_image_lookup(index, image, &rc, NULL, 0, &e);
 	if (img && platform_set && !platform_is(img, &po.platform))
@@ -331,6 +367,7 @@ int run_main(int argc, char **argv)
 		fprintf(stderr, "cbox: run: %s\n", e.msg);
 		return CB_EXIT_FAIL;
 	}
+run:;
 	int status;
 	char id[65];
 	o.id_out = id;

@@ -265,11 +265,19 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 
 int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_opts *o, int *status, cb_err *e)
 {
-	const char *image_id = cJSON_GetStringValue(cJSON_GetObjectItem(img, "id"));
+	const char *image_id = o->rootfs_dir ? "" : cJSON_GetStringValue(cJSON_GetObjectItem(img, "id"));
 	const cJSON *layers = cJSON_GetObjectItem(img, "layers");
 	char driver[16], *blob = NULL;
 	struct cb_keepid kid = { .req = { -1, -1 }, .go = { -1, -1 } };
 	int r;
+	cJSON *config;
+	if (o->rootfs_dir) {
+		/* No image: no config, the directory itself (or an overlay on it) is the root. */
+		snprintf(driver, sizeof(driver), o->rootfs_overlay ? "overlay" : "rootfs");
+		if (!(config = cJSON_CreateObject()))
+			return cb_fail(e, ENOMEM, "out of memory");
+		goto made;
+	}
 	if (!image_id || !cJSON_IsArray(layers) || !cJSON_GetArraySize(layers))
 		return cb_fail(e, EINVAL, "image entry without id or layers");
 	if ((r = cb_driver_choose(s, o->driver, o->rootless, driver, e)) < 0)
@@ -279,10 +287,11 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 		snprintf(driver, sizeof(driver), "vfs");
 	if ((r = cb_store_get_blob(s, image_id, &blob, NULL, e)) < 0)
 		return r;
-	cJSON *config = cJSON_Parse(blob);
+	config = cJSON_Parse(blob);
 	free(blob);
 	if (!config)
 		return cb_fail(e, EINVAL, "image config %s: not JSON", image_id);
+made:;
 
 	struct child c = { .s = s, .net = o->net, .keepid = o->keep_id && o->rootless ? &kid : NULL };
 	int dfd CB_AUTOCLOSE = -1, report = -1, monitor = 0;
@@ -352,10 +361,12 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 
 	/* The rootfs: lowerdir top-first, relative to the store root (the child's cwd) so a
 	 * deep image still fits the one page of mount options. */
-	char overlay[4096], rootfs[160];
-	int n = cJSON_GetArraySize(layers);
-	if (r == 0 && !strcmp(driver, "overlay")) {
-		size_t len = snprintf(overlay, sizeof(overlay), "lowerdir=");
+	char overlay[4096], rootfs[4096];
+	int n = o->rootfs_dir ? 0 : cJSON_GetArraySize(layers);
+	if (r == 0 && o->rootfs_dir && !o->rootfs_overlay) {
+		snprintf(rootfs, sizeof(rootfs), "%s", o->rootfs_dir);
+	} else if (r == 0 && !strcmp(driver, "overlay")) {
+		size_t len = snprintf(overlay, sizeof(overlay), "lowerdir=%s", o->rootfs_dir ? o->rootfs_dir : "");
 		for (int i = n - 1; i >= 0; i--) {
 			const char *l = cJSON_GetStringValue(cJSON_GetArrayItem(layers, i));
 			if (!l || !cb_digest_valid(l)) {

@@ -15,6 +15,8 @@ struct cb_run_opts {
 	const char *name;     /* --name, or NULL for a generated one */
 	const char *hostname; /* --hostname, or NULL: the id's first 12 characters */
 	const char *image_name;
+	const char *rootfs_dir; /* --rootfs: this directory (absolute) instead of an image */
+	int rootfs_overlay;     /* --rootfs DIR:O: an overlay on it, changes in the container */
 	const char *driver;   /* --storage-driver, or NULL */
 	int rm, readonly;
 	int detach;           /* -d: a monitor process waits for the container, logs to ctr.log */
@@ -33,9 +35,9 @@ struct cb_run_opts {
 	struct cb_proc_opts proc;
 };
 
-/* Create the container for image entry img (from the index), run it, wait: *status is
- * the command's exit status (128+n for a signal), or 125/126/127 with *e filled when it
- * could not start. Returns 0 when *status is meaningful, else a negative errno with *e. */
+/* Create the container for image entry img (from the index; NULL with o->rootfs_dir),
+ * run it, wait: *status is the command's exit status (128+n for a signal), or
+ * 125/126/127 with *e filled when it could not start. Returns 0 when *status is meaningful, else a negative errno with *e. */
 int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_opts *o, int *status, cb_err *e);
 
 /* Run the container id (created or exited) again, detached, with its rootfs and config:

@@ -352,6 +352,34 @@ static int user_mounted(const struct cb_mount_spec *m, const char *path)
 	return 0;
 }
 
+static int depth(const char *path)
+{
+	int d = 0;
+	for (const char *p = path; *p; p++)
+		d += *p != '/' && (p == path || p[-1] == '/');
+	return d;
+}
+
+/* Volumes and --tmpfs mounts, parents first (podman sorts them by destination): a
+ * tmpfs on /data must not hide a volume on /data/x. */
+static int mount_user(int root, const struct cb_mount_spec *m, cb_err *e)
+{
+	int maxd = 0, r;
+	for (int i = 0; i < m->nvols; i++)
+		maxd = depth(m->vols[i].dst) > maxd ? depth(m->vols[i].dst) : maxd;
+	for (int i = 0; i < m->ntmpfs; i++)
+		maxd = depth(m->tmpfs[i].dst) > maxd ? depth(m->tmpfs[i].dst) : maxd;
+	for (int d = 0; d <= maxd; d++) {
+		for (int i = 0; i < m->nvols; i++)
+			if (depth(m->vols[i].dst) == d && (r = mount_volume(root, &m->vols[i], e)) < 0)
+				return r;
+		for (int i = 0; i < m->ntmpfs; i++)
+			if (depth(m->tmpfs[i].dst) == d && (r = mount_tmpfs(root, &m->tmpfs[i], e)) < 0)
+				return r;
+	}
+	return 0;
+}
+
 /* Make the tree at rootfd the process's root and let go of the host's. */
 static int enter_root(int rootfd, cb_err *e)
 {
@@ -405,12 +433,21 @@ int cb_mount_rootfs(const struct cb_mount_spec *m, cb_err *e)
 		if (r < 0)
 			return r;
 	}
-	for (int i = 0; i < m->nvols; i++)
-		if ((r = mount_volume(root, &m->vols[i], e)) < 0)
+	/* --read-only's tmpfs first: a volume under /tmp goes on top of it, not under. */
+	static const char *const tmps[] = { "/tmp", "/var/tmp", "/run" };
+	for (size_t i = 0; m->readonly && i < CB_ARRAY_SIZE(tmps); i++) {
+		if (user_mounted(m, tmps[i]))
+			continue;
+		int fd = target(root, tmps[i], 'd', e);
+		if (fd < 0)
+			return fd;
+		r = do_mount("tmpfs", fd, "tmpfs", MS_NOSUID | MS_NODEV, i < 2 ? "mode=1777" : "mode=755", tmps[i], e);
+		close(fd);
+		if (r < 0)
 			return r;
-	for (int i = 0; i < m->ntmpfs; i++)
-		if ((r = mount_tmpfs(root, &m->tmpfs[i], e)) < 0)
-			return r;
+	}
+	if ((r = mount_user(root, m, e)) < 0)
+		return r;
 	/* --privileged: none of podman's masks and read-only paths. */
 	for (size_t i = 0; !m->privileged && i < CB_ARRAY_SIZE(masked); i++)
 		if ((r = mask(root, masked[i], e)) < 0)
@@ -424,21 +461,7 @@ int cb_mount_rootfs(const struct cb_mount_spec *m, cb_err *e)
 			return cb_err_prefix(e, "working directory");
 		close(fd);
 	}
-	if (m->readonly) {
-		static const char *const tmps[] = { "/tmp", "/var/tmp", "/run" };
-		for (size_t i = 0; i < CB_ARRAY_SIZE(tmps); i++) {
-			if (user_mounted(m, tmps[i]))
-				continue;
-			int fd = target(root, tmps[i], 'd', e);
-			if (fd < 0)
-				return fd;
-			r = do_mount("tmpfs", fd, "tmpfs", MS_NOSUID | MS_NODEV, i < 2 ? "mode=1777" : "mode=755", tmps[i], e);
-			close(fd);
-			if (r < 0)
-				return r;
-		}
-		if ((r = remount_ro(root, "/", e)) < 0)
-			return r;
-	}
+	if (m->readonly && (r = remount_ro(root, "/", e)) < 0)
+		return r;
 	return enter_root(root, e);
 }

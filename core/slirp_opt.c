@@ -169,7 +169,7 @@ int cb_slirp_parse_publish(struct cb_slirp_opts *o, const char *spec, cb_err *e)
 			return cb_fail(e, EINVAL, "publish '%s': host and container port ranges differ in size", spec);
 	}
 
-	int n = hhi - hlo + 1;
+	int n = ghi - glo + 1;
 	struct cb_portfwd *p = realloc(o->ports, (o->nports + n) * sizeof(*p));
 	if (!p)
 		return cb_fail_errno(e, ENOMEM, "publish '%s'", spec);

@@ -562,9 +562,18 @@ static void test_parsers(void)
 	CHECK(cb_slirp_parse_publish(&o, "8080:81", &e) == -EINVAL);
 	CHECK_STR(e.msg, "publish '8080:81': host port 8080/tcp published twice");
 	CHECK(cb_slirp_parse_publish(&o, "8080:80/udp", &e) == 0); /* udp is another port */
-	CHECK(cb_slirp_parse_publish(&o, "80", &e) == -EINVAL);
-	CHECK_STR(e.msg, "publish '80': a host port is required (hostPort:containerPort)");
-	CHECK(cb_slirp_parse_publish(&o, "1.2.3.4::80", &e) == -EINVAL);
+	/* No host port: 0, picked at start (twice is fine: each gets its own). */
+	CHECK(cb_slirp_parse_publish(&o, "80", &e) == 0);
+	CHECK(cb_slirp_parse_publish(&o, "127.0.0.1::80-81/udp", &e) == 0);
+	CHECK(o.nports == 10);
+	CHECK(o.ports[7].host_port == 0 && o.ports[7].guest_port == 80 && !o.ports[7].udp);
+	CHECK(o.ports[9].host_port == 0 && o.ports[9].guest_port == 81 && o.ports[9].udp);
+	CHECK_STR(o.ports[9].host_ip, "127.0.0.1");
+	CHECK(cb_slirp_pick_ports(&o, &e) == 0);
+	CHECK(o.ports[7].host_port > 0 && o.ports[8].host_port > 0 && o.ports[9].host_port > 0);
+	CHECK(o.ports[0].host_port == 8080); /* the given ones stay */
+	CHECK(cb_slirp_parse_publish(&o, "1.2.3.4::http", &e) == -EINVAL);
+	CHECK_STR(e.msg, "publish '1.2.3.4::http': invalid container port 'http' (1-65535, or a range lo-hi)");
 	CHECK(cb_slirp_parse_publish(&o, "70000:80", &e) == -EINVAL);
 	CHECK_STR(e.msg, "publish '70000:80': invalid host port '70000' (1-65535, or a range lo-hi)");
 	CHECK(cb_slirp_parse_publish(&o, "81:0", &e) == -EINVAL);
@@ -576,7 +585,7 @@ static void test_parsers(void)
 	CHECK(cb_slirp_parse_publish(&o, "localhost:82:80", &e) == -EINVAL);
 	CHECK_STR(e.msg, "publish 'localhost:82:80': invalid host IP 'localhost'");
 	CHECK(cb_slirp_parse_publish(&o, "::1:82:80", &e) == -EINVAL);
-	CHECK(o.nports == 7);
+	CHECK(o.nports == 10);
 	cb_slirp_opts_free(&o);
 	CHECK(o.nports == 0 && !o.ports);
 }
