@@ -21,20 +21,11 @@ for p in iperf3 slirp4netns passt util-linux python3; do
 done
 "$TOP/build.sh" >/dev/null 2>&1 || { echo "bench/net.sh: build failed" >&2; exit 1; }
 
-# The driver: cbox's core objects, linked as the unit tests are.
-ARCH=$(uname -m)
-B=$TOP/build/$ARCH
-CC=${CBOX_CACHE:-$HOME/.cache/cbox}/$ARCH/toolchain/bin/cc
-objs=$(ls "$B"/obj/core_*.o | grep -v core_main.o)
-# shellcheck disable=SC2046,SC2086
-$CC $(cat "$B/flags") -o "$B/net_peer" "$TOP/bench/net_peer.c" $objs -static $(cat "$B/linkflags") ||
-	{ echo "bench/net.sh: net_peer does not compile" >&2; exit 1; }
-
 W=$(mktemp -d /tmp/cbox-net.XXXXXX)
 cleanup() {
-	[ -n "${KEEP:-}" ] && return
 	for p in $(cat "$W"/*.pid 2>/dev/null); do kill "$p" 2>/dev/null; done
-	rm -rf "$W"
+	[ -n "${KEEP:-}" ] || rm -rf "$W"
+	rmdir "$W.root" 2>/dev/null
 }
 trap cleanup EXIT
 
@@ -55,6 +46,12 @@ client="iperf3 -c 10.0.2.2 -p $PORT -t $SECS -J"
 # open on the host before the server listens inside, so the first client may retry.
 serve="iperf3 -s -p 5201 --pidfile $W/inner.pid >/dev/null 2>&1"
 published_clients() {
+	# Until the server listens inside (its pid file names its network namespace), a
+	# client would be accepted by the helper and then reset.
+	for i in $(seq 100); do
+		[ -s "${3:-$W}/inner.pid" ] && nsenter -t "$(cat "${3:-$W}/inner.pid")" -n ss -ltn 2>/dev/null | grep -q ':5201 ' && break
+		sleep 0.1
+	done
 	for i in $(seq 50); do
 		timeout $((SECS + 10)) iperf3 -c 127.0.0.1 -p "$1" -t "$SECS" -J >"$W/$2-pub-down.json" 2>&1 && break
 		sleep 0.2
@@ -65,14 +62,52 @@ published_clients() {
 # rss PID: its VmHWM in kB
 rss() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
 
-# cbox: net_peer runs the client inside a new netns wired through the helper.
-"$B/net_peer" "$MTU" $client >"$W/cbox-up.json" 2>"$W/cbox-up.err"
-"$B/net_peer" "$MTU" $client -R >"$W/cbox-down.json" 2>"$W/cbox-down.err"
-"$B/net_peer" "$MTU" -p "127.0.0.1:$((PORT + 1)):5201" sh -c "$serve" 2>"$W/cbox-pub.err" &
-cpub=$!
+# cbox: the real run applet, as root, in a mount namespace of the bench's own where the
+# host's / is bound at $R: `cbox run --read-only --rootfs $R` runs the host's iperf3
+# (store and results in $W, a volume). The helper is run's child in run's network
+# namespace; its peak RSS is read while the container still runs.
+R=$W.root
+mkdir -p "$R" "$W/store"
+cbox_run() { # NAME [RUN OPTIONS] -- COMMAND
+	name=$1
+	shift
+	# (unshare, sh and env exec: the pid is run's)
+	unshare -m sh -c 'mount --make-rprivate / && mount --rbind / "$0" && exec "$@"' "$R" \
+		env CBOX_ROOT="$W/store" "$TOP/cbox" run --rm --read-only -v "$W:$W" \
+		--network "slirp:mtu=$MTU,allow_host_loopback=true" "$@" &
+	echo $! >"$W/run-$name.pid"
+}
+# helper_of PID, ctr_of PID: run's child in run's network namespace (the helper), and
+# the one in another (the container).
+helper_of() {
+	for c in $(pgrep -P "$1"); do [ "$(readlink "/proc/$c/ns/net")" = "$(readlink /proc/$$/ns/net)" ] && echo "$c"; done
+}
+ctr_of() {
+	for c in $(pgrep -P "$1"); do [ "$(readlink "/proc/$c/ns/net")" != "$(readlink /proc/$$/ns/net)" ] && echo "$c"; done
+}
+# cbox_wait NAME: the helper's VmHWM once the container's command says "done" (a file),
+# then wait for run.
+cbox_wait() {
+	for i in $(seq $((SECS * 40 + 400))); do [ -e "$W/$1.done" ] && break; sleep 0.05; done
+	h=$(helper_of "$(cat "$W/run-$1.pid")")
+	[ -n "$h" ] && rss "$h" >>"$W/cbox.rss"
+	: >"$W/$1.go"
+	wait "$(cat "$W/run-$1.pid")"
+}
+hold="touch $W/\$N.done; while [ ! -e $W/\$N.go ]; do sleep 0.05; done"
+cbox_run up -e N=up --rootfs "$R" sh -c "$client >$W/cbox-up.json; $client -R >$W/cbox-down.json; $hold"
+cbox_wait up
+# Published: the server inside; published_clients waits until it listens (in the
+# container's network namespace, seen from the host) and stops it by its host pid.
+cbox_run pub -e N=pub -p "127.0.0.1:$((PORT + 1)):5201" --rootfs "$R" sh -c "iperf3 -s -p 5201 >/dev/null 2>&1; $hold"
+for i in $(seq 200); do
+	c=$(ctr_of "$(cat "$W/run-pub.pid")") && [ -n "$c" ] && srv=$(pgrep -P "$c" -x iperf3) && [ -n "$srv" ] && break
+	sleep 0.05
+done
+echo "$srv" >"$W/inner.pid"
 published_clients $((PORT + 1)) cbox
-wait "$cpub"
-cbox_rss=$(sed -n 's/^helper_vmhwm_kb //p' "$W"/cbox-*.err | sort -n | tail -n 1)
+cbox_wait pub
+cbox_rss=$(sort -n "$W/cbox.rss" | tail -n 1)
 
 # slirp4netns: the same, its own way (ports through its API socket).
 unshare -n sleep 600 &
@@ -94,23 +129,29 @@ s4_rss=$(rss "$s4")
 
 # pasta: rootless as podman runs it (as nobody, its own user+network namespace, with a
 # 0666 tun node bound in a private mount namespace: the host's is 0600 here); outbound to
-# the host through the gateway address, which pasta maps to the host's loopback; its
-# peak RSS read by the command it runs (its child).
+# the host through the gateway address, which pasta maps to the host's loopback. Its
+# peak RSS is sampled from the host while it runs (its process: passt.avx2 or passt); the published run's server is found
+# (and stopped) by its host pid (pasta's command has a pid namespace of its own).
 mkdir -p "$W/p" && chmod 755 "$W" && chmod 1777 "$W/p" && mknod "$W/tun" c 10 200 && chmod 666 "$W/tun"
 pasta_run() { # [PASTA OPTIONS] -- COMMAND
-	unshare -m sh -c 'mount --bind "$0" /dev/net/tun && exec setpriv --reuid 65534 --regid 65534 --clear-groups \
-		pasta -f --config-net -m "$1" -u none -T none -U none "$@"' "$W/tun" "$MTU" "$@"
+	# (cd and PATH: nobody may not reach the caller's directory or its PATH's entries)
+	unshare -m sh -c 'm=$1 && shift && mount --bind "$0" /dev/net/tun && cd / && exec setpriv --reuid 65534 --regid 65534 \
+		--clear-groups env PATH=/usr/sbin:/usr/bin:/sbin:/bin pasta -f --config-net -m "$m" -u none -T none -U none "$@"' \
+		"$W/tun" "$MTU" "$@"
 }
+while sleep 0.2; do for p in $(pgrep -u 65534 passt); do rss "$p"; done; done >"$W/pasta.rss" 2>/dev/null &
+echo $! >"$W/sampler.pid"
 gw='$(ip -4 route show default | cut -d" " -f3)'
-pasta_run -- sh -c "iperf3 -c $gw -p $PORT -t $SECS -J >$W/p/up.json; iperf3 -c $gw -p $PORT -t $SECS -J -R >$W/p/down.json; grep VmHWM /proc/\$PPID/status >$W/p/rss" >"$W/pasta.log" 2>&1
-serve="iperf3 -s -p 5201 --pidfile $W/p/inner.pid >/dev/null 2>&1"
-pasta_run -t "$((PORT + 3)):5201" -- sh -c "$serve; grep VmHWM /proc/\$PPID/status >>$W/p/rss" >>"$W/pasta.log" 2>&1 &
+pasta_run -- sh -c "iperf3 -c $gw -p $PORT -t $SECS -J >$W/p/up.json; iperf3 -c $gw -p $PORT -t $SECS -J -R >$W/p/down.json; sleep 0.5" >"$W/pasta.log" 2>&1
+pasta_run -t "$((PORT + 3)):5201" -- sh -c "iperf3 -s -p 5201 >/dev/null 2>&1; sleep 0.5" >>"$W/pasta.log" 2>&1 &
 ppub=$!
-sleep 0.5
+for i in $(seq 200); do srv=$(pgrep -u 65534 -x iperf3) && break; sleep 0.05; done
+echo "$srv" >"$W/p/inner.pid"
 published_clients $((PORT + 3)) pasta "$W/p"
 wait "$ppub"
+kill "$(cat "$W/sampler.pid")"
 mv "$W/p/up.json" "$W/pasta-up.json"; mv "$W/p/down.json" "$W/pasta-down.json"
-pasta_rss=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "$W/p/rss" | sort -n | tail -n 1)
+pasta_rss=$(sort -n "$W/pasta.rss" | tail -n 1)
 
 ratio() { python3 -c 'import sys; a,b=map(float,sys.argv[1:]); print("%.2f" % (a/b) if b else "n/a")' "$1" "$2"; }
 row() {
