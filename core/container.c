@@ -90,18 +90,18 @@ static int name_in_use(struct cb_store *s, const char *name)
 }
 
 /* hosts, hostname, resolv.conf for the container, in its directory. */
-static int write_etc(int dirfd, const char *hostname, const char *name, const struct cb_net *net, cb_err *e)
+static int write_etc(int dirfd, const char *hostname, const char *name, const struct cb_net *net, int sync, cb_err *e)
 {
 	char buf[8192];
 	snprintf(buf, sizeof(buf), "%s\n", hostname);
-	int r = cb_write_atomic(dirfd, "hostname", buf, strlen(buf), 0644, e);
+	int r = cb_write_replace(dirfd, "hostname", buf, strlen(buf), 0644, sync, e);
 	snprintf(buf, sizeof(buf),
 		 "127.0.0.1\tlocalhost localhost.localdomain\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 		 "127.0.1.1\t%s %s\n",
 		 hostname, name);
 	cb_net_hosts(net, buf, sizeof(buf));
 	if (r == 0)
-		r = cb_write_atomic(dirfd, "hosts", buf, strlen(buf), 0644, e);
+		r = cb_write_replace(dirfd, "hosts", buf, strlen(buf), 0644, sync, e);
 	/* A copy of the host's (a bind would follow the host's changes, and its symlinks). */
 	size_t n = 0;
 	int fd = open("/etc/resolv.conf", O_RDONLY | O_CLOEXEC);
@@ -112,7 +112,7 @@ static int write_etc(int dirfd, const char *hostname, const char *name, const st
 	}
 	n = cb_net_resolv(net, buf, n, sizeof(buf));
 	if (r == 0)
-		r = cb_write_atomic(dirfd, "resolv.conf", buf, n, 0644, e);
+		r = cb_write_replace(dirfd, "resolv.conf", buf, n, 0644, sync, e);
 	return r;
 }
 
@@ -208,7 +208,7 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 	int syncfd CB_AUTOCLOSE = -1, r;
 	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP |
 		    cb_net_flags(c->net);
-	struct cb_state st = { 0 };
+	struct cb_state st = { .ephemeral = rm };
 	cb_err ignore;
 	/* Root emulation's owner recorder: the child sends it the seccomp listener. */
 	struct cb_emul_rec rec = { .sock = { -1, -1 }, .listener = -1, .wake = { -1, -1 } };
@@ -355,7 +355,7 @@ made:;
 		cJSON_AddStringToObject(cj, "userns", "keep-id");
 	cJSON_AddStringToObject(cj, "created", created);
 	cb_net_json(o->net, cj);
-	r = dfd < 0 ? cb_fail_errno(e, errno, "%s", dir) : write_etc(dfd, hostname, name, o->net, e);
+	r = dfd < 0 ? cb_fail_errno(e, errno, "%s", dir) : write_etc(dfd, hostname, name, o->net, !o->rm, e);
 	if (r == 0 && o->detach)
 		r = log_to(dfd, e);
 
@@ -457,7 +457,7 @@ made:;
 	cJSON_AddStringToObject(cj, "stop_signal", sig ? sig : "");
 	if (r == 0) {
 		char *text = cb_json_print(cj);
-		r = cb_write_atomic(dfd, "config.json", text, strlen(text), 0600, e);
+		r = cb_write_replace(dfd, "config.json", text, strlen(text), 0600, !o->rm, e);
 		free(text);
 	}
 

@@ -192,10 +192,17 @@ int cb_idmap_plan(struct cb_idmap *m, cb_err *e)
 	return 0;
 }
 
-/* Run helper (argv0 newuidmap/newgidmap) for pid with the full mapping: 0 -> id, then
- * every range; its first line of complaint goes to why. */
-static int run_helper(const char *path, const char *argv0, pid_t pid, unsigned id, const struct cb_idrange *r,
-		      int nr, char *why, size_t n)
+/* A running newuidmap/newgidmap: its pid and the read end of its stdout+stderr. */
+struct helper_run {
+	pid_t pid;
+	int out;
+	const char *path;
+};
+
+/* Start helper (argv0 newuidmap/newgidmap) for pid with the full mapping: 0 -> id, then
+ * every range. */
+static int start_helper(struct helper_run *h, const char *path, const char *argv0, pid_t pid, unsigned id,
+			const struct cb_idrange *r, int nr, char *why, size_t n)
 {
 	char num[3 * CB_IDMAP_MAX + 2][12];
 	char *argv[3 * CB_IDMAP_MAX + 7];
@@ -216,12 +223,15 @@ static int run_helper(const char *path, const char *argv0, pid_t pid, unsigned i
 		}
 	}
 	argv[a] = NULL;
+	h->path = path;
+	h->pid = -1;
+	h->out = -1;
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		snprintf(why, n, "%s: pipe: %s", argv0, strerror(errno));
 		return -1;
 	}
-	pid_t c = fork();
-	if (c == 0) {
+	h->pid = fork();
+	if (h->pid == 0) {
 		dup2(p[1], 2);
 		dup2(p[1], 1);
 		execve(path, argv, envp);
@@ -229,24 +239,47 @@ static int run_helper(const char *path, const char *argv0, pid_t pid, unsigned i
 		_exit(127);
 	}
 	close(p[1]);
+	h->out = p[0];
+	return 0;
+}
+
+/* Wait for a started helper; its first line of complaint goes to why (unless why holds
+ * one already). */
+static int finish_helper(struct helper_run *h, char *why, size_t n)
+{
 	char buf[512];
 	size_t got = 0;
 	ssize_t k;
-	while (got < sizeof(buf) - 1 && (k = read(p[0], buf + got, sizeof(buf) - 1 - got)) != 0)
+	while (h->out >= 0 && got < sizeof(buf) - 1 && (k = read(h->out, buf + got, sizeof(buf) - 1 - got)) != 0)
 		if (k > 0)
 			got += (size_t)k;
 		else if (errno != EINTR)
 			break;
-	close(p[0]);
+	if (h->out >= 0)
+		close(h->out);
 	buf[got] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
 	int st = 0;
-	while (c > 0 && waitpid(c, &st, 0) < 0 && errno == EINTR)
+	while (h->pid > 0 && waitpid(h->pid, &st, 0) < 0 && errno == EINTR)
 		;
-	if (c > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+	if (h->pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
-	snprintf(why, n, "%s failed: %s", path, buf[0] ? buf : "no message");
+	if (h->pid > 0 && !why[0])
+		snprintf(why, n, "%s failed: %s", h->path, buf[0] ? buf : "no message");
 	return -1;
+}
+
+/* newuidmap and newgidmap for pid, side by side (each is a dynamically linked setuid
+ * exec of about a millisecond; they write different files). */
+static int run_helpers(const struct cb_idmap *m, int h, pid_t pid, char *why, size_t n)
+{
+	struct helper_run u, g;
+	why[0] = '\0';
+	int ru = start_helper(&u, m->helper[h], "newuidmap", pid, m->uid, m->subuid, m->nsubuid, why, n);
+	int rg = start_helper(&g, m->ghelper[h], "newgidmap", pid, m->gid, m->subgid, m->nsubgid, why, n);
+	ru = ru < 0 ? -1 : finish_helper(&u, why, n);
+	rg = rg < 0 ? -1 : finish_helper(&g, why, n);
+	return ru < 0 || rg < 0 ? -1 : 0;
 }
 
 int cb_idmap_map_pid(const struct cb_idmap *m, pid_t pid, cb_err *e)
@@ -254,8 +287,7 @@ int cb_idmap_map_pid(const struct cb_idmap *m, pid_t pid, cb_err *e)
 	char why[512], path[64], map[64];
 	if (m->mode == CB_IDMAP_FULL) {
 		for (int h = 0; h < m->nhelpers; h++)
-			if (run_helper(m->helper[h], "newuidmap", pid, m->uid, m->subuid, m->nsubuid, why, sizeof(why)) == 0 &&
-			    run_helper(m->ghelper[h], "newgidmap", pid, m->gid, m->subgid, m->nsubgid, why, sizeof(why)) == 0)
+			if (run_helpers(m, h, pid, why, sizeof(why)) == 0)
 				return 0;
 		return cb_fail(e, EPERM, "id mapping of process %d: %s", (int)pid, why);
 	}
@@ -301,8 +333,7 @@ static int enter_full(struct cb_idmap *m, int h, char *why, size_t n)
 		snprintf(why, n, "fork: %s", strerror(errno));
 	else if (read(ready[0], &err, sizeof(err)) != sizeof(err) || err)
 		snprintf(why, n, "cannot create a user namespace: %s", strerror(err));
-	else if (run_helper(m->helper[h], "newuidmap", c, m->uid, m->subuid, m->nsubuid, why, n) == 0 &&
-		 run_helper(m->ghelper[h], "newgidmap", c, m->gid, m->subgid, m->nsubgid, why, n) == 0) {
+	else if (run_helpers(m, h, c, why, n) == 0) {
 		char path[64];
 		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)c);
 		int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -122,7 +122,7 @@ int cb_state_write(int dirfd, const struct cb_state *st, cb_err *e)
 	cJSON_AddStringToObject(j, "finished", st->finished);
 	char *text = cb_json_print(j);
 	cJSON_Delete(j);
-	int r = text ? cb_write_atomic(dirfd, "state.json", text, strlen(text), 0600, e) : cb_fail(e, ENOMEM, "state.json");
+	int r = text ? cb_write_replace(dirfd, "state.json", text, strlen(text), 0600, !st->ephemeral, e) : cb_fail(e, ENOMEM, "state.json");
 	free(text);
 	return r;
 }

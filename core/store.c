@@ -74,7 +74,7 @@ void cb_store_close(struct cb_store *s)
 	s->rootfd = -1;
 }
 
-int cb_write_atomic(int dirfd, const char *name, const void *data, size_t len, int mode, cb_err *e)
+static int write_atomic(int dirfd, const char *name, const void *data, size_t len, int mode, int sync, cb_err *e)
 {
 	char tmp[512];
 	const char *slash = strrchr(name, '/');
@@ -98,7 +98,7 @@ int cb_write_atomic(int dirfd, const char *name, const void *data, size_t len, i
 		p += n;
 		left -= (size_t)n;
 	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
+	if ((sync && fsync(fd) < 0) || close(fd) < 0) {
 		unlinkat(dirfd, tmp, 0);
 		return cb_fail_errno(e, errno, "write %s", name);
 	}
@@ -107,8 +107,19 @@ int cb_write_atomic(int dirfd, const char *name, const void *data, size_t len, i
 		unlinkat(dirfd, tmp, 0);
 		return cb_fail_errno(e, err, "rename into %s", name);
 	}
-	fsync(dirfd);
+	if (sync)
+		fsync(dirfd);
 	return 0;
+}
+
+int cb_write_atomic(int dirfd, const char *name, const void *data, size_t len, int mode, cb_err *e)
+{
+	return write_atomic(dirfd, name, data, len, mode, 1, e);
+}
+
+int cb_write_replace(int dirfd, const char *name, const void *data, size_t len, int mode, int sync, cb_err *e)
+{
+	return write_atomic(dirfd, name, data, len, mode, sync, e);
 }
 
 int cb_read_file_at(int dirfd, const char *name, size_t max, char **data, size_t *len, cb_err *e)

@@ -23,6 +23,9 @@ void cb_store_close(struct cb_store *s);
 int cb_mkdir_p(const char *path, int mode, cb_err *e);
 /* Write data to dirfd/name atomically (temp file, fsync, rename, fsync dir). */
 int cb_write_atomic(int dirfd, const char *name, const void *data, size_t len, int mode, cb_err *e);
+/* The same, fsync'd only when sync: the files of a --rm container, gone at its end and
+ * worthless after a crash, need not wait for the disk (10 fsyncs were a third of a run). */
+int cb_write_replace(int dirfd, const char *name, const void *data, size_t len, int mode, int sync, cb_err *e);
 /* Read a whole (small) file; *data is NUL-terminated. */
 int cb_read_file_at(int dirfd, const char *name, size_t max, char **data, size_t *len, cb_err *e);
 
