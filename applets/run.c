@@ -292,7 +292,7 @@ int run_main(int argc, char **argv)
 		size_t n = strlen(image);
 		o.rootfs_overlay = n > 2 && !strcmp(image + n - 2, ":O");
 		snprintf(rootfs_dir, sizeof(rootfs_dir), "%.*s", (int)(n - 2 * o.rootfs_overlay), image);
-		struct stat sb;
+		struct stat sb = { 0 };
 		char *abs = realpath(rootfs_dir, NULL);
 		if (!abs || stat(abs, &sb) < 0 || !S_ISDIR(sb.st_mode) || strlen(abs) >= 3000 || strchr(abs, ',') ||
 		    strchr(abs, ':')) {

@@ -436,22 +436,9 @@ static int helper_setup(struct helper *h, const struct cb_slirp_opts *o, cb_err 
 	inet_pton(AF_INET, CB_SLIRP_GUEST, &guest.sin_addr);
 	for (int i = 0; i < o->nports; i++) {
 		const struct cb_portfwd *p = &o->ports[i];
-		struct sockaddr_storage hs = { 0 };
-		struct sockaddr_in *h4 = (struct sockaddr_in *)&hs;
-		struct sockaddr_in6 *h6 = (struct sockaddr_in6 *)&hs;
-		socklen_t hl = sizeof(*h4);
-		int v6 = strchr(p->host_ip, ':') != NULL;
-		if (v6) {
-			h6->sin6_family = AF_INET6;
-			h6->sin6_port = htons(p->host_port);
-			inet_pton(AF_INET6, p->host_ip, &h6->sin6_addr);
-			hl = sizeof(*h6);
-		} else {
-			h4->sin_family = AF_INET;
-			h4->sin_port = htons(p->host_port);
-			if (p->host_ip[0])
-				inet_pton(AF_INET, p->host_ip, &h4->sin_addr);
-		}
+		struct sockaddr_storage hs;
+		socklen_t hl = cb_portfwd_host_addr(p, &hs);
+		int v6 = hs.ss_family == AF_INET6;
 		guest.sin_port = htons(p->guest_port);
 		/* libslirp 4.7 matches a connection by its addresses' family: an IPv6 host
 		 * socket must go to the guest's IPv6 address ("::": the one slirp learns from

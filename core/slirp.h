@@ -17,6 +17,8 @@
 #ifndef CB_SLIRP_H
 #define CB_SLIRP_H
 
+#include <sys/socket.h>
+
 #include "cbox.h"
 
 #define CB_SLIRP_MTU_DEFAULT 65520
@@ -41,6 +43,10 @@ struct cb_slirp_opts {
 	 * libslirp's own forwarding to the first nameserver of the host's resolv.conf. */
 	const char *dns_forward;
 };
+
+/* p's host address and port as a socket address (IPv6 when host_ip has a ':'; "" is
+ * 0.0.0.0); its length. */
+socklen_t cb_portfwd_host_addr(const struct cb_portfwd *p, struct sockaddr_storage *ss);
 
 /* Give every port published without a host port (host_port 0) a free one, chosen by
  * the kernel, so that ps and inspect can show it. */

@@ -189,6 +189,24 @@ int cb_slirp_parse_publish(struct cb_slirp_opts *o, const char *spec, cb_err *e)
 	return 0;
 }
 
+socklen_t cb_portfwd_host_addr(const struct cb_portfwd *p, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	memset(ss, 0, sizeof(*ss));
+	if (strchr(p->host_ip, ':')) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(p->host_port);
+		inet_pton(AF_INET6, p->host_ip, &s6->sin6_addr);
+		return sizeof(*s6);
+	}
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(p->host_port);
+	if (p->host_ip[0])
+		inet_pton(AF_INET, p->host_ip, &s4->sin_addr);
+	return sizeof(*s4);
+}
+
 int cb_slirp_pick_ports(struct cb_slirp_opts *o, cb_err *e)
 {
 	for (int i = 0; i < o->nports; i++) {
@@ -198,18 +216,8 @@ int cb_slirp_pick_ports(struct cb_slirp_opts *o, cb_err *e)
 		/* Let the kernel choose a free port on that address, then give it up for the
 		 * helper to bind (podman does the same; another binder could win the moment
 		 * between, and then the helper's bind names the port). */
-		struct sockaddr_storage ss = { 0 };
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-		socklen_t len = sizeof(*s4);
-		s4->sin_family = AF_INET;
-		if (strchr(p->host_ip, ':')) {
-			s6->sin6_family = AF_INET6;
-			inet_pton(AF_INET6, p->host_ip, &s6->sin6_addr);
-			len = sizeof(*s6);
-		} else if (p->host_ip[0]) {
-			inet_pton(AF_INET, p->host_ip, &s4->sin_addr);
-		}
+		struct sockaddr_storage ss;
+		socklen_t len = cb_portfwd_host_addr(p, &ss);
 		int fd = socket(ss.ss_family, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
 		int r = fd < 0 || bind(fd, (struct sockaddr *)&ss, len) < 0 ||
 				getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ? -errno : 0;
@@ -218,7 +226,8 @@ int cb_slirp_pick_ports(struct cb_slirp_opts *o, cb_err *e)
 		if (r < 0)
 			return cb_fail_errno(e, -r, "publish %s:%d: pick a free host port on %s", p->udp ? "udp" : "tcp",
 					     p->guest_port, p->host_ip[0] ? p->host_ip : "0.0.0.0");
-		p->host_port = ntohs(ss.ss_family == AF_INET6 ? s6->sin6_port : s4->sin_port);
+		p->host_port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+							      : ((struct sockaddr_in *)&ss)->sin_port);
 	}
 	return 0;
 }

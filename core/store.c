@@ -74,7 +74,7 @@ void cb_store_close(struct cb_store *s)
 	s->rootfd = -1;
 }
 
-static int write_atomic(int dirfd, const char *name, const void *data, size_t len, int mode, int sync, cb_err *e)
+int cb_write_replace(int dirfd, const char *name, const void *data, size_t len, int mode, int sync, cb_err *e)
 {
 	char tmp[512];
 	const char *slash = strrchr(name, '/');
@@ -114,12 +114,7 @@ static int write_atomic(int dirfd, const char *name, const void *data, size_t le
 
 int cb_write_atomic(int dirfd, const char *name, const void *data, size_t len, int mode, cb_err *e)
 {
-	return write_atomic(dirfd, name, data, len, mode, 1, e);
-}
-
-int cb_write_replace(int dirfd, const char *name, const void *data, size_t len, int mode, int sync, cb_err *e)
-{
-	return write_atomic(dirfd, name, data, len, mode, sync, e);
+	return cb_write_replace(dirfd, name, data, len, mode, 1, e);
 }
 
 int cb_read_file_at(int dirfd, const char *name, size_t max, char **data, size_t *len, cb_err *e)
