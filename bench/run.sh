@@ -72,6 +72,8 @@ EOF
 chown -R "$TEST_UID:$TEST_UID" "$TEST_HOME/.config"
 # podman's pause process (rootless) outlives the runs: stop it before $T goes.
 on_exit 'p=$(cat "$T/run/libpod/tmp/pause.pid" 2>/dev/null) && kill "$p" 2>/dev/null'
+# cbox's pause process (kept with XDG_RUNTIME_DIR, as podman's) goes with the bench too.
+on_exit 'pkill -9 -u "$TEST_UID" -x cbox-pause'
 podman_cmd=
 # shellcheck disable=SC2086
 if as_user env $ENVV podman pull -q --cert-dir "$T/certs" "$IMG" >/dev/null 2>"$T/podman.err" &&

@@ -99,6 +99,9 @@ struct cb_applet {
 	const char *usage;
 };
 extern const struct cb_applet *cb_applet_current;
+/* main's arguments (a pause process writes its name over them, for ps). */
+extern char **cb_main_argv;
+extern int cb_main_argc;
 int cb_applet_count(void);
 const char *cb_applet_name(int i);
 /* For applets: the shared option loop's error path; prints and exits. */

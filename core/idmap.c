@@ -11,6 +11,7 @@
 
 #include "idmap.h"
 #include "json.h"
+#include "pause.h"
 #include "store.h"
 
 struct cb_idmap cb_idmap_current;
@@ -307,8 +308,9 @@ int cb_idmap_map_pid(const struct cb_idmap *m, pid_t pid, cb_err *e)
 }
 
 /* A child unshares a user namespace and waits; the helpers map it from out here; we
- * join it (setns) and let the child go. On failure nothing has changed for us. */
-static int enter_full(struct cb_idmap *m, int h, char *why, size_t n)
+ * join it (setns) and let the child go, or (keep) make it the pause process. On failure
+ * nothing has changed for us. */
+static int enter_full(struct cb_idmap *m, int h, int keep, char *why, size_t n)
 {
 	int ready[2], go[2];
 	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0) {
@@ -318,12 +320,13 @@ static int enter_full(struct cb_idmap *m, int h, char *why, size_t n)
 	fflush(NULL);
 	pid_t c = fork();
 	if (c == 0) {
-		char b;
+		char b = 0;
 		close(ready[0]);
 		close(go[1]);
 		int err = unshare(CLONE_NEWUSER) < 0 ? errno : 0;
 		(void)!write(ready[1], &err, sizeof(err));
-		(void)!read(go[0], &b, 1);
+		if (read(go[0], &b, 1) == 1 && b == 'k')
+			cb_pause_forever();
 		_exit(0);
 	}
 	close(ready[1]);
@@ -345,6 +348,11 @@ static int enter_full(struct cb_idmap *m, int h, char *why, size_t n)
 			close(fd);
 	}
 	close(ready[0]);
+	if (r == 0 && keep && write(go[1], "k", 1) == 1) {
+		cb_pause_record(c);
+		close(go[1]);
+		return 0;
+	}
 	close(go[1]);
 	while (c > 0 && waitpid(c, NULL, 0) < 0 && errno == EINTR)
 		;
@@ -394,6 +402,39 @@ int cb_userns_enter_single(cb_err *e)
 	return enter_single(e);
 }
 
+/* The full mapping: join the pause process of an earlier run, else map a new namespace
+ * with each helper in turn, kept by a new pause process when there is a runtime dir
+ * (made under its lock: a racing run finds it). why[h]: how helper h failed. */
+static int enter_full_any(struct cb_idmap *m, char why[2][512])
+{
+	char ur[200], gr[200];
+	pid_t pause;
+	ranges_text(m->subuid, m->nsubuid, ur, sizeof(ur));
+	ranges_text(m->subgid, m->nsubgid, gr, sizeof(gr));
+	int joined = cb_pause_join(m, &pause) == 0;
+	int lock CB_AUTOCLOSE = joined ? -1 : cb_pause_lock(m);
+	if (joined || (lock >= 0 && cb_pause_join(m, &pause) == 0)) {
+		snprintf(m->reason, sizeof(m->reason), "sub-ids %s (uid) %s (gid), held by pause process %d", ur, gr,
+			 (int)pause);
+		return 0;
+	}
+	for (int h = 0; h < m->nhelpers; h++) {
+		if (enter_full(m, h, lock >= 0, why[h], sizeof(why[h])) < 0)
+			continue;
+		if (h != m->own) {
+			snprintf(m->reason, sizeof(m->reason), "sub-ids %s (uid) %s (gid), mapped by %s", ur, gr,
+				 m->helper[h]);
+		} else {
+			char was[512];
+			snprintf(was, sizeof(was), "%s", why[0][0] ? why[0] : m->reason);
+			snprintf(m->reason, sizeof(m->reason), "%s; mapped by cbox's own newuidmap/newgidmap in %s", was,
+				 m->helper[h]);
+		}
+		return 0;
+	}
+	return -1;
+}
+
 int cb_userns_enter(cb_err *e)
 {
 	struct cb_idmap *m = &cb_idmap_current;
@@ -401,24 +442,9 @@ int cb_userns_enter(cb_err *e)
 	if (r < 0 || m->mode == CB_IDMAP_NONE)
 		return r;
 	char why[2][512] = { "", "" };
-	for (int h = 0; m->mode == CB_IDMAP_FULL && h < m->nhelpers; h++) {
-		if (enter_full(m, h, why[h], sizeof(why[h])) == 0) {
-			if (h != m->own) {
-				char ur[200], gr[200];
-				ranges_text(m->subuid, m->nsubuid, ur, sizeof(ur));
-				ranges_text(m->subgid, m->nsubgid, gr, sizeof(gr));
-				snprintf(m->reason, sizeof(m->reason), "sub-ids %s (uid) %s (gid), mapped by %s", ur, gr,
-					 m->helper[h]);
-			}
-			else {
-				char was[512];
-				snprintf(was, sizeof(was), "%s", why[0][0] ? why[0] : m->reason);
-				snprintf(m->reason, sizeof(m->reason), "%s; mapped by cbox's own newuidmap/newgidmap in %s",
-					 was, m->helper[h]);
-			}
-			cb_debug("user namespace: full mapping (%s)", m->reason);
-			return 0;
-		}
+	if (m->mode == CB_IDMAP_FULL && enter_full_any(m, why) == 0) {
+		cb_debug("user namespace: full mapping (%s)", m->reason);
+		return 0;
 	}
 	if (m->mode == CB_IDMAP_FULL) {
 		/* Every step that failed, in ladder order: the host helper (found wanting, or

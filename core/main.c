@@ -24,6 +24,8 @@ static const struct cb_applet applets[] = {
 };
 
 const struct cb_applet *cb_applet_current;
+char **cb_main_argv;
+int cb_main_argc;
 
 int cb_applet_count(void) { return (int)CB_ARRAY_SIZE(applets); }
 const char *cb_applet_name(int i) { return applets[i].name; }
@@ -159,6 +161,8 @@ static int run_applet(const struct cb_applet *a, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	cb_main_argv = argv;
+	cb_main_argc = argc;
 	const char *base = argv[0] ? strrchr(argv[0], '/') : NULL;
 	base = base ? base + 1 : (argv[0] ? argv[0] : "cbox");
 

@@ -1,0 +1,181 @@
+/* pause.c - the pause process that keeps the full-mapping user namespace between runs. */
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "pause.h"
+#include "state.h"
+#include "store.h"
+
+#define PAUSE_NAME "cbox-pause"
+
+/* $XDG_RUNTIME_DIR/cbox (made when make), when it is ours and no one else may write it. */
+static int runtime_dir(int make)
+{
+	const char *rt = getenv("XDG_RUNTIME_DIR");
+	char path[PATH_MAX];
+	struct stat st;
+	if (!rt || rt[0] != '/' || (size_t)snprintf(path, sizeof(path), "%s/cbox", rt) >= sizeof(path))
+		return -1;
+	if (make)
+		mkdir(path, 0700);
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && (fstat(fd, &st) < 0 || st.st_uid != getuid() || (st.st_mode & 022))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static int read_record(int dir, pid_t *pid, unsigned long long *start)
+{
+	char buf[64];
+	int fd = openat(dir, "pause.pid", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	int p;
+	if (sscanf(buf, "%d %llu", &p, start) != 2 || p <= 0)
+		return -1;
+	*pid = p;
+	return 0;
+}
+
+/* A small /proc file of pid's, NUL-terminated. */
+static int read_proc(pid_t pid, const char *name, char *buf, size_t n)
+{
+	char path[64];
+	size_t got = 0;
+	ssize_t k;
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (got < n - 1 && (k = read(fd, buf + got, n - 1 - got)) > 0)
+		got += (size_t)k;
+	close(fd);
+	buf[got] = '\0';
+	return 0;
+}
+
+/* The map file of pid holds exactly: 0 -> id, then the ranges, in order. */
+static int map_is(pid_t pid, const char *name, unsigned id, const struct cb_idrange *r, int nr)
+{
+	char buf[CB_IDMAP_TEXT * 4];
+	if (read_proc(pid, name, buf, sizeof(buf)) < 0)
+		return 0;
+	char *p = buf;
+	for (int i = -1; i < nr; i++) {
+		unsigned long in, out, count;
+		int used;
+		if (sscanf(p, "%lu %lu %lu%n", &in, &out, &count, &used) != 3)
+			return 0;
+		if (i < 0 ? in != 0 || out != id || count != 1 : in != r[i].inside || out != r[i].start || count != r[i].count)
+			return 0;
+		p += used;
+	}
+	return strspn(p, " \n") == strlen(p);
+}
+
+static int maps_are(pid_t pid, const struct cb_idmap *m)
+{
+	char sg[16];
+	return map_is(pid, "uid_map", m->uid, m->subuid, m->nsubuid) &&
+	       map_is(pid, "gid_map", m->gid, m->subgid, m->nsubgid) && read_proc(pid, "setgroups", sg, sizeof(sg)) == 0 &&
+	       !strcmp(sg, "allow\n");
+}
+
+int cb_pause_join(const struct cb_idmap *m, pid_t *pid)
+{
+	int dir CB_AUTOCLOSE = m->mode == CB_IDMAP_FULL ? runtime_dir(0) : -1;
+	unsigned long long start;
+	char path[64];
+	if (dir < 0 || read_record(dir, pid, &start) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)*pid);
+	int ns CB_AUTOCLOSE = open(path, O_RDONLY | O_CLOEXEC);
+	/* Checked after the open: had the pid been reused, its start time would differ. */
+	if (ns < 0 || !cb_pid_same(*pid, start) || !maps_are(*pid, m))
+		return -1;
+	return setns(ns, CLONE_NEWUSER) < 0 ? -1 : 0;
+}
+
+int cb_pause_lock(const struct cb_idmap *m)
+{
+	int dir CB_AUTOCLOSE = runtime_dir(1);
+	if (dir < 0)
+		return -1;
+	int lock = openat(dir, "pause.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (lock < 0 || flock(lock, LOCK_EX) < 0) {
+		if (lock >= 0)
+			close(lock);
+		return -1;
+	}
+	/* Made for other maps (the sub-ids changed): it would be kept for nothing. */
+	pid_t pid;
+	unsigned long long start;
+	char comm[32];
+	if (read_record(dir, &pid, &start) == 0 && cb_pid_same(pid, start) && !maps_are(pid, m) &&
+	    read_proc(pid, "comm", comm, sizeof(comm)) == 0 && !strcmp(comm, PAUSE_NAME "\n")) {
+		cb_debug("pause process %d holds other maps: stopped", (int)pid);
+		kill(pid, SIGKILL);
+	}
+	return lock;
+}
+
+void cb_pause_record(pid_t pid)
+{
+	int dir CB_AUTOCLOSE = runtime_dir(0);
+	char text[64];
+	cb_err e;
+	snprintf(text, sizeof(text), "%d %llu\n", (int)pid, cb_pid_start_time(pid));
+	if (dir < 0 || cb_write_replace(dir, "pause.pid", text, strlen(text), 0600, 0, &e) < 0)
+		return;
+	cb_debug("user namespace kept by pause process %d", (int)pid);
+}
+
+/* ps shows the pause process by name, not as the run that made it. */
+static void retitle(void)
+{
+	char *lo = NULL, *hi = NULL;
+	for (int i = 0; i < cb_main_argc; i++) {
+		char *a = cb_main_argv[i], *end = a + strlen(a) + 1;
+		lo = !lo || a < lo ? a : lo;
+		hi = !hi || end > hi ? end : hi;
+	}
+	if (lo) {
+		memset(lo, 0, (size_t)(hi - lo));
+		snprintf(lo, (size_t)(hi - lo), "%s", PAUSE_NAME);
+	}
+	prctl(PR_SET_NAME, PAUSE_NAME, 0, 0, 0);
+}
+
+void cb_pause_forever(void)
+{
+	/* Out of the caller's session (its ^C) and off its files (a pipe reading our
+	 * output would never see the end). */
+	setsid();
+	if (syscall(SYS_close_range, 0U, ~0U, 0U) < 0)
+		for (int fd = 0; fd < 1024; fd++)
+			close(fd);
+	int null = open("/dev/null", O_RDWR);
+	while (null >= 0 && null < 2)
+		null = dup(null);
+	(void)!chdir("/");
+	retitle();
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (;;)
+		pause();
+}
