@@ -116,6 +116,18 @@ static int write_etc(int dirfd, const char *hostname, const char *name, const st
 	return r;
 }
 
+/* What the root's /etc is in the tree at dirfd/dir: 1 a directory, 0 absent (a lower
+ * layer may have it), -1 anything else (a whiteout, a symlink). */
+static int etc_kind(int dirfd, const char *dir)
+{
+	char path[4096];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/etc", dir);
+	if (fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -1;
+	return S_ISDIR(st.st_mode) ? 1 : -1;
+}
+
 static cJSON *str_array(char **v)
 {
 	cJSON *a = cJSON_CreateArray();
@@ -366,18 +378,25 @@ made:;
 	if (r == 0 && o->rootfs_dir && !o->rootfs_overlay) {
 		snprintf(rootfs, sizeof(rootfs), "%s", o->rootfs_dir);
 	} else if (r == 0 && !strcmp(driver, "overlay")) {
-		size_t len = snprintf(overlay, sizeof(overlay), "lowerdir=%s", o->rootfs_dir ? o->rootfs_dir : "");
-		for (int i = n - 1; i >= 0; i--) {
+		char lower[4096], layer[128];
+		size_t len = (size_t)snprintf(lower, sizeof(lower), "%s", o->rootfs_dir ? o->rootfs_dir : "");
+		int etc = o->rootfs_dir ? etc_kind(AT_FDCWD, o->rootfs_dir) : 0;
+		for (int i = n - 1; i >= 0 && len < sizeof(lower); i--) {
 			const char *l = cJSON_GetStringValue(cJSON_GetArrayItem(layers, i));
 			if (!l || !cb_digest_valid(l)) {
 				r = cb_fail(e, EINVAL, "image %s: bad layer id", image_id);
 				break;
 			}
-			len += snprintf(overlay + len, sizeof(overlay) - len, "%slayers/%s/diff", i == n - 1 ? "" : ":",
-					cb_digest_hex(l));
+			snprintf(layer, sizeof(layer), "layers/%s/diff", cb_digest_hex(l));
+			len += (size_t)snprintf(lower + len, sizeof(lower) - len, "%s%s", i == n - 1 ? "" : ":", layer);
+			etc = etc ? etc : etc_kind(s->rootfd, layer);
 		}
-		len += snprintf(overlay + len, sizeof(overlay) - len, ",upperdir=%s/upper,workdir=%s/work%s", dir, dir,
-				o->rootless ? ",userxattr" : "");
+		/* The mount points on top, unless the image's /etc is no directory (it would
+		 * hide it). */
+		cb_err ignore;
+		int mp = r == 0 && etc >= 0 && cb_store_mountpoints(s, &ignore) == 0;
+		len = (size_t)snprintf(overlay, sizeof(overlay), "lowerdir=%s%s,upperdir=%s/upper,workdir=%s/work%s",
+				       mp ? "mountpoints:" : "", lower, dir, dir, o->rootless ? ",userxattr" : "");
 		if (r == 0 && len >= 4000)
 			r = cb_fail(e, E2BIG, "image %s: %d layers do not fit an overlay mount; use --storage-driver vfs",
 				    image_id, n);

@@ -24,8 +24,6 @@ static const struct cb_applet applets[] = {
 };
 
 const struct cb_applet *cb_applet_current;
-char **cb_main_argv;
-int cb_main_argc;
 
 int cb_applet_count(void) { return (int)CB_ARRAY_SIZE(applets); }
 const char *cb_applet_name(int i) { return applets[i].name; }

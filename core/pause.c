@@ -1,11 +1,14 @@
 /* pause.c - the pause process that keeps the full-mapping user namespace between runs. */
+#include <elf.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -15,6 +18,9 @@
 #include "store.h"
 
 #define PAUSE_NAME "cbox-pause"
+
+char **cb_main_argv; /* set by main */
+int cb_main_argc;
 
 /* $XDG_RUNTIME_DIR/cbox (made when make), when it is ours and no one else may write it. */
 static int runtime_dir(int make)
@@ -124,9 +130,9 @@ int cb_pause_lock(const struct cb_idmap *m)
 	/* Made for other maps (the sub-ids changed): it would be kept for nothing. */
 	pid_t pid;
 	unsigned long long start;
-	char comm[32];
+	char comm[32]; /* argv[0]: comm is the memfd's number before Linux 6.13 */
 	if (read_record(dir, &pid, &start) == 0 && cb_pid_same(pid, start) && !maps_are(pid, m) &&
-	    read_proc(pid, "comm", comm, sizeof(comm)) == 0 && !strcmp(comm, PAUSE_NAME "\n")) {
+	    read_proc(pid, "cmdline", comm, sizeof(comm)) == 0 && !strcmp(comm, PAUSE_NAME)) {
 		cb_debug("pause process %d holds other maps: stopped", (int)pid);
 		kill(pid, SIGKILL);
 	}
@@ -142,6 +148,86 @@ void cb_pause_record(pid_t pid)
 	if (dir < 0 || cb_write_replace(dir, "pause.pid", text, strlen(text), 0600, 0, &e) < 0)
 		return;
 	cb_debug("user namespace kept by pause process %d", (int)pid);
+}
+
+/* The stub's instructions: prctl(PR_SET_NAME, "cbox-pause") (exec named it after the
+ * memfd), then the system call that waits for a signal, in a loop. */
+static const unsigned char stub_x86_64[] = {
+	0xbf, 0x0f, 0x00, 0x00, 0x00,             /* mov $15 (PR_SET_NAME), %edi */
+	0x48, 0x8d, 0x35, 0x10, 0x00, 0x00, 0x00, /* lea name(%rip), %rsi */
+	0xb8, 0x9d, 0x00, 0x00, 0x00,             /* mov $157 (prctl), %eax */
+	0x0f, 0x05,                               /* syscall */
+	0xb8, 0x22, 0x00, 0x00, 0x00,             /* loop: mov $34 (pause), %eax */
+	0x0f, 0x05,                               /* syscall */
+	0xeb, 0xf7,                               /* jmp loop */
+	'c', 'b', 'o', 'x', '-', 'p', 'a', 'u', 's', 'e', 0, /* name */
+};
+static const unsigned char stub_aarch64[] = {
+	/* little-endian words */
+	0xe0, 0x01, 0x80, 0xd2, /* mov x0, #15 (PR_SET_NAME) */
+	0x41, 0x01, 0x00, 0x10, /* adr x1, name */
+	0xe8, 0x14, 0x80, 0xd2, /* mov x8, #167 (prctl) */
+	0x01, 0x00, 0x00, 0xd4, /* svc #0 */
+	0x00, 0x00, 0x80, 0xd2, /* loop: mov x0, #0 */
+	0x01, 0x00, 0x80, 0xd2, /* mov x1, #0 */
+	0x02, 0x00, 0x80, 0xd2, /* mov x2, #0 */
+	0x03, 0x00, 0x80, 0xd2, /* mov x3, #0 */
+	0x28, 0x09, 0x80, 0xd2, /* mov x8, #73 (ppoll: no pause here) */
+	0x01, 0x00, 0x00, 0xd4, /* svc #0 */
+	0xfa, 0xff, 0xff, 0x17, /* b loop */
+	'c', 'b', 'o', 'x', '-', 'p', 'a', 'u', 's', 'e', 0, /* name */
+};
+
+size_t cb_pause_stub(int machine, unsigned char *buf, size_t n)
+{
+	/* One read+exec segment holding the whole file, and a non-executable stack. */
+	struct {
+		Elf64_Ehdr eh;
+		Elf64_Phdr load, stack;
+	} h = { 0 };
+	const unsigned char *code = machine == EM_X86_64 ? stub_x86_64 : machine == EM_AARCH64 ? stub_aarch64 : NULL;
+	size_t len = machine == EM_X86_64 ? sizeof(stub_x86_64) : sizeof(stub_aarch64);
+	const Elf64_Addr base = 0x400000; /* a multiple of every page size */
+	if (!code || n < sizeof(h) + len)
+		return 0;
+	memcpy(h.eh.e_ident, ELFMAG, SELFMAG);
+	h.eh.e_ident[EI_CLASS] = ELFCLASS64;
+	h.eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	h.eh.e_ident[EI_VERSION] = EV_CURRENT;
+	h.eh.e_type = ET_EXEC;
+	h.eh.e_machine = (Elf64_Half)machine;
+	h.eh.e_version = EV_CURRENT;
+	h.eh.e_entry = base + sizeof(h);
+	h.eh.e_phoff = offsetof(__typeof__(h), load);
+	h.eh.e_ehsize = sizeof(h.eh);
+	h.eh.e_phentsize = sizeof(h.load);
+	h.eh.e_phnum = 2;
+	h.load = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_vaddr = base, .p_paddr = base,
+			       .p_filesz = sizeof(h) + len, .p_memsz = sizeof(h) + len, .p_align = 0x10000 };
+	h.stack = (Elf64_Phdr){ .p_type = PT_GNU_STACK, .p_flags = PF_R | PF_W, .p_align = 16 };
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + sizeof(h), code, len);
+	return sizeof(h) + len;
+}
+
+/* Become the stub, run from memory; returns only when that cannot be. */
+static void exec_stub(void)
+{
+#if defined(__x86_64__) || defined(__aarch64__)
+	unsigned char img[256];
+#if defined(__x86_64__)
+	size_t n = cb_pause_stub(EM_X86_64, img, sizeof(img));
+#else
+	size_t n = cb_pause_stub(EM_AARCH64, img, sizeof(img));
+#endif
+	int fd = memfd_create(PAUSE_NAME, MFD_CLOEXEC);
+	if (fd >= 0 && write(fd, img, n) == (ssize_t)n) {
+		char *argv[] = { PAUSE_NAME, NULL }, *envp[] = { NULL };
+		fexecve(fd, argv, envp);
+	}
+	if (fd >= 0)
+		close(fd);
+#endif
 }
 
 /* ps shows the pause process by name, not as the run that made it. */
@@ -172,6 +258,7 @@ void cb_pause_forever(void)
 	while (null >= 0 && null < 2)
 		null = dup(null);
 	(void)!chdir("/");
+	exec_stub();
 	retitle();
 	sigset_t none;
 	sigemptyset(&none);

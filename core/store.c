@@ -244,6 +244,34 @@ int cb_store_layer_commit(struct cb_store *s, const char *tmpname, const char *c
 	return 0;
 }
 
+int cb_store_mountpoints(struct cb_store *s, cb_err *e)
+{
+	static const char *const dirs[] = { "dev", "proc", "sys", "etc" };
+	static const char *const files[] = { "etc/hosts", "etc/hostname", "etc/resolv.conf" };
+	char tmp[64];
+	struct stat st;
+	if (fstatat(s->rootfd, "mountpoints", &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0;
+	/* Made aside and renamed into place: a reader sees all of it or nothing. */
+	snprintf(tmp, sizeof(tmp), "tmp/mountpoints-%d", (int)getpid());
+	cb_rm_rf_at(s->rootfd, tmp);
+	int d CB_AUTOCLOSE = mkdirat(s->rootfd, tmp, 0755) < 0 ? -1 : openat(s->rootfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int ok = d >= 0;
+	for (size_t i = 0; ok && i < CB_ARRAY_SIZE(dirs); i++)
+		ok = mkdirat(d, dirs[i], 0755) == 0;
+	for (size_t i = 0; ok && i < CB_ARRAY_SIZE(files); i++) {
+		int fd = openat(d, files[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		ok = fd >= 0 && close(fd) == 0;
+	}
+	if (ok && renameat(s->rootfd, tmp, s->rootfd, "mountpoints") == 0)
+		return 0;
+	int err = errno;
+	cb_rm_rf_at(s->rootfd, tmp);
+	if (ok && (err == EEXIST || err == ENOTEMPTY))
+		return 0; /* another run's, just made */
+	return cb_fail_errno(e, err, "%s/mountpoints", s->root);
+}
+
 int cb_rm_rf_at(int dirfd, const char *name)
 {
 	struct stat st;
