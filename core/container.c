@@ -89,31 +89,38 @@ static int name_in_use(struct cb_store *s, const char *name)
 	return cb_container_find(s, "name", name, NULL, 0);
 }
 
-/* hosts, hostname, resolv.conf for the container, in its directory. */
-static int write_etc(int dirfd, const char *hostname, const char *name, const struct cb_net *net, int sync, cb_err *e)
+/* The text of the container's /etc/hosts, hostname and resolv.conf (the child writes
+ * them on a tmpfs of its own: nothing on disk to make and remove). */
+struct etc_text {
+	char text[3][8192];
+};
+
+static void etc_text(struct etc_text *t, const char *hostname, const char *name, const struct cb_net *net)
 {
-	char buf[8192];
-	snprintf(buf, sizeof(buf), "%s\n", hostname);
-	int r = cb_write_replace(dirfd, "hostname", buf, strlen(buf), 0644, sync, e);
-	snprintf(buf, sizeof(buf),
+	char *hosts = t->text[0], *resolv = t->text[2];
+	snprintf(hosts, sizeof(t->text[0]),
 		 "127.0.0.1\tlocalhost localhost.localdomain\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 		 "127.0.1.1\t%s %s\n",
 		 hostname, name);
-	cb_net_hosts(net, buf, sizeof(buf));
-	if (r == 0)
-		r = cb_write_replace(dirfd, "hosts", buf, strlen(buf), 0644, sync, e);
+	cb_net_hosts(net, hosts, sizeof(t->text[0]));
+	snprintf(t->text[1], sizeof(t->text[1]), "%s\n", hostname);
 	/* A copy of the host's (a bind would follow the host's changes, and its symlinks). */
 	size_t n = 0;
 	int fd = open("/etc/resolv.conf", O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
-		ssize_t k = read(fd, buf, sizeof(buf) - 1);
+		ssize_t k = read(fd, resolv, sizeof(t->text[2]) - 1);
 		n = k > 0 ? (size_t)k : 0;
 		close(fd);
 	}
-	n = cb_net_resolv(net, buf, n, sizeof(buf));
-	if (r == 0)
-		r = cb_write_replace(dirfd, "resolv.conf", buf, n, 0644, sync, e);
-	return r;
+	n = cb_net_resolv(net, resolv, n, sizeof(t->text[2]) - 1);
+	resolv[n] = '\0';
+}
+
+static void child_etc(struct child *c, struct etc_text *t)
+{
+	c->m.scratch = "tmp";
+	for (int i = 0; i < 3; i++)
+		c->m.etc[i] = t->text[i];
 }
 
 /* What the root's /etc is in the tree at dirfd/dir: 1 a directory, 0 absent (a lower
@@ -306,6 +313,7 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 made:;
 
 	struct child c = { .s = s, .net = o->net, .keepid = o->keep_id && o->rootless ? &kid : NULL };
+	struct etc_text etc;
 	int dfd CB_AUTOCLOSE = -1, report = -1, monitor = 0;
 	cJSON *cj = NULL;
 	*status = CB_EXIT_FAIL;
@@ -367,7 +375,9 @@ made:;
 		cJSON_AddStringToObject(cj, "userns", "keep-id");
 	cJSON_AddStringToObject(cj, "created", created);
 	cb_net_json(o->net, cj);
-	r = dfd < 0 ? cb_fail_errno(e, errno, "%s", dir) : write_etc(dfd, hostname, name, o->net, !o->rm, e);
+	r = dfd < 0 ? cb_fail_errno(e, errno, "%s", dir) : 0;
+	etc_text(&etc, hostname, name, o->net);
+	child_etc(&c, &etc);
 	if (r == 0 && o->detach)
 		r = log_to(dfd, e);
 
@@ -400,9 +410,11 @@ made:;
 		if (r == 0 && len >= 4000)
 			r = cb_fail(e, E2BIG, "image %s: %d layers do not fit an overlay mount; use --storage-driver vfs",
 				    image_id, n);
-		snprintf(rootfs, sizeof(rootfs), "%s/merged", dir);
-		if (r == 0 && (mkdirat(dfd, "upper", 0755) < 0 || mkdirat(dfd, "work", 0700) < 0 ||
-			       mkdirat(dfd, "merged", 0755) < 0))
+		/* Mounted over containers/ itself in the container's own mount namespace: any
+		 * directory serves, and a merged/ of its own would be one more to make and
+		 * remove on disk. */
+		snprintf(rootfs, sizeof(rootfs), "containers");
+		if (r == 0 && (mkdirat(dfd, "upper", 0755) < 0 || mkdirat(dfd, "work", 0700) < 0))
 			r = cb_fail_errno(e, errno, "%s: mkdir", dir);
 		c.m.overlay = overlay;
 	} else if (r == 0) {
@@ -424,7 +436,6 @@ made:;
 		}
 	}
 	c.m.rootfs = rootfs;
-	c.m.etc_dir = dir;
 	c.m.workdir = c.p.cwd;
 	c.m.vols = o->vols;
 	c.m.nvols = o->nvols;
@@ -586,12 +597,14 @@ int cb_container_start(struct cb_store *s, const char *id, cb_err *e)
 	c.init = cJSON_IsTrue(cJSON_GetObjectItem(cj, "init"));
 	c.m.rootfs = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "rootfs")) ?: "";
 	c.m.overlay = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "overlay"));
-	c.m.etc_dir = dir;
 	c.m.workdir = c.p.cwd;
 	c.m.readonly = cJSON_IsTrue(cJSON_GetObjectItem(cj, "read_only"));
 	c.m.rootless = cJSON_IsTrue(cJSON_GetObjectItem(cj, "rootless"));
 	c.hostname = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "hostname")) ?: "";
 	c.net = &net;
+	struct etc_text etc;
+	etc_text(&etc, c.hostname, cJSON_GetStringValue(cJSON_GetObjectItem(cj, "name")) ?: "", &net);
+	child_etc(&c, &etc);
 	if ((r = fork_monitor(&report, &status, e)) != 0) {
 		r = r < 0 ? r : status ? -EINVAL : 0;
 		goto out;

@@ -35,9 +35,7 @@ static struct fdpath P(int fd)
 
 static int no_openat2;
 
-/* Open rel (no leading '/') under root without leaving it: symlinks resolve inside
- * root (or, without openat2, are refused). O_PATH unless flags say otherwise. */
-static int open_in(int root, const char *rel, int flags)
+int cb_open_in(int root, const char *rel, int flags)
 {
 	if (!*rel)
 		return fcntl(root, F_DUPFD_CLOEXEC, 3);
@@ -77,7 +75,7 @@ static int open_in(int root, const char *rel, int flags)
 static int target(int root, const char *path, int kind, cb_err *e)
 {
 	const char *rel = path + strspn(path, "/");
-	int fd = open_in(root, rel, O_PATH);
+	int fd = cb_open_in(root, rel, O_PATH);
 	if (fd >= 0 || errno != ENOENT || !kind) {
 		if (fd < 0 && (errno != ENOENT || kind))
 			return cb_fail_errno(e, errno, "%s in the container", path);
@@ -92,7 +90,7 @@ static int target(int root, const char *path, int kind, cb_err *e)
 			continue;
 		char c = buf[i];
 		buf[i] = '\0';
-		fd = open_in(root, buf, O_PATH);
+		fd = cb_open_in(root, buf, O_PATH);
 		if (fd >= 0) {
 			close(fd);
 		} else if (errno != ENOENT) {
@@ -101,7 +99,7 @@ static int target(int root, const char *path, int kind, cb_err *e)
 			char *base = strrchr(buf, '/');
 			if (base)
 				*base = '\0';
-			int parent = base ? open_in(root, buf, O_PATH | O_DIRECTORY) : fcntl(root, F_DUPFD_CLOEXEC, 3);
+			int parent = base ? cb_open_in(root, buf, O_PATH | O_DIRECTORY) : fcntl(root, F_DUPFD_CLOEXEC, 3);
 			if (base)
 				*base = '/';
 			if (parent < 0)
@@ -118,7 +116,7 @@ static int target(int root, const char *path, int kind, cb_err *e)
 		}
 		buf[i] = c;
 	}
-	fd = open_in(root, rel, O_PATH);
+	fd = cb_open_in(root, rel, O_PATH);
 	return fd < 0 ? cb_fail_errno(e, errno, "%s in the container", path) : fd;
 }
 
@@ -135,7 +133,7 @@ static int do_mount(const char *src, int tfd, const char *type, unsigned long fl
  * namespace may not clear (nosuid, nodev, noexec, atime). */
 static int remount_ro(int root, const char *path, cb_err *e)
 {
-	int fd CB_AUTOCLOSE = open_in(root, path + strspn(path, "/"), O_PATH);
+	int fd CB_AUTOCLOSE = cb_open_in(root, path + strspn(path, "/"), O_PATH);
 	struct statvfs sv;
 	if (fd < 0 || fstatvfs(fd, &sv) < 0)
 		return cb_fail_errno(e, errno, "read-only %s", path);
@@ -183,7 +181,7 @@ static int mount_dev(int root, int rootless, cb_err *e)
 	int r = do_mount("tmpfs", t, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", "/dev", e);
 	if (r < 0)
 		return r;
-	int dev CB_AUTOCLOSE = open_in(root, "dev", O_RDONLY | O_DIRECTORY);
+	int dev CB_AUTOCLOSE = cb_open_in(root, "dev", O_RDONLY | O_DIRECTORY);
 	if (dev < 0)
 		return cb_fail_errno(e, errno, "/dev in the container");
 	/* Device nodes bound from the host: mknod is not possible in a user namespace. */
@@ -244,6 +242,40 @@ static int mount_sys(int root, int rw, cb_err *e)
 		return 0;
 	}
 	cb_info("note: no /sys in the container (sysfs: %s; bind: %s)", strerror(err), strerror(errno));
+	return 0;
+}
+
+/* /etc/hosts, hostname and resolv.conf: files on a small tmpfs of this mount namespace
+ * (on m->scratch; it goes with the host's tree at the pivot), bound over the rootfs's:
+ * nothing of them on the store's disk, no host path in the container's mountinfo. */
+static int mount_etc(int root, const struct cb_mount_spec *m, cb_err *e)
+{
+	static const char *const names[] = { "hosts", "hostname", "resolv.conf" };
+	if (mount("tmpfs", m->scratch, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755,size=65536k") < 0)
+		return cb_fail_errno(e, errno, "mount a tmpfs for /etc/hosts");
+	int dir CB_AUTOCLOSE = open(m->scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return cb_fail_errno(e, errno, "the tmpfs for /etc/hosts");
+	for (size_t i = 0; i < CB_ARRAY_SIZE(names); i++) {
+		char dst[64];
+		size_t len = strlen(m->etc[i]);
+		snprintf(dst, sizeof(dst), "/etc/%s", names[i]);
+		int fd = openat(dir, names[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0 || write(fd, m->etc[i], len) != (ssize_t)len) {
+			int err = errno;
+			if (fd >= 0)
+				close(fd);
+			return cb_fail_errno(e, err, "write %s", dst);
+		}
+		close(fd);
+		int src CB_AUTOCLOSE = openat(dir, names[i], O_PATH | O_CLOEXEC);
+		int t CB_AUTOCLOSE = target(root, dst, 'f', e);
+		if (t < 0)
+			return t;
+		int r = src < 0 ? cb_fail_errno(e, errno, "%s", dst) : do_mount(P(src).p, t, NULL, MS_BIND, NULL, dst, e);
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }
 
@@ -323,11 +355,11 @@ static int mount_tmpfs(int root, const struct cb_tmpfs *tm, cb_err *e)
 	if (fd < 0)
 		return fd;
 	/* The image's directory stays open under the tmpfs, for the copy. */
-	int under CB_AUTOCLOSE = tm->copyup ? open_in(root, rel, O_RDONLY | O_DIRECTORY) : -1;
+	int under CB_AUTOCLOSE = tm->copyup ? cb_open_in(root, rel, O_RDONLY | O_DIRECTORY) : -1;
 	int r = do_mount("tmpfs", fd, "tmpfs", tm->flags & ~MS_RDONLY, tm->data, tm->dst, e);
 	if (r < 0 || under < 0)
 		return r < 0 ? r : (tm->flags & MS_RDONLY) ? remount_ro(root, tm->dst, e) : 0;
-	int top CB_AUTOCLOSE = open_in(root, rel, O_RDONLY | O_DIRECTORY);
+	int top CB_AUTOCLOSE = cb_open_in(root, rel, O_RDONLY | O_DIRECTORY);
 	struct stat st;
 	char what[300];
 	snprintf(what, sizeof(what), "for --tmpfs %s", tm->dst);
@@ -420,19 +452,8 @@ int cb_mount_rootfs(const struct cb_mount_spec *m, cb_err *e)
 		return t < 0 ? t : r;
 	if ((r = mount_dev(root, m->rootless, e)) < 0 || (r = mount_sys(root, m->privileged, e)) < 0)
 		return r;
-	static const char *const etc[] = { "hosts", "hostname", "resolv.conf" };
-	for (size_t i = 0; i < CB_ARRAY_SIZE(etc); i++) {
-		char src[4096], dst[64];
-		snprintf(src, sizeof(src), "%s/%s", m->etc_dir, etc[i]);
-		snprintf(dst, sizeof(dst), "/etc/%s", etc[i]);
-		int fd = target(root, dst, 'f', e);
-		if (fd < 0)
-			return fd;
-		r = do_mount(src, fd, NULL, MS_BIND, NULL, dst, e);
-		close(fd);
-		if (r < 0)
-			return r;
-	}
+	if ((r = mount_etc(root, m, e)) < 0)
+		return r;
 	/* --read-only's tmpfs first: a volume under /tmp goes on top of it, not under. */
 	static const char *const tmps[] = { "/tmp", "/var/tmp", "/run" };
 	for (size_t i = 0; m->readonly && i < CB_ARRAY_SIZE(tmps); i++) {

@@ -28,7 +28,8 @@ int cb_tmpfs_parse(const char *spec, struct cb_tmpfs *t, cb_err *e);
 struct cb_mount_spec {
 	const char *rootfs;   /* the mount point (overlay) or the vfs tree, relative to cwd */
 	const char *overlay;  /* overlay mount data (paths relative to cwd), or NULL: vfs */
-	const char *etc_dir;  /* holds hosts, hostname, resolv.conf to bind over /etc's */
+	const char *scratch;  /* a directory (relative to cwd) to put a tmpfs on for: */
+	const char *etc[3];   /* the text of /etc/hosts, hostname and resolv.conf */
 	const char *workdir;  /* made when missing */
 	const struct cb_volume *vols;
 	int nvols;
@@ -38,6 +39,10 @@ struct cb_mount_spec {
 	int readonly; /* --read-only: root remounted read-only, tmpfs on /tmp /var/tmp /run */
 	int rootless; /* in a user namespace: devpts without gid=, /sys may be a bind */
 };
+
+/* Open rel (no leading '/') under root without leaving it: symlinks resolve inside
+ * root (or, without openat2, are refused). O_PATH unless flags say otherwise. */
+int cb_open_in(int root, const char *rel, int flags);
 
 /* Build the container's tree and make it the root (pivot_root, or MS_MOVE + chroot
  * when / is an initramfs). Afterwards nothing of the host is reachable by path. */

@@ -13,6 +13,7 @@
 #include "ctl.h"
 #include "fdpass.h"
 #include "idmap.h"
+#include "mount.h"
 #include "net.h"
 
 #ifndef NS_GET_USERNS
@@ -146,6 +147,17 @@ static int joined_idmap_mode(void)
 											  : CB_IDMAP_FULL;
 }
 
+static int read_peer_etc(pid_t pid, const char *name, char **text, cb_err *e)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+	int root CB_AUTOCLOSE = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int etc CB_AUTOCLOSE = root < 0 ? -1 : cb_open_in(root, "etc", O_PATH | O_DIRECTORY);
+	if (etc < 0)
+		return cb_fail_errno(e, errno, "the shared container's /etc");
+	return cb_read_file_at(etc, name, 1 << 16, text, NULL, e);
+}
+
 int cb_net_join_peer(struct cb_net *n, cb_err *e)
 {
 	struct cb_store s;
@@ -161,14 +173,15 @@ int cb_net_join_peer(struct cb_net *n, cb_err *e)
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)st.pid);
 	if (r == 0 && (n->netns = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		r = cb_fail_errno(e, errno, "--network container:%s: its network namespace", ref);
+	/* Its /etc/hosts and resolv.conf are ours too: read through its root, resolved in
+	 * there (its symlinks cannot point us at the host's files). */
+	if (r == 0)
+		r = read_peer_etc(st.pid, "hosts", &n->peer_hosts, e);
+	if (r == 0)
+		r = read_peer_etc(st.pid, "resolv.conf", &n->peer_resolv, e);
 	/* Opened after the pid was read: still its process? */
 	if (r == 0 && !cb_pid_same(st.pid, st.pid_start))
 		r = cb_fail(e, ESRCH, "--network container:%s: the container has ended", ref);
-	/* Its /etc/hosts and resolv.conf are ours too. */
-	if (r == 0)
-		r = cb_read_file_at(dfd, "hosts", 1 << 16, &n->peer_hosts, NULL, e);
-	if (r == 0)
-		r = cb_read_file_at(dfd, "resolv.conf", 1 << 16, &n->peer_resolv, NULL, e);
 	/* The namespace's owner: ours already (as root), else the one its run made, which
 	 * we, its owner outside, may join; a new one of ours could not enter it. */
 	cb_err ignore;
