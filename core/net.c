@@ -221,9 +221,10 @@ int cb_net_start(struct cb_net *n, cb_err *e)
 	return r;
 }
 
-int cb_net_flags(const struct cb_net *n)
+/* A network namespace of its own: none and slirp. */
+static int own_netns(const struct cb_net *n)
 {
-	return n->mode == CB_NET_HOST || n->mode == CB_NET_CONTAINER ? 0 : CLONE_NEWNET;
+	return n->mode != CB_NET_HOST && n->mode != CB_NET_CONTAINER;
 }
 
 static int loopback_up(cb_err *e)
@@ -261,8 +262,10 @@ int cb_net_child(struct cb_net *n, cb_err *e)
 		n->netns = -1;
 		return r;
 	}
-	if (n->mode == CB_NET_HOST)
+	if (!own_netns(n))
 		return 0;
+	if (unshare(CLONE_NEWNET) < 0)
+		return cb_fail_errno(e, errno, "cannot create the container's network namespace");
 	/* As podman's default_sysctls: gid 0 may open ICMP echo sockets (ping without
 	 * CAP_NET_RAW) in the container's own network namespace (the host's setting is
 	 * not ours to change). */

@@ -5,9 +5,9 @@
  * The order, in cb_container_run:
  *   cb_net_start      before the container exists: the helper binds the ports (a busy
  *                     port fails here)
- *   cb_net_flags      CLONE_NEWNET or 0
- *   cb_net_child      in the clone, before the pivot: lo up; tap0, its fd to the parent;
- *                     or (container:) the other container's namespace
+ *   cb_net_child      in the clone, before the pivot: its own network namespace
+ *                     (unshare; none, slirp), lo up; tap0, its fd to the parent; or
+ *                     (container:) the other container's namespace
  *   cb_net_attach     in the parent: the tap fd to the helper
  *   cb_net_stop       after the container exits (or failed): close ctl, reap the helper
  */
@@ -65,7 +65,6 @@ const char *cb_net_default_name(int rootless);
 void cb_net_sysctl(const char *name, const char *value);
 
 int cb_net_start(struct cb_net *n, cb_err *e);
-int cb_net_flags(const struct cb_net *n);
 int cb_net_child(struct cb_net *n, cb_err *e);
 /* 0 attached (or nothing to attach); 1 the child ended before sending its tap fd (its
  * error comes through the sync socket); negative errno with *e. */
