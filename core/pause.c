@@ -130,9 +130,9 @@ int cb_pause_lock(const struct cb_idmap *m)
 	/* Made for other maps (the sub-ids changed): it would be kept for nothing. */
 	pid_t pid;
 	unsigned long long start;
-	char comm[32]; /* argv[0]: comm is the memfd's number before Linux 6.13 */
+	char argv0[32];
 	if (read_record(dir, &pid, &start) == 0 && cb_pid_same(pid, start) && !maps_are(pid, m) &&
-	    read_proc(pid, "cmdline", comm, sizeof(comm)) == 0 && !strcmp(comm, PAUSE_NAME)) {
+	    read_proc(pid, "cmdline", argv0, sizeof(argv0)) == 0 && !strcmp(argv0, PAUSE_NAME)) {
 		cb_debug("pause process %d holds other maps: stopped", (int)pid);
 		kill(pid, SIGKILL);
 	}
