@@ -5,8 +5,9 @@
 # hyperfine times rounds of ROUND runs per tool, the tools alternating round by round;
 # median wall time over all runs, ratio to cbox, CPU, and median peak RSS (GNU time, as
 # bench/pull.sh). Two more cbox rows show where its time goes: cbox-single (the single
-# id mapping: no newuidmap/newgidmap per run) and cbox-shm (its store on tmpfs: no disk
-# cost for the fsyncs of the container's files).
+# id mapping, as on a host without sub-ids: root emulation on, as is its default there)
+# and cbox-shm (its store on tmpfs: no disk cost for the container's directory). The user
+# has XDG_RUNTIME_DIR, so cbox keeps its pause process between runs, as podman does.
 #   sh bench/run.sh [RUNS]      (default 30 runs per tool; ROUND=5)
 #
 # podman here: Debian 12's podman 4.3.1 with its crun 1.8.1 cannot start a container on
@@ -43,8 +44,7 @@ IMG=$REG/busybox:amd64
 # shellcheck disable=SC2086
 as_user env $ENVV "$CBOX" pull -q --cert-dir "$T/certs" "$IMG" >/dev/null || { echo "bench/run.sh: pull failed" >&2; exit 1; }
 layer=$(ls -d "$T"/store/layers/*/diff | head -n 1)
-# cbox again with the single mapping (no newuidmap/newgidmap per run): its own store,
-# the host helpers named away.
+# cbox again with the single mapping: its own store, the host helpers named away.
 mkdir -p "$T/store1" && chown "$TEST_UID:$TEST_UID" "$T/store1"
 ENV1="CBOX_ROOT=$T/store1 CBOX_NEWUIDMAP=/nonexistent CBOX_NEWGIDMAP=/nonexistent"
 # And with the full mapping but its store on tmpfs, where fsync costs nothing.
