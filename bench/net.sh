@@ -77,19 +77,16 @@ cbox_run() { # NAME [RUN OPTIONS] -- COMMAND
 		--network "slirp:mtu=$MTU,allow_host_loopback=true" "$@" &
 	echo $! >"$W/run-$name.pid"
 }
-# helper_of PID, ctr_of PID: run's child in run's network namespace (the helper), and
-# the one in another (the container).
-helper_of() {
-	for c in $(pgrep -P "$1"); do [ "$(readlink "/proc/$c/ns/net")" = "$(readlink /proc/$$/ns/net)" ] && echo "$c"; done
-}
-ctr_of() {
-	for c in $(pgrep -P "$1"); do [ "$(readlink "/proc/$c/ns/net")" != "$(readlink /proc/$$/ns/net)" ] && echo "$c"; done
+# child_of PID = | !=: run's child in run's network namespace (=: the helper), or in
+# another (!=: the container).
+child_of() {
+	for c in $(pgrep -P "$1"); do [ "$(readlink "/proc/$c/ns/net")" "$2" "$(readlink /proc/$$/ns/net)" ] && echo "$c"; done
 }
 # cbox_wait NAME: the helper's VmHWM once the container's command says "done" (a file),
 # then wait for run.
 cbox_wait() {
 	for i in $(seq $((SECS * 40 + 400))); do [ -e "$W/$1.done" ] && break; sleep 0.05; done
-	h=$(helper_of "$(cat "$W/run-$1.pid")")
+	h=$(child_of "$(cat "$W/run-$1.pid")" =)
 	[ -n "$h" ] && rss "$h" >>"$W/cbox.rss"
 	: >"$W/$1.go"
 	wait "$(cat "$W/run-$1.pid")"
@@ -101,7 +98,7 @@ cbox_wait up
 # container's network namespace, seen from the host) and stops it by its host pid.
 cbox_run pub -e N=pub -p "127.0.0.1:$((PORT + 1)):5201" --rootfs "$R" sh -c "iperf3 -s -p 5201 >/dev/null 2>&1; $hold"
 for i in $(seq 200); do
-	c=$(ctr_of "$(cat "$W/run-pub.pid")") && [ -n "$c" ] && srv=$(pgrep -P "$c" -x iperf3) && [ -n "$srv" ] && break
+	c=$(child_of "$(cat "$W/run-pub.pid")" !=) && [ -n "$c" ] && srv=$(pgrep -P "$c" -x iperf3) && [ -n "$srv" ] && break
 	sleep 0.05
 done
 echo "$srv" >"$W/inner.pid"
