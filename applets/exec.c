@@ -107,7 +107,7 @@ int exec_main(int argc, char **argv)
 	int syncfd, status;
 	/* Root emulation as in the container's own process (emul.h): the filter comes from here. */
 	struct cb_emul_rec rec = { .sock = { -1, -1 }, .listener = -1, .wake = { -1, -1 } };
-	if (p.root_emul && cb_emul_rec_open(&rec, &e) < 0)
+	if (p.root_emul && cb_emul_rec_open(&rec, s.rootfd, &e) < 0)
 		cb_die(&e);
 	p.emul_sock = rec.sock[1];
 	struct cb_term term = { .sock = { -1, -1 } };

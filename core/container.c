@@ -233,7 +233,7 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 	/* Root emulation's owner recorder: the child sends it the seccomp listener. */
 	struct cb_emul_rec rec = { .sock = { -1, -1 }, .listener = -1, .wake = { -1, -1 } };
 	c->p.emul_sock = -1;
-	r = c->p.root_emul ? cb_emul_rec_open(&rec, e) : 0;
+	r = c->p.root_emul ? cb_emul_rec_open(&rec, s->rootfd, e) : 0;
 	if (r == 0 && c->p.root_emul)
 		c->p.emul_sock = rec.sock[1];
 	if (r == 0)

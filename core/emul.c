@@ -1,5 +1,7 @@
 /* emul.c - the root emulation filter (see emul.h). */
 #include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -10,6 +12,7 @@
 
 #include "emul.h"
 #include "fdpass.h"
+#include "store.h"
 
 int cb_emul_parse(const char *s, int *mode, cb_err *e)
 {
@@ -138,4 +141,40 @@ int cb_emul_install(int sock, cb_err *e)
 			return cb_fail_errno(e, -r, "root emulation: sending the seccomp listener");
 	}
 	return 0;
+}
+
+/* FNV-1a over what decides the program: the rules, the ABIs, notification, libseccomp. */
+static uint64_t hash(uint64_t h, const void *p, size_t n)
+{
+	for (const unsigned char *c = p; n--; c++)
+		h = (h ^ *c) * 0x100000001b3ull;
+	return h;
+}
+
+int cb_emul_build(int dirfd, int notify, void *buf, size_t *len, cb_err *e)
+{
+	if (!CFG_SECCOMP)
+		return cb_emul_compile(notify, buf, len, e);
+	const struct scmp_version *v = seccomp_version();
+	int facts[] = { notify, have_x32(), (int)seccomp_arch_native(), v ? (int)v->major : 0, v ? (int)v->minor : 0,
+			v ? (int)v->micro : 0 };
+	uint64_t h = hash(0xcbf29ce484222325ull, chowns, sizeof(chowns));
+	h = hash(h, faked, sizeof(faked));
+	h = hash(h, facts, sizeof(facts));
+	char name[64], *text = NULL;
+	size_t n = 0;
+	snprintf(name, sizeof(name), "emul-%016llx.bpf", (unsigned long long)h);
+	cb_err ignore;
+	if (dirfd >= 0 && cb_read_file_at(dirfd, name, *len, &text, &n, &ignore) == 0 && n &&
+	    n % sizeof(struct sock_filter) == 0) {
+		memcpy(buf, text, n);
+		free(text);
+		*len = n;
+		return 0;
+	}
+	free(text);
+	int r = cb_emul_compile(notify, buf, len, e);
+	if (r == 0 && dirfd >= 0)
+		cb_write_replace(dirfd, name, buf, *len, 0600, 0, &ignore);
+	return r;
 }

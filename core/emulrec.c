@@ -26,8 +26,9 @@
 
 #define NOCHANGE 0xffffffffu /* chown's "leave this id" (-1) */
 
-int cb_emul_rec_open(struct cb_emul_rec *r, cb_err *e)
+int cb_emul_rec_open(struct cb_emul_rec *r, int cache, cb_err *e)
 {
+	r->cache = cache;
 	r->listener = r->sock[0] = r->sock[1] = -1;
 	r->running = 0;
 	if (pipe2(r->wake, O_CLOEXEC) < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, r->sock) < 0)
@@ -46,13 +47,13 @@ void cb_emul_rec_forked(struct cb_emul_rec *r)
 	size_t len = sizeof(msg) - 1;
 	cb_err e;
 	msg[0] = CFG_SECCOMP && seccomp_api_get() >= 5;
-	int rc = cb_emul_compile(msg[0], msg + 1, &len, &e);
+	int rc = cb_emul_build(r->cache, msg[0], msg + 1, &len, &e);
 	if (rc < 0 && msg[0]) {
 		/* Without notification: chown faked, owners not recorded. */
 		cb_debug("%s; again without notification", e.msg);
 		msg[0] = 0;
 		len = sizeof(msg) - 1;
-		rc = cb_emul_compile(0, msg + 1, &len, &e);
+		rc = cb_emul_build(r->cache, 0, msg + 1, &len, &e);
 	}
 	if (rc < 0) {
 		cb_debug("%s", e.msg);
