@@ -393,7 +393,7 @@ made:;
 	} else if (r == 0 && !strcmp(driver, "overlay")) {
 		char lower[4096], layer[128];
 		size_t len = (size_t)snprintf(lower, sizeof(lower), "%s", o->rootfs_dir ? o->rootfs_dir : "");
-		int etc = o->rootfs_dir ? etc_kind(AT_FDCWD, o->rootfs_dir) : 0;
+		int etc_is = o->rootfs_dir ? etc_kind(AT_FDCWD, o->rootfs_dir) : 0;
 		for (int i = n - 1; i >= 0 && len < sizeof(lower); i--) {
 			const char *l = cJSON_GetStringValue(cJSON_GetArrayItem(layers, i));
 			if (!l || !cb_digest_valid(l)) {
@@ -402,12 +402,12 @@ made:;
 			}
 			snprintf(layer, sizeof(layer), "layers/%s/diff", cb_digest_hex(l));
 			len += (size_t)snprintf(lower + len, sizeof(lower) - len, "%s%s", i == n - 1 ? "" : ":", layer);
-			etc = etc ? etc : etc_kind(s->rootfd, layer);
+			etc_is = etc_is ? etc_is : etc_kind(s->rootfd, layer);
 		}
 		/* The mount points on top, unless the image's /etc is no directory (it would
 		 * hide it). */
 		cb_err ignore;
-		int mp = r == 0 && etc >= 0 && cb_store_mountpoints(s, &ignore) == 0;
+		int mp = r == 0 && etc_is >= 0 && cb_store_mountpoints(s, &ignore) == 0;
 		len = (size_t)snprintf(overlay, sizeof(overlay), "lowerdir=%s%s,upperdir=%s/upper,workdir=%s/work%s",
 				       mp ? "mountpoints:" : "", lower, dir, dir, o->rootless ? ",userxattr" : "");
 		if (r == 0 && len >= 4000)
