@@ -405,11 +405,13 @@ made:;
 			etc_is = etc_is ? etc_is : etc_kind(s->rootfd, layer);
 		}
 		/* The mount points on top, unless the image's /etc is no directory (it would
-		 * hide it). */
+		 * hide it). A --rm container's upper dir goes with it: "volatile", so that the
+		 * overlay's end does not sync the store's filesystem (a journal commit). */
 		cb_err ignore;
 		int mp = r == 0 && etc_is >= 0 && cb_store_mountpoints(s, &ignore) == 0;
-		len = (size_t)snprintf(overlay, sizeof(overlay), "lowerdir=%s%s,upperdir=%s/upper,workdir=%s/work%s",
-				       mp ? "mountpoints:" : "", lower, dir, dir, o->rootless ? ",userxattr" : "");
+		len = (size_t)snprintf(overlay, sizeof(overlay), "lowerdir=%s%s,upperdir=%s/upper,workdir=%s/work%s%s",
+				       mp ? "mountpoints:" : "", lower, dir, dir, o->rootless ? ",userxattr" : "",
+				       o->rm ? ",volatile" : "");
 		if (r == 0 && len >= 4000)
 			r = cb_fail(e, E2BIG, "image %s: %d layers do not fit an overlay mount; use --storage-driver vfs",
 				    image_id, n);

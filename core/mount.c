@@ -412,6 +412,21 @@ static int mount_user(int root, const struct cb_mount_spec *m, cb_err *e)
 	return 0;
 }
 
+/* The overlay; a kernel before 5.10 does not know "volatile" (a --rm container's: no
+ * sync of the upper dir at the end): without it there. */
+static int mount_overlay(const char *at, const char *data)
+{
+	if (mount("overlay", at, "overlay", 0, data) == 0)
+		return 0;
+	const char *v = strstr(data, ",volatile");
+	char plain[4096];
+	if (errno != EINVAL || !v || (size_t)snprintf(plain, sizeof(plain), "%.*s%s", (int)(v - data), data,
+						      v + strlen(",volatile")) >= sizeof(plain))
+		return -1;
+	cb_debug("overlay: no volatile here");
+	return mount("overlay", at, "overlay", 0, plain);
+}
+
 /* Make the tree at rootfd the process's root and let go of the host's. */
 static int enter_root(int rootfd, cb_err *e)
 {
@@ -439,7 +454,7 @@ int cb_mount_rootfs(const struct cb_mount_spec *m, cb_err *e)
 	int r;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return cb_fail_errno(e, errno, "make the mounts private");
-	if (m->overlay ? mount("overlay", m->rootfs, "overlay", 0, m->overlay) < 0
+	if (m->overlay ? mount_overlay(m->rootfs, m->overlay) < 0
 		       : mount(m->rootfs, m->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return cb_fail_errno(e, errno, "mount the rootfs (%s)", m->overlay ? "overlay" : "vfs bind");
 	cb_debug("rootfs: %s %s", m->overlay ? "overlay" : "vfs", m->overlay ? m->overlay : m->rootfs);
