@@ -18,6 +18,9 @@
 #include "store.h"
 
 #define PAUSE_NAME "cbox-pause"
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
 
 char **cb_main_argv; /* set by main */
 int cb_main_argc;
@@ -220,7 +223,11 @@ static void exec_stub(void)
 #else
 	size_t n = cb_pause_stub(EM_AARCH64, img, sizeof(img));
 #endif
-	int fd = memfd_create(PAUSE_NAME, MFD_CLOEXEC);
+	/* Executable said so (Linux 6.3 on warns without it, and vm.memfd_noexec=1 refuses
+	 * the exec); older kernels know no MFD_EXEC. */
+	int fd = memfd_create(PAUSE_NAME, MFD_CLOEXEC | MFD_EXEC);
+	if (fd < 0 && errno == EINVAL)
+		fd = memfd_create(PAUSE_NAME, MFD_CLOEXEC);
 	if (fd >= 0 && write(fd, img, n) == (ssize_t)n) {
 		char *argv[] = { PAUSE_NAME, NULL }, *envp[] = { NULL };
 		fexecve(fd, argv, envp);
