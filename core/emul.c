@@ -1,6 +1,5 @@
 /* emul.c - the root emulation filter (see emul.h). */
 #include <fcntl.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -10,6 +9,7 @@
 #include <linux/seccomp.h>
 #include <seccomp.h>
 
+#include "digest.h"
 #include "emul.h"
 #include "fdpass.h"
 #include "store.h"
@@ -143,27 +143,25 @@ int cb_emul_install(int sock, cb_err *e)
 	return 0;
 }
 
-/* FNV-1a over what decides the program: the rules, the ABIs, notification, libseccomp. */
-static uint64_t hash(uint64_t h, const void *p, size_t n)
-{
-	for (const unsigned char *c = p; n--; c++)
-		h = (h ^ *c) * 0x100000001b3ull;
-	return h;
-}
-
 int cb_emul_build(int dirfd, int notify, void *buf, size_t *len, cb_err *e)
 {
 	if (!CFG_SECCOMP)
 		return cb_emul_compile(notify, buf, len, e);
+	/* Named by a digest of what decides the program: the rules, the ABIs, notification,
+	 * libseccomp's version. */
 	const struct scmp_version *v = seccomp_version();
 	int facts[] = { notify, have_x32(), (int)seccomp_arch_native(), v ? (int)v->major : 0, v ? (int)v->minor : 0,
 			v ? (int)v->micro : 0 };
-	uint64_t h = hash(0xcbf29ce484222325ull, chowns, sizeof(chowns));
-	h = hash(h, faked, sizeof(faked));
-	h = hash(h, facts, sizeof(facts));
+	struct cb_sha256 h;
+	char digest[CB_DIGEST_LEN + 1];
+	cb_sha256_init(&h);
+	cb_sha256_update(&h, chowns, sizeof(chowns));
+	cb_sha256_update(&h, faked, sizeof(faked));
+	cb_sha256_update(&h, facts, sizeof(facts));
+	cb_sha256_final(&h, digest);
 	char name[64], *text = NULL;
 	size_t n = 0;
-	snprintf(name, sizeof(name), "emul-%016llx.bpf", (unsigned long long)h);
+	snprintf(name, sizeof(name), "emul-%.16s.bpf", cb_digest_hex(digest));
 	cb_err ignore;
 	if (dirfd >= 0 && cb_read_file_at(dirfd, name, *len, &text, &n, &ignore) == 0 && n &&
 	    n % sizeof(struct sock_filter) == 0) {
