@@ -260,19 +260,12 @@ static int mount_etc(int root, const struct cb_mount_spec *m, cb_err *e)
 		char dst[64];
 		size_t len = strlen(m->etc[i]);
 		snprintf(dst, sizeof(dst), "/etc/%s", names[i]);
-		int fd = openat(dir, names[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd < 0 || write(fd, m->etc[i], len) != (ssize_t)len) {
-			int err = errno;
-			if (fd >= 0)
-				close(fd);
-			return cb_fail_errno(e, err, "write %s", dst);
-		}
-		close(fd);
-		int src CB_AUTOCLOSE = openat(dir, names[i], O_PATH | O_CLOEXEC);
+		/* The fd written is the bind's source too. */
+		int fd CB_AUTOCLOSE = openat(dir, names[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0 || write(fd, m->etc[i], len) != (ssize_t)len)
+			return cb_fail_errno(e, errno, "write %s", dst);
 		int t CB_AUTOCLOSE = target(root, dst, 'f', e);
-		if (t < 0)
-			return t;
-		int r = src < 0 ? cb_fail_errno(e, errno, "%s", dst) : do_mount(P(src).p, t, NULL, MS_BIND, NULL, dst, e);
+		int r = t < 0 ? t : do_mount(P(fd).p, t, NULL, MS_BIND, NULL, dst, e);
 		if (r < 0)
 			return r;
 	}
