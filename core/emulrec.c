@@ -22,6 +22,7 @@
 
 #include "emul.h"
 #include "fdpass.h"
+#include "store.h"
 #include "unpack.h"
 
 #define NOCHANGE 0xffffffffu /* chown's "leave this id" (-1) */
@@ -89,13 +90,8 @@ static void rec_get(const char *path, uint32_t *uid, uint32_t *gid)
 static int caller_root(int pidfd)
 {
 	char buf[4096], *p;
-	int fd = openat(pidfd, "status", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
+	if (cb_read_small_at(pidfd, "status", buf, sizeof(buf)) <= 0)
 		return 0;
-	buf[n] = '\0';
 	unsigned long long need = 1ULL << CAP_FOWNER | 1ULL << CAP_DAC_OVERRIDE, eff = 0;
 	unsigned ruid, euid = 1;
 	if ((p = strstr(buf, "\nUid:")))

@@ -531,15 +531,9 @@ int cb_idmap_changed(int rootfd, char *was, size_t n)
 
 int cb_in_userns(void)
 {
-	char buf[128] = "";
-	int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	char buf[128];
+	if (cb_read_small_at(AT_FDCWD, "/proc/self/uid_map", buf, sizeof(buf)) <= 0)
 		return 0;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	unsigned a, b, c;
 	/* The initial namespace maps everything: "0 0 4294967295". */
 	return !(sscanf(buf, "%u %u %u", &a, &b, &c) == 3 && a == 0 && b == 0 && c == 4294967295u);

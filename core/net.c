@@ -135,11 +135,8 @@ static int same_ns(int fd, const char *path)
 static int joined_idmap_mode(void)
 {
 	char buf[256];
-	int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
-	ssize_t k = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	if (fd >= 0)
-		close(fd);
-	buf[k > 0 ? k : 0] = '\0';
+	if (cb_read_small_at(AT_FDCWD, "/proc/self/uid_map", buf, sizeof(buf)) < 0)
+		buf[0] = '\0';
 	unsigned long in, out, count;
 	char *nl = strchr(buf, '\n');
 	int one_line = !nl || !nl[1];

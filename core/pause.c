@@ -46,35 +46,21 @@ static int runtime_dir(int make)
 static int read_record(int dir, pid_t *pid, unsigned long long *start)
 {
 	char buf[64];
-	int fd = openat(dir, "pause.pid", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
 	int p;
+	if (cb_read_small_at(dir, "pause.pid", buf, sizeof(buf)) <= 0)
+		return -1;
 	if (sscanf(buf, "%d %llu", &p, start) != 2 || p <= 0)
 		return -1;
 	*pid = p;
 	return 0;
 }
 
-/* A small /proc file of pid's, NUL-terminated. */
+/* A /proc file of pid's, NUL-terminated. */
 static int read_proc(pid_t pid, const char *name, char *buf, size_t n)
 {
 	char path[64];
-	size_t got = 0;
-	ssize_t k;
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	while (got < n - 1 && (k = read(fd, buf + got, n - 1 - got)) > 0)
-		got += (size_t)k;
-	close(fd);
-	buf[got] = '\0';
-	return 0;
+	return cb_read_small_at(AT_FDCWD, path, buf, n) < 0 ? -1 : 0;
 }
 
 /* The map file of pid holds exactly: 0 -> id, then the ranges, in order. */

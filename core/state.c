@@ -26,12 +26,9 @@ static const char *boot_id(void)
 {
 	static char id[40];
 	if (!id[0]) {
-		int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
-		ssize_t k = fd < 0 ? -1 : read(fd, id, sizeof(id) - 1);
-		id[k > 0 ? k : 0] = '\0';
+		if (cb_read_small_at(AT_FDCWD, "/proc/sys/kernel/random/boot_id", id, sizeof(id)) < 0)
+			id[0] = '\0';
 		id[strcspn(id, "\n")] = '\0';
-		if (fd >= 0)
-			close(fd);
 	}
 	return id;
 }
@@ -40,13 +37,8 @@ unsigned long long cb_pid_start_time(pid_t pid)
 {
 	char path[64], buf[1024];
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	int fd = pid > 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-	ssize_t k = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	if (fd >= 0)
-		close(fd);
-	if (k <= 0)
+	if (pid <= 0 || cb_read_small_at(AT_FDCWD, path, buf, sizeof(buf)) <= 0)
 		return 0;
-	buf[k] = '\0';
 	/* After the command name, which may hold spaces and parentheses: field 3 on. */
 	char *p = strrchr(buf, ')');
 	for (int field = 2; p && field < 22; field++)

@@ -117,6 +117,20 @@ int cb_write_atomic(int dirfd, const char *name, const void *data, size_t len, i
 	return cb_write_replace(dirfd, name, data, len, mode, 1, e);
 }
 
+ssize_t cb_read_small_at(int dirfd, const char *path, char *buf, size_t n)
+{
+	size_t got = 0;
+	ssize_t k = 0;
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -1;
+	while (got < n - 1 && (k = read(fd, buf + got, n - 1 - got)) > 0)
+		got += (size_t)k;
+	close(fd);
+	buf[got] = '\0';
+	return k < 0 ? -1 : (ssize_t)got;
+}
+
 int cb_read_file_at(int dirfd, const char *name, size_t max, char **data, size_t *len, cb_err *e)
 {
 	int fd CB_AUTOCLOSE = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);

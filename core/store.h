@@ -26,6 +26,9 @@ int cb_write_atomic(int dirfd, const char *name, const void *data, size_t len, i
 /* The same, fsync'd only when sync: the files of a --rm container, gone at its end and
  * worthless after a crash, need not wait for the disk (10 fsyncs were a third of a run). */
 int cb_write_replace(int dirfd, const char *name, const void *data, size_t len, int mode, int sync, cb_err *e);
+/* A small file into buf, NUL-terminated, whatever size it reports (/proc's say 0): its
+ * length, or -1. */
+ssize_t cb_read_small_at(int dirfd, const char *path, char *buf, size_t n);
 /* Read a whole (small) file; *data is NUL-terminated. */
 int cb_read_file_at(int dirfd, const char *name, size_t max, char **data, size_t *len, cb_err *e);
 
