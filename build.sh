@@ -44,7 +44,7 @@ VENDOR_ABI=4
 # ---- host packages ----------------------------------------------------------------------
 BUILD_PKGS="gcc make musl-tools musl-dev meson ninja-build pkg-config dpkg-dev cmake python3
  xz-utils bzip2 file gperf kconfig-frontends-nox linux-libc-dev"
-CROSS_PKGS="gcc-aarch64-linux-gnu musl-dev:arm64 linux-libc-dev-arm64-cross"
+CROSS_PKGS="gcc-aarch64-linux-gnu musl-dev:arm64 linux-libc-dev-arm64-cross qemu-user-static"
 # Everything the test world needs; later issues add their peers here.
 TEST_PKGS="qemu-user-static binfmt-support util-linux libcap2-bin docker-registry skopeo umoci openssl curl
  ca-certificates python3-cryptography mmdebstrap debian-archive-keyring zstd gzip tar file python3 attr dnsmasq-base
@@ -159,19 +159,23 @@ toolchain() {
 	chmod +x "$TC/bin/cc.tmp" && mv "$TC/bin/cc.tmp" "$TC/bin/cc"
 	CC=$TC/bin/cc AR=${CROSS}ar RANLIB=${CROSS}ranlib STRIP=${CROSS}strip
 	HOST=$ARCH-linux-musl
+	# A cross build's test programs run through qemu-user: binfmt_misc may not be mounted.
+	wrap=
+	[ "$NATIVE" = 1 ] || wrap=$(command -v "qemu-$ARCH-static" || true)
 	cat >"$TC/meson.cross" <<EOF
 [binaries]
 c = '$CC'
 ar = '$AR'
 strip = '$STRIP'
 pkgconfig = 'pkg-config'
+${wrap:+exe_wrapper = '$wrap'}
 [host_machine]
 system = 'linux'
 cpu_family = '$ARCH'
 cpu = '$ARCH'
 endian = 'little'
 [properties]
-needs_exe_wrapper = false
+needs_exe_wrapper = $( [ -n "$wrap" ] && echo true || echo false)
 EOF
 	TOOLCHAIN_ID="$ARCH $($gcc --version | head -n 1) musl $(dpkg-query -W -f='${Version}' "musl-dev:$DEBARCH" 2>/dev/null || true) abi$VENDOR_ABI"
 	export CC AR RANLIB STRIP HOST

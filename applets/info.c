@@ -19,6 +19,7 @@
 #include "idmap.h"
 #include "net.h"
 #include "json.h"
+#include "paths.h"
 
 static const char *cgroup_version(void)
 {
@@ -43,7 +44,7 @@ int info_main(int argc, char **argv)
 		fprintf(stderr, "cbox: info: --format %s: only json is supported\n", format);
 		return CB_EXIT_FAIL;
 	}
-	int rootless = getuid() != 0;
+	int rootless = cb_rootless();
 	struct cb_store s;
 	char driver[16], ur[CB_IDMAP_TEXT], gr[CB_IDMAP_TEXT], *text = NULL;
 	cb_err e;
@@ -79,6 +80,7 @@ int info_main(int argc, char **argv)
 	cJSON_AddStringToObject(idm, "reason", m->reason);
 	cJSON *store = cJSON_AddObjectToObject(j, "store");
 	cJSON_AddStringToObject(store, "graphRoot", s.root);
+	cJSON_AddStringToObject(store, "runRoot", cb_runtime_path());
 	cJSON_AddStringToObject(store, "graphDriverName", driver);
 	cJSON_AddStringToObject(store, "graphDriverReason", dreason ? dreason : "");
 	if (format) {
@@ -87,6 +89,7 @@ int info_main(int argc, char **argv)
 		free(out);
 	} else {
 		printf("kernel:          %s\narch:            %s\nstorage root:    %s\n", u.release, u.machine, s.root);
+		printf("runtime dir:     %s\n", *cb_runtime_path() ? cb_runtime_path() : "none (XDG_RUNTIME_DIR is not set)");
 		printf("storage driver:  %s (%s)\n", driver, dreason ? dreason : "");
 		printf("id mapping:      %s: uids %s; gids %s (%s)\n", cb_idmap_mode_name(m->mode), ur, gr, m->reason);
 		printf("cgroup version:  %s\nnetwork default: %s\nbinfmt handlers:", cgroup_version(), cb_net_default_name(rootless));

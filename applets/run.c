@@ -66,6 +66,7 @@
 #include "emul.h"
 #include "idmap.h"
 #include "image.h"
+#include "paths.h"
 #include "pull.h"
 
 static void __attribute__((noreturn)) usage_error(const char *fmt, const char *arg)
@@ -320,11 +321,11 @@ int run_main(int argc, char **argv)
 	o.tmpfs = tmpfs;
 	o.driver = cb_opt_storage_driver;
 	o.image_name = image;
-	o.rootless = getuid() != 0;
+	o.rootless = cb_rootless();
 	/* keep-id: the caller's uid:gid inside too, unless -u says otherwise. */
 	char keep_user[32];
 	if (o.keep_id && o.rootless && !o.proc.user) {
-		snprintf(keep_user, sizeof(keep_user), "%u:%u", (unsigned)getuid(), (unsigned)getgid());
+		snprintf(keep_user, sizeof(keep_user), "%u:%u", (unsigned)cb_host_uid(), (unsigned)cb_host_gid());
 		o.proc.user = keep_user;
 	}
 	if (cb_net_finish_opts(&net, o.rootless, &e) < 0)

@@ -12,6 +12,7 @@
 #include <linux/capability.h>
 
 #include "cbox.h"
+#include "paths.h"
 
 #define CB_APPLET(name, fn, flags) int fn(int argc, char **argv);
 #include "applets.h"
@@ -167,6 +168,7 @@ int main(int argc, char **argv)
 	if (!is_multicall_name(base)) {
 		const struct cb_applet *a = find_applet(base);
 		drop_privilege_unless(a);
+		cb_paths_init();
 		if (!a) {
 			fprintf(stderr, "cbox: unknown applet '%s'\n", base);
 			return CB_EXIT_NOTFOUND;
@@ -174,6 +176,7 @@ int main(int argc, char **argv)
 		return run_applet(a, argc, argv);
 	}
 	drop_privilege_unless(argc > 1 ? find_applet(argv[1]) : NULL);
+	cb_paths_init();
 
 	static const struct cb_option opts[] = {
 		{ "list", 0, CB_OPT_NONE, 'l' },

@@ -8,22 +8,16 @@
 
 #include "store.h"
 #include "idmap.h"
+#include "paths.h"
 
 static const char *const layout[] = { "blobs", "blobs/sha256", "layers", "tmp", "locks", "containers" };
 
 static int default_root(char *out, size_t n, cb_err *e)
 {
-	const char *env = getenv("CBOX_ROOT"), *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-	if (env && *env)
-		snprintf(out, n, "%s", env);
-	else if (getuid() == 0)
-		snprintf(out, n, "/var/lib/cbox");
-	else if (xdg && *xdg)
-		snprintf(out, n, "%s/cbox", xdg);
-	else if (home && *home)
-		snprintf(out, n, "%s/.local/share/cbox", home);
-	else
-		return cb_fail(e, EINVAL, "no storage root: set --root or CBOX_ROOT (no HOME)");
+	const char *why, *root = cb_default_root(&why);
+	if (!*root)
+		return cb_fail(e, EINVAL, "%s", why);
+	snprintf(out, n, "%s", root);
 	return 0;
 }
 

@@ -22,6 +22,7 @@
 #                      (ca.crt, for skopeo --cert-dir)
 #   REG_USER REG_PASS  credentials known to the token server
 #   BB_REF             $REG/busybox:latest, an OCI index of linux/amd64 + linux/arm64
+#                      (also $REG/library/alpine:latest, for docker.io mapped to $REG)
 #   BB_INDEX           its digest; BB_AMD64 BB_ARM64 the platform manifests' digests
 #                      (also tagged busybox:amd64, busybox:arm64)
 #   BB_ZSTD            digest of $REG/busybox:zstd, index like latest but zstd layers
@@ -318,7 +319,8 @@ _rw_setup() {
 		L=$W/oci/busybox
 		if reg_skopeo copy --all "$cd" "oci:$L:latest" "docker://$REG/busybox:latest" &&
 			reg_skopeo copy "$cd" "oci:$L:amd64" "docker://$REG/busybox:amd64" &&
-			reg_skopeo copy "$cd" "oci:$L:arm64" "docker://$REG/busybox:arm64"; then
+			reg_skopeo copy "$cd" "oci:$L:arm64" "docker://$REG/busybox:arm64" &&
+			reg_skopeo copy --all "$cd" "oci:$L:latest" "docker://$REG/library/alpine:latest"; then
 			_rw_set BB_REF "$REG/busybox:latest"
 			_rw_set BB_INDEX "$(_rw_layout_digest "$L" latest)"
 			_rw_set BB_AMD64 "$(_rw_layout_digest "$L" amd64)"

@@ -5,7 +5,11 @@
 #                              AS_USER_TUN=1, also a 0666 /dev/net/tun (a private node
 #                              bound over the host's, which stays as it is); with
 #                              AS_USER_NETNS=CMD, a new network namespace too, where
-#                              root runs CMD first (its own sysctls, addresses)
+#                              root runs CMD first (its own sysctls, addresses);
+#                              AS_USER_BIN=FILE: FILE is /usr/local/bin/cbox there (a
+#                              tmpfs over /usr/local/bin), so the user types `cbox`;
+#                              AS_USER_NO_HELPERS=1: the host's newuidmap/newgidmap are
+#                              /bin/false there (not setuid: the ladder passes them by)
 TEST_UID=4242
 TEST_USER=cboxtest
 TEST_HOME=$T/world/home
@@ -38,6 +42,15 @@ as_user() {
 		if [ -n "'"${AS_USER_TUN:-}"'" ]; then
 			d=$(mktemp -d) && mount -t tmpfs -o mode=755 tmpfs "$d" && mknod -m 666 "$d/tun" c 10 200 &&
 				mount --bind "$d/tun" /dev/net/tun && umount -l "$d" && rmdir "$d" || exit 125
+		fi
+		if [ -n "'"${AS_USER_BIN:-}"'" ]; then
+			mount -t tmpfs -o mode=755 tmpfs /usr/local/bin && : >/usr/local/bin/cbox &&
+				mount --bind "'"${AS_USER_BIN:-}"'" /usr/local/bin/cbox || exit 125
+		fi
+		if [ -n "'"${AS_USER_NO_HELPERS:-}"'" ]; then
+			for h in /usr/bin/newuidmap /usr/bin/newgidmap; do
+				[ ! -e $h ] || mount --bind /bin/false $h || exit 125
+			done
 		fi
 		[ -z "$NETSETUP" ] || sh -c "$NETSETUP" || exit 125
 		exec setpriv --reuid='"$TEST_UID"' --regid='"$TEST_UID"' --clear-groups --reset-env -- "$@"
