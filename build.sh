@@ -3,6 +3,7 @@
 # builds of the dependencies, config, compile, test, bench and cross builds.
 #
 #   ./build.sh                      build ./cbox for this machine (ARCH=aarch64: ./cbox-aarch64)
+#   ./build.sh demo                 build, make an image from Debian's busybox-static, run it
 #   ./build.sh test                 build if needed, run every test, end with "N passed, N failed"
 #   ./build.sh defconfig|tiny_defconfig|oldconfig|menuconfig
 #   ./build.sh deps|fetch|vendor    the individual steps
@@ -414,10 +415,39 @@ compile() {
 	say "$(basename "$OUT"): $ARCH, $size bytes ($(((size + 1023) / 1024)) KiB) stripped, $(grep -c . "$BUILD/applets.list") applets"
 }
 
+# ---- demo: the main job on a host that cannot reach Docker Hub ---------------------------
+# An image made from Debian's busybox-static (apt-get download; no root needed), written
+# as a docker-archive, loaded by the cbox just built and run: rootless when run as a user.
+demo() {
+	[ "$NATIVE" = 1 ] || die "demo runs the native build (unset ARCH)"
+	d=$BUILD/demo
+	rm -rf "$d" && mkdir -p "$d/deb" "$d/img" "$d/root/bin" "$d/root/etc" "$d/root/tmp" "$d/root/root"
+	(cd "$d" && apt-get download busybox-static >apt.log 2>&1) ||
+		{ tail -n 3 "$d/apt.log" >&2; die "demo: apt-get download busybox-static failed"; }
+	dpkg-deb -x "$d"/busybox-static_*.deb "$d/deb"
+	cp "$d/deb/bin/busybox" "$d/root/bin/busybox"
+	for a in $("$d/root/bin/busybox" --list); do [ "$a" = busybox ] || ln -s busybox "$d/root/bin/$a"; done
+	echo 'root:x:0:0:root:/root:/bin/sh' >"$d/root/etc/passwd"
+	echo 'root:x:0:' >"$d/root/etc/group"
+	chmod 1777 "$d/root/tmp"
+	tar --numeric-owner --owner=0 --group=0 --sort=name --mtime=@0 -C "$d/root" -cf "$d/img/layer.tar" .
+	diff=$(sha256sum <"$d/img/layer.tar" | cut -d' ' -f1)
+	printf '{"architecture":"%s","os":"linux","config":{"Env":["PATH=/bin"],"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+		"$DEBARCH" "$diff" >"$d/img/config.json"
+	cfg=$(sha256sum <"$d/img/config.json" | cut -d' ' -f1)
+	mv "$d/img/config.json" "$d/img/$cfg.json"
+	printf '[{"Config":"%s.json","RepoTags":["cbox-demo:latest"],"Layers":["layer.tar"]}]' "$cfg" >"$d/img/manifest.json"
+	tar -C "$d/img" -cf "$d/cbox-demo.tar" manifest.json "$cfg.json" layer.tar
+	"$OUT" load -q -i "$d/cbox-demo.tar" >/dev/null || die "demo: cbox load failed"
+	say "demo: cbox run --rm cbox-demo echo hello from cbox"
+	"$OUT" run --rm cbox-demo echo hello from cbox
+}
+
 # ---- verbs ------------------------------------------------------------------------------
 verb=${1:-build}
 case "$verb" in
 build) deps && compile ;;
+demo) deps && compile && demo ;;
 deps) deps; ensure_pkgs $TEST_PKGS ;;
 fetch) shift; fetch "$@" ;;
 vendor) deps && vendor ;;
