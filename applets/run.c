@@ -283,6 +283,10 @@ int run_main(int argc, char **argv)
 				usage_error("%s", e.msg);
 		}
 	}
+	if (o.name && !cb_container_name_ok(o.name)) {
+		fprintf(stderr, "cbox: run: --name '%s': names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument\n", o.name);
+		return CB_EXIT_FAIL;
+	}
 	if (st.ind >= argc)
 		usage_error(rootfs ? "--rootfs: name a directory%s" : "name an image%s", "");
 	const char *image = argv[st.ind];

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "container.h"
+#include "ctl.h"
 #include "idmap.h"
 #include "image.h"
 
@@ -71,6 +72,16 @@ static int reset(int force)
 			return 0;
 	}
 	open_store();
+	/* Containers still running would go on unseen by ps once their state is gone: they
+	 * end first (KILL at once, as their files are about to go), their monitors too. */
+	char (*ids)[65] = NULL;
+	int n = 0;
+	cb_err e;
+	if (cb_container_ids(&store, &ids, &n, &e) == 0)
+		for (int i = 0; i < n; i++)
+			if (cb_container_stop(&store, ids[i], 0, &e) < 0)
+				cb_info("system reset: container %.12s: %s", ids[i], e.msg);
+	free(ids);
 	int fd = dup(store.rootfd);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *de;

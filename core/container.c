@@ -1,4 +1,5 @@
 /* container.c - create, run and (with --rm) remove a container. */
+#include <ctype.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
@@ -54,6 +55,16 @@ static int child_main(void *arg, cb_err *e)
 	if (c->term && cb_term_open_in_child(c->term, e) < 0)
 		return CB_EXIT_FAIL;
 	return c->init ? cb_init_run(&c->p, e) : cb_proc_exec(&c->p, e);
+}
+
+int cb_container_name_ok(const char *name)
+{
+	if (!isalnum((unsigned char)name[0]))
+		return 0;
+	for (const char *p = name + 1; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("_.-", *p))
+			return 0;
+	return 1;
 }
 
 int cb_container_find(struct cb_store *s, const char *key, const char *value, char *id, size_t n)
@@ -442,6 +453,7 @@ made:;
 	}
 	c.m.rootfs = rootfs;
 	c.m.workdir = c.p.cwd;
+	c.m.workdir_given = c.p.cwd_given;
 	c.m.vols = o->vols;
 	c.m.nvols = o->nvols;
 	c.m.tmpfs = o->tmpfs;
@@ -457,6 +469,7 @@ made:;
 	cJSON_AddItemToObject(pj, "args", str_array(c.p.argv));
 	cJSON_AddItemToObject(pj, "env", str_array(c.p.env));
 	cJSON_AddStringToObject(pj, "cwd", c.p.cwd);
+	cJSON_AddBoolToObject(pj, "cwd_given", c.p.cwd_given);
 	cJSON_AddStringToObject(pj, "user", c.p.user);
 	cJSON_AddBoolToObject(pj, "single_map", o->single_map);
 	cJSON_AddNumberToObject(pj, "caps", (double)c.p.caps);
@@ -532,6 +545,8 @@ int cb_container_proc(const cJSON *cj, const struct cb_proc_opts *o, struct cb_p
 	cJSON_AddItemReferenceToObject(ic, "User", cJSON_GetObjectItem(pj, "user"));
 	int r = cb_proc_build(p, img, o, e);
 	p->single_map = cJSON_IsTrue(cJSON_GetObjectItem(pj, "single_map"));
+	if (!o->workdir)
+		p->cwd_given = cJSON_IsTrue(cJSON_GetObjectItem(pj, "cwd_given"));
 	/* The capabilities and filters it was run with (exec gets them too, as podman's). */
 	if (cJSON_IsNumber(cJSON_GetObjectItem(pj, "caps"))) {
 		p->caps = (unsigned long long)cJSON_GetNumberValue(cJSON_GetObjectItem(pj, "caps"));
@@ -602,6 +617,7 @@ int cb_container_start(struct cb_store *s, const char *id, cb_err *e)
 	c.m.rootfs = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "rootfs")) ?: "";
 	c.m.overlay = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "overlay"));
 	c.m.workdir = c.p.cwd;
+	c.m.workdir_given = c.p.cwd_given;
 	c.m.readonly = cJSON_IsTrue(cJSON_GetObjectItem(cj, "read_only"));
 	c.m.rootless = cJSON_IsTrue(cJSON_GetObjectItem(cj, "rootless"));
 	c.hostname = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "hostname")) ?: "";

@@ -251,6 +251,7 @@ int cb_proc_build(struct cb_proc *p, const cJSON *image_config, const struct cb_
 	if (r == 0 && (r = build_caps(p, o, e)) < 0)
 		return r;
 	p->cwd = strdup(w);
+	p->cwd_given = o->workdir != NULL;
 	p->user = strdup(u ? u : "");
 	if (r < 0 || !p->cwd || !p->user)
 		return cb_fail(e, ENOMEM, "out of memory");
@@ -492,6 +493,8 @@ int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 		return CB_EXIT_FAIL;
 	if (!p->privileged && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return cb_fail_errno(e, errno, "no_new_privs"), CB_EXIT_FAIL;
+	if (chdir(p->cwd) < 0 && errno == ENOENT)
+		return cb_fail(e, ENOENT, "workdir \"%s\" does not exist on container", p->cwd), CB_EXIT_NOEXEC;
 	if (chdir(p->cwd) < 0)
 		return cb_fail_errno(e, errno, "working directory %s", p->cwd), CB_EXIT_FAIL;
 	close_fds();

@@ -11,6 +11,7 @@ struct cb_proc {
 	char **argv;      /* the command (NULL-terminated) */
 	char **env;       /* KEY=VALUE (NULL-terminated) */
 	char *cwd;        /* absolute */
+	int cwd_given;    /* by -w: not made when missing (the image's WorkingDir is) */
 	char *user;       /* "uid[:gid]" or "name[:group]"; "" is 0:0 */
 	int single_map;   /* only uid/gid 0 exist (single mapping): no setgroups */
 	unsigned long long caps;      /* the bounding set; uid 0's permitted and effective */
