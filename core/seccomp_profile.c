@@ -373,7 +373,9 @@ static int compile(const struct plan *p, void *buf, size_t *len, cb_err *e)
 	scmp_filter_ctx ctx = seccomp_init(p->def);
 	if (!ctx)
 		return cb_fail(e, EINVAL, "seccomp: libseccomp refused the default action");
-	int r = 0;
+	/* A binary tree of syscall numbers, not libseccomp's default linear chain: with
+	 * podman's ~400 names that chain cost each call of the container ~0.5 us. */
+	int r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (!p->narch)
 		cb_seccomp_add_arches(ctx);
 	for (unsigned i = 0; r == 0 && i < p->narch; i++) {
@@ -405,8 +407,11 @@ static int compile(const struct plan *p, void *buf, size_t *len, cb_err *e)
 
 static void plan_hash(const struct plan *p, const char *kind, char digest[CB_DIGEST_LEN + 1])
 {
+	/* How compile() shapes the program: changed with it, so no older program is read. */
+	static const char shape[] = "binary tree 1";
 	struct cb_sha256 h;
 	cb_sha256_init(&h);
+	cb_sha256_update(&h, shape, sizeof(shape));
 	cb_sha256_update(&h, kind, strlen(kind) + 1);
 	cb_sha256_update(&h, &p->def, sizeof(p->def));
 	cb_sha256_update(&h, &p->narch, sizeof(p->narch));
