@@ -507,10 +507,11 @@ int cb_seccomp_opt(struct cb_seccomp *s, const char *value, cb_err *e)
 	char *text = NULL, *path = realpath(value, NULL);
 	if (!path)
 		return cb_fail_errno(e, errno, "seccomp profile %s", value);
-	int r = cb_read_file_at(AT_FDCWD, path, 1 << 20, &text, NULL, e);
+	/* Small enough that config.json, which keeps it, stays readable (1 MiB). */
+	int r = cb_read_file_at(AT_FDCWD, path, 256 << 10, &text, NULL, e);
 	free(path);
 	if (r < 0)
-		return r == -EFBIG ? cb_fail(e, EFBIG, "seccomp profile %s: not a file of at most 1 MiB", value) :
+		return r == -EFBIG ? cb_fail(e, EFBIG, "seccomp profile %s: not a file of at most 256 KiB", value) :
 				     cb_err_prefix(e, "seccomp profile");
 	cJSON *j = cJSON_Parse(text);
 	free(text);
