@@ -5,8 +5,8 @@
 //usage:Usage: cbox exec [OPTIONS] CONTAINER COMMAND [ARG...]
 //usage:
 //usage:Run a command in a running container: its namespaces and root, the environment,
-//usage:user and working directory it was run with (or these options), podman's default
-//usage:capabilities, no_new_privs, only fds 0-2. The exit status is the command's
+//usage:user and working directory it was run with (or these options), its capabilities
+//usage:and seccomp filter, no_new_privs, only fds 0-2. The exit status is the command's
 //usage:(125 cbox failed, 126 not executable, 127 not found).
 //usage:
 //usage:  -i, --interactive          keep stdin (else /dev/null)
@@ -92,7 +92,9 @@ int exec_main(int argc, char **argv)
 		fprintf(stderr, "cbox: exec: can only create exec sessions on running containers: container state improper\n");
 		return CB_EXIT_FAIL;
 	}
-	if (cb_container_proc(cfg, &po, &p, &e) < 0 || cb_container_join(cs.pid, cs.pid_start, &e) < 0) {
+	/* The seccomp filter the container runs with, for its capabilities (from the store). */
+	if (cb_container_proc(cfg, &po, &p, &e) < 0 || cb_seccomp_build(&p.seccomp, s.rootfd, p.caps, &e) < 0 ||
+	    cb_container_join(cs.pid, cs.pid_start, &e) < 0) {
 		fprintf(stderr, "cbox: exec: %s\n", e.msg);
 		return CB_EXIT_FAIL;
 	}

@@ -35,6 +35,10 @@
 //usage:                               user gets the added ones)
 //usage:      --privileged             every capability, no masked or read-only /proc and /sys
 //usage:                               paths, /sys writable, no no_new_privs
+//usage:      --security-opt seccomp=unconfined|FILE  no seccomp filter, or an OCI/Docker
+//usage:                               JSON profile instead of podman's default (which
+//usage:                               --privileged drops); no-new-privileges (always on),
+//usage:                               label=disable, apparmor=unconfined (cbox uses no LSM)
 //usage:      --init                   a built-in pid 1 that forwards signals and reaps zombies
 //usage:      --network MODE           slirp[:mtu=N,allow_host_loopback=true,enable_ipv6=false]
 //usage:                               (default when rootless or with -p): own network namespace,
@@ -134,7 +138,7 @@ int run_main(int argc, char **argv)
 {
 	enum { O_NAME = 1, O_HOST, O_RM, O_ENV, O_WORKDIR, O_USER, O_ENTRY, O_VOLUME, O_RO, O_NET, O_PULL,
 	       O_INTERACTIVE, O_TTY, O_DETACH, O_PUBLISH, O_DNS, O_ADDHOST, O_CAPADD, O_CAPDROP, O_PRIV, O_TMPFS,
-	       O_ENVFILE, O_INIT, O_EMUL, O_ROOTFS,
+	       O_ENVFILE, O_INIT, O_EMUL, O_SECOPT, O_ROOTFS,
 	       O_USERNS };
 	static const struct cb_option opts[] = {
 		{ "name", 0, CB_OPT_ARG, O_NAME },
@@ -159,6 +163,7 @@ int run_main(int argc, char **argv)
 		{ "env-file", 0, CB_OPT_ARG, O_ENVFILE },
 		{ "init", 0, CB_OPT_BOOL, O_INIT },
 		{ "root-emulation", 0, CB_OPT_ARG, O_EMUL },
+		{ "security-opt", 0, CB_OPT_ARG, O_SECOPT },
 		{ "userns", 0, CB_OPT_ARG, O_USERNS },
 		CB_PULL_OPTIONS,
 		{ "interactive", 'i', CB_OPT_BOOL, O_INTERACTIVE },
@@ -168,6 +173,7 @@ int run_main(int argc, char **argv)
 		{ 0 },
 	};
 	struct cb_run_opts o = { 0 };
+	struct cb_seccomp seccomp = { 0 };
 	struct cb_pull_opts po;
 	const char *pull = "missing";
 	int platform_set = 0, rootfs = 0;
@@ -259,6 +265,17 @@ int run_main(int argc, char **argv)
 		case O_EMUL:
 			if (cb_emul_parse(st.arg, &o.root_emul, &e) < 0)
 				usage_error("%s", e.msg);
+			break;
+		case O_SECOPT:
+			/* What every container but a privileged one has, and no LSM at all. */
+			if (!strcmp(st.arg, "no-new-privileges") || !strcmp(st.arg, "no-new-privileges=true") ||
+			    !strcmp(st.arg, "label=disable") || !strcmp(st.arg, "apparmor=unconfined"))
+				break;
+			if (strncmp(st.arg, "seccomp=", 8))
+				usage_error("--security-opt %s: want seccomp=unconfined|FILE or no-new-privileges", st.arg);
+			if (cb_seccomp_opt(&seccomp, st.arg + 8, &e) < 0)
+				usage_error("%s", e.msg);
+			o.proc.seccomp = &seccomp;
 			break;
 		case O_USERNS:
 			if (strcmp(st.arg, "keep-id") && strcmp(st.arg, "host") && st.arg[0])

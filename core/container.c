@@ -244,7 +244,11 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 	/* Root emulation's owner recorder: the child sends it the seccomp listener. */
 	struct cb_emul_rec rec = { .sock = { -1, -1 }, .listener = -1, .wake = { -1, -1 } };
 	c->p.emul_sock = -1;
-	r = c->p.root_emul ? cb_emul_rec_open(&rec, s->rootfd, e) : 0;
+	/* The seccomp filter is read from the store (or made and kept there) before the
+	 * clone: the child only loads it. */
+	r = cb_seccomp_build(&c->p.seccomp, s->rootfd, c->p.caps, e);
+	if (r == 0 && c->p.root_emul)
+		r = cb_emul_rec_open(&rec, s->rootfd, e);
 	if (r == 0 && c->p.root_emul)
 		c->p.emul_sock = rec.sock[1];
 	if (r == 0)
@@ -476,6 +480,7 @@ made:;
 	cJSON_AddNumberToObject(pj, "user_caps", (double)c.p.user_caps);
 	cJSON_AddBoolToObject(pj, "privileged", c.p.privileged);
 	cJSON_AddBoolToObject(pj, "root_emul", c.p.root_emul);
+	cJSON_AddItemToObject(pj, "seccomp", cb_seccomp_to_json(&c.p.seccomp));
 	cJSON_AddStringToObject(cj, "hostname", hostname);
 	cJSON_AddStringToObject(cj, "rootfs", rootfs);
 	if (c.m.overlay)
@@ -555,6 +560,8 @@ int cb_container_proc(const cJSON *cj, const struct cb_proc_opts *o, struct cb_p
 	p->privileged = cJSON_IsTrue(cJSON_GetObjectItem(pj, "privileged"));
 	p->root_emul = cJSON_IsTrue(cJSON_GetObjectItem(pj, "root_emul"));
 	p->emul_sock = -1;
+	if (r == 0)
+		r = cb_seccomp_from_json(&p->seccomp, cJSON_GetObjectItem(pj, "seccomp"), e);
 	cJSON_Delete(img);
 	return r;
 }
