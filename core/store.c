@@ -1,5 +1,4 @@
 /* store.c - the storage root on disk. */
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -284,39 +283,6 @@ int cb_store_mountpoints(struct cb_store *s, cb_err *e)
 	if (ok && (err == EEXIST || err == ENOTEMPTY))
 		return 0; /* another run's, just made */
 	return cb_fail_errno(e, err, "%s/mountpoints", s->root);
-}
-
-int cb_rm_rf_at(int dirfd, const char *name)
-{
-	struct stat st;
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISDIR(st.st_mode))
-		return unlinkat(dirfd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	/* A directory whose mode forbids us (e.g. 0555 from an image) still goes. */
-	if ((st.st_mode & 0700) != 0700)
-		fchmod(fd, st.st_mode | 0700);
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
-	}
-	int r = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		int rr = cb_rm_rf_at(fd, de->d_name);
-		if (rr < 0 && !r)
-			r = rr;
-	}
-	closedir(d);
-	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT && !r)
-		r = -errno;
-	return r;
 }
 
 void cb_store_discard(struct cb_store *s, const char *tmpname)

@@ -7,6 +7,7 @@
 
 #include "cbox.h"
 #include "digest.h"
+#include "walk.h"
 
 struct cb_store {
 	char root[4096];
@@ -62,8 +63,5 @@ void cb_index_untag(cJSON *index, const char *name);
  * resolv.conf), the top lower layer of an overlay root, so that no run makes them in its
  * upper dir (a copy-up of /etc and three files on disk, removed again at rm). Made once. */
 int cb_store_mountpoints(struct cb_store *s, cb_err *e);
-
-/* Remove a tree below dirfd without following symlinks. */
-int cb_rm_rf_at(int dirfd, const char *name);
 
 #endif
