@@ -21,13 +21,15 @@
 static int probe_overlay(struct cb_store *s, int rootless)
 {
 	char dir[128];
-	snprintf(dir, sizeof(dir), "tmp/probe-%d", (int)getpid());
-	cb_rm_rf_at(s->rootfd, dir);
-	if (mkdirat(s->rootfd, dir, 0700) < 0)
-		return errno;
+	cb_err ignore;
+	int lock CB_AUTOCLOSE = cb_store_tmp_make(s, "probe", dir, sizeof(dir), &ignore);
+	if (lock < 0)
+		return -lock;
 	pid_t pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		cb_rm_rf_at(s->rootfd, dir);
 		return errno;
+	}
 	if (pid == 0) {
 		static const char *const sub[] = { "l1", "l2", "u", "w", "m" };
 		char opts[256];

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""deepimg.py OUT.tar KIND [ARG]: a docker-archive named localhost/KIND:latest whose first
+"""deepimg.py OUT.tar KIND ARG: a docker-archive named localhost/KIND:latest whose first
 layer is the host's static busybox (/bin/busybox, linked as sh, cat, ls, ...), and whose
-second layer is:
-  deep N     N nested directories d/d/.../d and a file f at the bottom holding "deep"
-  bomb MB    gzip of one file of MB megabytes of zeros (a decompression bomb)
+second layer is N nested directories d/d/.../d and a file f at the bottom holding "deep"
+(KIND deep, ARG N); or whose only layer is the gzip of one file of ARG MiB of zeros
+(KIND bomb: a decompression bomb).
 """
 import gzip, hashlib, io, json, platform, sys, tarfile
 
@@ -57,7 +57,7 @@ class Zeros(io.RawIOBase):
         return n
 
 
-layers = [tar_bytes(base)]
+layers = [tar_bytes(base)] if kind == "deep" else []
 if kind == "deep":
     layers.append(tar_bytes(deep))
 else:
