@@ -4,8 +4,8 @@
 //applet:CB_APPLET(system, system_main, CB_NOSUID)
 //usage:Usage: cbox system COMMAND [OPTIONS]
 //usage:
-//usage:  prune [-a]           remove images without a name (-a: every image) and the
-//usage:                       layers nothing uses any more
+//usage:  prune [-a]           remove images without a name (-a: every image, and the
+//usage:                       partial downloads) and the layers nothing uses any more
 //usage:  reset [-f]           remove everything cbox stored (asks unless -f)
 //usage:  migrate [-f]         explain a change of id mapping since the store was set up
 //usage:                       (-f: accept the new one as the store's)
@@ -56,6 +56,8 @@ static int prune(int all)
 		cb_die(&e);
 	int n = cb_store_gc_layers(&store, index);
 	printf("Removed %d unused layer%s\n", n, n == 1 ? "" : "s");
+	if (all)
+		cb_store_reclaim(&store, 1); /* partial downloads nobody is resuming now */
 	return 0;
 }
 
@@ -159,11 +161,16 @@ static int check(int repair)
 			if (de->d_name[0] == '.')
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", dirs[k], de->d_name);
+			int mine = k == 0 ? cb_store_tmp_claim(fd, de->d_name) : -1;
+			if (k == 0 && mine < 0)
+				continue; /* a live pull's or load's */
 			if (k == 0)
 				finding(repair, strstr(de->d_name, ".partial") ? "incomplete download" : "incomplete unpack",
 					path, &problems);
 			else if (!cb_index_uses_layer(index, de->d_name))
 				finding(repair, "orphaned layer", path, &problems);
+			if (mine >= 0)
+				close(mine);
 		}
 		if (d)
 			closedir(d);
