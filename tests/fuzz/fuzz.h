@@ -56,16 +56,27 @@ static __attribute__((unused)) long long fz_drain(struct cb_reader *r, long long
 	}
 }
 
-/* A private scratch directory on tmpfs when there is one, made once per process. */
+static char fz_scratch_dir[64];
+static void fz_scratch_rm(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fz_scratch_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", fz_scratch_dir);
+}
+
+/* A private scratch directory on tmpfs when there is one, made once per process and
+ * removed at its exit. */
 static __attribute__((unused)) const char *fz_scratch(void)
 {
-	static char dir[64];
+	char *dir = fz_scratch_dir;
 	if (!dir[0]) {
-		snprintf(dir, sizeof(dir), "%s/cbox-fuzz.XXXXXX", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+		snprintf(dir, sizeof(fz_scratch_dir), "%s/cbox-fuzz.XXXXXX", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
 		if (!mkdtemp(dir)) {
 			perror("mkdtemp");
 			abort();
 		}
+		atexit(fz_scratch_rm);
 	}
 	return dir;
 }
