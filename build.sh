@@ -8,6 +8,9 @@
 #   ./build.sh defconfig|tiny_defconfig|oldconfig|menuconfig
 #   ./build.sh deps|fetch|vendor    the individual steps
 #   ./build.sh bench                run bench/*.sh
+#   ./build.sh fuzz [NAME] [SECS]   build the libFuzzer harnesses (tests/fuzz/NAME_fuzz.c), replay
+#                                   their regression inputs, fuzz each for SECS (default 60);
+#                                   ./build.sh fuzz build: only build them
 #   ./build.sh clean                remove build outputs (the vendor cache stays)
 #
 # Environment: ARCH (x86_64|aarch64) or CROSS_COMPILE=aarch64-linux-gnu-, CBOX_CACHE
@@ -46,10 +49,13 @@ VENDOR_ABI=4
 BUILD_PKGS="gcc make musl-tools musl-dev meson ninja-build pkg-config dpkg-dev cmake python3
  xz-utils bzip2 file gperf kconfig-frontends-nox linux-libc-dev"
 CROSS_PKGS="gcc-aarch64-linux-gnu musl-dev:arm64 linux-libc-dev-arm64-cross qemu-user-static"
+# The fuzz harnesses: clang's libFuzzer and sanitizers against the host's glibc and the
+# host's builds of the vendor libraries (stock zlib is also the differential's reference).
+FUZZ_PKGS="clang-14 libclang-rt-14-dev llvm-14 zlib1g-dev libzstd-dev libcjson-dev libbearssl-dev libseccomp-dev"
 # Everything the test world needs; later issues add their peers here.
 TEST_PKGS="qemu-user-static binfmt-support util-linux libcap2-bin docker-registry skopeo umoci openssl curl
  ca-certificates python3-cryptography mmdebstrap debian-archive-keyring zstd gzip tar file python3 attr dnsmasq-base
- uidmap"
+ uidmap $FUZZ_PKGS"
 
 pkg_missing() {
 	for p in "$@"; do
@@ -443,6 +449,115 @@ demo() {
 	"$OUT" run --rm cbox-demo echo hello from cbox
 }
 
+# ---- fuzzing: libFuzzer + ASan/UBSan, host glibc --------------------------------------
+FUZZ=$TOP/build/fuzz
+FUZZ_CC=clang-14
+FUZZ_CFLAGS="-g -O1 -std=gnu11 -D_GNU_SOURCE -I/usr/include/bearssl -fno-omit-frame-pointer -fsanitize=address,undefined
+ -fno-sanitize-recover=all -fno-sanitize=function"
+# Core files that need a library no harness reaches (libslirp), and the program itself.
+FUZZ_SKIP="main slirp"
+
+# Our zlib for the inflate differential: the recipe's own build (its inflate_fast and
+# table sizes), with every symbol z_-prefixed so that stock zlib links beside it.
+fuzz_zlib() {
+	[ -f "$FUZZ/zlib/.done" ] && [ "$FUZZ/zlib/.done" -nt vendor/zlib-inffast.c ] &&
+		[ "$FUZZ/zlib/.done" -nt vendor/zlib.recipe ] && return 0
+	load_recipe zlib
+	fetch_recipe
+	src=$FUZZ/zlib-src
+	unpack_recipe "$src"
+	rm -rf "$FUZZ/zlib"
+	mkdir -p "$FUZZ/zlib/lib" "$FUZZ/zlib/include"
+	env PREFIX="$FUZZ/zlib" HOST=$GNU CC=$FUZZ_CC JOBS="$JOBS" \
+		CFLAGS="-O1 -g -fPIC -DZ_PREFIX -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=all" \
+		sh -ec '. "$1"; cd "$2"; recipe_build' recipe "$TOP/vendor/zlib.recipe" "$src" >"$FUZZ/zlib.log" 2>&1 ||
+		{ tail -n 20 "$FUZZ/zlib.log" >&2; die "fuzz: our zlib did not build (log: $FUZZ/zlib.log)"; }
+	rm -rf "$src"
+	touch "$FUZZ/zlib/.done"
+}
+
+# Core objects (instrumented for coverage) in one archive, so that each harness pulls in
+# only what it calls; a harness that includes a core .c file to reach its static
+# functions defines that file's symbols itself, and the archive's copy stays out.
+fuzz_build() {
+	# shellcheck disable=SC2086
+	ensure_pkgs $FUZZ_PKGS
+	ensure_config
+	BUILD=$FUZZ
+	mkdir -p "$FUZZ/obj"
+	gen_config_h
+	gen_embedded_ca
+	fuzz_zlib
+	defs="-I$FUZZ -Icore -DCB_VERSION=\"$VERSION_CBOX\" -DCB_ARCH=\"$ARCH\""
+	objs= pids=
+	for src in core/*.c; do
+		n=$(basename "$src" .c)
+		case " $FUZZ_SKIP " in *" $n "*) continue ;; esac
+		obj=$FUZZ/obj/$n.o
+		objs="$objs $obj"
+		[ -f "$obj" ] && [ -z "$(find "$src" core/*.h "$FUZZ/config.h" -newer "$obj" 2>/dev/null | head -n 1)" ] &&
+			continue
+		# shellcheck disable=SC2086
+		{ $FUZZ_CC $FUZZ_CFLAGS -fsanitize=fuzzer-no-link $defs -c "$src" -o "$obj.$$" && mv "$obj.$$" "$obj"; } &
+		pids="$pids $!"
+	done
+	for p in $pids; do wait "$p" || die "fuzz: a core file does not compile with $FUZZ_CC"; done
+	rm -f "$FUZZ/libcore.a"
+	# shellcheck disable=SC2086
+	ar rcs "$FUZZ/libcore.a" $objs
+	for h in tests/fuzz/*_fuzz.c; do
+		n=$(basename "$h" _fuzz.c)
+		[ -z "${1:-}" ] || [ "$1" = "$n" ] || continue
+		bin=$FUZZ/${n}_fuzz
+		if [ ! -f "$bin" ] || [ -n "$(find "$h" tests/fuzz/fuzz.h "$FUZZ/libcore.a" -newer "$bin" | head -n 1)" ]; then
+			# shellcheck disable=SC2086
+			$FUZZ_CC $FUZZ_CFLAGS -fsanitize=fuzzer $defs -Itests/fuzz -I$FUZZ/zlib/include -o "$bin" "$h" \
+				"$FUZZ/libcore.a" "$FUZZ/zlib/lib/libz.a" -lcjson -lzstd -lz -lbearssl -lseccomp -lpthread ||
+				die "fuzz: $h does not build"
+		fi
+	done
+	rm -rf "$FUZZ/seeds"
+	python3 tests/fuzz/seeds.py "$FUZZ/seeds" || die "fuzz: seeds.py failed"
+}
+
+# fuzz_run NAME SECONDS: replay the committed regression inputs, then fuzz from the seeds
+# and the corpus kept in build/fuzz/corpus/NAME. A crash leaves its input in
+# build/fuzz/crash/ and fails.
+fuzz_run() {
+	bin=$FUZZ/$1_fuzz
+	mkdir -p "$FUZZ/corpus/$1" "$FUZZ/crash" "$FUZZ/seeds/$1"
+	reg=tests/fuzz/regress/$1
+	if [ -n "$(ls "$reg" 2>/dev/null)" ]; then
+		"$bin" -runs=0 "$reg"/* >"$FUZZ/$1.replay.log" 2>&1 ||
+			{ tail -n 30 "$FUZZ/$1.replay.log" >&2; say "fuzz $1: a regression input fails (log: $FUZZ/$1.replay.log)"; return 1; }
+	fi
+	"$bin" -max_total_time="$2" -print_final_stats=1 -artifact_prefix="$FUZZ/crash/$1-" -max_len=65536 \
+		-timeout=10 -rss_limit_mb=2048 "$FUZZ/corpus/$1" "$FUZZ/seeds/$1" >"$FUZZ/$1.log" 2>&1 ||
+		{ tail -n 40 "$FUZZ/$1.log" >&2; say "fuzz $1: crashed, input saved as $(ls -t "$FUZZ/crash/$1-"* 2>/dev/null | head -n 1)"; return 1; }
+	cov=$(grep -o 'cov: [0-9]*' "$FUZZ/$1.log" | tail -n 1)
+	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$FUZZ/$1.log")
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$FUZZ/$1.log")
+	say "fuzz $1: ok, $2 s, $runs runs, $eps exec/s, $cov"
+}
+
+fuzz() {
+	name=${1:-} secs=${2:-60}
+	case "$name" in
+	all) name= ;;
+	build) fuzz_build; return ;;
+	*[!0-9]* | '') ;;
+	*) secs=$name name= ;;
+	esac
+	fuzz_build "$name"
+	rc=0
+	for h in tests/fuzz/*_fuzz.c; do
+		n=$(basename "$h" _fuzz.c)
+		[ -z "$name" ] || [ "$name" = "$n" ] || continue
+		fuzz_run "$n" "$secs" || rc=1
+	done
+	return $rc
+}
+
 # ---- verbs ------------------------------------------------------------------------------
 verb=${1:-build}
 case "$verb" in
@@ -473,6 +588,7 @@ test)
 	ensure_pkgs $TEST_PKGS
 	exec "$TOP/tests/run" "$@"
 	;;
+fuzz) shift; fuzz "$@" ;;
 bench)
 	shift
 	for b in bench/*.sh; do sh "$b" "$@"; done

@@ -382,6 +382,7 @@ static int oci_blob(struct spool *sp, const char *digest, char **data, size_t *l
 	cb_sha256_digest(*data, *len, got);
 	if (strcmp(got, digest) != 0) {
 		free(*data);
+		*data = NULL; /* the caller frees what it holds at its end */
 		return cb_fail(e, EBADMSG, "oci-archive blob %s: digest mismatch (got %s)", digest, got);
 	}
 	return 0;
