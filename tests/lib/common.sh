@@ -3,6 +3,8 @@
 #   check NAME CMD...                            pass if CMD succeeds
 #   expect_out NAME WANT_RC PATTERN CMD...       run CMD; exit status WANT_RC, output matches PATTERN
 #                                                (grep -E; an empty PATTERN checks the status only)
+#   expect_err NAME WANT_RC PATTERN CMD...       a refusal: exit status WANT_RC, stderr exactly one
+#                                                line, matching PATTERN (stdout ignored)
 #   on_exit CMD                                  run CMD when the file ends (stop servers)
 #   expect_no NAME PATTERN CMD...                run CMD; exit 0 and no output line matches PATTERN
 TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -14,6 +16,8 @@ chmod 755 "$T"
 EXIT_HOOKS=
 on_exit() { EXIT_HOOKS="$1; $EXIT_HOOKS"; }
 trap 'eval "$EXIT_HOOKS"; rm -rf "$T"' EXIT
+# Stopped by tests/run's time limit: still run the hooks (servers, pause processes).
+trap 'exit 143' TERM
 OUT=$T/.out
 
 pass() { echo "PASS $1"; }
@@ -35,6 +39,23 @@ expect_out() {
 		fail "$n" "exit $rc, want $want: $(head -c 300 "$OUT")"
 	elif [ -n "$pat" ] && ! grep -Eq -- "$pat" "$OUT"; then
 		fail "$n" "output lacks /$pat/: $(head -c 300 "$OUT")"
+	else
+		pass "$n"
+	fi
+}
+
+expect_err() {
+	n=$1 want=$2 pat=$3
+	shift 3
+	"$@" >"$OUT.stdout" 2>"$OUT"
+	rc=$?
+	lines=$(grep -c '' "$OUT")
+	if [ "$rc" != "$want" ]; then
+		fail "$n" "exit $rc, want $want: $(head -c 300 "$OUT")"
+	elif [ "$lines" != 1 ]; then
+		fail "$n" "$lines lines on stderr, want one: $(head -c 300 "$OUT")"
+	elif ! grep -Eq -- "$pat" "$OUT"; then
+		fail "$n" "stderr lacks /$pat/: $(head -c 300 "$OUT")"
 	else
 		pass "$n"
 	fi
