@@ -249,7 +249,7 @@ _rw_image() {
 		for o in "$(dirname "$cache")"/*; do [ "$o" = "$cache" ] || rm -rf "$o"; done
 	) 8>"$(dirname "$cache")/.lock"
 	if [ ! -f "$cache/$1/index.json" ]; then
-		_rw_miss "$2" "test image $1 not built: $(tail -n 1 "$cache/$1.err" 2>/dev/null)"
+		_rw_miss "$2" "test image $1 not built: $(grep -v '^+' "$cache/$1.err" 2>/dev/null | tail -n 1)"
 		return 1
 	fi
 	mkdir -p "$W/oci"
