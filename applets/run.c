@@ -200,6 +200,8 @@ int run_main(int argc, char **argv)
 			o.rm = yes;
 			break;
 		case O_ENV:
+			if (!*st.arg || *st.arg == '=') /* before any pull (checked again in proc.c) */
+				usage_error("--env '%s': no variable name", st.arg);
 			env[o.proc.nenv++] = st.arg;
 			break;
 		case O_WORKDIR:
