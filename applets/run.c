@@ -50,6 +50,7 @@
 //usage:      --dns IP                 the resolver (with slirp: what 10.0.2.3 forwards to)
 //usage:      --add-host NAME:IP       add a line to /etc/hosts
 //usage:      --pull missing|always|never   when to pull IMAGE (default missing)
+//usage:  -q, --quiet                  no pull progress (errors still print)
 //usage:      --root-emulation auto|on|off  chown, setuid, setgroups, capset and device
 //usage:                               mknod succeed without effect (a seccomp filter; the
 //usage:                               owners asked for kept in user.rootlesscontainers);
@@ -139,7 +140,7 @@ int run_main(int argc, char **argv)
 	enum { O_NAME = 1, O_HOST, O_RM, O_ENV, O_WORKDIR, O_USER, O_ENTRY, O_VOLUME, O_RO, O_NET, O_PULL,
 	       O_INTERACTIVE, O_TTY, O_DETACH, O_PUBLISH, O_DNS, O_ADDHOST, O_CAPADD, O_CAPDROP, O_PRIV, O_TMPFS,
 	       O_ENVFILE, O_INIT, O_EMUL, O_SECOPT, O_ROOTFS,
-	       O_USERNS };
+	       O_USERNS, O_QUIET };
 	static const struct cb_option opts[] = {
 		{ "name", 0, CB_OPT_ARG, O_NAME },
 		{ "hostname", 0, CB_OPT_ARG, O_HOST },
@@ -156,6 +157,7 @@ int run_main(int argc, char **argv)
 		{ "dns", 0, CB_OPT_ARG, O_DNS },
 		{ "add-host", 0, CB_OPT_ARG, O_ADDHOST },
 		{ "pull", 0, CB_OPT_ARG, O_PULL },
+		{ "quiet", 'q', CB_OPT_BOOL, O_QUIET },
 		{ "cap-add", 0, CB_OPT_ARG, O_CAPADD },
 		{ "cap-drop", 0, CB_OPT_ARG, O_CAPDROP },
 		{ "privileged", 0, CB_OPT_BOOL, O_PRIV },
@@ -205,6 +207,8 @@ int run_main(int argc, char **argv)
 			o.rm = yes;
 			break;
 		case O_ENV:
+			if (!*st.arg || *st.arg == '=') /* before any pull (checked again in proc.c) */
+				usage_error("--env '%s': no variable name", st.arg);
 			env[o.proc.nenv++] = st.arg;
 			break;
 		case O_WORKDIR:
@@ -261,6 +265,9 @@ int run_main(int argc, char **argv)
 			break;
 		case O_INIT:
 			o.init = yes;
+			break;
+		case O_QUIET:
+			po.quiet = yes;
 			break;
 		case O_EMUL:
 			if (cb_emul_parse(st.arg, &o.root_emul, &e) < 0)
