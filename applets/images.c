@@ -53,14 +53,14 @@ int images_main(int argc, char **argv)
 			no_trunc = 1;
 		else if (c == O_FORMAT) {
 			if (strcmp(st.arg, "json") != 0) {
-				fprintf(stderr, "cbox: images: unsupported --format '%s' (json)\n", st.arg);
+				fprintf(stderr, "Error: unsupported --format '%s' (json)\n", st.arg);
 				return CB_EXIT_FAIL;
 			}
 			json = 1;
 		}
 	}
 	if (st.ind < argc) {
-		fprintf(stderr, "cbox: images: unexpected argument '%s'\n", argv[st.ind]);
+		fprintf(stderr, "Error: unexpected argument '%s'\n", argv[st.ind]);
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;

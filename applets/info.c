@@ -40,7 +40,7 @@ int info_main(int argc, char **argv)
 		if (c == O_FORMAT)
 			format = st.arg;
 	if (format && strcmp(format, "json")) {
-		fprintf(stderr, "cbox: info: --format %s: only json is supported\n", format);
+		fprintf(stderr, "Error: --format %s: only json is supported\n", format);
 		return CB_EXIT_FAIL;
 	}
 	int rootless = getuid() != 0;

@@ -67,11 +67,11 @@ int inspect_main(int argc, char **argv)
 			type = st.arg;
 	int images = strcmp(type, "container") != 0, containers = strcmp(type, "image") != 0;
 	if (strcmp(type, "all") && strcmp(type, "image") && strcmp(type, "container")) {
-		fprintf(stderr, "cbox: inspect: --type %s: want image, container or all\n", type);
+		fprintf(stderr, "Error: --type %s: want image, container or all\n", type);
 		return CB_EXIT_FAIL;
 	}
 	if (st.ind >= argc) {
-		fprintf(stderr, "cbox: inspect: name at least one image or container\nSee 'cbox inspect --help'.\n");
+		fprintf(stderr, "Error: name at least one image or container\nSee 'cbox inspect --help'.\n");
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;
@@ -95,7 +95,7 @@ int inspect_main(int argc, char **argv)
 		else if (containers)
 			cb_err_prefix(&e, "no such object"); /* podman's words, then the image lookup's */
 		if (!o) {
-			fprintf(stderr, "cbox: inspect: %s\n", e.msg);
+			fprintf(stderr, "Error: %s\n", e.msg);
 			status = CB_EXIT_FAIL;
 			continue;
 		}

@@ -26,7 +26,7 @@ int kill_main(int argc, char **argv)
 	cb_opt_init(&st, argc, argv);
 	while (cb_getopt(&st, opts))
 		if ((sig = cb_signal_parse(st.arg)) < 0) {
-			fprintf(stderr, "cbox: kill: invalid signal: %s\n", st.arg);
+			fprintf(stderr, "Error: invalid signal: %s\n", st.arg);
 			return CB_EXIT_FAIL;
 		}
 	return cb_ctl_main(&st, "kill", 0, kill_one, &sig);

@@ -149,13 +149,13 @@ int ps_main(int argc, char **argv)
 		quiet |= c == O_QUIET;
 		no_trunc |= c == O_NOTRUNC;
 		if (c == O_FORMAT && strcmp(st.arg, "json")) {
-			fprintf(stderr, "cbox: ps: unsupported --format '%s' (json)\n", st.arg);
+			fprintf(stderr, "Error: unsupported --format '%s' (json)\n", st.arg);
 			return CB_EXIT_FAIL;
 		}
 		json |= c == O_FORMAT;
 	}
 	if (st.ind < argc) {
-		fprintf(stderr, "cbox: ps: unexpected argument '%s'\n", argv[st.ind]);
+		fprintf(stderr, "Error: unexpected argument '%s'\n", argv[st.ind]);
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;

@@ -72,7 +72,7 @@ int rm_main(int argc, char **argv)
 	while (cb_getopt(&st, opts))
 		force = 1;
 	if (st.ind >= argc) {
-		fprintf(stderr, "cbox: rm: name at least one container\nSee 'cbox rm --help'.\n");
+		fprintf(stderr, "Error: name at least one container\nSee 'cbox rm --help'.\n");
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;
@@ -86,7 +86,7 @@ int rm_main(int argc, char **argv)
 	for (int i = st.ind; ids && i < argc; i++)
 		if (cb_container_resolve(&s, argv[i], ids[i], sizeof(ids[i]), &e) < 0 ||
 		    check_one(&s, ids[i], &force, &e) < 0) {
-			fprintf(stderr, "cbox: rm: %s\n", e.msg);
+			fprintf(stderr, "Error: %s\n", e.msg);
 			status = CB_EXIT_FAIL;
 			ids[i][0] = '\0';
 		}
@@ -97,7 +97,7 @@ int rm_main(int argc, char **argv)
 		snprintf(dir, sizeof(dir), "containers/%s", ids[i]);
 		int r = ids[i][0] ? remove_one(&s, ids[i], dir, &e) : -ENOENT;
 		if (r < 0 && ids[i][0]) {
-			fprintf(stderr, "cbox: rm: %s\n", e.msg);
+			fprintf(stderr, "Error: %s\n", e.msg);
 			status = CB_EXIT_FAIL;
 		} else if (ids[i][0]) {
 			printf("%s\n", argv[i]);

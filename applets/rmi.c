@@ -62,7 +62,7 @@ int rmi_main(int argc, char **argv)
 		else if (c == O_FORCE)
 			force = 1;
 	if (st.ind >= argc && !all) {
-		fprintf(stderr, "cbox: rmi: name at least one image (or --all)\nSee 'cbox rmi --help'.\n");
+		fprintf(stderr, "Error: name at least one image (or --all)\nSee 'cbox rmi --help'.\n");
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;
@@ -75,14 +75,14 @@ int rmi_main(int argc, char **argv)
 	cJSON *images = cJSON_GetObjectItem(index, "images");
 	for (int i = all ? cJSON_GetArraySize(images) - 1 : -1; i >= 0; i--)
 		if (remove_image(&s, images, cJSON_GetArrayItem(images, i), force, &e) < 0) {
-			fprintf(stderr, "cbox: rmi: %s\n", e.msg);
+			fprintf(stderr, "Error: %s\n", e.msg);
 			status = 2;
 		}
 	for (int i = st.ind; i < argc; i++) {
 		char matched[700];
 		cJSON *img = cb_image_lookup(index, argv[i], &rc, matched, sizeof(matched), &e);
 		if (!img) {
-			fprintf(stderr, "cbox: rmi: %s\n", e.msg);
+			fprintf(stderr, "Error: %s\n", e.msg);
 			status = 1;
 			continue;
 		}
@@ -94,7 +94,7 @@ int rmi_main(int argc, char **argv)
 			continue;
 		}
 		if (remove_image(&s, images, img, force, &e) < 0) {
-			fprintf(stderr, "cbox: rmi: %s\n", e.msg);
+			fprintf(stderr, "Error: %s\n", e.msg);
 			status = 2;
 		}
 	}

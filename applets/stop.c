@@ -30,7 +30,7 @@ int stop_main(int argc, char **argv)
 		char *end;
 		timeout = (int)strtol(st.arg, &end, 10);
 		if (*end || !*st.arg || timeout < 0) {
-			fprintf(stderr, "cbox: stop: --time '%s': want a number of seconds\n", st.arg);
+			fprintf(stderr, "Error: --time '%s': want a number of seconds\n", st.arg);
 			return CB_EXIT_FAIL;
 		}
 	}

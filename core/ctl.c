@@ -208,13 +208,13 @@ int cb_container_join(pid_t pid, unsigned long long start, cb_err *e)
 int cb_ctl_main(struct cb_opt_state *st, const char *name, int userns, cb_ctl_fn fn, void *arg)
 {
 	if (st->ind >= st->argc) {
-		fprintf(stderr, "cbox: %s: name at least one container\nSee 'cbox %s --help'.\n", name, name);
+		fprintf(stderr, "Error: name at least one container\nSee 'cbox %s --help'.\n", name);
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;
 	cb_err e;
 	if ((userns && cb_userns_enter(&e) < 0) || cb_store_open(&s, cb_opt_root, &e) < 0) {
-		fprintf(stderr, "cbox: %s: %s\n", name, e.msg);
+		fprintf(stderr, "Error: %s\n", e.msg);
 		return CB_EXIT_FAIL;
 	}
 	return cb_ctl_each(&s, name, st->argv + st->ind, st->argc - st->ind, fn, arg);
@@ -230,7 +230,7 @@ int cb_ctl_each(struct cb_store *s, const char *name, char **refs, int n, cb_ctl
 		if (r == 0)
 			r = fn(s, id, arg, &e);
 		if (r < 0) {
-			fprintf(stderr, "cbox: %s: %s\n", name, e.msg);
+			fprintf(stderr, "Error: %s\n", e.msg);
 			status = CB_EXIT_FAIL;
 		} else if (r == 0) {
 			printf("%s\n", refs[i]);

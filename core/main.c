@@ -44,7 +44,7 @@ static int is_multicall_name(const char *base)
 
 static void __attribute__((noreturn)) die_msg(const char *msg)
 {
-	fprintf(stderr, "cbox: %s\n", msg);
+	fprintf(stderr, "Error: %s\n", msg);
 	exit(CB_EXIT_FAIL);
 }
 
@@ -144,8 +144,7 @@ int cb_getopt(struct cb_opt_state *st, const struct cb_option *opts)
 		exit(0);
 	}
 	if (r < 0) {
-		fprintf(stderr, "cbox: %s: %s\nSee 'cbox %s --help'.\n", cb_applet_current->name, e.msg,
-			cb_applet_current->name);
+		fprintf(stderr, "Error: %s\nSee 'cbox %s --help'.\n", e.msg, cb_applet_current->name);
 		exit(CB_EXIT_FAIL);
 	}
 	return r;
@@ -184,7 +183,7 @@ int main(int argc, char **argv)
 	struct cb_opt_state st;
 	cb_err e;
 	int r;
-	cb_opt_init(&st, argc, argv);
+	cb_opt_init_cmd(&st, argc, argv);
 	while ((r = cb_opt_next(&st, opts, &e)) != 0) {
 		switch (r) {
 		case 'l':
@@ -197,7 +196,7 @@ int main(int argc, char **argv)
 		case CB_OPT_HELP:
 			return usage(stdout, 0);
 		default:
-			fprintf(stderr, "cbox: %s\nSee 'cbox --help'.\n", e.msg);
+			fprintf(stderr, "Error: %s\nSee 'cbox --help'.\n", e.msg);
 			return CB_EXIT_FAIL;
 		}
 	}
