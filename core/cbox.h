@@ -94,6 +94,8 @@ void cb_opt_init(struct cb_opt_state *st, int argc, char **argv);
 void cb_opt_init_cmd(struct cb_opt_state *st, int argc, char **argv);
 /* Next option id; 0 when the operands begin; CB_OPT_HELP; or a negative errno with *e. */
 int cb_opt_next(struct cb_opt_state *st, const struct cb_option *opts, cb_err *e);
+/* A -t/--time value: whole seconds >= 0, or -1. */
+int cb_opt_seconds(const char *s);
 
 /* ---- applets (main.c) ---- */
 #define CB_NOSUID 0

@@ -172,3 +172,10 @@ int cb_opt_next(struct cb_opt_state *st, const struct cb_option *opts, cb_err *e
 			return o->id;
 	}
 }
+
+int cb_opt_seconds(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	return *s && !*end && v >= 0 && v <= 1000000000 ? (int)v : -1;
+}

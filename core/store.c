@@ -16,7 +16,7 @@ static int default_root(char *out, size_t n, cb_err *e)
 	const char *env = getenv("CBOX_ROOT"), *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
 	if (env && *env)
 		snprintf(out, n, "%s", env);
-	else if (getuid() == 0)
+	else if (getuid() == 0 && !cb_in_userns()) /* not root of our own user namespace */
 		snprintf(out, n, "/var/lib/cbox");
 	else if (xdg && *xdg)
 		snprintf(out, n, "%s/cbox", xdg);

@@ -398,7 +398,8 @@ static int fields(struct ev *v, struct lex *l, const cJSON **val)
 		}
 		if (!cJSON_IsObject(*val))
 			return fail(v, "can't evaluate field %s in a value that is not a map or struct", name);
-		const cJSON *f = cJSON_GetObjectItemCaseSensitive(*val, name);
+		/* exact, else in any case: podman answers .Id and .ID alike */
+		const cJSON *f = cJSON_GetObjectItemCaseSensitive(*val, name) ?: cJSON_GetObjectItem(*val, name);
 		if (!f)
 			return fail(v, "can't evaluate field %s", name);
 		*val = f;
