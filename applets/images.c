@@ -70,25 +70,15 @@ static void split_name(const char *name, struct row *r)
 	}
 }
 
-static int contains_name(const cJSON *names, const char *want)
+/* reference=WANT against one name: the whole, its last part, a glob, a repo without tag. */
+static int ref_matches(const char *v, const char *want)
 {
-	const cJSON *n;
-	cJSON_ArrayForEach(n, names) {
-		const char *v = n->valuestring, *slash = strrchr(v, '/');
-		if (!fnmatch(want, v, 0) || (slash && !fnmatch(want, slash + 1, 0)))
-			return 1;
-		/* "repo" alone: any tag of it */
-		size_t l = strlen(want);
-		if (!strncmp(v, want, l) && v[l] == ':')
-			return 1;
-		if (slash && !strncmp(slash + 1, want, l) && slash[1 + l] == ':')
-			return 1;
-		/* an unqualified name: docker.io/library/ and the other search registries */
-		const char *tail = strstr(v, want);
-		if (tail && tail > v && tail[-1] == '/' && (!tail[l] || tail[l] == ':'))
-			return 1;
-	}
-	return 0;
+	const char *slash = strrchr(v, '/'), *tail = strstr(v, want);
+	size_t l = strlen(want);
+	return !fnmatch(want, v, 0) || (slash && !fnmatch(want, slash + 1, 0)) ||
+	       (!strncmp(v, want, l) && v[l] == ':') ||
+	       /* a name without registry or tag: after any "/", any tag */
+	       (tail && tail > v && tail[-1] == '/' && (!tail[l] || tail[l] == ':'));
 }
 
 /* One filter (KEY=VALUE) against an image; -1 when the filter is not understood. */
@@ -97,8 +87,10 @@ static int filter_ok(const char *f, const struct row *r, cJSON *index, const str
 	const char *eq = strchr(f, '='), *v = eq ? eq + 1 : "";
 	size_t kl = eq ? (size_t)(eq - f) : strlen(f);
 	const cJSON *img = r->img, *names = cJSON_GetObjectItem(img, "names");
+	char full[900];
+	snprintf(full, sizeof(full), "%s:%s", r->repo, r->tag);
 	if (kl == 9 && !strncmp(f, "reference", 9))
-		return contains_name(names, v);
+		return cJSON_GetArraySize(names) && ref_matches(full, v);
 	if (kl == 8 && !strncmp(f, "dangling", 8))
 		return (cJSON_GetArraySize(names) == 0) == !strcmp(v, "true");
 	if (kl == 5 && !strncmp(f, "label", 5)) {
