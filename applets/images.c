@@ -63,8 +63,10 @@ static void split_name(const char *name, struct row *r)
 {
 	snprintf(r->repo, sizeof(r->repo), "%s", name ? name : "<none>");
 	snprintf(r->tag, sizeof(r->tag), "<none>");
-	char *slash = strrchr(r->repo, '/'), *colon = strrchr(slash ? slash : r->repo, ':');
-	if (name && colon) {
+	char *slash = strrchr(r->repo, '/'), *colon = strrchr(slash ? slash : r->repo, ':'), *at = strchr(r->repo, '@');
+	if (at) /* by digest: no tag */
+		*at = '\0';
+	else if (name && colon) {
 		*colon = '\0';
 		snprintf(r->tag, sizeof(r->tag), "%s", colon + 1);
 	}

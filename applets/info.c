@@ -10,6 +10,7 @@
 //usage:Go template over the same keys with podman's names ({{.Store.GraphDriverName}},
 //usage:{{.Store.GraphRoot}}, {{.Store.RunRoot}}, {{.Host.OCIRuntime.Name}}, {{.Version.Version}}).
 /* info.c - cbox info */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/statfs.h>
@@ -72,6 +73,23 @@ int info_main(int argc, char **argv)
 	cJSON_AddStringToObject(host, "os", "linux");
 	cJSON_AddStringToObject(host, "hostname", u.nodename);
 	cJSON_AddStringToObject(host, "cgroupManager", "cgroupfs");
+	cJSON_AddStringToObject(host, "cgroupsVersion", cgroup_version()); /* podman's Go name */
+	cJSON_AddStringToObject(host, "eventLogger", "none");
+	cJSON_AddStringToObject(host, "logDriver", "k8s-file");
+	cJSON *dist = cJSON_AddObjectToObject(host, "distribution");
+	char *osr = NULL;
+	if (cb_read_file_at(AT_FDCWD, "/etc/os-release", 65536, &osr, NULL, &e) < 0)
+		cb_read_file_at(AT_FDCWD, "/usr/lib/os-release", 65536, &osr, NULL, &e); /* /etc's is a link */
+	for (const char *k = "ID=\0VERSION_ID=\0", *key = "distribution"; *k; k += strlen(k) + 1, key = "version") {
+		const char *at = osr ? strstr(osr, k) : NULL;
+		while (at && at != osr && at[-1] != '\n')
+			at = strstr(at + 1, k);
+		char val[64] = "";
+		if (at && sscanf(at + strlen(k), "\"%63[^\"\n]", val) != 1)
+			sscanf(at + strlen(k), "%63[^\n]", val);
+		cJSON_AddStringToObject(dist, key, val);
+	}
+	free(osr);
 	cJSON_AddStringToObject(host, "networkBackend", "cbox");
 	cJSON *rt = cJSON_AddObjectToObject(host, "ociRuntime");
 	cJSON_AddStringToObject(rt, "name", "cbox");
@@ -94,6 +112,7 @@ int info_main(int argc, char **argv)
 	char run[4200];
 	snprintf(run, sizeof(run), "%s/cbox", xdg && *xdg ? xdg : s.root);
 	cJSON_AddStringToObject(store, "runRoot", run);
+	cJSON_AddObjectToObject(store, "graphOptions");
 	cJSON *index = NULL;
 	int nc = 0;
 	char (*ids)[65] = NULL;

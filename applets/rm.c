@@ -8,7 +8,7 @@
 //usage:
 //usage:  -f, --force      kill a running container first
 //usage:  -a, --all        every container
-//usage:  -i, --ignore     a missing container is no error
+//usage:  -i, --ignore     a missing container is no error (nor is it with -f)
 //usage:  -t, --time N     accepted (a forced rm kills at once)
 //usage:  -v, --volumes    accepted (cbox has no anonymous volumes)
 //usage:
@@ -120,7 +120,7 @@ int rm_main(int argc, char **argv)
 		if (r >= 0)
 			continue;
 		ids[i][0] = '\0';
-		if (r == -ENOENT && (ignore || found))
+		if (r == -ENOENT && (ignore || force || found))
 			continue; /* missing and --ignore, or gone meanwhile */
 		fprintf(stderr, "Error: %s\n", e.msg);
 		status = r == -ENOENT ? 1 : r == -EBUSY ? 2 : CB_EXIT_FAIL;

@@ -128,6 +128,8 @@ int cb_container_stop(struct cb_store *s, const char *id, int timeout, cb_err *e
 	if (r < 0)
 		return r;
 	int sig = cb_signal_parse(cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "stop_signal")) ?: "");
+	char name[256];
+	snprintf(name, sizeof(name), "%s", cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "name")) ?: id);
 	cJSON_Delete(cfg);
 	if (st.state == CB_STATE_RUNNING) {
 		if (sig < 0)
@@ -135,7 +137,9 @@ int cb_container_stop(struct cb_store *s, const char *id, int timeout, cb_err *e
 		if (kill(st.pid, sig) < 0 && errno != ESRCH)
 			return cb_fail_errno(e, errno, "container %.12s: signal %d", id, sig);
 		if (!cb_pid_wait_gone(st.pid, st.pid_start, timeout * 1000)) {
-			cb_info("container %.12s: still running after %d seconds: SIGKILL", id, timeout);
+			/* podman's words */
+			cb_warn("StopSignal %s failed to stop container %s in %d seconds, resorting to SIGKILL",
+				sig == SIGTERM ? "SIGTERM" : "(the image's)", name, timeout);
 			kill(st.pid, SIGKILL);
 			cb_pid_wait_gone(st.pid, st.pid_start, -1);
 		}

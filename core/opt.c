@@ -2,6 +2,7 @@
  * options, values inline or in the next argument. Options may follow operands, as
  * podman's (cobra) parsing allows: argv is permuted so the operands end up last. Applets
  * whose operands carry a command (run, exec, unshare) stop at the first operand. */
+#include <stdio.h>
 #include <string.h>
 
 #include "cbox.h"
@@ -57,6 +58,7 @@ static const struct cb_option global_opts[] = {
 	{ "runroot", 0, CB_OPT_ARG, 4 },
 	{ "events-backend", 0, CB_OPT_ARG, 4 },
 	{ "cgroup-manager", 0, CB_OPT_ARG, 4 },
+	{ "noout", 0, CB_OPT_NONE, 5 }, /* podman's: no standard output */
 	{ 0 },
 };
 
@@ -101,6 +103,8 @@ static int take(struct cb_opt_state *st, const struct cb_option *o, const char *
 		return cb_fail(e, EINVAL, "option '%s' takes no value", spelled);
 	}
 	if (o >= global_opts && o < global_opts + CB_ARRAY_SIZE(global_opts)) {
+		if (o->id == 5)
+			return freopen("/dev/null", "w", stdout) ? 1 : cb_fail_errno(e, errno, "--noout: /dev/null");
 		if (o->id == 1) {
 			int r = cb_log_set_level(st->arg, e);
 			return r < 0 ? r : 1;
