@@ -30,8 +30,9 @@
 
 struct row {
 	const cJSON *img;
-	char repo[600], tag[200], created[40];
+	char repo[600], tag[200];
 	cJSON *labels;
+	int seq; /* the index's order: an image's names as they were given */
 };
 
 /* "2022-06-15 12:00:00 +0000 UTC", Go's time.String() for a UTC RFC 3339 stamp. */
@@ -132,7 +133,7 @@ static int by_key(const void *a, const void *b)
 			  cJSON_GetNumberValue(cJSON_GetObjectItem(y->img, "size")));
 	else
 		c = strcmp(str(y->img, "created"), str(x->img, "created")); /* newest first */
-	return c ? c : strcmp(x->repo, y->repo) ? strcmp(x->repo, y->repo) : strcmp(x->tag, y->tag);
+	return c ? c : x->seq - y->seq;
 }
 
 /* The fields podman's image templates know. */
@@ -253,11 +254,18 @@ int images_main(int argc, char **argv)
 	cJSON_ArrayForEach(img, images) {
 		cJSON *names = cJSON_GetObjectItem(img, "names");
 		cJSON *labels = labels_of(&s, img);
+		/* a row per name; names by digest only when the image has no other (as podman) */
+		int tagged = 0;
+		cJSON_ArrayForEach(n, names)
+			tagged += !strchr(n->valuestring, '@');
 		for (int i = 0; i < (cJSON_GetArraySize(names) ?: 1); i++) {
+			n = cJSON_GetArrayItem(names, i);
+			if (n && tagged && strchr(n->valuestring, '@'))
+				continue;
 			if (nrows == cap && !(rows = realloc(rows, sizeof(*rows) * (size_t)(cap = cap * 2 + 8))))
 				return CB_EXIT_FAIL;
 			struct row *r = &rows[nrows];
-			n = cJSON_GetArrayItem(names, i);
+			r->seq = nrows;
 			r->img = img;
 			r->labels = labels;
 			split_name(n ? n->valuestring : NULL, r);
