@@ -76,7 +76,7 @@
 
 static void __attribute__((noreturn)) usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "cbox: run: ");
+	fprintf(stderr, "Error: ");
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, "\nSee 'cbox run --help'.\n");
 	exit(CB_EXIT_FAIL);
@@ -115,7 +115,7 @@ static void add_caps(const char ***v, int *n, const char *arg, const char *opt)
 	char *s = strdup(arg);
 	for (char *c = s ? strtok(s, ",") : NULL; c; c = strtok(NULL, ",")) {
 		if (cb_cap_number(c) < 0) {
-			fprintf(stderr, "cbox: run: %s %s: unknown capability\n", opt, c);
+			fprintf(stderr, "Error: %s %s: unknown capability\n", opt, c);
 			exit(CB_EXIT_FAIL);
 		}
 		const char **nv = realloc(*v, (size_t)(*n + 1) * sizeof(*nv));
@@ -193,7 +193,7 @@ int run_main(int argc, char **argv)
 	o.net = &net;
 	cb_pull_opts_default(&po);
 	po.quiet = 0;
-	cb_opt_init(&st, argc, argv);
+	cb_opt_init_cmd(&st, argc, argv);
 	while ((c = cb_getopt(&st, opts))) {
 		int yes = st.arg && !strcmp(st.arg, "true");
 		switch (c) {
@@ -325,7 +325,7 @@ int run_main(int argc, char **argv)
 		char *abs = realpath(rootfs_dir, NULL);
 		if (!abs || stat(abs, &sb) < 0 || !S_ISDIR(sb.st_mode) || strlen(abs) >= 3000 || strchr(abs, ',') ||
 		    strchr(abs, ':')) {
-			fprintf(stderr, "cbox: run: --rootfs %s: %s\n", rootfs_dir,
+			fprintf(stderr, "Error: --rootfs %s: %s\n", rootfs_dir,
 				!abs ? strerror(errno) : !S_ISDIR(sb.st_mode) ? "not a directory" :
 				"a path with ',' or ':' (or this long) cannot be mounted");
 			return CB_EXIT_FAIL;
@@ -342,7 +342,7 @@ int run_main(int argc, char **argv)
 	o.proc.env = env;
 	for (int i = 0; i < nenv_files; i++)
 		if (cb_proc_env_file(&o.proc, env_files[i], &e) < 0) {
-			fprintf(stderr, "cbox: run: %s\n", e.msg);
+			fprintf(stderr, "Error: %s\n", e.msg);
 			return CB_EXIT_FAIL;
 		}
 	o.vols = vols;
@@ -376,7 +376,7 @@ int run_main(int argc, char **argv)
 	if (img && platform_set && !platform_is(img, &po.platform))
 		img = NULL; /* a local image of another platform: pull the one asked for */
 	if (!img && !strcmp(pull, "never")) {
-		fprintf(stderr, "cbox: run: %s\n", e.msg);
+		fprintf(stderr, "Error: %s\n", e.msg);
 		return CB_EXIT_FAIL;
 	}
 	if (!img) {
@@ -387,13 +387,13 @@ int run_main(int argc, char **argv)
 		if (cb_store_index_load(&s, &index, &e) < 0)
 			cb_die(&e);
 		if (!(img = cb_index_find(index, id))) {
-			fprintf(stderr, "cbox: run: %s: pulled, but not in the index\n", image);
+			fprintf(stderr, "Error: %s: pulled, but not in the index\n", image);
 			return CB_EXIT_FAIL;
 		}
 	}
 	/* A foreign-arch image needs a binfmt_misc handler: say so before anything starts. */
 	if (cb_binfmt_check(image, cJSON_GetStringValue(cJSON_GetObjectItem(img, "platform")), &e) < 0) {
-		fprintf(stderr, "cbox: run: %s\n", e.msg);
+		fprintf(stderr, "Error: %s\n", e.msg);
 		return CB_EXIT_FAIL;
 	}
 run:;
@@ -401,7 +401,7 @@ run:;
 	char id[65];
 	o.id_out = id;
 	if (cb_container_run(&s, img, &o, &status, &e) < 0)
-		fprintf(stderr, "cbox: run: %s\n", e.msg);
+		fprintf(stderr, "Error: %s\n", e.msg);
 	else if (o.detach)
 		printf("%s\n", id);
 	cb_net_free(&net);
