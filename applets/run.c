@@ -308,7 +308,7 @@ int run_main(int argc, char **argv)
 		}
 	}
 	if (o.name && !cb_container_name_ok(o.name)) {
-		fprintf(stderr, "cbox: run: --name '%s': names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument\n", o.name);
+		fprintf(stderr, "Error: --name '%s': names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument\n", o.name);
 		return CB_EXIT_FAIL;
 	}
 	if (st.ind >= argc)
