@@ -169,7 +169,7 @@ toolchain() {
 	# A cross build's test programs run through qemu-user: binfmt_misc may not be mounted.
 	wrap=
 	[ "$NATIVE" = 1 ] || wrap=$(command -v "qemu-$ARCH-static" || true)
-	cat >"$TC/meson.cross" <<EOF
+	cat >"$TC/meson.cross.$$" <<EOF
 [binaries]
 c = '$CC'
 ar = '$AR'
@@ -184,6 +184,7 @@ endian = 'little'
 [properties]
 needs_exe_wrapper = $( [ -n "$wrap" ] && echo true || echo false)
 EOF
+	mv "$TC/meson.cross.$$" "$TC/meson.cross"
 	TOOLCHAIN_ID="$ARCH $($gcc --version | head -n 1) musl $(dpkg-query -W -f='${Version}' "musl-dev:$DEBARCH" 2>/dev/null || true) abi$VENDOR_ABI"
 	export CC AR RANLIB STRIP HOST
 }
@@ -218,11 +219,17 @@ build_recipe() {
 	[ -f "$PREFIX/.done" ] && return 0
 	for d in $DEPS; do (build_recipe "$d"); done
 	load_recipe "$1"
+	# Two builds at once (two checkouts, two arches) take turns per recipe; the one that
+	# waited finds it done. Each builds in dirs of its own and publishes by rename.
+	mkdir -p "$CACHE/$ARCH/work" "$SOURCES"
+	exec 9>"$SOURCES/.$NAME.lock" # the sources are shared by the arches too
+	flock 9
+	[ -f "$PREFIX/.done" ] && { exec 9>&-; return 0; }
 	fetch_recipe
-	src=$CACHE/$ARCH/work/$NAME
+	src=$CACHE/$ARCH/work/$NAME.$$
 	unpack_recipe "$src"
 	final=$PREFIX
-	PREFIX=$final.tmp
+	PREFIX=$final.tmp.$$
 	rm -rf "$PREFIX"
 	mkdir -p "$PREFIX/lib/pkgconfig" "$PREFIX/include"
 	DEP_PC= DEP_CFLAGS= DEP_LDFLAGS=
@@ -250,11 +257,12 @@ build_recipe() {
 	touch "$PREFIX/.done"
 	rm -rf "$final" && mv "$PREFIX" "$final"
 	rm -rf "$src"
+	exec 9>&-
 }
 
 vendor() {
 	toolchain
-	for r in $RECIPES; do build_recipe "$r"; done
+	for r in ${*:-$RECIPES}; do (build_recipe "$r"); done
 }
 
 fetch() {
@@ -565,7 +573,7 @@ build) deps && compile ;;
 demo) deps && compile && demo ;;
 deps) deps; ensure_pkgs $TEST_PKGS ;;
 fetch) shift; fetch "$@" ;;
-vendor) deps && vendor ;;
+vendor) shift; deps && vendor "$@" ;;
 defconfig | tiny_defconfig)
 	[ -f "configs/$verb" ] || die "no configs/$verb"
 	kconf --defconfig="configs/$verb"
