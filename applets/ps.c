@@ -191,7 +191,7 @@ static int filter_ok(struct cb_store *s, const char *f, const struct row *r)
 		return !strncmp(r->id, v, strlen(v));
 	if (KEY("name")) {
 		regex_t re;
-		if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB))
+		if (!CFG_REGEX_FILTERS || regcomp(&re, v, REG_EXTENDED | REG_NOSUB))
 			return !strcmp(v, r->col[6]);
 		int ok = !regexec(&re, r->col[6], 0, NULL, 0);
 		regfree(&re);
