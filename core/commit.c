@@ -115,14 +115,12 @@ static int key_values(cJSON *cfg, int env, const char *args, const char *change,
 	if (nw < 0)
 		return cb_fail(e, EINVAL, "invalid change \"%s\" - too many words", change);
 	if (nw > 0 && !strchr(w[0], '=')) {
-		/* KEY VALUE: the rest of the line, as written, is the value */
-		const char *v = args + strspn(args, " \t");
-		v += strcspn(v, " \t");
-		v += strspn(v, " \t");
+		/* KEY VALUE: the rest of the line is the value (its quotes taken out) */
 		char val[8192];
-		snprintf(val, sizeof(val), "%s", v);
-		for (size_t l = strlen(val); l && isspace((unsigned char)val[l - 1]); l--)
-			val[l - 1] = '\0';
+		size_t o = 0;
+		val[0] = '\0';
+		for (int i = 1; i < nw; i++)
+			o += (size_t)snprintf(val + o, o < sizeof(val) ? sizeof(val) - o : 0, "%s%s", i > 1 ? " " : "", w[i]);
 		if (env)
 			set_env(cfg, w[0], val);
 		else

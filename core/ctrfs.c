@@ -22,21 +22,29 @@ static int private_ns(cb_err *e)
 	return 0;
 }
 
-/* Mount an overlay over the store's containers/ in our private namespace (as run does
- * in the container's), the data's paths relative to the store root: its O_PATH fd. */
-static int overlay_at(struct cb_store *s, const char *data, const char *what, cb_err *e)
+/* Mount fs (an overlay) of data at `at` under the store root, whose paths are relative
+ * to it, in our private namespace; the caller's cwd is kept (by path: the one we had
+ * is a mount of the namespace we left). Returns the mount's O_PATH fd. */
+static int mount_in_store(struct cb_store *s, const char *at, unsigned long flags, const char *data,
+			  const char *what, cb_err *e)
 {
-	int r = private_ns(e);
-	if (r < 0)
-		return r;
-	/* by path: the fd we hold is a mount of the namespace we left */
-	if (chdir(s->root) < 0)
-		return cb_fail_errno(e, errno, "%s", s->root);
-	umount2("containers", MNT_DETACH); /* an earlier one of ours */
-	if (mount("overlay", "containers", "overlay", 0, data) < 0)
-		return cb_fail_errno(e, errno, "%s: mount its overlay", what);
-	int fd = open("containers", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	return fd >= 0 ? fd : cb_fail_errno(e, errno, "%s: open its root", what);
+	char cwd[4096];
+	int r = getcwd(cwd, sizeof(cwd)) ? private_ns(e) : cb_fail_errno(e, errno, "the current directory");
+	if (r == 0 && chdir(s->root) < 0)
+		r = cb_fail_errno(e, errno, "%s", s->root);
+	if (r == 0) {
+		umount2(at, MNT_DETACH); /* an earlier one of ours */
+		if (mount("overlay", at, "overlay", flags, data) < 0)
+			r = cb_fail_errno(e, errno, "%s: mount", what);
+	}
+	int fd = r < 0 ? r : open(at, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		r = fd = cb_fail_errno(e, errno, "%s", what);
+	if (chdir(cwd) < 0 && r == 0) {
+		close(fd);
+		return cb_fail_errno(e, errno, "%s", cwd);
+	}
+	return fd;
 }
 
 int cb_ctrfs_open(struct cb_store *s, const char *ref, int how, struct cb_ctrfs *c, cb_err *e)
@@ -60,12 +68,20 @@ int cb_ctrfs_open(struct cb_store *s, const char *ref, int how, struct cb_ctrfs 
 		char proc[64];
 		snprintf(proc, sizeof(proc), "/proc/%d/root", (int)c->pid);
 		c->rootfd = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (c->rootfd < 0)
+		if (c->rootfd < 0 && errno != EACCES && errno != EPERM)
 			r = cb_fail_errno(e, errno, "container %.12s: %s", c->id, proc);
+		/* Rootless without a pause process, the container's user namespace is a
+		 * sibling of ours: the kernel keeps its /proc/PID/root closed to us. Its
+		 * rootfs as stored serves then (new files show in it at once). */
+		if (c->rootfd < 0 && !r)
+			cb_debug("container %.12s: %s: %s: using its rootfs as stored", c->id, proc, strerror(errno));
+	}
+	if (r < 0 || c->rootfd >= 0) {
 	} else if (overlay) {
+		/* over containers/ (as run does in the container's namespace) */
 		char what[64];
-		snprintf(what, sizeof(what), "container %.12s", c->id);
-		r = c->rootfd = overlay_at(s, overlay, what, e);
+		snprintf(what, sizeof(what), "container %.12s: its overlay", c->id);
+		r = c->rootfd = mount_in_store(s, "containers", 0, overlay, what, e);
 	} else {
 		c->rootfd = openat(s->rootfd, rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (c->rootfd < 0)
@@ -103,13 +119,9 @@ int cb_ctrfs_image_root(struct cb_store *s, const struct cb_ctrfs *c, cb_err *e)
 	}
 	if (strstr(overlay, ",userxattr"))
 		snprintf(data + n, sizeof(data) - (size_t)n, ",userxattr");
-	int r = private_ns(e);
-	if (r == 0 && chdir(s->root) < 0)
-		r = cb_fail_errno(e, errno, "%s", s->root);
-	if (r == 0 && mount("overlay", "layers", "overlay", MS_RDONLY, data) < 0)
-		r = cb_fail_errno(e, errno, "container %.12s: mount its image's layers", c->id);
-	int fd = r < 0 ? r : open("layers", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	return fd >= 0 || r < 0 ? fd : cb_fail_errno(e, errno, "container %.12s: its image's layers", c->id);
+	char what[64];
+	snprintf(what, sizeof(what), "container %.12s: its image's layers", c->id);
+	return mount_in_store(s, "layers", MS_RDONLY, data, what, e);
 }
 
 int cb_ctrfs_parent(int rootfd, const char *path, int *parentfd, char *name, size_t n, cb_err *e)
