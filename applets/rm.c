@@ -7,6 +7,7 @@
 //usage:Remove each container: its rootfs, its changes, its log and its state.
 //usage:
 //usage:  -f, --force      kill a running container first
+//usage:  -v, --volumes    its anonymous volumes go too
 /* rm.c - cbox rm */
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 
 #include "ctl.h"
 #include "idmap.h"
+#include "volume.h"
 
 /* First pass, in our own user namespace (which may signal every process of the
  * container): refuse or kill the running ones. */
@@ -41,7 +43,7 @@ static int check_one(struct cb_store *s, const char *id, void *arg, cb_err *e)
 
 
 /* Under the container's lock, so a start that slipped in since the check is seen. */
-static int remove_one(struct cb_store *s, const char *id, const char *dir, cb_err *e)
+static int remove_one(struct cb_store *s, const char *id, const char *dir, int volumes, cb_err *e)
 {
 	int fd, lock, r = 0;
 	cJSON *cfg;
@@ -56,7 +58,9 @@ static int remove_one(struct cb_store *s, const char *id, const char *dir, cb_er
 	cb_state_read(fd, &st);
 	if (st.state == CB_STATE_RUNNING)
 		r = cb_fail(e, EBUSY, "cannot remove container %s: it was started again meanwhile", id);
-	else if ((r = cb_rm_rf_at(s->rootfd, dir)) < 0)
+	if (r == 0 && volumes)
+		cb_volume_rm_anon_at(s, fd);
+	if (r == 0 && (r = cb_rm_rf_at(s->rootfd, dir)) < 0)
 		cb_fail_errno(e, -r, "remove %s/%s", s->root, dir);
 	close(lock);
 	close(fd);
@@ -65,12 +69,12 @@ static int remove_one(struct cb_store *s, const char *id, const char *dir, cb_er
 
 int rm_main(int argc, char **argv)
 {
-	static const struct cb_option opts[] = { { "force", 'f', CB_OPT_NONE, 1 }, { 0 } };
+	static const struct cb_option opts[] = { { "force", 'f', CB_OPT_NONE, 1 }, { "volumes", 'v', CB_OPT_NONE, 2 }, { 0 } };
 	struct cb_opt_state st;
-	int force = 0;
+	int force = 0, volumes = 0, c;
 	cb_opt_init(&st, argc, argv);
-	while (cb_getopt(&st, opts))
-		force = 1;
+	while ((c = cb_getopt(&st, opts)))
+		*(c == 1 ? &force : &volumes) = 1;
 	if (st.ind >= argc) {
 		fprintf(stderr, "cbox: rm: name at least one container\nSee 'cbox rm --help'.\n");
 		return CB_EXIT_FAIL;
@@ -95,7 +99,7 @@ int rm_main(int argc, char **argv)
 	for (int i = st.ind; ids && i < argc; i++) {
 		char dir[128];
 		snprintf(dir, sizeof(dir), "containers/%s", ids[i]);
-		int r = ids[i][0] ? remove_one(&s, ids[i], dir, &e) : -ENOENT;
+		int r = ids[i][0] ? remove_one(&s, ids[i], dir, volumes, &e) : -ENOENT;
 		if (r < 0 && ids[i][0]) {
 			fprintf(stderr, "cbox: rm: %s\n", e.msg);
 			status = CB_EXIT_FAIL;

@@ -15,6 +15,7 @@
 #include <dirent.h>
 
 #include "container.h"
+#include "volume.h"
 #include "driver.h"
 #include "init.h"
 #include "emul.h"
@@ -293,6 +294,7 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 	}
 	cb_emul_rec_close(&rec);
 	if (rm) {
+		cb_volume_rm_anon_at(s, dfd); /* as podman's --rm: its anonymous volumes go too */
 		int rr = cb_rm_rf_at(s->rootfd, dir);
 		if (rr < 0)
 			cb_warn("could not remove %s/%s: %s", s->root, dir, strerror(-rr));
@@ -493,6 +495,10 @@ made:;
 		cJSON_AddStringToObject(v, "src", o->vols[i].src);
 		cJSON_AddStringToObject(v, "dst", o->vols[i].dst);
 		cJSON_AddBoolToObject(v, "ro", o->vols[i].ro);
+		if (o->vols[i].name)
+			cJSON_AddStringToObject(v, "name", o->vols[i].name);
+		cJSON_AddBoolToObject(v, "anon", o->vols[i].anon);
+		cJSON_AddBoolToObject(v, "copyup", o->vols[i].copyup);
 		cJSON_AddItemToArray(vj, v);
 	}
 	cJSON *tj = cJSON_AddArrayToObject(cj, "tmpfs");
@@ -608,6 +614,8 @@ int cb_container_start(struct cb_store *s, const char *id, cb_err *e)
 		v->src = cJSON_GetStringValue(cJSON_GetObjectItem(it, "src")) ?: "";
 		v->dst = cJSON_GetStringValue(cJSON_GetObjectItem(it, "dst")) ?: "";
 		v->ro = cJSON_IsTrue(cJSON_GetObjectItem(it, "ro"));
+		v->name = cJSON_GetStringValue(cJSON_GetObjectItem(it, "name"));
+		v->copyup = cJSON_IsTrue(cJSON_GetObjectItem(it, "copyup"));
 	}
 	cJSON_ArrayForEach(it, tj) {
 		struct cb_tmpfs *t = &tmpfs[c.m.ntmpfs++];

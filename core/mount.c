@@ -1,4 +1,5 @@
 /* mount.c - the container's mounts, all made through fds resolved inside the rootfs. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -272,6 +273,25 @@ static int mount_etc(int root, const struct cb_mount_spec *m, cb_err *e)
 	return 0;
 }
 
+/* A volume still empty gets the image's files at its destination, as podman does. */
+static int copy_up(int root, const struct cb_volume *v, cb_err *e)
+{
+	int under CB_AUTOCLOSE = cb_open_in(root, v->dst + 1, O_RDONLY | O_DIRECTORY);
+	int vol CB_AUTOCLOSE = open(v->src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (under < 0 || vol < 0)
+		return 0;
+	DIR *d = fdopendir(dup(vol));
+	struct dirent *de;
+	int empty = 1;
+	while (d && (de = readdir(d)))
+		empty &= !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
+	if (d)
+		closedir(d);
+	char what[300];
+	snprintf(what, sizeof(what), "volume %s (copy-up of %s)", v->name ? v->name : v->src, v->dst);
+	return empty ? cb_vfs_apply(under, vol, what, e) : 0;
+}
+
 static int mount_volume(int root, const struct cb_volume *v, cb_err *e)
 {
 	struct stat st;
@@ -281,6 +301,9 @@ static int mount_volume(int root, const struct cb_volume *v, cb_err *e)
 	int t CB_AUTOCLOSE = target(root, v->dst, S_ISDIR(st.st_mode) ? 'd' : 'f', e);
 	if (t < 0)
 		return t;
+	int r = v->copyup ? copy_up(root, v, e) : 0;
+	if (r < 0)
+		return r;
 	if (mount(P(src).p, P(t).p, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return cb_fail_errno(e, errno, "volume %s:%s", v->src, v->dst);
 	return v->ro ? remount_ro(root, v->dst, e) : 0;
