@@ -289,7 +289,13 @@ static int copy_up(int root, const struct cb_volume *v, cb_err *e)
 		closedir(d);
 	char what[300];
 	snprintf(what, sizeof(what), "volume %s (copy-up of %s)", v->name ? v->name : v->src, v->dst);
-	return empty ? cb_vfs_apply(under, vol, what, e) : 0;
+	struct stat st;
+	if (!empty || fstat(under, &st) < 0)
+		return 0;
+	/* the volume's own directory takes the image directory's owner and mode too */
+	if (fchown(vol, st.st_uid, st.st_gid) < 0 || fchmod(vol, st.st_mode & 07777) < 0)
+		cb_debug("%s: owner and mode: %s", what, strerror(errno));
+	return cb_vfs_apply(under, vol, what, e);
 }
 
 static int mount_volume(int root, const struct cb_volume *v, cb_err *e)

@@ -13,7 +13,7 @@ bbroot() {
 	R=$T/rootfs
 	mkdir -p "$R/bin" "$R/etc" "$R/tmp" "$R/home/app" "$R/data" "$R/proc" "$R/sys" "$R/dev"
 	cp "$BB" "$R/bin/busybox"
-	for a in sh cat ls ln echo id stat rm mkdir sleep touch pwd env mount grep; do ln -s busybox "$R/bin/$a"; done
+	for a in sh cat ls ln echo id stat rm mkdir sleep touch pwd env mount grep true; do ln -s busybox "$R/bin/$a"; done
 	printf 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n' >"$R/etc/passwd"
 	printf 'root:x:0:\napp:x:1000:\n' >"$R/etc/group"
 	echo motd >"$R/etc/motd"
