@@ -22,7 +22,8 @@
 //usage:  -w, --workdir DIR            working directory inside
 //usage:  -u, --user USER[:GROUP]      names or numbers, as the container's /etc knows them
 //usage:      --entrypoint CMD         replace the image's entrypoint (a word or JSON array)
-//usage:  -v, --volume HOST:CTR[:ro]   bind mount a host path (options ro, rw, z, Z); NAME:CTR
+//usage:  -v, --volume HOST:CTR[:ro]   bind mount a host path (options ro, rw, z, Z, U: chown
+//usage:                               to the container's user, O: an overlay); NAME:CTR
 //usage:                               a named volume (made when missing, the image's files
 //usage:                               at CTR copied in while it is empty); CTR alone: an
 //usage:                               anonymous one (gone with rm -v or --rm)

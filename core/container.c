@@ -38,6 +38,18 @@ struct child {
 	struct cb_keepid *keepid; /* --userns=keep-id, or NULL */
 };
 
+/* :U volumes' destinations, for the process to chown once its user is known. */
+static int chown_list(struct child *c, cb_err *e)
+{
+	c->p.chown = calloc((size_t)c->m.nvols + 1, sizeof(*c->p.chown));
+	if (!c->p.chown)
+		return cb_fail(e, ENOMEM, "out of memory");
+	for (int i = 0; i < c->m.nvols; i++)
+		if (c->m.vols[i].chown)
+			c->p.chown[c->p.nchown++] = c->m.vols[i].dst;
+	return 0;
+}
+
 /* In the new namespaces: the filesystem, then the process. */
 static int child_main(void *arg, cb_err *e)
 {
@@ -462,6 +474,8 @@ made:;
 	c.m.workdir_given = c.p.cwd_given;
 	c.m.vols = o->vols;
 	c.m.nvols = o->nvols;
+	if (r == 0)
+		r = chown_list(&c, e);
 	c.m.tmpfs = o->tmpfs;
 	c.m.ntmpfs = o->ntmpfs;
 	c.m.privileged = o->proc.privileged;
@@ -499,6 +513,8 @@ made:;
 			cJSON_AddStringToObject(v, "name", o->vols[i].name);
 		cJSON_AddBoolToObject(v, "anon", o->vols[i].anon);
 		cJSON_AddBoolToObject(v, "copyup", o->vols[i].copyup);
+		cJSON_AddBoolToObject(v, "chown", o->vols[i].chown);
+		cJSON_AddBoolToObject(v, "overlay", o->vols[i].overlay);
 		cJSON_AddItemToArray(vj, v);
 	}
 	cJSON *tj = cJSON_AddArrayToObject(cj, "tmpfs");
@@ -616,6 +632,8 @@ int cb_container_start(struct cb_store *s, const char *id, cb_err *e)
 		v->ro = cJSON_IsTrue(cJSON_GetObjectItem(it, "ro"));
 		v->name = cJSON_GetStringValue(cJSON_GetObjectItem(it, "name"));
 		v->copyup = cJSON_IsTrue(cJSON_GetObjectItem(it, "copyup"));
+		v->chown = cJSON_IsTrue(cJSON_GetObjectItem(it, "chown"));
+		v->overlay = cJSON_IsTrue(cJSON_GetObjectItem(it, "overlay"));
 	}
 	cJSON_ArrayForEach(it, tj) {
 		struct cb_tmpfs *t = &tmpfs[c.m.ntmpfs++];
@@ -626,6 +644,8 @@ int cb_container_start(struct cb_store *s, const char *id, cb_err *e)
 	}
 	snprintf(dir, sizeof(dir), "containers/%s", id);
 	c.m.vols = vols;
+	if ((r = chown_list(&c, e)) < 0)
+		goto out;
 	c.m.tmpfs = tmpfs;
 	c.m.privileged = c.p.privileged;
 	c.init = cJSON_IsTrue(cJSON_GetObjectItem(cj, "init"));

@@ -18,8 +18,12 @@ static int parse_opts(char *opts, struct cb_volume *v, const char *spec, cb_err 
 			v->ro = 1;
 		else if (!strcmp(o, "rw"))
 			v->ro = 0;
+		else if (!strcmp(o, "U"))
+			v->chown = 1;
+		else if (!strcmp(o, "O"))
+			v->overlay = 1;
 		else if (strcmp(o, "z") && strcmp(o, "Z"))
-			return cb_fail(e, EINVAL, "%s: unknown volume option '%s' (ro, rw, z, Z)", spec, o);
+			return cb_fail(e, EINVAL, "%s: unknown volume option '%s' (ro, rw, z, Z, U, O)", spec, o);
 	}
 	return 0;
 }

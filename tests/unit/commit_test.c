@@ -63,7 +63,7 @@ int main(void)
 	CHECK_STR(vol("../x:/c"), "ERR ../x:/c: the host path must be absolute");
 	CHECK_STR(vol("a b:/c"), "ERR a b:/c: invalid volume name 'a b': [a-zA-Z0-9][a-zA-Z0-9_.-]*");
 	CHECK_STR(vol("/h:c"), "ERR /h:c: the container path must be absolute");
-	CHECK_STR(vol("/h:/c:bogus"), "ERR /h:/c:bogus: unknown volume option 'bogus' (ro, rw, z, Z)");
+	CHECK_STR(vol("/h:/c:bogus"), "ERR /h:/c:bogus: unknown volume option 'bogus' (ro, rw, z, Z, U, O)");
 
 	struct cb_volume v[2];
 	struct cb_tmpfs t[1];
