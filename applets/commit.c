@@ -57,7 +57,7 @@ int commit_main(int argc, char **argv)
 	struct cb_ctrfs ctr;
 	cJSON *index;
 	if (cb_userns_enter(&e) < 0 || cb_store_open(&s, cb_opt_root, &e) < 0 ||
-	    cb_ctrfs_open(&s, ref, CB_CTRFS_STORED, &ctr, &e) < 0 || cb_store_index_load(&s, &index, &e) < 0)
+	    cb_ctrfs_open(&s, ref, CB_CTRFS_CHANGES, &ctr, &e) < 0 || cb_store_index_load(&s, &index, &e) < 0)
 		cb_die(&e);
 	if (ctr.upperfd < 0 || !ctr.image_id[0]) {
 		fprintf(stderr, "cbox: commit %s: %s: not supported yet\n", ref,

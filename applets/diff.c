@@ -84,7 +84,7 @@ int diff_main(int argc, char **argv)
 	char where[512] = "";
 	cb_err e;
 	if (cb_userns_enter(&e) < 0 || cb_store_open(&s, cb_opt_root, &e) < 0 ||
-	    cb_ctrfs_open(&s, argv[st.ind], CB_CTRFS_STORED, &c, &e) < 0)
+	    cb_ctrfs_open(&s, argv[st.ind], CB_CTRFS_CHANGES, &c, &e) < 0)
 		cb_die(&e);
 	if (c.upperfd < 0) {
 		fprintf(stderr, "cbox: diff %s: not on the overlay driver: not supported yet\n", argv[st.ind]);

@@ -64,7 +64,9 @@ int cb_ctrfs_open(struct cb_store *s, const char *ref, int how, struct cb_ctrfs 
 	const char *rootfs = cJSON_GetStringValue(cJSON_GetObjectItem(c->cfg, "rootfs")) ?: "";
 	if (overlay)
 		c->upperfd = openat(c->dirfd, "upper", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (c->pid && how == CB_CTRFS_LIVE) {
+	if (how == CB_CTRFS_CHANGES) {
+		return 0;
+	} else if (c->pid && how == CB_CTRFS_LIVE) {
 		char proc[64];
 		snprintf(proc, sizeof(proc), "/proc/%d/root", (int)c->pid);
 		c->rootfd = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
