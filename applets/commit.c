@@ -6,7 +6,7 @@
 //usage:
 //usage:Make a new image from the container's image with its changes as one more layer
 //usage:(deleted files as OCI whiteouts), running or stopped, and print its ID. A short
-//usage:IMAGE becomes localhost/IMAGE (overlay driver).
+//usage:IMAGE becomes localhost/IMAGE.
 //usage:
 //usage:  -c, --change INSTR   apply a Dockerfile instruction to the config (CMD,
 //usage:                       ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME,
@@ -21,9 +21,21 @@
 #include <sys/wait.h>
 
 #include "commit.h"
-#include "ctrfs.h"
+#include "changes.h"
 #include "idmap.h"
 #include "tarw.h"
+
+struct vfs_changes {
+	int rootfd;
+	struct cb_change *ch;
+	size_t n;
+};
+
+static int fill_changes(struct cb_tarw *w, void *ctx, cb_err *e)
+{
+	struct vfs_changes *v = ctx;
+	return cb_changes_tar(w, v->rootfd, v->ch, v->n, e);
+}
 
 int commit_main(int argc, char **argv)
 {
@@ -59,9 +71,8 @@ int commit_main(int argc, char **argv)
 	if (cb_userns_enter(&e) < 0 || cb_store_open(&s, cb_opt_root, &e) < 0 ||
 	    cb_ctrfs_open(&s, ref, CB_CTRFS_CHANGES, &ctr, &e) < 0 || cb_store_index_load(&s, &index, &e) < 0)
 		cb_die(&e);
-	if (ctr.upperfd < 0 || !ctr.image_id[0]) {
-		fprintf(stderr, "cbox: commit %s: %s: not supported yet\n", ref,
-			ctr.image_id[0] ? "not on the overlay driver" : "a --rootfs container has no image");
+	if (!ctr.image_id[0]) {
+		fprintf(stderr, "cbox: commit %s: a --rootfs container has no image\n", ref);
 		return CB_EXIT_FAIL;
 	}
 	if (!(o.base = cb_index_find(index, ctr.image_id))) {
@@ -71,9 +82,14 @@ int commit_main(int argc, char **argv)
 	char by[160];
 	snprintf(by, sizeof(by), "cbox commit %.12s", ctr.id);
 	o.created_by = by;
+	/* overlay: the upper dir is the layer; vfs: what differs from the image */
 	struct cb_tartree_opts to = { .name = "", .whiteouts = 1 };
+	struct vfs_changes vc = { ctr.rootfd, NULL, 0 };
 	pid_t child;
-	int fd = cb_tartree_pipe(ctr.upperfd, "", &to, &child, &e), status = 0;
+	int fd = ctr.upperfd >= 0 ? cb_tartree_pipe(ctr.upperfd, "", &to, &child, &e)
+		 : cb_changes(&s, &ctr, &vc.ch, &vc.n, &e) < 0 ? -1
+							       : cb_tarw_pipe(fill_changes, &vc, &child, &e);
+	int status = 0;
 	struct cb_reader in = cb_fd_reader(&fd);
 	int r = fd < 0 ? fd : cb_commit_tar(&s, &in, &o, id, &e);
 	if (fd >= 0) {

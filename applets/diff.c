@@ -5,62 +5,17 @@
 //usage:Usage: cbox diff [--format json] CONTAINER
 //usage:
 //usage:List what the container changed in its image's files, one "A PATH" (added),
-//usage:"C PATH" (changed) or "D PATH" (deleted) a line, sorted by path (overlay driver).
+//usage:"C PATH" (changed) or "D PATH" (deleted) a line, sorted by path.
 //usage:
 //usage:      --format json   {"changed": [...], "added": [...], "deleted": [...]}
 /* diff.c - cbox diff */
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/sysmacros.h>
 
 #include <cjson/cJSON.h>
 
-#include "ctrfs.h"
+#include "changes.h"
 #include "idmap.h"
-#include "mount.h"
-
-struct changes {
-	int lowerfd;
-	char **lines; /* "K /path" */
-	size_t n, cap;
-};
-
-static int change_fn(void *ctx, const struct cb_walk_ent *w, int post)
-{
-	struct changes *c = ctx;
-	if (post)
-		return 0;
-	char kind = 'A';
-	if (S_ISCHR(w->st->st_mode) && w->st->st_rdev == makedev(0, 0)) {
-		kind = 'D';
-	} else {
-		int fd = cb_open_in(c->lowerfd, w->path, O_PATH | O_NOFOLLOW);
-		if (fd >= 0) {
-			kind = 'C';
-			close(fd);
-		}
-	}
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 64;
-		char **p = realloc(c->lines, cap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		c->lines = p;
-		c->cap = cap;
-	}
-	char *line = malloc(strlen(w->path) + 4);
-	if (!line)
-		return -ENOMEM;
-	sprintf(line, "%c /%s", kind, w->path);
-	c->lines[c->n++] = line;
-	return 0;
-}
-
-static int by_path(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a + 2, *(char *const *)b + 2);
-}
 
 int diff_main(int argc, char **argv)
 {
@@ -80,33 +35,27 @@ int diff_main(int argc, char **argv)
 	}
 	struct cb_store s;
 	struct cb_ctrfs c;
-	struct changes ch = { .lowerfd = -1 };
-	char where[512] = "";
+	struct cb_change *ch;
+	size_t n;
 	cb_err e;
 	if (cb_userns_enter(&e) < 0 || cb_store_open(&s, cb_opt_root, &e) < 0 ||
 	    cb_ctrfs_open(&s, argv[st.ind], CB_CTRFS_CHANGES, &c, &e) < 0)
 		cb_die(&e);
-	if (c.upperfd < 0) {
-		fprintf(stderr, "cbox: diff %s: not on the overlay driver: not supported yet\n", argv[st.ind]);
-		return CB_EXIT_FAIL;
-	}
-	if ((ch.lowerfd = cb_ctrfs_image_root(&s, &c, &e)) < 0)
+	if (cb_changes(&s, &c, &ch, &n, &e) < 0) {
+		cb_err_prefix(&e, "diff %s", argv[st.ind]);
 		cb_die(&e);
-	int upper = openat(c.upperfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int r = upper < 0 ? -errno : cb_walk(upper, -1, change_fn, &ch, where, sizeof(where));
-	if (r < 0) {
-		fprintf(stderr, "cbox: diff %s: %s: %s\n", argv[st.ind], where, cb_walk_strerror(r));
-		return CB_EXIT_FAIL;
 	}
-	qsort(ch.lines, ch.n, sizeof(*ch.lines), by_path);
 	if (format) {
 		cJSON *j = cJSON_CreateObject();
 		static const char *const keys[] = { "changed", "added", "deleted" };
 		for (int k = 0; k < 3; k++) {
 			cJSON *a = cJSON_CreateArray();
-			for (size_t i = 0; i < ch.n; i++)
-				if (ch.lines[i][0] == "CAD"[k])
-					cJSON_AddItemToArray(a, cJSON_CreateString(ch.lines[i] + 2));
+			for (size_t i = 0; i < n; i++)
+				if (ch[i].kind == "CAD"[k]) {
+					char p[4200];
+					snprintf(p, sizeof(p), "/%s", ch[i].path);
+					cJSON_AddItemToArray(a, cJSON_CreateString(p));
+				}
 			if (cJSON_GetArraySize(a))
 				cJSON_AddItemToObject(j, keys[k], a);
 			else
@@ -117,8 +66,8 @@ int diff_main(int argc, char **argv)
 		free(t);
 		cJSON_Delete(j);
 	} else {
-		for (size_t i = 0; i < ch.n; i++)
-			printf("%s\n", ch.lines[i]);
+		for (size_t i = 0; i < n; i++)
+			printf("%c /%s\n", ch[i].kind, ch[i].path);
 	}
 	return 0;
 }

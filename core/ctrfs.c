@@ -64,7 +64,7 @@ int cb_ctrfs_open(struct cb_store *s, const char *ref, int how, struct cb_ctrfs 
 	const char *rootfs = cJSON_GetStringValue(cJSON_GetObjectItem(c->cfg, "rootfs")) ?: "";
 	if (overlay)
 		c->upperfd = openat(c->dirfd, "upper", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (how == CB_CTRFS_CHANGES) {
+	if (how == CB_CTRFS_CHANGES && overlay) {
 		return 0;
 	} else if (c->pid && how == CB_CTRFS_LIVE) {
 		char proc[64];

@@ -20,8 +20,8 @@ struct cb_ctrfs {
 
 enum { CB_CTRFS_STORED, CB_CTRFS_LIVE, CB_CTRFS_CHANGES };
 /* ref: a name, id or id prefix. LIVE: a running container's root as its processes see
- * it (volumes too), else as stored (the rootfs alone); CHANGES: no root (rootfd -1),
- * the upper dir only (diff, commit). Must be called single-threaded:
+ * it (volumes too), else as stored (the rootfs alone); CHANGES: on overlay no root
+ * (rootfd -1), the upper dir only (diff, commit). Must be called single-threaded:
  * the mount needs a mount namespace of our own. Caller is in the storage's user namespace. */
 int cb_ctrfs_open(struct cb_store *s, const char *ref, int how, struct cb_ctrfs *c, cb_err *e);
 void cb_ctrfs_close(struct cb_ctrfs *c);

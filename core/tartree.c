@@ -172,7 +172,7 @@ int cb_tartree(struct cb_tarw *w, int dirfd, const char *name, const struct cb_t
 			r = one(&t, dirfd, at, o->name, &st);
 		t.o = o;
 	}
-	int fd = r == 0 && S_ISDIR(st.st_mode) ? openat(dirfd, at, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -2;
+	int fd = r == 0 && S_ISDIR(st.st_mode) && !o->alone ? openat(dirfd, at, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -2;
 	if (fd == -1)
 		r = cb_fail_errno(e, errno, "%s", at);
 	if (fd >= 0) {
@@ -189,7 +189,7 @@ int cb_tartree(struct cb_tarw *w, int dirfd, const char *name, const struct cb_t
 	return r;
 }
 
-int cb_tartree_pipe(int dirfd, const char *name, const struct cb_tartree_opts *o, pid_t *child, cb_err *e)
+int cb_tarw_pipe(cb_tarw_fill fill, void *ctx, pid_t *child, cb_err *e)
 {
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -204,7 +204,7 @@ int cb_tartree_pipe(int dirfd, const char *name, const struct cb_tartree_opts *o
 		static struct cb_tarw w;
 		close(p[0]);
 		cb_tarw_init(&w, p[1]);
-		int r = cb_tartree(&w, dirfd, name, o, e);
+		int r = fill(&w, ctx, e);
 		if (r == 0)
 			r = cb_tarw_finish(&w, e);
 		if (r < 0)
@@ -213,4 +213,22 @@ int cb_tartree_pipe(int dirfd, const char *name, const struct cb_tartree_opts *o
 	}
 	close(p[1]);
 	return p[0];
+}
+
+struct tree_args {
+	int dirfd;
+	const char *name;
+	const struct cb_tartree_opts *o;
+};
+
+static int fill_tree(struct cb_tarw *w, void *ctx, cb_err *e)
+{
+	struct tree_args *a = ctx;
+	return cb_tartree(w, a->dirfd, a->name, a->o, e);
+}
+
+int cb_tartree_pipe(int dirfd, const char *name, const struct cb_tartree_opts *o, pid_t *child, cb_err *e)
+{
+	struct tree_args a = { dirfd, name, o };
+	return cb_tarw_pipe(fill_tree, &a, child, e);
 }

@@ -37,11 +37,15 @@ struct cb_tartree_opts {
 	int whiteouts;     /* an overlay upper dir: 0:0 char devices and opaque directories
 			    * become OCI whiteouts (.wh.NAME, .wh..wh..opq): commit */
 	int one_fs;        /* other mounts' directories are written empty (cp, export) */
+	int alone;         /* the named start only, not what a directory holds */
 };
 /* dirfd/name (name "" or "." for dirfd itself). */
 int cb_tartree(struct cb_tarw *w, int dirfd, const char *name, const struct cb_tartree_opts *o, cb_err *e);
-/* The same written by a child process into a pipe: its read end (the child's status
- * tells whether all went well; it logs its own error). */
+/* An archive written by fill in a child process into a pipe: its read end (the
+ * child's status tells whether all went well; it logs its own error). */
+typedef int (*cb_tarw_fill)(struct cb_tarw *w, void *ctx, cb_err *e);
+int cb_tarw_pipe(cb_tarw_fill fill, void *ctx, pid_t *child, cb_err *e);
+/* cb_tartree so. */
 int cb_tartree_pipe(int dirfd, const char *name, const struct cb_tartree_opts *o, pid_t *child, cb_err *e);
 
 /* The end-of-archive blocks, then flush. */
