@@ -22,7 +22,12 @@
 //usage:  -w, --workdir DIR            working directory inside
 //usage:  -u, --user USER[:GROUP]      names or numbers, as the container's /etc knows them
 //usage:      --entrypoint CMD         replace the image's entrypoint (a word or JSON array)
-//usage:  -v, --volume HOST:CTR[:ro]   bind mount a host path (options ro, rw, z, Z)
+//usage:  -v, --volume HOST:CTR[:ro]   bind mount a host path (options ro, rw, z, Z, U: chown
+//usage:                               to the container's user, O: an overlay); NAME:CTR
+//usage:                               a named volume (made when missing, the image's files
+//usage:                               at CTR copied in while it is empty); CTR alone: an
+//usage:                               anonymous one (gone with rm -v or --rm)
+//usage:      --mount type=bind|volume|tmpfs,source=S,target=T[,ro,...]
 //usage:      --read-only              read-only rootfs (tmpfs on /tmp, /var/tmp, /run)
 //usage:      --rootfs                 the first argument is a directory holding a root
 //usage:                               filesystem, run as it is (changes land in it); DIR:O
@@ -73,6 +78,7 @@
 #include "image.h"
 #include "paths.h"
 #include "pull.h"
+#include "volume.h"
 
 static void __attribute__((noreturn)) usage_error(const char *fmt, const char *arg)
 {
@@ -80,33 +86,6 @@ static void __attribute__((noreturn)) usage_error(const char *fmt, const char *a
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, "\nSee 'cbox run --help'.\n");
 	exit(CB_EXIT_FAIL);
-}
-
-static void parse_volume(const char *spec, struct cb_volume *v)
-{
-	char *s = strdup(spec), *opts;
-	if (!s)
-		usage_error("out of memory%s", "");
-	v->src = s;
-	char *dst = strchr(s, ':');
-	if (!dst)
-		usage_error("--volume '%s': want HOST:CONTAINER[:OPTIONS]", spec);
-	*dst++ = '\0';
-	if ((opts = strchr(dst, ':')))
-		*opts++ = '\0';
-	v->dst = dst;
-	if (s[0] != '/')
-		usage_error("--volume '%s': the host path must be absolute (named volumes are not supported yet)", spec);
-	if (dst[0] != '/')
-		usage_error("--volume '%s': the container path must be absolute", spec);
-	for (char *o = opts ? strtok(opts, ",") : NULL; o; o = strtok(NULL, ",")) {
-		if (!strcmp(o, "ro"))
-			v->ro = 1;
-		else if (!strcmp(o, "rw"))
-			v->ro = 0;
-		else if (strcmp(o, "z") && strcmp(o, "Z"))
-			usage_error("--volume: unknown option '%s' (ro, rw, z, Z)", o);
-	}
 }
 
 /* --cap-add/--cap-drop NAME[,NAME...]: each name checked now. */
@@ -140,7 +119,7 @@ int run_main(int argc, char **argv)
 	enum { O_NAME = 1, O_HOST, O_RM, O_ENV, O_WORKDIR, O_USER, O_ENTRY, O_VOLUME, O_RO, O_NET, O_PULL,
 	       O_INTERACTIVE, O_TTY, O_DETACH, O_PUBLISH, O_DNS, O_ADDHOST, O_CAPADD, O_CAPDROP, O_PRIV, O_TMPFS,
 	       O_ENVFILE, O_INIT, O_EMUL, O_SECOPT, O_ROOTFS,
-	       O_USERNS, O_QUIET };
+	       O_USERNS, O_QUIET, O_MOUNT };
 	static const struct cb_option opts[] = {
 		{ "name", 0, CB_OPT_ARG, O_NAME },
 		{ "hostname", 0, CB_OPT_ARG, O_HOST },
@@ -162,6 +141,7 @@ int run_main(int argc, char **argv)
 		{ "cap-drop", 0, CB_OPT_ARG, O_CAPDROP },
 		{ "privileged", 0, CB_OPT_BOOL, O_PRIV },
 		{ "tmpfs", 0, CB_OPT_ARG, O_TMPFS },
+		{ "mount", 0, CB_OPT_ARG, O_MOUNT },
 		{ "env-file", 0, CB_OPT_ARG, O_ENVFILE },
 		{ "init", 0, CB_OPT_BOOL, O_INIT },
 		{ "root-emulation", 0, CB_OPT_ARG, O_EMUL },
@@ -221,8 +201,17 @@ int run_main(int argc, char **argv)
 			o.proc.entrypoint = st.arg;
 			break;
 		case O_VOLUME:
-			parse_volume(st.arg, &vols[o.nvols++]);
+			if (cb_volume_parse(st.arg, &vols[o.nvols++], &e) < 0)
+				usage_error("--volume %s", e.msg);
 			break;
+		case O_MOUNT: {
+			int k = cb_mount_parse(st.arg, &vols[o.nvols], &tmpfs[o.ntmpfs], &e);
+			if (k < 0)
+				usage_error("%s", e.msg);
+			o.nvols += k == 1;
+			o.ntmpfs += k == 2;
+			break;
+		}
 		case O_RO:
 			o.readonly = yes;
 			break;
@@ -345,6 +334,8 @@ int run_main(int argc, char **argv)
 			fprintf(stderr, "Error: %s\n", e.msg);
 			return CB_EXIT_FAIL;
 		}
+	if (cb_mounts_check(vols, o.nvols, tmpfs, o.ntmpfs, &e) < 0)
+		cb_die(&e);
 	o.vols = vols;
 	o.tmpfs = tmpfs;
 	o.driver = cb_opt_storage_driver;
@@ -396,7 +387,9 @@ int run_main(int argc, char **argv)
 		fprintf(stderr, "Error: %s\n", e.msg);
 		return CB_EXIT_FAIL;
 	}
-run:;
+run:
+	if (cb_volumes_resolve(&s, vols, o.nvols, &e) < 0)
+		cb_die(&e);
 	int status;
 	char id[65];
 	o.id_out = id;

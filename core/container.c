@@ -15,6 +15,7 @@
 #include <dirent.h>
 
 #include "container.h"
+#include "volume.h"
 #include "driver.h"
 #include "init.h"
 #include "emul.h"
@@ -36,6 +37,18 @@ struct child {
 	int init;             /* --init: cbox's pid 1 runs the command */
 	struct cb_keepid *keepid; /* --userns=keep-id, or NULL */
 };
+
+/* :U volumes' destinations, for the process to chown once its user is known. */
+static int chown_list(struct child *c, cb_err *e)
+{
+	c->p.chown = calloc((size_t)c->m.nvols + 1, sizeof(*c->p.chown));
+	if (!c->p.chown)
+		return cb_fail(e, ENOMEM, "out of memory");
+	for (int i = 0; i < c->m.nvols; i++)
+		if (c->m.vols[i].chown)
+			c->p.chown[c->p.nchown++] = c->m.vols[i].dst;
+	return 0;
+}
 
 /* In the new namespaces: the filesystem, then the process. */
 static int child_main(void *arg, cb_err *e)
@@ -293,6 +306,7 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 	}
 	cb_emul_rec_close(&rec);
 	if (rm) {
+		cb_volume_rm_anon_at(s, dfd); /* as podman's --rm: its anonymous volumes go too */
 		int rr = cb_rm_rf_at(s->rootfd, dir);
 		if (rr < 0)
 			cb_warn("could not remove %s/%s: %s", s->root, dir, strerror(-rr));
@@ -462,6 +476,8 @@ made:;
 	c.m.workdir_given = c.p.cwd_given;
 	c.m.vols = o->vols;
 	c.m.nvols = o->nvols;
+	if (r == 0)
+		r = chown_list(&c, e);
 	c.m.tmpfs = o->tmpfs;
 	c.m.ntmpfs = o->ntmpfs;
 	c.m.privileged = o->proc.privileged;
@@ -495,6 +511,12 @@ made:;
 		cJSON_AddStringToObject(v, "src", o->vols[i].src);
 		cJSON_AddStringToObject(v, "dst", o->vols[i].dst);
 		cJSON_AddBoolToObject(v, "ro", o->vols[i].ro);
+		if (o->vols[i].name)
+			cJSON_AddStringToObject(v, "name", o->vols[i].name);
+		cJSON_AddBoolToObject(v, "anon", o->vols[i].anon);
+		cJSON_AddBoolToObject(v, "copyup", o->vols[i].copyup);
+		cJSON_AddBoolToObject(v, "chown", o->vols[i].chown);
+		cJSON_AddBoolToObject(v, "overlay", o->vols[i].overlay);
 		cJSON_AddItemToArray(vj, v);
 	}
 	cJSON *tj = cJSON_AddArrayToObject(cj, "tmpfs");
@@ -610,6 +632,10 @@ int cb_container_start(struct cb_store *s, const char *id, cb_err *e)
 		v->src = cJSON_GetStringValue(cJSON_GetObjectItem(it, "src")) ?: "";
 		v->dst = cJSON_GetStringValue(cJSON_GetObjectItem(it, "dst")) ?: "";
 		v->ro = cJSON_IsTrue(cJSON_GetObjectItem(it, "ro"));
+		v->name = cJSON_GetStringValue(cJSON_GetObjectItem(it, "name"));
+		v->copyup = cJSON_IsTrue(cJSON_GetObjectItem(it, "copyup"));
+		v->chown = cJSON_IsTrue(cJSON_GetObjectItem(it, "chown"));
+		v->overlay = cJSON_IsTrue(cJSON_GetObjectItem(it, "overlay"));
 	}
 	cJSON_ArrayForEach(it, tj) {
 		struct cb_tmpfs *t = &tmpfs[c.m.ntmpfs++];
@@ -620,6 +646,8 @@ int cb_container_start(struct cb_store *s, const char *id, cb_err *e)
 	}
 	snprintf(dir, sizeof(dir), "containers/%s", id);
 	c.m.vols = vols;
+	if ((r = chown_list(&c, e)) < 0)
+		goto out;
 	c.m.tmpfs = tmpfs;
 	c.m.privileged = c.p.privileged;
 	c.init = cJSON_IsTrue(cJSON_GetObjectItem(cj, "init"));

@@ -331,11 +331,8 @@ static int load_docker(struct spool *sp, char **loaded, cb_err *e)
 			if (r == 0)
 				r = store_layer_from(sp, fd, l, &st, e);
 			close(fd);
-			static const char *const types[] = { "", "application/vnd.oci.image.layer.v1.tar",
-							     "application/vnd.oci.image.layer.v1.tar+gzip",
-							     "application/vnd.oci.image.layer.v1.tar+zstd" };
 			cJSON *ld = cJSON_CreateObject();
-			cJSON_AddStringToObject(ld, "mediaType", types[l->compression]);
+			cJSON_AddStringToObject(ld, "mediaType", cb_layer_media_type(l->compression));
 			cJSON_AddStringToObject(ld, "digest", l->digest);
 			cJSON_AddNumberToObject(ld, "size", (double)l->size);
 			cJSON_AddItemToArray(mlayers, ld);

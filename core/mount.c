@@ -1,4 +1,5 @@
 /* mount.c - the container's mounts, all made through fds resolved inside the rootfs. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -272,7 +273,54 @@ static int mount_etc(int root, const struct cb_mount_spec *m, cb_err *e)
 	return 0;
 }
 
-static int mount_volume(int root, const struct cb_volume *v, cb_err *e)
+/* A volume still empty gets the image's files at its destination, as podman does. */
+static int copy_up(int root, const struct cb_volume *v, cb_err *e)
+{
+	int under CB_AUTOCLOSE = cb_open_in(root, v->dst + 1, O_RDONLY | O_DIRECTORY);
+	int vol CB_AUTOCLOSE = open(v->src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (under < 0 || vol < 0)
+		return 0;
+	DIR *d = fdopendir(dup(vol));
+	struct dirent *de;
+	int empty = 1;
+	while (d && (de = readdir(d)))
+		empty &= !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
+	if (d)
+		closedir(d);
+	char what[300];
+	snprintf(what, sizeof(what), "volume %s (copy-up of %s)", v->name ? v->name : v->src, v->dst);
+	struct stat st;
+	if (!empty || fstat(under, &st) < 0)
+		return 0;
+	/* the volume's own directory takes the image directory's owner and mode too */
+	if (fchown(vol, st.st_uid, st.st_gid) < 0 || fchmod(vol, st.st_mode & 07777) < 0)
+		cb_debug("%s: owner and mode: %s", what, strerror(errno));
+	return cb_vfs_apply(under, vol, what, e);
+}
+
+/* :O: an overlay whose lower layer is the source, its upper and work dirs on a tmpfs
+ * under it (at the target), so the container's changes go with the container. */
+static int overlay_volume(int root, int src, int t, const struct cb_volume *v, int rootless, cb_err *e)
+{
+	char data[256];
+	if (mount("tmpfs", P(t).p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=700") < 0)
+		return cb_fail_errno(e, errno, "volume %s:%s:O: a tmpfs for its changes", v->src, v->dst);
+	/* by path: t names the directory under the tmpfs */
+	int tmp CB_AUTOCLOSE = cb_open_in(root, v->dst + strspn(v->dst, "/"), O_RDONLY | O_DIRECTORY);
+	if (tmp < 0 || mkdirat(tmp, "upper", 0755) < 0 || mkdirat(tmp, "work", 0700) < 0)
+		return cb_fail_errno(e, errno, "volume %s:%s:O: upper and work", v->src, v->dst);
+	int up CB_AUTOCLOSE = openat(tmp, "upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int wk CB_AUTOCLOSE = openat(tmp, "work", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+	if (up < 0 || wk < 0 || fstat(src, &st) < 0 || fchownat(up, "", st.st_uid, st.st_gid, AT_EMPTY_PATH) < 0 ||
+	    fchmodat(tmp, "upper", st.st_mode & 07777, 0) < 0)
+		return cb_fail_errno(e, errno, "volume %s:%s:O: upper and work", v->src, v->dst);
+	snprintf(data, sizeof(data), "lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d%s", src,
+		 up, wk, rootless ? ",userxattr" : "");
+	return do_mount("overlay", tmp, "overlay", 0, data, v->dst, e);
+}
+
+static int mount_volume(int root, const struct cb_volume *v, int rootless, cb_err *e)
 {
 	struct stat st;
 	int src CB_AUTOCLOSE = open(v->src, O_PATH | O_CLOEXEC);
@@ -281,6 +329,15 @@ static int mount_volume(int root, const struct cb_volume *v, cb_err *e)
 	int t CB_AUTOCLOSE = target(root, v->dst, S_ISDIR(st.st_mode) ? 'd' : 'f', e);
 	if (t < 0)
 		return t;
+	int r = v->copyup ? copy_up(root, v, e) : 0;
+	if (r < 0)
+		return r;
+	if (v->overlay) {
+		if (!S_ISDIR(st.st_mode))
+			return cb_fail(e, ENOTDIR, "volume %s:%s:O: an overlay needs a directory", v->src, v->dst);
+		r = overlay_volume(root, src, t, v, rootless, e);
+		return r < 0 || !v->ro ? r : remount_ro(root, v->dst, e);
+	}
 	if (mount(P(src).p, P(t).p, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return cb_fail_errno(e, errno, "volume %s:%s", v->src, v->dst);
 	return v->ro ? remount_ro(root, v->dst, e) : 0;
@@ -396,7 +453,7 @@ static int mount_user(int root, const struct cb_mount_spec *m, cb_err *e)
 		maxd = depth(m->tmpfs[i].dst) > maxd ? depth(m->tmpfs[i].dst) : maxd;
 	for (int d = 0; d <= maxd; d++) {
 		for (int i = 0; i < m->nvols; i++)
-			if (depth(m->vols[i].dst) == d && (r = mount_volume(root, &m->vols[i], e)) < 0)
+			if (depth(m->vols[i].dst) == d && (r = mount_volume(root, &m->vols[i], m->rootless, e)) < 0)
 				return r;
 		for (int i = 0; i < m->ntmpfs; i++)
 			if (depth(m->tmpfs[i].dst) == d && (r = mount_tmpfs(root, &m->tmpfs[i], e)) < 0)

@@ -9,9 +9,14 @@
 #include "cbox.h"
 
 struct cb_volume {
-	const char *src; /* host path */
-	const char *dst; /* absolute path in the container */
+	const char *src;  /* host path (a volume's _data once resolved) */
+	const char *dst;  /* absolute path in the container */
 	int ro;
+	const char *name; /* a volume's name (NULL: a bind, or an anonymous one not yet made) */
+	int anon;         /* an anonymous volume (-v /path): goes with the container */
+	int copyup;       /* a volume: the image's files at dst copied in while it is empty */
+	int chown;        /* :U: everything in it becomes the container user's (cb_proc_exec) */
+	int overlay;      /* :O: an overlay on it, the changes on a tmpfs (gone with the container) */
 };
 
 /* --tmpfs PATH[:OPTIONS] */

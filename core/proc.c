@@ -12,6 +12,7 @@
 
 #include "emul.h"
 #include "proc.h"
+#include "walk.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -271,6 +272,7 @@ void cb_proc_free(struct cb_proc *p)
 	free(p->argv);
 	free(p->env);
 	free(p->cwd);
+	free(p->chown);
 	free(p->user);
 	cb_seccomp_free(&p->seccomp);
 	memset(p, 0, sizeof(*p));
@@ -460,6 +462,15 @@ int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 			return CB_EXIT_FAIL;
 		}
 		gid = strtoul(g[2], NULL, 10);
+	}
+
+	/* :U volumes: everything in them becomes the user's (podman chowns the source) */
+	for (int i = 0; i < p->nchown; i++) {
+		int r = cb_chown_tree_at(AT_FDCWD, p->chown[i], (uid_t)uid, (gid_t)gid);
+		if (r < 0) {
+			cb_fail_errno(e, -r, "volume %s: chown to %lu:%lu", p->chown[i], uid, gid);
+			return CB_EXIT_FAIL;
+		}
 	}
 
 	/* HOME from passwd unless the environment has one. */

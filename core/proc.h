@@ -21,6 +21,8 @@ struct cb_proc {
 	int root_emul;    /* install the root emulation filter (emul.h) before exec */
 	int emul_sock;    /* ... and send its listener there (-1: none) */
 	struct cb_seccomp seccomp; /* the filter (podman's default unless privileged) */
+	const char **chown;   /* volumes' paths (:U) to give to the user once it is known */
+	int nchown;
 };
 
 /* What the caller asked for on top of the image. */

@@ -173,7 +173,7 @@ static int pull_layer(struct job *j, struct cb_registry *reg, cb_err *e)
 		if (!transient(r) || attempt >= j->o->retries)
 			return r;
 		if (j->pg && !j->o->quiet)
-			cb_progress_msg(j->pg, "cbox: warn: %s; retrying in %d ms (%d of %d)", e->msg, delay, attempt + 1,
+			cb_progress_msg(j->pg, "Error: %s; retrying in %d ms (%d of %d)", e->msg, delay, attempt + 1,
 					j->o->retries);
 		else
 			cb_warn("%s; retrying in %d ms (%d of %d)", e->msg, delay, attempt + 1, j->o->retries);

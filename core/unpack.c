@@ -394,7 +394,7 @@ static int set_xattr(int fd, int pfd, const char *name, const char *key, const v
  * in user.rootlesscontainers. */
 static int set_owner(struct ctx *c, int fd, int pfd, const char *name, int is_link, cb_err *e)
 {
-	uint32_t uid = c->ent->uid, gid = c->ent->gid;
+	uint32_t uid = c->o.own ? c->o.uid : c->ent->uid, gid = c->o.own ? c->o.gid : c->ent->gid;
 	/* Just made by us: it has our ids already, unless its directory is setgid. */
 	if (c->fresh && uid == c->euid && gid == c->egid && !c->pdir_setgid)
 		return 0;
@@ -650,7 +650,7 @@ static int do_entry(struct ctx *c, struct cb_tar *t, char *path, cb_err *e)
 	char full[CB_TAR_NAME_MAX + 1];
 	strcpy(full, path);
 	const char *dir, *name = split(path, &dir);
-	if (!strncmp(name, WH_PREFIX, strlen(WH_PREFIX)))
+	if (c->o.whiteouts != CB_WH_NONE && !strncmp(name, WH_PREFIX, strlen(WH_PREFIX)))
 		return do_whiteout(c, dir, name, e);
 
 	if ((pfd = parent_dir(c, dir, e)) < 0)

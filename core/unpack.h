@@ -9,6 +9,7 @@
 enum cb_whiteout_mode {
 	CB_WH_OVERLAY, /* per-layer dir for overlayfs: whiteouts become 0:0 char devices */
 	CB_WH_DELETE,  /* apply onto a flattened rootfs (vfs): whiteouts delete */
+	CB_WH_NONE,    /* plain files (cp): .wh. names are only names */
 };
 
 struct cb_unpack_opts {
@@ -18,6 +19,8 @@ struct cb_unpack_opts {
 	 * where they are going (the cleaned path under dirfd); the tar-split recorder uses it. */
 	void (*contents)(void *ctx, const char *path, uint64_t size);
 	void *contents_ctx;
+	int own;          /* cp: every entry owned by uid:gid, not by the archive's ids */
+	uint32_t uid, gid;
 };
 
 struct cb_unpack_stats {
