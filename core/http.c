@@ -204,8 +204,8 @@ static ssize_t conn_recv(struct cb_http_conn *k, void *buf, size_t len, int time
 		p->waited += cb_now_ms() - t0;
 		if (n > 0)
 			p->bytes += (unsigned long long)n;
-		if (n != -ETIMEDOUT)
-			return n;
+		if (n != -ETIMEDOUT || cb_now_ms() >= end)
+			return n; /* a timeout of the read itself keeps its own message */
 	}
 }
 
@@ -908,7 +908,7 @@ static int exchange(struct cb_http_client *c, const char *method, const char *ur
 			cb_debug("http: connected to %s%s%s", hp, use_proxy ? " through proxy " : "", use_proxy ? pp : "");
 		}
 		k->got = 0;
-		k->pace = &rs->priv->pace;
+		k->pace = pace.deadline || pace.stall_s ? &rs->priv->pace : NULL;
 		r = conn_send(k, head, head_len, timeout, e);
 		if (!r && body_len)
 			r = conn_send(k, body, body_len, timeout, e);
