@@ -634,6 +634,9 @@ static int do_whiteout(struct ctx *c, const char *dir, const char *name, cb_err 
 		cb_debug("layer %s: skipping '%s'", c->what, c->cur);
 		return 0;
 	}
+	/* ".wh.." and ".wh...": the directory itself or its parent, never a file of it. */
+	if (!opaque && (!strcmp(target, ".") || !strcmp(target, "..")))
+		return ent_fail(c, e, EPERM, 0, "whiteout of '%s' reaches outside its directory", target);
 	if (c->o.whiteouts == CB_WH_DELETE) {
 		parent_drop(c); /* what goes may be the kept parent or above it */
 		int pfd = open_dir(c, dir, 0, e);
