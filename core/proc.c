@@ -308,14 +308,9 @@ int cb_db_find(const char *file, const char *name, unsigned long id, char *line,
 /* The kernel's limit on supplementary groups (musl's NGROUPS_MAX says 32); podman's too. */
 #define CB_NGROUPS_MAX 65536
 
-static int gid_cmp(const void *a, const void *b)
-{
-	gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* The groups of /etc/group that list `user` as a member, each once, in a heap array
- * (*out, free it); more than CB_NGROUPS_MAX memberships are refused. */
+/* The groups of /etc/group that list `user` as a member, in file order, in a heap array
+ * (*out, free it); more than CB_NGROUPS_MAX are refused. A group whose line names the
+ * user twice counts once (the kernel takes other repeats as they are). */
 static int member_groups(const char *user, gid_t **out, cb_err *e)
 {
 	FILE *fp = fopen("/etc/group", "re");
@@ -330,9 +325,10 @@ static int member_groups(const char *user, gid_t **out, cb_err *e)
 			*f[k]++ = '\0';
 		if (!f[3] || !numeric(f[2]))
 			continue;
+		gid_t gid = (gid_t)strtoul(f[2], NULL, 10);
 		for (char *m = strtok(f[3], ","); m; m = strtok(NULL, ",")) {
-			if (strcmp(m, user))
-				continue;
+			if (strcmp(m, user) || (n && (*out)[n - 1] == gid))
+				continue; /* not the user, or the user again in this group */
 			if (n == CB_NGROUPS_MAX) {
 				n = cb_fail(e, E2BIG, "user %s: more than %d group memberships in /etc/group", user,
 					    CB_NGROUPS_MAX);
@@ -346,17 +342,8 @@ static int member_groups(const char *user, gid_t **out, cb_err *e)
 				}
 				*out = g;
 			}
-			(*out)[n++] = (gid_t)strtoul(f[2], NULL, 10);
+			(*out)[n++] = gid;
 		}
-	}
-	/* A group listed twice counts once. */
-	if (n > 1) {
-		qsort(*out, (size_t)n, sizeof(gid_t), gid_cmp);
-		int u = 1;
-		for (int i = 1; i < n; i++)
-			if ((*out)[i] != (*out)[u - 1])
-				(*out)[u++] = (*out)[i];
-		n = u;
 	}
 out:
 	free(line);
