@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -177,6 +178,12 @@ int cb_container_join(pid_t pid, unsigned long long start, cb_err *e)
 	};
 	int fds[CB_ARRAY_SIZE(ns)], root, r = 0;
 	char path[64];
+	/* Non-dumpable before anything of ours can appear in the container's pid namespace:
+	 * the children we clone there inherit it until their execve of the container's
+	 * command, so the container cannot open their /proc/PID/exe (the host's binary),
+	 * root, fd or mem (it has no CAP_SYS_PTRACE over our mm, made outside). */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return cb_fail_errno(e, errno, "make this process non-dumpable");
 	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
 	root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	for (size_t i = 0; i < CB_ARRAY_SIZE(ns); i++) {

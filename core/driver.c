@@ -128,7 +128,7 @@ static int is_opaque(int fd)
 /* Copy xattrs but overlay's own; failures are ignored (the filesystem may not take them). */
 static void copy_xattrs(int sfd, const char *sname, int dfd, const char *dname)
 {
-	char list[4096], val[4096], sp[64], dp[64];
+	char list[4096], val[4096], sp[32 + NAME_MAX + 1], dp[32 + NAME_MAX + 1]; /* fd + one name */
 	snprintf(sp, sizeof(sp), "/proc/self/fd/%d/%s", sfd, sname);
 	snprintf(dp, sizeof(dp), "/proc/self/fd/%d/%s", dfd, dname);
 	ssize_t n = llistxattr(sp, list, sizeof(list));

@@ -20,6 +20,9 @@ struct cb_http_request {
 	int max_redirects;              /* 0: none; redirects never carry Authorization to another host */
 	const struct cb_tls_opts *tls;  /* NULL: system trust only */
 	int timeout_ms;                 /* connect and per-read; 0 = default 30 s */
+	int total_s;                    /* the whole exchange, redirects and body included; 0: none */
+	int stall_s, stall_rate;        /* fail when less than stall_rate bytes/s arrive over
+					 * stall_s seconds of waiting on the network; 0: none */
 };
 
 struct cb_http_priv;

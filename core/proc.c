@@ -313,23 +313,48 @@ int cb_db_find(const char *file, const char *name, unsigned long id, char *line,
 	return found;
 }
 
-/* The groups of /etc/group that list `user` as a member. */
-static int member_groups(const char *user, gid_t *out, int max)
+/* The kernel's limit on supplementary groups (musl's NGROUPS_MAX says 32); podman's too. */
+#define CB_NGROUPS_MAX 65536
+
+/* The groups of /etc/group that list `user` as a member, in file order, in a heap array
+ * (*out, free it); more than CB_NGROUPS_MAX are refused. A group whose line names the
+ * user twice counts once (the kernel takes other repeats as they are). */
+static int member_groups(const char *user, gid_t **out, cb_err *e)
 {
 	FILE *fp = fopen("/etc/group", "re");
-	char line[4096];
+	char *line = NULL;
+	size_t cap = 0, max = 0;
 	int n = 0;
-	while (fp && n < max && fgets(line, sizeof(line), fp)) {
+	*out = NULL;
+	while (fp && getline(&line, &cap, fp) > 0) {
 		line[strcspn(line, "\n")] = '\0';
 		char *f[4] = { line, NULL, NULL, NULL };
 		for (int k = 1; k < 4 && f[k - 1] && (f[k] = strchr(f[k - 1], ':')); k++)
 			*f[k]++ = '\0';
 		if (!f[3] || !numeric(f[2]))
 			continue;
-		for (char *m = strtok(f[3], ","); m; m = strtok(NULL, ","))
-			if (!strcmp(m, user))
-				out[n++] = (gid_t)strtoul(f[2], NULL, 10);
+		gid_t gid = (gid_t)strtoul(f[2], NULL, 10);
+		for (char *m = strtok(f[3], ","); m; m = strtok(NULL, ",")) {
+			if (strcmp(m, user) || (n && (*out)[n - 1] == gid))
+				continue; /* not the user, or the user again in this group */
+			if (n == CB_NGROUPS_MAX) {
+				n = cb_fail(e, E2BIG, "user %s: more than %d group memberships in /etc/group", user,
+					    CB_NGROUPS_MAX);
+				goto out;
+			}
+			if ((size_t)n == max) {
+				gid_t *g = realloc(*out, (max = max ? max * 2 : 32) * sizeof(gid_t));
+				if (!g) {
+					n = cb_fail(e, ENOMEM, "out of memory");
+					goto out;
+				}
+				*out = g;
+			}
+			(*out)[n++] = gid;
+		}
 	}
+out:
+	free(line);
 	if (fp)
 		fclose(fp);
 	return n;
@@ -487,8 +512,10 @@ int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 	}
 
 	if (!p->single_map) {
-		gid_t groups[64];
-		int ng = have_pw ? member_groups(f[0], groups, 64) : 0;
+		CB_AUTOFREE gid_t *groups = NULL;
+		int ng = have_pw ? member_groups(f[0], &groups, e) : 0;
+		if (ng < 0)
+			return CB_EXIT_FAIL;
 		if (setgroups((size_t)ng, groups) < 0)
 			return cb_fail_errno(e, errno, "setgroups"), CB_EXIT_FAIL;
 	}

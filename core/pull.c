@@ -165,12 +165,12 @@ static int pull_layer(struct job *j, struct cb_registry *reg, cb_err *e)
 			cb_progress_end(j->pg, j->slot, "done");
 			return 0;
 		}
-		if (r == -EBADMSG || r == -ENOSPC || r == -EFBIG) {
-			/* Bad content, or no room for it: never keep it for a resume. */
+		if (!transient(r)) {
+			/* Refused (bad content, an unsafe entry, a full disk): nothing to resume. */
 			unlinkat(j->s->rootfd, partial, 0);
 			return r;
 		}
-		if (!transient(r) || attempt >= j->o->retries)
+		if (attempt >= j->o->retries)
 			return r;
 		if (j->pg && !j->o->quiet)
 			cb_progress_msg(j->pg, "Error: %s; retrying in %d ms (%d of %d)", e->msg, delay, attempt + 1,

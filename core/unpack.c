@@ -519,13 +519,23 @@ static int apply_dirs(struct ctx *c, cb_err *e)
 
 /* ---- entries ---- */
 
+/* A read error, named after the layer once (the blob's own checks name it already). */
+static int read_fail(struct ctx *c, cb_err *e)
+{
+	char head[300];
+	int n = snprintf(head, sizeof(head), "layer %s: ", c->what);
+	if (!strncmp(e->msg, head, (size_t)n))
+		return e->errnum > 0 ? -e->errnum : -EINVAL;
+	return cb_err_prefix(e, "layer %s", c->what);
+}
+
 static int write_contents(struct ctx *c, struct cb_tar *t, int fd, cb_err *e)
 {
 	struct cb_reader in = cb_tar_contents(t);
 	for (;;) {
 		ssize_t n = cb_read(&in, c->buf, COPY_BUF, e);
 		if (n < 0)
-			return cb_err_prefix(e, "layer %s", c->what);
+			return read_fail(c, e);
 		if (n == 0)
 			return 0;
 		for (ssize_t off = 0; off < n;) {
@@ -561,6 +571,9 @@ static int do_whiteout(struct ctx *c, const char *dir, const char *name, cb_err 
 		cb_debug("layer %s: skipping '%s'", c->what, c->cur);
 		return 0;
 	}
+	/* ".wh.." and ".wh...": the directory itself or its parent, never a file of it. */
+	if (!opaque && (!strcmp(target, ".") || !strcmp(target, "..")))
+		return ent_fail(c, e, EPERM, 0, "whiteout of '%s' reaches outside its directory", target);
 	if (c->o.whiteouts == CB_WH_DELETE) {
 		parent_drop(c); /* what goes may be the kept parent or above it */
 		int pfd = open_dir(c, dir, 0, e);
@@ -783,7 +796,7 @@ int cb_unpack_tar(struct cb_reader *tar, int dirfd, const char *what, const stru
 	char path[CB_TAR_NAME_MAX + 1];
 	for (;;) {
 		if ((r = cb_tar_next(t, &en, e)) < 0) {
-			cb_err_prefix(e, "layer %s", c.what);
+			read_fail(&c, e);
 			goto out;
 		}
 		if (r == 0)
