@@ -626,7 +626,9 @@ static int oci_mount_one(int root, const struct cb_mount_entry *m, cb_err *e)
 	} else {
 		cb_debug("mount %s (%s)", m->dst, type ? type : "?");
 	}
-	if (r == 0 && m->prop && mount(NULL, P(t).p, NULL, m->prop, NULL) < 0)
+	/* The fd names what was under the mount: the mount itself by a fresh lookup. */
+	int top CB_AUTOCLOSE = r == 0 && m->prop ? target(root, m->dst, 0, e) : -1;
+	if (r == 0 && m->prop && (top < 0 || mount(NULL, P(top).p, NULL, m->prop, NULL) < 0))
 		r = cb_fail_errno(e, errno, "mount %s: propagation", m->dst);
 	/* A fresh /dev gets its nodes as runc and crun make them. */
 	if (r == 0 && !strcmp(m->dst, "/dev") && type && !strcmp(type, "tmpfs"))

@@ -393,8 +393,18 @@ static void close_fds(unsigned keep)
 static int oci_prepare(const struct cb_proc_oci *o, cb_err *e)
 {
 	for (int i = 0; i < o->nrlim; i++) {
-		struct rlimit rl = { .rlim_cur = o->rlim[i].soft, .rlim_max = o->rlim[i].hard };
-		if (setrlimit(o->rlim[i].res, &rl) < 0)
+		struct rlimit rl = { .rlim_cur = o->rlim[i].soft, .rlim_max = o->rlim[i].hard }, now;
+		if (setrlimit(o->rlim[i].res, &rl) == 0)
+			continue;
+		/* Without CAP_SYS_RESOURCE (a confined host root): no higher than what we have. */
+		if (errno == EPERM && getrlimit(o->rlim[i].res, &now) == 0 && rl.rlim_max > now.rlim_max) {
+			cb_debug("process.rlimits: resource %d: hard limit %llu, not %llu (no CAP_SYS_RESOURCE)",
+				 o->rlim[i].res, (unsigned long long)now.rlim_max, (unsigned long long)rl.rlim_max);
+			rl.rlim_max = now.rlim_max;
+			rl.rlim_cur = rl.rlim_cur < rl.rlim_max ? rl.rlim_cur : rl.rlim_max;
+			errno = EPERM;
+		}
+		if (errno != EPERM || setrlimit(o->rlim[i].res, &rl) < 0)
 			return cb_fail_errno(e, errno, "process.rlimits: resource %d", o->rlim[i].res);
 	}
 	if (o->umask >= 0)
@@ -508,6 +518,11 @@ int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 		env[n] = home;
 	}
 
+	/* Without no_new_privs the filter must go on while we still hold CAP_SYS_ADMIN (as
+	 * runc and crun do: the profile then also sees the steps below). */
+	int early = p->oci && !p->oci->nnp;
+	if (early && cb_seccomp_install(&p->seccomp, e) < 0)
+		return CB_EXIT_FAIL;
 	if (!p->single_map) {
 		gid_t groups[64];
 		int ng = p->oci ? p->oci->ngroups : have_pw ? member_groups(f[0], groups, 64) : 0;
@@ -549,7 +564,7 @@ int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* Last: nothing of ours must be refused or faked (root emulation's filter goes on
 	 * top: where both return an errno, the later one's counts). */
-	if (cb_seccomp_install(&p->seccomp, e) < 0)
+	if (!early && cb_seccomp_install(&p->seccomp, e) < 0)
 		return CB_EXIT_FAIL;
 	if (p->root_emul && cb_emul_install(p->emul_sock, e) < 0)
 		return CB_EXIT_FAIL;
