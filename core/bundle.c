@@ -207,8 +207,8 @@ int cb_bundle_create(const struct cb_bundle_opts *o, const char *id, pid_t *pid,
 		goto out;
 	oci.po.preserve_fds = o->preserve_fds;
 	oci.m.no_pivot = o->no_pivot;
-	if (mkdir(o->root, 0700) < 0 && errno != EEXIST) {
-		r = cb_fail_errno(e, errno, "--root %s", o->root);
+	if ((r = cb_mkdir_p(o->root, 0700, e)) < 0) {
+		cb_err_prefix(e, "--root");
 		goto out;
 	}
 	if (mkdir(dir, 0700) < 0) {
