@@ -6,6 +6,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <linux/openat2.h>
 
@@ -130,15 +131,14 @@ static int do_mount(const char *src, int tfd, const char *type, unsigned long fl
 	return 0;
 }
 
-/* Remount the mount at path (in the container) read-only, keeping the flags a user
- * namespace may not clear (nosuid, nodev, noexec, atime). */
-static int remount_ro(int root, const char *path, cb_err *e)
+/* Remount the bind mount at fd with flags, keeping the ones a user namespace may not
+ * clear (nosuid, nodev, noexec, atime). */
+static int remount_fd(int fd, unsigned long flags, const char *path, cb_err *e)
 {
-	int fd CB_AUTOCLOSE = cb_open_in(root, path + strspn(path, "/"), O_PATH);
 	struct statvfs sv;
-	if (fd < 0 || fstatvfs(fd, &sv) < 0)
-		return cb_fail_errno(e, errno, "read-only %s", path);
-	unsigned long keep = MS_REMOUNT | MS_BIND | MS_RDONLY;
+	if (fstatvfs(fd, &sv) < 0)
+		return cb_fail_errno(e, errno, "remount %s", path);
+	unsigned long keep = MS_REMOUNT | MS_BIND | flags;
 	static const unsigned long map[][2] = {
 		{ ST_NOSUID, MS_NOSUID }, { ST_NODEV, MS_NODEV }, { ST_NOEXEC, MS_NOEXEC },
 		{ ST_NOATIME, MS_NOATIME }, { ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
@@ -147,6 +147,15 @@ static int remount_ro(int root, const char *path, cb_err *e)
 		if (sv.f_flag & map[i][0])
 			keep |= map[i][1];
 	return do_mount(NULL, fd, NULL, keep, NULL, path, e);
+}
+
+/* Remount the mount at path (in the container) read-only. */
+static int remount_ro(int root, const char *path, cb_err *e)
+{
+	int fd CB_AUTOCLOSE = cb_open_in(root, path + strspn(path, "/"), O_PATH);
+	if (fd < 0)
+		return cb_fail_errno(e, errno, "read-only %s", path);
+	return remount_fd(fd, MS_RDONLY, path, e);
 }
 
 static int bind_ro(int root, const char *path, cb_err *e)
@@ -174,15 +183,12 @@ static int mask(int root, const char *path, cb_err *e)
 	return do_mount("/dev/null", fd, NULL, MS_BIND, NULL, path, e);
 }
 
-static int mount_dev(int root, int rootless, cb_err *e)
+/* On a fresh /dev: the device nodes, bound from the host (mknod is not possible in a
+ * user namespace), the usual links, and the directories pts, shm, mqueue. */
+static int dev_nodes(int root, cb_err *e)
 {
-	int t CB_AUTOCLOSE = target(root, "/dev", 'd', e);
-	if (t < 0)
-		return t;
-	int r = do_mount("tmpfs", t, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", "/dev", e);
-	if (r < 0)
-		return r;
 	int dev CB_AUTOCLOSE = cb_open_in(root, "dev", O_RDONLY | O_DIRECTORY);
+	int r;
 	if (dev < 0)
 		return cb_fail_errno(e, errno, "/dev in the container");
 	/* Device nodes bound from the host: mknod is not possible in a user namespace. */
@@ -208,6 +214,20 @@ static int mount_dev(int root, int rootless, cb_err *e)
 			return cb_fail_errno(e, errno, "/dev/%s in the container", links[i][1]);
 	if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0 || mkdirat(dev, "mqueue", 01777) < 0)
 		return cb_fail_errno(e, errno, "/dev in the container");
+	return 0;
+}
+
+static int mount_dev(int root, int rootless, cb_err *e)
+{
+	int t CB_AUTOCLOSE = target(root, "/dev", 'd', e);
+	if (t < 0)
+		return t;
+	int r = do_mount("tmpfs", t, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", "/dev", e);
+	if (r < 0 || (r = dev_nodes(root, e)) < 0)
+		return r;
+	int dev CB_AUTOCLOSE = cb_open_in(root, "dev", O_RDONLY | O_DIRECTORY);
+	if (dev < 0)
+		return cb_fail_errno(e, errno, "/dev in the container");
 	int fd CB_AUTOCLOSE = openat(dev, "pts", O_PATH | O_CLOEXEC);
 	/* Without sub-ids gid 5 (tty) does not exist in the namespace. */
 	r = do_mount("devpts", fd, "devpts", MS_NOSUID | MS_NOEXEC,
@@ -225,9 +245,9 @@ static int mount_dev(int root, int rootless, cb_err *e)
 	return 0;
 }
 
-static int mount_sys(int root, int rw, cb_err *e)
+static int mount_sys(int root, const char *path, int rw, cb_err *e)
 {
-	int t CB_AUTOCLOSE = target(root, "/sys", 'd', e);
+	int t CB_AUTOCLOSE = target(root, path, 'd', e);
 	if (t < 0)
 		return t;
 	unsigned long fl = (rw ? 0 : MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC;
@@ -237,7 +257,7 @@ static int mount_sys(int root, int rw, cb_err *e)
 	 * host's, read-only. */
 	int err = errno;
 	if (mount("/sys", P(t).p, NULL, MS_BIND | MS_REC, NULL) == 0) {
-		if (rw || remount_ro(root, "/sys", e) == 0)
+		if (rw || remount_ro(root, path, e) == 0)
 			return 0;
 		cb_info("note: /sys is a read-write bind: %s", e->msg);
 		return 0;
@@ -477,12 +497,15 @@ static int mount_overlay(const char *at, const char *data)
 	return mount("overlay", at, "overlay", 0, plain);
 }
 
-/* Make the tree at rootfd the process's root and let go of the host's. */
-static int enter_root(int rootfd, cb_err *e)
+/* Make the tree at rootfd the process's root and let go of the host's (no_pivot: by
+ * MS_MOVE and chroot, as on an initramfs). */
+static int enter_root(int rootfd, int no_pivot, cb_err *e)
 {
 	if (fchdir(rootfd) < 0)
 		return cb_fail_errno(e, errno, "chdir to the rootfs");
-	if (syscall(SYS_pivot_root, ".", ".") == 0) {
+	if (no_pivot)
+		errno = EINVAL;
+	if (!no_pivot && syscall(SYS_pivot_root, ".", ".") == 0) {
 		/* The old root now sits on top of the new one: detach it. */
 		if (umount2(".", MNT_DETACH) < 0)
 			return cb_fail_errno(e, errno, "detach the host's root");
@@ -515,7 +538,7 @@ int cb_mount_rootfs(const struct cb_mount_spec *m, cb_err *e)
 	int t CB_AUTOCLOSE = target(root, "/proc", 'd', e);
 	if (t < 0 || (r = do_mount("proc", t, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/proc", e)) < 0)
 		return t < 0 ? t : r;
-	if ((r = mount_dev(root, m->rootless, e)) < 0 || (r = mount_sys(root, m->privileged, e)) < 0)
+	if ((r = mount_dev(root, m->rootless, e)) < 0 || (r = mount_sys(root, "/sys", m->privileged, e)) < 0)
 		return r;
 	if ((r = mount_etc(root, m, e)) < 0)
 		return r;
@@ -549,5 +572,178 @@ int cb_mount_rootfs(const struct cb_mount_spec *m, cb_err *e)
 	}
 	if (m->readonly && (r = remount_ro(root, "/", e)) < 0)
 		return r;
-	return enter_root(root, e);
+	return enter_root(root, 0, e);
+}
+
+/* ---- the OCI runtime's mounts ---- */
+
+static const struct {
+	const char *name;
+	unsigned long flag;
+} oci_words[] = {
+	{ "bind", MS_BIND }, { "rbind", MS_BIND | MS_REC }, { "remount", MS_REMOUNT },
+	{ "mand", MS_MANDLOCK }, { "dirsync", MS_DIRSYNC }, { "silent", MS_SILENT },
+};
+static const struct {
+	const char *name;
+	unsigned long prop;
+} oci_prop[] = {
+	{ "private", MS_PRIVATE }, { "rprivate", MS_PRIVATE | MS_REC }, { "shared", MS_SHARED },
+	{ "rshared", MS_SHARED | MS_REC }, { "slave", MS_SLAVE }, { "rslave", MS_SLAVE | MS_REC },
+	{ "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
+};
+
+int cb_mount_options(const cJSON *options, struct cb_mount_entry *m, cb_err *e)
+{
+	const cJSON *it;
+	size_t n = 0;
+	m->data[0] = '\0';
+	cJSON_ArrayForEach(it, options) {
+		const char *w = cJSON_GetStringValue(it);
+		size_t i;
+		if (!w)
+			return cb_fail(e, EINVAL, "mount %s: options: want strings", m->dst);
+		for (i = 0; i < CB_ARRAY_SIZE(tmpfs_flags) && strcmp(w, tmpfs_flags[i].name); i++)
+			;
+		if (i < CB_ARRAY_SIZE(tmpfs_flags)) {
+			m->flags = tmpfs_flags[i].clear ? m->flags & ~tmpfs_flags[i].flag : m->flags | tmpfs_flags[i].flag;
+			continue;
+		}
+		for (i = 0; i < CB_ARRAY_SIZE(oci_words) && strcmp(w, oci_words[i].name); i++)
+			;
+		if (i < CB_ARRAY_SIZE(oci_words)) {
+			m->flags |= oci_words[i].flag;
+			continue;
+		}
+		for (i = 0; i < CB_ARRAY_SIZE(oci_prop) && strcmp(w, oci_prop[i].name); i++)
+			;
+		if (i < CB_ARRAY_SIZE(oci_prop)) {
+			m->prop = oci_prop[i].prop;
+			continue;
+		}
+		if (!strcmp(w, "defaults") || !strcmp(w, "tmpcopyup") || !strcmp(w, "notmpcopyup"))
+			continue;
+		if (!strcmp(w, "idmap") || !strcmp(w, "ridmap"))
+			return cb_fail(e, ENOTSUP, "mount %s: option %s: not supported", m->dst, w);
+		if (n + strlen(w) + 2 > sizeof(m->data))
+			return cb_fail(e, E2BIG, "mount %s: options too long", m->dst);
+		n += (size_t)snprintf(m->data + n, sizeof(m->data) - n, "%s%s", n ? "," : "", w);
+	}
+	return 0;
+}
+
+/* The data without its gid= word (devpts in a user namespace without gid 5). */
+static void drop_gid(const char *data, char *out, size_t n)
+{
+	char buf[512];
+	size_t k = 0;
+	snprintf(buf, sizeof(buf), "%s", data);
+	out[0] = '\0';
+	for (char *w = strtok(buf, ","); w; w = strtok(NULL, ","))
+		if (strncmp(w, "gid=", 4))
+			k += (size_t)snprintf(out + k, n - k, "%s%s", k ? "," : "", w);
+}
+
+static int oci_mount_one(int root, const struct cb_mount_entry *m, cb_err *e)
+{
+	struct stat st;
+	int bind = (m->flags & MS_BIND) != 0, r = 0;
+	int src CB_AUTOCLOSE = bind ? open(m->src, O_PATH | O_CLOEXEC) : -1;
+	if (bind && (src < 0 || fstat(src, &st) < 0))
+		return cb_fail_errno(e, errno, "mount %s: source %s", m->dst, m->src);
+	int t CB_AUTOCLOSE = target(root, m->dst, bind && !S_ISDIR(st.st_mode) ? 'f' : 'd', e);
+	if (t < 0)
+		return t;
+	const char *type = m->type && m->type[0] ? m->type : NULL;
+	unsigned long fl = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+	if (bind) {
+		if (mount(P(src).p, P(t).p, NULL, m->flags & (MS_BIND | MS_REC), NULL) < 0)
+			return cb_fail_errno(e, errno, "mount %s: bind %s", m->dst, m->src);
+		int fd CB_AUTOCLOSE = fl ? target(root, m->dst, 0, e) : -1;
+		if (fl && (r = fd < 0 ? fd : remount_fd(fd, fl, m->dst, e)) < 0)
+			return r;
+	} else if (!strcmp(type ? type : "", "sysfs")) {
+		r = mount_sys(root, m->dst, !(fl & MS_RDONLY), e);
+	} else if (!strcmp(type ? type : "", "cgroup") || !strcmp(type ? type : "", "cgroup2")) {
+		/* The host's may be hybrid: cgroup2 where this namespace may, else the host's
+		 * tree bound read-only, else nothing (a note). */
+		if (mount("cgroup2", P(t).p, "cgroup2", fl, NULL) < 0 &&
+		    (mount("/sys/fs/cgroup", P(t).p, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+		     remount_ro(root, m->dst, e) < 0))
+			cb_info("note: no cgroup filesystem on %s: %s", m->dst, strerror(errno));
+	} else if (mount(m->src, P(t).p, type, fl, m->data) < 0) {
+		char data[512];
+		drop_gid(m->data, data, sizeof(data));
+		if (type && !strcmp(type, "devpts") && errno == EINVAL && strcmp(data, m->data))
+			r = do_mount(m->src, t, type, fl, data, m->dst, e);
+		else if (type && !strcmp(type, "mqueue"))
+			cb_info("note: no mqueue on %s: %s", m->dst, strerror(errno));
+		else
+			r = cb_fail_errno(e, errno, "mount %s (%s)", m->dst, type ? type : "no type");
+	} else {
+		cb_debug("mount %s (%s)", m->dst, type ? type : "?");
+	}
+	/* The fd names what was under the mount: the mount itself by a fresh lookup. */
+	int top CB_AUTOCLOSE = r == 0 && m->prop ? target(root, m->dst, 0, e) : -1;
+	if (r == 0 && m->prop && (top < 0 || mount(NULL, P(top).p, NULL, m->prop, NULL) < 0))
+		r = cb_fail_errno(e, errno, "mount %s: propagation", m->dst);
+	/* A fresh /dev gets its nodes as runc and crun make them. */
+	if (r == 0 && !strcmp(m->dst, "/dev") && type && !strcmp(type, "tmpfs"))
+		r = dev_nodes(root, e);
+	return r;
+}
+
+static int make_device(int root, const struct cb_device *d, cb_err *e)
+{
+	int fd CB_AUTOCLOSE = target(root, d->path, 0, e);
+	if (fd >= 0)
+		return 0; /* one of the defaults already */
+	const char *slash = strrchr(d->path, '/');
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - d->path), d->path);
+	int parent CB_AUTOCLOSE = target(root, dir[0] ? dir : "/", 'd', e);
+	if (parent < 0)
+		return parent;
+	if (mknodat(parent, slash + 1, d->mode, makedev(d->major, d->minor)) == 0) {
+		fchownat(parent, slash + 1, d->uid, d->gid, AT_SYMLINK_NOFOLLOW);
+		return 0;
+	}
+	/* In a user namespace: the host's node, bound (it must exist there). */
+	int t CB_AUTOCLOSE = target(root, d->path, 'f', e);
+	if (t < 0)
+		return t;
+	if (mount(d->path, P(t).p, NULL, MS_BIND, NULL) < 0)
+		return cb_fail_errno(e, errno, "linux.devices %s: neither mknod nor a bind of the host's", d->path);
+	return 0;
+}
+
+int cb_mount_oci(const struct cb_mount_oci *m, cb_err *e)
+{
+	int r;
+	if (mount(NULL, "/", NULL, MS_REC | (m->propagation ? m->propagation & ~MS_REC : MS_PRIVATE), NULL) < 0)
+		return cb_fail_errno(e, errno, "rootfsPropagation");
+	if (mount(m->rootfs, m->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return cb_fail_errno(e, errno, "root.path %s: bind", m->rootfs);
+	int root CB_AUTOCLOSE = open(m->rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return cb_fail_errno(e, errno, "root.path %s", m->rootfs);
+	for (int i = 0; i < m->nmounts; i++)
+		if ((r = oci_mount_one(root, &m->mounts[i], e)) < 0)
+			return r;
+	for (int i = 0; i < m->ndevices; i++)
+		if ((r = make_device(root, &m->devices[i], e)) < 0)
+			return r;
+	for (int i = 0; i < m->nmasked; i++)
+		if ((r = mask(root, m->masked[i], e)) < 0)
+			return r;
+	for (int i = 0; i < m->nreadonly; i++)
+		if ((r = bind_ro(root, m->readonly[i], e)) < 0)
+			return r;
+	if (m->root_ro && (r = remount_ro(root, "/", e)) < 0)
+		return r;
+	if ((r = enter_root(root, m->no_pivot, e)) < 0)
+		return r;
+	if (m->propagation && mount(NULL, "/", NULL, m->propagation, NULL) < 0)
+		return cb_fail_errno(e, errno, "rootfsPropagation");
+	return 0;
 }

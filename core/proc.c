@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
 
@@ -42,6 +44,14 @@ int cb_cap_number(const char *name)
 		if (!strcasecmp(name, cap_names[i]))
 			return (int)i;
 	return -1;
+}
+
+int cb_cap_name(int c, char *buf, size_t n)
+{
+	if (c < 0 || c >= (int)CB_ARRAY_SIZE(cap_names))
+		return 0;
+	snprintf(buf, n, "CAP_%s", cap_names[c]);
+	return 1;
 }
 
 /* Every capability this process may hold: its bounding set (podman's "all" too). */
@@ -360,21 +370,24 @@ out:
 	return n;
 }
 
-/* Permitted and effective = want, inheritable = inh, and inh raised into the ambient set
- * so that it survives the exec of a non-root user's command. */
-static int set_caps(unsigned long long want, unsigned long long inh, cb_err *e)
+/* The effective, permitted and inheritable sets, and amb raised into the ambient set
+ * (so that it survives the exec of a non-root user's command). */
+static int set_caps(unsigned long long eff, unsigned long long perm, unsigned long long inh,
+		    unsigned long long amb, cb_err *e)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2] = { { 0 } };
-	d[0].effective = d[0].permitted = (unsigned)want;
-	d[1].effective = d[1].permitted = (unsigned)(want >> 32);
+	d[0].effective = (unsigned)eff;
+	d[1].effective = (unsigned)(eff >> 32);
+	d[0].permitted = (unsigned)perm;
+	d[1].permitted = (unsigned)(perm >> 32);
 	d[0].inheritable = (unsigned)inh;
 	d[1].inheritable = (unsigned)(inh >> 32);
 	if (syscall(SYS_capset, &hdr, d) < 0)
 		return cb_fail_errno(e, errno, "capset");
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	for (int c = 0; c < 64; c++)
-		if ((inh >> c & 1) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+		if ((amb >> c & 1) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
 			return cb_fail_errno(e, errno, "ambient capability %d", c);
 	return 0;
 }
@@ -393,13 +406,37 @@ static int drop_bounding(unsigned long long keep, cb_err *e)
 	return 0;
 }
 
-static void close_fds(void)
+static void close_fds(unsigned keep)
 {
-	/* Everything but 0-2 closes at exec; the sync socket stays until then. */
-	if (syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) == 0)
+	/* Everything but 0-2 (and the kept ones after them) closes at exec; the sync socket
+	 * stays until then. */
+	if (syscall(SYS_close_range, 3U + keep, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) == 0)
 		return;
-	for (int fd = 3; fd < 65536; fd++)
-		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	for (unsigned fd = 3 + keep; fd < 65536; fd++)
+		fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+}
+
+/* The OCI process's own pieces, before the uid change (rlimits may need privilege). */
+static int oci_prepare(const struct cb_proc_oci *o, cb_err *e)
+{
+	for (int i = 0; i < o->nrlim; i++) {
+		struct rlimit rl = { .rlim_cur = o->rlim[i].soft, .rlim_max = o->rlim[i].hard }, now;
+		if (setrlimit(o->rlim[i].res, &rl) == 0)
+			continue;
+		/* Without CAP_SYS_RESOURCE (a confined host root): no higher than what we have. */
+		if (errno == EPERM && getrlimit(o->rlim[i].res, &now) == 0 && rl.rlim_max > now.rlim_max) {
+			cb_debug("process.rlimits: resource %d: hard limit %llu, not %llu (no CAP_SYS_RESOURCE)",
+				 o->rlim[i].res, (unsigned long long)now.rlim_max, (unsigned long long)rl.rlim_max);
+			rl.rlim_max = now.rlim_max;
+			rl.rlim_cur = rl.rlim_cur < rl.rlim_max ? rl.rlim_cur : rl.rlim_max;
+			errno = EPERM;
+		}
+		if (errno != EPERM || setrlimit(o->rlim[i].res, &rl) < 0)
+			return cb_fail_errno(e, errno, "process.rlimits: resource %d", o->rlim[i].res);
+	}
+	if (o->umask >= 0)
+		umask((mode_t)o->umask);
+	return 0;
 }
 
 static int exec_cmd(const struct cb_proc *p, char **env, cb_err *e)
@@ -468,7 +505,11 @@ int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 		*group++ = '\0';
 	unsigned long uid = 0, gid = 0;
 	int have_pw;
-	if (!user[0] || numeric(user)) {
+	if (p->oci) {
+		uid = p->oci->uid;
+		have_pw = cb_db_find("/etc/passwd", NULL, uid, line, sizeof(line), f, 7);
+		group = NULL;
+	} else if (!user[0] || numeric(user)) {
 		uid = user[0] ? strtoul(user, NULL, 10) : 0;
 		have_pw = cb_db_find("/etc/passwd", NULL, uid, line, sizeof(line), f, 7);
 	} else if ((have_pw = cb_db_find("/etc/passwd", user, 0, line, sizeof(line), f, 7))) {
@@ -477,7 +518,9 @@ int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 		cb_fail(e, ENOENT, "unable to find user %s: no matching entries in passwd file", user);
 		return CB_EXIT_FAIL;
 	}
-	if (have_pw && numeric(f[3]))
+	if (p->oci)
+		gid = p->oci->gid;
+	else if (have_pw && numeric(f[3]))
 		gid = strtoul(f[3], NULL, 10);
 	if (group && numeric(group)) {
 		gid = strtoul(group, NULL, 10);
@@ -511,18 +554,27 @@ int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 		env[n] = home;
 	}
 
+	/* Without no_new_privs the filter must go on while we still hold CAP_SYS_ADMIN (as
+	 * runc and crun do: the profile then also sees the steps below). */
+	int early = p->oci && !p->oci->nnp;
+	if (early && cb_seccomp_install(&p->seccomp, e) < 0)
+		return CB_EXIT_FAIL;
 	if (!p->single_map) {
 		CB_AUTOFREE gid_t *groups = NULL;
-		int ng = have_pw ? member_groups(f[0], &groups, e) : 0;
+		int ng = p->oci ? p->oci->ngroups : have_pw ? member_groups(f[0], &groups, e) : 0;
 		if (ng < 0)
 			return CB_EXIT_FAIL;
+		if (p->oci && ng && !(groups = calloc((size_t)ng, sizeof(*groups))))
+			return cb_fail(e, ENOMEM, "out of memory"), CB_EXIT_FAIL;
+		for (int i = 0; p->oci && i < ng; i++)
+			groups[i] = p->oci->groups[i];
 		if (setgroups((size_t)ng, groups) < 0)
 			return cb_fail_errno(e, errno, "setgroups"), CB_EXIT_FAIL;
 	}
-	if (drop_bounding(p->caps, e) < 0)
+	if (drop_bounding(p->caps, e) < 0 || (p->oci && oci_prepare(p->oci, e) < 0))
 		return CB_EXIT_FAIL;
 	/* Keep the permitted set across the uid change when a non-root user gets capabilities. */
-	if (uid != 0 && p->user_caps && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+	if (uid != 0 && (p->oci ? p->oci->perm : p->user_caps) && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		return cb_fail_errno(e, errno, "keep capabilities"), CB_EXIT_FAIL;
 	if (setresgid((gid_t)gid, (gid_t)gid, (gid_t)gid) < 0 || setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) < 0) {
 		if (errno == EINVAL && p->single_map)
@@ -532,21 +584,27 @@ int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 			cb_fail_errno(e, errno, "cannot become user %lu:%lu", uid, gid);
 		return CB_EXIT_FAIL;
 	}
-	if (set_caps(uid == 0 ? p->caps : p->user_caps, uid == 0 ? 0 : p->user_caps, e) < 0)
+	unsigned long long want = uid == 0 ? p->caps : p->user_caps, inh = uid == 0 ? 0 : p->user_caps;
+	/* The kernel raises an ambient capability only when it is permitted and inheritable
+	 * (runc's default spec asks for more: the rest is left out, as runc does). */
+	if (p->oci ? set_caps(p->oci->eff, p->oci->perm, p->oci->inh, p->oci->amb & p->oci->inh & p->oci->perm, e) < 0
+		   : set_caps(want, want, inh, inh, e) < 0)
 		return CB_EXIT_FAIL;
-	if (!p->privileged && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	if ((p->oci ? p->oci->nnp : !p->privileged) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return cb_fail_errno(e, errno, "no_new_privs"), CB_EXIT_FAIL;
 	if (chdir(p->cwd) < 0 && errno == ENOENT)
 		return cb_fail(e, ENOENT, "workdir \"%s\" does not exist on container", p->cwd), CB_EXIT_NOEXEC;
 	if (chdir(p->cwd) < 0)
 		return cb_fail_errno(e, errno, "working directory %s", p->cwd), CB_EXIT_FAIL;
-	close_fds();
+	close_fds(p->oci ? (unsigned)p->oci->preserve_fds : 0);
 	reset_signals();
-	/* Set after the uid change, which would clear it. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* Set after the uid change, which would clear it (not for the OCI runtime's, whose
+	 * creator exits at once). */
+	if (!p->oci)
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* Last: nothing of ours must be refused or faked (root emulation's filter goes on
 	 * top: where both return an errno, the later one's counts). */
-	if (cb_seccomp_install(&p->seccomp, e) < 0)
+	if (!early && cb_seccomp_install(&p->seccomp, e) < 0)
 		return CB_EXIT_FAIL;
 	if (p->root_emul && cb_emul_install(p->emul_sock, e) < 0)
 		return CB_EXIT_FAIL;

@@ -8,6 +8,26 @@
 #include "cbox.h"
 #include "seccomp_profile.h"
 
+/* What the OCI runtime (oci.c) gives beyond an image's process: the user as numbers (no
+ * passwd or group lookup but HOME), each capability set, rlimits, umask, no_new_privs as
+ * asked; no parent-death signal (the container outlives its creator); fds 3 to
+ * 3+preserve_fds-1 stay open. */
+#define CB_PROC_RLIMITS 16
+struct cb_proc_oci {
+	unsigned uid, gid;
+	unsigned groups[64];
+	int ngroups;
+	unsigned long long eff, perm, inh, amb; /* the bounding set is cb_proc's caps */
+	int nnp;
+	int umask; /* -1: unchanged */
+	int preserve_fds;
+	int nrlim;
+	struct {
+		int res;
+		unsigned long long soft, hard;
+	} rlim[CB_PROC_RLIMITS];
+};
+
 struct cb_proc {
 	char **argv;      /* the command (NULL-terminated) */
 	char **env;       /* KEY=VALUE (NULL-terminated) */
@@ -23,6 +43,7 @@ struct cb_proc {
 	struct cb_seccomp seccomp; /* the filter (podman's default unless privileged) */
 	const char **chown;   /* volumes' paths (:U) to give to the user once it is known */
 	int nchown;
+	const struct cb_proc_oci *oci; /* the OCI runtime's process, or NULL */
 };
 
 /* What the caller asked for on top of the image. */
@@ -44,6 +65,8 @@ struct cb_proc_opts {
  * for "ALL", -1 unknown. */
 #define CB_CAP_ALL 64
 int cb_cap_number(const char *name);
+/* "CAP_NAME" of capability c into buf: 1, or 0 when cbox knows no such number. */
+int cb_cap_name(int c, char *buf, size_t n);
 
 /* Read a podman env file (KEY=VALUE lines, '#' comments and blank lines skipped, a bare
  * KEY taken from this environment) into o->env after the entries of earlier files and
