@@ -48,7 +48,7 @@ CROSS_PKGS="gcc-aarch64-linux-gnu musl-dev:arm64 linux-libc-dev-arm64-cross"
 # Everything the test world needs; later issues add their peers here.
 TEST_PKGS="qemu-user-static binfmt-support util-linux libcap2-bin docker-registry skopeo umoci openssl curl
  ca-certificates python3-cryptography mmdebstrap debian-archive-keyring zstd gzip tar file python3 attr dnsmasq-base
- uidmap"
+ uidmap qemu-system-x86 qemu-system-arm cpio"
 
 pkg_missing() {
 	for p in "$@"; do

@@ -53,9 +53,9 @@ _vm_download() {
 	suite=$1 pkg=$2 dest=$3 ver=${4:-}
 	[ -n "$ver" ] || ver=$(vm_apt "$suite" apt-cache show --no-all-versions "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)
 	[ -n "$ver" ] || { VM_WHY="$pkg: apt has no candidate in $suite"; return 1; }
-	name=${pkg%:*} arch=${pkg#*:}
+	_vm_name=${pkg%:*} arch=${pkg#*:}
 	# apt-get download writes the epoch as %3a
-	fname=${name}_$(echo "$ver" | sed 's/:/%3a/')_$arch.deb
+	fname=${_vm_name}_$(echo "$ver" | sed 's/:/%3a/')_$arch.deb
 	f=$(ls "$dest/$fname" 2>/dev/null)
 	if [ -z "$f" ]; then
 		mkdir -p "$dest"
@@ -105,7 +105,13 @@ vm_kernel() {
 
 vm_busybox() {
 	suite=$1 debarch=$2
-	_vm_download "$suite" "busybox-static:$debarch" "$VM_CACHE/debs" || return 1
+	# Every published version, newest first (a mirror may lack the newest upload).
+	ok=0
+	for v in $(vm_apt "$suite" apt-cache show "busybox-static:$debarch" 2>/dev/null | sed -n 's/^Version: //p'); do
+		_vm_download "$suite" "busybox-static:$debarch" "$VM_CACHE/debs" "$v" && ok=1 && break
+	done
+	[ "$ok" = 1 ] || { VM_WHY=${VM_WHY:-busybox-static:$debarch: not found in $suite}; return 1; }
+	VM_WHY=
 	deb=$VM_DEB
 	d=$VM_CACHE/$(basename "$deb" .deb | sed 's/%3a/_/')
 	if [ ! -f "$d/.done" ]; then
