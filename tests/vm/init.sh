@@ -69,6 +69,10 @@ no() {
 	fi
 }
 
+# sh -c "$LOGS_WAIT" sh CBOX... logs NAME: the logs once the first line is there (the
+# detached command's echo may land a moment after run -d returns), at most 20 s
+LOGS_WAIT='for i in $(seq 1 20); do [ -n "$("$@" 2>/dev/null)" ] && break; sleep 1; done; exec "$@"'
+
 # The image checks (c), in any store: opaque dir, whiteout, owners beyond a mapping,
 # rm -rf of an image directory inside the container. $1: prefix, then the cbox command.
 image_checks() {
@@ -94,7 +98,7 @@ t "root: run id" '^uid=0\(root\) gid=0\(root\)' $C run --rm localhost/vmimg id
 t "root: run /proc/self/status" 'NoNewPrivs:[[:space:]]+1' $C run --rm localhost/vmimg cat /proc/self/status
 t "root: run -d" '^[0-9a-f]{64}$' $C run -d --name d1 localhost/vmimg sh -c 'echo started; exec sleep 600'
 t "root: ps" 'd1' $C ps
-t "root: logs" '^started$' $C logs d1
+t "root: logs" '^started$' sh -c "$LOGS_WAIT" sh $C logs d1
 t "root: exec" '^in-d1$' $C exec d1 echo in-d1
 t "root: rm -f" '' $C rm -f d1
 no "root: ps -a after rm" 'd1' $C ps -a
@@ -167,8 +171,12 @@ fi
 t "rootless tmpfs: run id" '^uid=0\(root\)' as u $R run --rm localhost/vmimg id
 t "rootless tmpfs: run uname -m" "^$ARCH\$" as u $R run --rm localhost/vmimg uname -m
 image_checks "rootless tmpfs" as u $R
-t "rootless tmpfs: run -d, ps, logs, exec, rm -f" '^in-r1$' as u sh -c "$R run -d --name r1 localhost/vmimg sh -c 'echo started; exec sleep 600' >/dev/null &&
-	$R ps | grep -q r1 && $R logs r1 | grep -q started && $R exec r1 echo in-r1 && $R rm -f r1 >/dev/null"
+t "rootless tmpfs: run -d" '^[0-9a-f]{64}$' as u $R run -d --name r1 localhost/vmimg sh -c 'echo started; exec sleep 600'
+t "rootless tmpfs: ps" 'Up .* r1$' as u $R ps
+t "rootless tmpfs: logs" '^started$' as u sh -c "$LOGS_WAIT" sh $R logs r1
+t "rootless tmpfs: exec" '^in-r1$' as u $R exec r1 echo in-r1
+t "rootless tmpfs: rm -f" '' as u $R rm -f r1
+no "rootless tmpfs: ps -a after rm -f" 'r1' as u $R ps -a
 # The guest has no NIC: an address on its lo tells its network namespace apart.
 ip addr add 10.9.9.9/32 dev lo
 t "rootless: --network none" '^lo $' as u $R run --rm --network none localhost/vmimg sh -c 'ls /sys/class/net | tr "\n" " "'
