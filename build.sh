@@ -3,10 +3,14 @@
 # builds of the dependencies, config, compile, test, bench and cross builds.
 #
 #   ./build.sh                      build ./cbox for this machine (ARCH=aarch64: ./cbox-aarch64)
+#   ./build.sh demo                 build, make an image from Debian's busybox-static, run it
 #   ./build.sh test                 build if needed, run every test, end with "N passed, N failed"
 #   ./build.sh defconfig|tiny_defconfig|oldconfig|menuconfig
 #   ./build.sh deps|fetch|vendor    the individual steps
 #   ./build.sh bench                run bench/*.sh
+#   ./build.sh fuzz [NAME] [SECS]   build the libFuzzer harnesses (tests/fuzz/NAME_fuzz.c), replay
+#                                   their regression inputs, fuzz each for SECS (default 60);
+#                                   ./build.sh fuzz build: only build them
 #   ./build.sh clean                remove build outputs (the vendor cache stays)
 #
 # Environment: ARCH (x86_64|aarch64) or CROSS_COMPILE=aarch64-linux-gnu-, CBOX_CACHE
@@ -44,11 +48,14 @@ VENDOR_ABI=4
 # ---- host packages ----------------------------------------------------------------------
 BUILD_PKGS="gcc make musl-tools musl-dev meson ninja-build pkg-config dpkg-dev cmake python3
  xz-utils bzip2 file gperf kconfig-frontends-nox linux-libc-dev"
-CROSS_PKGS="gcc-aarch64-linux-gnu musl-dev:arm64 linux-libc-dev-arm64-cross"
+CROSS_PKGS="gcc-aarch64-linux-gnu musl-dev:arm64 linux-libc-dev-arm64-cross qemu-user-static"
+# The fuzz harnesses: clang's libFuzzer and sanitizers against the host's glibc and the
+# host's builds of the vendor libraries (stock zlib is also the differential's reference).
+FUZZ_PKGS="clang-14 libclang-rt-14-dev llvm-14 zlib1g-dev libzstd-dev libcjson-dev libbearssl-dev libseccomp-dev"
 # Everything the test world needs; later issues add their peers here.
 TEST_PKGS="qemu-user-static binfmt-support util-linux libcap2-bin docker-registry skopeo umoci openssl curl
  ca-certificates python3-cryptography mmdebstrap debian-archive-keyring zstd gzip tar file python3 attr dnsmasq-base
- uidmap qemu-system-x86 qemu-system-arm cpio"
+ uidmap qemu-system-x86 qemu-system-arm cpio $FUZZ_PKGS"
 
 pkg_missing() {
 	for p in "$@"; do
@@ -159,20 +166,25 @@ toolchain() {
 	chmod +x "$TC/bin/cc.tmp" && mv "$TC/bin/cc.tmp" "$TC/bin/cc"
 	CC=$TC/bin/cc AR=${CROSS}ar RANLIB=${CROSS}ranlib STRIP=${CROSS}strip
 	HOST=$ARCH-linux-musl
-	cat >"$TC/meson.cross" <<EOF
+	# A cross build's test programs run through qemu-user: binfmt_misc may not be mounted.
+	wrap=
+	[ "$NATIVE" = 1 ] || wrap=$(command -v "qemu-$ARCH-static" || true)
+	cat >"$TC/meson.cross.$$" <<EOF
 [binaries]
 c = '$CC'
 ar = '$AR'
 strip = '$STRIP'
 pkgconfig = 'pkg-config'
+${wrap:+exe_wrapper = '$wrap'}
 [host_machine]
 system = 'linux'
 cpu_family = '$ARCH'
 cpu = '$ARCH'
 endian = 'little'
 [properties]
-needs_exe_wrapper = false
+needs_exe_wrapper = $( [ -n "$wrap" ] && echo true || echo false)
 EOF
+	mv "$TC/meson.cross.$$" "$TC/meson.cross"
 	TOOLCHAIN_ID="$ARCH $($gcc --version | head -n 1) musl $(dpkg-query -W -f='${Version}' "musl-dev:$DEBARCH" 2>/dev/null || true) abi$VENDOR_ABI"
 	export CC AR RANLIB STRIP HOST
 }
@@ -207,11 +219,17 @@ build_recipe() {
 	[ -f "$PREFIX/.done" ] && return 0
 	for d in $DEPS; do (build_recipe "$d"); done
 	load_recipe "$1"
+	# Two builds at once (two checkouts, two arches) take turns per recipe; the one that
+	# waited finds it done. Each builds in dirs of its own and publishes by rename.
+	mkdir -p "$CACHE/$ARCH/work" "$SOURCES"
+	exec 9>"$SOURCES/.$NAME.lock" # the sources are shared by the arches too
+	flock 9
+	[ -f "$PREFIX/.done" ] && { exec 9>&-; return 0; }
 	fetch_recipe
-	src=$CACHE/$ARCH/work/$NAME
+	src=$CACHE/$ARCH/work/$NAME.$$
 	unpack_recipe "$src"
 	final=$PREFIX
-	PREFIX=$final.tmp
+	PREFIX=$final.tmp.$$
 	rm -rf "$PREFIX"
 	mkdir -p "$PREFIX/lib/pkgconfig" "$PREFIX/include"
 	DEP_PC= DEP_CFLAGS= DEP_LDFLAGS=
@@ -239,11 +257,12 @@ build_recipe() {
 	touch "$PREFIX/.done"
 	rm -rf "$final" && mv "$PREFIX" "$final"
 	rm -rf "$src"
+	exec 9>&-
 }
 
 vendor() {
 	toolchain
-	for r in $RECIPES; do build_recipe "$r"; done
+	for r in ${*:-$RECIPES}; do (build_recipe "$r"); done
 }
 
 fetch() {
@@ -410,13 +429,151 @@ compile() {
 	say "$(basename "$OUT"): $ARCH, $size bytes ($(((size + 1023) / 1024)) KiB) stripped, $(grep -c . "$BUILD/applets.list") applets"
 }
 
+# ---- demo: the main job on a host that cannot reach Docker Hub ---------------------------
+# An image made from Debian's busybox-static (apt-get download; no root needed), written
+# as a docker-archive, loaded by the cbox just built and run: rootless when run as a user.
+demo() {
+	[ "$NATIVE" = 1 ] || die "demo runs the native build (unset ARCH)"
+	d=$BUILD/demo
+	rm -rf "$d" && mkdir -p "$d/deb" "$d/img" "$d/root/bin" "$d/root/etc" "$d/root/tmp" "$d/root/root"
+	(cd "$d" && apt-get download busybox-static >apt.log 2>&1) ||
+		{ tail -n 3 "$d/apt.log" >&2; die "demo: apt-get download busybox-static failed"; }
+	dpkg-deb -x "$d"/busybox-static_*.deb "$d/deb"
+	cp "$d/deb/bin/busybox" "$d/root/bin/busybox"
+	for a in $("$d/root/bin/busybox" --list); do [ "$a" = busybox ] || ln -s busybox "$d/root/bin/$a"; done
+	echo 'root:x:0:0:root:/root:/bin/sh' >"$d/root/etc/passwd"
+	echo 'root:x:0:' >"$d/root/etc/group"
+	chmod 1777 "$d/root/tmp"
+	tar --numeric-owner --owner=0 --group=0 --sort=name --mtime=@0 -C "$d/root" -cf "$d/img/layer.tar" .
+	diff=$(sha256sum <"$d/img/layer.tar" | cut -d' ' -f1)
+	printf '{"architecture":"%s","os":"linux","config":{"Env":["PATH=/bin"],"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+		"$DEBARCH" "$diff" >"$d/img/config.json"
+	cfg=$(sha256sum <"$d/img/config.json" | cut -d' ' -f1)
+	mv "$d/img/config.json" "$d/img/$cfg.json"
+	printf '[{"Config":"%s.json","RepoTags":["cbox-demo:latest"],"Layers":["layer.tar"]}]' "$cfg" >"$d/img/manifest.json"
+	tar -C "$d/img" -cf "$d/cbox-demo.tar" manifest.json "$cfg.json" layer.tar
+	"$OUT" load -q -i "$d/cbox-demo.tar" >/dev/null || die "demo: cbox load failed"
+	say "demo: cbox run --rm cbox-demo echo hello from cbox"
+	"$OUT" run --rm cbox-demo echo hello from cbox
+}
+
+# ---- fuzzing: libFuzzer + ASan/UBSan, host glibc --------------------------------------
+FUZZ=$TOP/build/fuzz
+FUZZ_CC=clang-14
+FUZZ_CFLAGS="-g -O1 -std=gnu11 -D_GNU_SOURCE -I/usr/include/bearssl -fno-omit-frame-pointer -fsanitize=address,undefined
+ -fno-sanitize-recover=all -fno-sanitize=function"
+# Core files that need a library no harness reaches (libslirp), and the program itself.
+FUZZ_SKIP="main slirp"
+
+# Our zlib for the inflate differential: the recipe's own build (its inflate_fast and
+# table sizes), with every symbol z_-prefixed so that stock zlib links beside it.
+fuzz_zlib() {
+	[ -f "$FUZZ/zlib/.done" ] && [ "$FUZZ/zlib/.done" -nt vendor/zlib-inffast.c ] &&
+		[ "$FUZZ/zlib/.done" -nt vendor/zlib.recipe ] && return 0
+	load_recipe zlib
+	fetch_recipe
+	src=$FUZZ/zlib-src
+	unpack_recipe "$src"
+	rm -rf "$FUZZ/zlib"
+	mkdir -p "$FUZZ/zlib/lib" "$FUZZ/zlib/include"
+	env PREFIX="$FUZZ/zlib" HOST=$GNU CC=$FUZZ_CC JOBS="$JOBS" \
+		CFLAGS="-O1 -g -fPIC -DZ_PREFIX -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=all" \
+		sh -ec '. "$1"; cd "$2"; recipe_build' recipe "$TOP/vendor/zlib.recipe" "$src" >"$FUZZ/zlib.log" 2>&1 ||
+		{ tail -n 20 "$FUZZ/zlib.log" >&2; die "fuzz: our zlib did not build (log: $FUZZ/zlib.log)"; }
+	rm -rf "$src"
+	touch "$FUZZ/zlib/.done"
+}
+
+# Core objects (instrumented for coverage) in one archive, so that each harness pulls in
+# only what it calls; a harness that includes a core .c file to reach its static
+# functions defines that file's symbols itself, and the archive's copy stays out.
+fuzz_build() {
+	# shellcheck disable=SC2086
+	ensure_pkgs $FUZZ_PKGS
+	ensure_config
+	BUILD=$FUZZ
+	mkdir -p "$FUZZ/obj"
+	gen_config_h
+	gen_embedded_ca
+	fuzz_zlib
+	defs="-I$FUZZ -Icore -DCB_VERSION=\"$VERSION_CBOX\" -DCB_ARCH=\"$ARCH\""
+	objs= pids=
+	for src in core/*.c; do
+		n=$(basename "$src" .c)
+		case " $FUZZ_SKIP " in *" $n "*) continue ;; esac
+		obj=$FUZZ/obj/$n.o
+		objs="$objs $obj"
+		[ -f "$obj" ] && [ -z "$(find "$src" core/*.h "$FUZZ/config.h" -newer "$obj" 2>/dev/null | head -n 1)" ] &&
+			continue
+		# shellcheck disable=SC2086
+		{ $FUZZ_CC $FUZZ_CFLAGS -fsanitize=fuzzer-no-link $defs -c "$src" -o "$obj.$$" && mv "$obj.$$" "$obj"; } &
+		pids="$pids $!"
+	done
+	for p in $pids; do wait "$p" || die "fuzz: a core file does not compile with $FUZZ_CC"; done
+	rm -f "$FUZZ/libcore.a"
+	# shellcheck disable=SC2086
+	ar rcs "$FUZZ/libcore.a" $objs
+	for h in tests/fuzz/*_fuzz.c; do
+		n=$(basename "$h" _fuzz.c)
+		[ -z "${1:-}" ] || [ "$1" = "$n" ] || continue
+		bin=$FUZZ/${n}_fuzz
+		if [ ! -f "$bin" ] || [ -n "$(find "$h" tests/fuzz/fuzz.h "$FUZZ/libcore.a" -newer "$bin" | head -n 1)" ]; then
+			# shellcheck disable=SC2086
+			$FUZZ_CC $FUZZ_CFLAGS -fsanitize=fuzzer $defs -Itests/fuzz -I$FUZZ/zlib/include -o "$bin" "$h" \
+				"$FUZZ/libcore.a" "$FUZZ/zlib/lib/libz.a" -lcjson -lzstd -lz -lbearssl -lseccomp -lpthread ||
+				die "fuzz: $h does not build"
+		fi
+	done
+	rm -rf "$FUZZ/seeds"
+	python3 tests/fuzz/seeds.py "$FUZZ/seeds" || die "fuzz: seeds.py failed"
+}
+
+# fuzz_run NAME SECONDS: replay the committed regression inputs, then fuzz from the seeds
+# and the corpus kept in build/fuzz/corpus/NAME. A crash leaves its input in
+# build/fuzz/crash/ and fails.
+fuzz_run() {
+	bin=$FUZZ/$1_fuzz
+	mkdir -p "$FUZZ/corpus/$1" "$FUZZ/crash" "$FUZZ/seeds/$1"
+	reg=tests/fuzz/regress/$1
+	if [ -n "$(ls "$reg" 2>/dev/null)" ]; then
+		"$bin" -runs=0 "$reg"/* >"$FUZZ/$1.replay.log" 2>&1 ||
+			{ tail -n 30 "$FUZZ/$1.replay.log" >&2; say "fuzz $1: a regression input fails (log: $FUZZ/$1.replay.log)"; return 1; }
+	fi
+	"$bin" -max_total_time="$2" -print_final_stats=1 -artifact_prefix="$FUZZ/crash/$1-" -max_len=65536 \
+		-timeout=10 -rss_limit_mb=2048 "$FUZZ/corpus/$1" "$FUZZ/seeds/$1" >"$FUZZ/$1.log" 2>&1 ||
+		{ tail -n 40 "$FUZZ/$1.log" >&2; say "fuzz $1: crashed, input saved as $(ls -t "$FUZZ/crash/$1-"* 2>/dev/null | head -n 1)"; return 1; }
+	cov=$(grep -o 'cov: [0-9]*' "$FUZZ/$1.log" | tail -n 1)
+	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$FUZZ/$1.log")
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$FUZZ/$1.log")
+	say "fuzz $1: ok, $2 s, $runs runs, $eps exec/s, $cov"
+}
+
+fuzz() {
+	name=${1:-} secs=${2:-60}
+	case "$name" in
+	all) name= ;;
+	build) fuzz_build; return ;;
+	*[!0-9]* | '') ;;
+	*) secs=$name name= ;;
+	esac
+	fuzz_build "$name"
+	rc=0
+	for h in tests/fuzz/*_fuzz.c; do
+		n=$(basename "$h" _fuzz.c)
+		[ -z "$name" ] || [ "$name" = "$n" ] || continue
+		fuzz_run "$n" "$secs" || rc=1
+	done
+	return $rc
+}
+
 # ---- verbs ------------------------------------------------------------------------------
 verb=${1:-build}
 case "$verb" in
 build) deps && compile ;;
+demo) deps && compile && demo ;;
 deps) deps; ensure_pkgs $TEST_PKGS ;;
 fetch) shift; fetch "$@" ;;
-vendor) deps && vendor ;;
+vendor) shift; deps && vendor "$@" ;;
 defconfig | tiny_defconfig)
 	[ -f "configs/$verb" ] || die "no configs/$verb"
 	kconf --defconfig="configs/$verb"
@@ -439,6 +596,7 @@ test)
 	ensure_pkgs $TEST_PKGS
 	exec "$TOP/tests/run" "$@"
 	;;
+fuzz) shift; fuzz "$@" ;;
 bench)
 	shift
 	for b in bench/*.sh; do sh "$b" "$@"; done

@@ -35,6 +35,10 @@
 //usage:                               user gets the added ones)
 //usage:      --privileged             every capability, no masked or read-only /proc and /sys
 //usage:                               paths, /sys writable, no no_new_privs
+//usage:      --security-opt seccomp=unconfined|FILE  no seccomp filter, or an OCI/Docker
+//usage:                               JSON profile instead of podman's default (which
+//usage:                               --privileged drops); no-new-privileges (always on),
+//usage:                               label=disable, apparmor=unconfined (cbox uses no LSM)
 //usage:      --init                   a built-in pid 1 that forwards signals and reaps zombies
 //usage:      --network MODE           slirp[:mtu=N,allow_host_loopback=true,enable_ipv6=false]
 //usage:                               (default when rootless or with -p): own network namespace,
@@ -46,6 +50,7 @@
 //usage:      --dns IP                 the resolver (with slirp: what 10.0.2.3 forwards to)
 //usage:      --add-host NAME:IP       add a line to /etc/hosts
 //usage:      --pull missing|always|never   when to pull IMAGE (default missing)
+//usage:  -q, --quiet                  no pull progress (errors still print)
 //usage:      --root-emulation auto|on|off  chown, setuid, setgroups, capset and device
 //usage:                               mknod succeed without effect (a seccomp filter; the
 //usage:                               owners asked for kept in user.rootlesscontainers);
@@ -66,11 +71,12 @@
 #include "emul.h"
 #include "idmap.h"
 #include "image.h"
+#include "paths.h"
 #include "pull.h"
 
 static void __attribute__((noreturn)) usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "cbox: run: ");
+	fprintf(stderr, "Error: ");
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, "\nSee 'cbox run --help'.\n");
 	exit(CB_EXIT_FAIL);
@@ -109,7 +115,7 @@ static void add_caps(const char ***v, int *n, const char *arg, const char *opt)
 	char *s = strdup(arg);
 	for (char *c = s ? strtok(s, ",") : NULL; c; c = strtok(NULL, ",")) {
 		if (cb_cap_number(c) < 0) {
-			fprintf(stderr, "cbox: run: %s %s: unknown capability\n", opt, c);
+			fprintf(stderr, "Error: %s %s: unknown capability\n", opt, c);
 			exit(CB_EXIT_FAIL);
 		}
 		const char **nv = realloc(*v, (size_t)(*n + 1) * sizeof(*nv));
@@ -133,8 +139,8 @@ int run_main(int argc, char **argv)
 {
 	enum { O_NAME = 1, O_HOST, O_RM, O_ENV, O_WORKDIR, O_USER, O_ENTRY, O_VOLUME, O_RO, O_NET, O_PULL,
 	       O_INTERACTIVE, O_TTY, O_DETACH, O_PUBLISH, O_DNS, O_ADDHOST, O_CAPADD, O_CAPDROP, O_PRIV, O_TMPFS,
-	       O_ENVFILE, O_INIT, O_EMUL, O_ROOTFS,
-	       O_USERNS };
+	       O_ENVFILE, O_INIT, O_EMUL, O_SECOPT, O_ROOTFS,
+	       O_USERNS, O_QUIET };
 	static const struct cb_option opts[] = {
 		{ "name", 0, CB_OPT_ARG, O_NAME },
 		{ "hostname", 0, CB_OPT_ARG, O_HOST },
@@ -151,6 +157,7 @@ int run_main(int argc, char **argv)
 		{ "dns", 0, CB_OPT_ARG, O_DNS },
 		{ "add-host", 0, CB_OPT_ARG, O_ADDHOST },
 		{ "pull", 0, CB_OPT_ARG, O_PULL },
+		{ "quiet", 'q', CB_OPT_BOOL, O_QUIET },
 		{ "cap-add", 0, CB_OPT_ARG, O_CAPADD },
 		{ "cap-drop", 0, CB_OPT_ARG, O_CAPDROP },
 		{ "privileged", 0, CB_OPT_BOOL, O_PRIV },
@@ -158,6 +165,7 @@ int run_main(int argc, char **argv)
 		{ "env-file", 0, CB_OPT_ARG, O_ENVFILE },
 		{ "init", 0, CB_OPT_BOOL, O_INIT },
 		{ "root-emulation", 0, CB_OPT_ARG, O_EMUL },
+		{ "security-opt", 0, CB_OPT_ARG, O_SECOPT },
 		{ "userns", 0, CB_OPT_ARG, O_USERNS },
 		CB_PULL_OPTIONS,
 		{ "interactive", 'i', CB_OPT_BOOL, O_INTERACTIVE },
@@ -167,6 +175,7 @@ int run_main(int argc, char **argv)
 		{ 0 },
 	};
 	struct cb_run_opts o = { 0 };
+	struct cb_seccomp seccomp = { 0 };
 	struct cb_pull_opts po;
 	const char *pull = "missing";
 	int platform_set = 0, rootfs = 0;
@@ -184,7 +193,7 @@ int run_main(int argc, char **argv)
 	o.net = &net;
 	cb_pull_opts_default(&po);
 	po.quiet = 0;
-	cb_opt_init(&st, argc, argv);
+	cb_opt_init_cmd(&st, argc, argv);
 	while ((c = cb_getopt(&st, opts))) {
 		int yes = st.arg && !strcmp(st.arg, "true");
 		switch (c) {
@@ -198,6 +207,8 @@ int run_main(int argc, char **argv)
 			o.rm = yes;
 			break;
 		case O_ENV:
+			if (!*st.arg || *st.arg == '=') /* before any pull (checked again in proc.c) */
+				usage_error("--env '%s': no variable name", st.arg);
 			env[o.proc.nenv++] = st.arg;
 			break;
 		case O_WORKDIR:
@@ -255,9 +266,23 @@ int run_main(int argc, char **argv)
 		case O_INIT:
 			o.init = yes;
 			break;
+		case O_QUIET:
+			po.quiet = yes;
+			break;
 		case O_EMUL:
 			if (cb_emul_parse(st.arg, &o.root_emul, &e) < 0)
 				usage_error("%s", e.msg);
+			break;
+		case O_SECOPT:
+			/* What every container but a privileged one has, and no LSM at all. */
+			if (!strcmp(st.arg, "no-new-privileges") || !strcmp(st.arg, "no-new-privileges=true") ||
+			    !strcmp(st.arg, "label=disable") || !strcmp(st.arg, "apparmor=unconfined"))
+				break;
+			if (strncmp(st.arg, "seccomp=", 8))
+				usage_error("--security-opt %s: want seccomp=unconfined|FILE or no-new-privileges", st.arg);
+			if (cb_seccomp_opt(&seccomp, st.arg + 8, &e) < 0)
+				usage_error("%s", e.msg);
+			o.proc.seccomp = &seccomp;
 			break;
 		case O_USERNS:
 			if (strcmp(st.arg, "keep-id") && strcmp(st.arg, "host") && st.arg[0])
@@ -282,6 +307,10 @@ int run_main(int argc, char **argv)
 				usage_error("%s", e.msg);
 		}
 	}
+	if (o.name && !cb_container_name_ok(o.name)) {
+		fprintf(stderr, "Error: --name '%s': names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument\n", o.name);
+		return CB_EXIT_FAIL;
+	}
 	if (st.ind >= argc)
 		usage_error(rootfs ? "--rootfs: name a directory%s" : "name an image%s", "");
 	const char *image = argv[st.ind];
@@ -296,7 +325,7 @@ int run_main(int argc, char **argv)
 		char *abs = realpath(rootfs_dir, NULL);
 		if (!abs || stat(abs, &sb) < 0 || !S_ISDIR(sb.st_mode) || strlen(abs) >= 3000 || strchr(abs, ',') ||
 		    strchr(abs, ':')) {
-			fprintf(stderr, "cbox: run: --rootfs %s: %s\n", rootfs_dir,
+			fprintf(stderr, "Error: --rootfs %s: %s\n", rootfs_dir,
 				!abs ? strerror(errno) : !S_ISDIR(sb.st_mode) ? "not a directory" :
 				"a path with ',' or ':' (or this long) cannot be mounted");
 			return CB_EXIT_FAIL;
@@ -313,18 +342,18 @@ int run_main(int argc, char **argv)
 	o.proc.env = env;
 	for (int i = 0; i < nenv_files; i++)
 		if (cb_proc_env_file(&o.proc, env_files[i], &e) < 0) {
-			fprintf(stderr, "cbox: run: %s\n", e.msg);
+			fprintf(stderr, "Error: %s\n", e.msg);
 			return CB_EXIT_FAIL;
 		}
 	o.vols = vols;
 	o.tmpfs = tmpfs;
 	o.driver = cb_opt_storage_driver;
 	o.image_name = image;
-	o.rootless = getuid() != 0;
+	o.rootless = cb_rootless();
 	/* keep-id: the caller's uid:gid inside too, unless -u says otherwise. */
 	char keep_user[32];
 	if (o.keep_id && o.rootless && !o.proc.user) {
-		snprintf(keep_user, sizeof(keep_user), "%u:%u", (unsigned)getuid(), (unsigned)getgid());
+		snprintf(keep_user, sizeof(keep_user), "%u:%u", (unsigned)cb_host_uid(), (unsigned)cb_host_gid());
 		o.proc.user = keep_user;
 	}
 	if (cb_net_finish_opts(&net, o.rootless, &e) < 0)
@@ -347,7 +376,7 @@ int run_main(int argc, char **argv)
 	if (img && platform_set && !platform_is(img, &po.platform))
 		img = NULL; /* a local image of another platform: pull the one asked for */
 	if (!img && !strcmp(pull, "never")) {
-		fprintf(stderr, "cbox: run: %s\n", e.msg);
+		fprintf(stderr, "Error: %s\n", e.msg);
 		return CB_EXIT_FAIL;
 	}
 	if (!img) {
@@ -358,13 +387,13 @@ int run_main(int argc, char **argv)
 		if (cb_store_index_load(&s, &index, &e) < 0)
 			cb_die(&e);
 		if (!(img = cb_index_find(index, id))) {
-			fprintf(stderr, "cbox: run: %s: pulled, but not in the index\n", image);
+			fprintf(stderr, "Error: %s: pulled, but not in the index\n", image);
 			return CB_EXIT_FAIL;
 		}
 	}
 	/* A foreign-arch image needs a binfmt_misc handler: say so before anything starts. */
 	if (cb_binfmt_check(image, cJSON_GetStringValue(cJSON_GetObjectItem(img, "platform")), &e) < 0) {
-		fprintf(stderr, "cbox: run: %s\n", e.msg);
+		fprintf(stderr, "Error: %s\n", e.msg);
 		return CB_EXIT_FAIL;
 	}
 run:;
@@ -372,7 +401,7 @@ run:;
 	char id[65];
 	o.id_out = id;
 	if (cb_container_run(&s, img, &o, &status, &e) < 0)
-		fprintf(stderr, "cbox: run: %s\n", e.msg);
+		fprintf(stderr, "Error: %s\n", e.msg);
 	else if (o.detach)
 		printf("%s\n", id);
 	cb_net_free(&net);

@@ -4,8 +4,8 @@
 //applet:CB_APPLET(system, system_main, CB_NOSUID)
 //usage:Usage: cbox system COMMAND [OPTIONS]
 //usage:
-//usage:  prune [-a]           remove images without a name (-a: every image) and the
-//usage:                       layers nothing uses any more
+//usage:  prune [-a]           remove images without a name (-a: every image, and the
+//usage:                       partial downloads) and the layers nothing uses any more
 //usage:  reset [-f]           remove everything cbox stored (asks unless -f)
 //usage:  migrate [-f]         explain a change of id mapping since the store was set up
 //usage:                       (-f: accept the new one as the store's)
@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "container.h"
+#include "ctl.h"
 #include "idmap.h"
 #include "image.h"
 
@@ -55,6 +56,8 @@ static int prune(int all)
 		cb_die(&e);
 	int n = cb_store_gc_layers(&store, index);
 	printf("Removed %d unused layer%s\n", n, n == 1 ? "" : "s");
+	if (all)
+		cb_store_reclaim(&store, 1); /* partial downloads nobody is resuming now */
 	return 0;
 }
 
@@ -63,7 +66,7 @@ static int reset(int force)
 	if (!force) {
 		char answer[16] = "";
 		if (!isatty(0)) {
-			fprintf(stderr, "cbox: system reset: refusing without -f (stdin is not a terminal)\n");
+			fprintf(stderr, "Error: system reset: refusing without -f (stdin is not a terminal)\n");
 			return CB_EXIT_FAIL;
 		}
 		fprintf(stderr, "This removes every image, layer and container cbox stored. Are you sure? [y/N] ");
@@ -71,6 +74,16 @@ static int reset(int force)
 			return 0;
 	}
 	open_store();
+	/* Containers still running would go on unseen by ps once their state is gone: they
+	 * end first (KILL at once, as their files are about to go), their monitors too. */
+	char (*ids)[65] = NULL;
+	int n = 0;
+	cb_err e;
+	if (cb_container_ids(&store, &ids, &n, &e) == 0)
+		for (int i = 0; i < n; i++)
+			if (cb_container_stop(&store, ids[i], 0, &e) < 0)
+				cb_info("system reset: container %.12s: %s", ids[i], e.msg);
+	free(ids);
 	int fd = dup(store.rootfd);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *de;
@@ -80,7 +93,7 @@ static int reset(int force)
 			continue;
 		int r = cb_rm_rf_at(store.rootfd, de->d_name);
 		if (r < 0) {
-			fprintf(stderr, "cbox: system reset: %s/%s: %s\n", store.root, de->d_name, strerror(-r));
+			fprintf(stderr, "Error: %s/%s: %s\n", store.root, de->d_name, strerror(-r));
 			status = CB_EXIT_FAIL;
 		}
 	}
@@ -148,11 +161,16 @@ static int check(int repair)
 			if (de->d_name[0] == '.')
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", dirs[k], de->d_name);
+			int mine = k == 0 ? cb_store_tmp_claim(fd, de->d_name) : -1;
+			if (k == 0 && mine < 0)
+				continue; /* a live pull's or load's */
 			if (k == 0)
 				finding(repair, strstr(de->d_name, ".partial") ? "incomplete download" : "incomplete unpack",
 					path, &problems);
 			else if (!cb_index_uses_layer(index, de->d_name))
 				finding(repair, "orphaned layer", path, &problems);
+			if (mine >= 0)
+				close(mine);
 		}
 		if (d)
 			closedir(d);
@@ -211,7 +229,7 @@ int system_main(int argc, char **argv)
 		cb_opt_init(&st, argc, argv);
 		while (cb_getopt(&st, opts))
 			;
-		fprintf(stderr, "cbox: system: name a command: prune, reset or check\nSee 'cbox system --help'.\n");
+		fprintf(stderr, "Error: name a command: prune, reset or check\nSee 'cbox system --help'.\n");
 		return CB_EXIT_FAIL;
 	}
 	const char *cmd = argv[1];
@@ -222,7 +240,7 @@ int system_main(int argc, char **argv)
 		repair |= c == O_REPAIR;
 	}
 	if (st.ind < argc - 1) {
-		fprintf(stderr, "cbox: system %s: unexpected argument '%s'\n", cmd, argv[st.ind + 1]);
+		fprintf(stderr, "Error: system %s: unexpected argument '%s'\n", cmd, argv[st.ind + 1]);
 		return CB_EXIT_FAIL;
 	}
 	if (!strcmp(cmd, "prune"))
@@ -233,6 +251,6 @@ int system_main(int argc, char **argv)
 		return check(repair);
 	if (!strcmp(cmd, "migrate"))
 		return migrate(force);
-	fprintf(stderr, "cbox: system: unknown command '%s' (prune, reset, check, migrate)\n", cmd);
+	fprintf(stderr, "Error: unknown command '%s' (prune, reset, check, migrate)\n", cmd);
 	return CB_EXIT_FAIL;
 }

@@ -1,4 +1,5 @@
 /* container.c - create, run and (with --rm) remove a container. */
+#include <ctype.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
@@ -54,6 +55,16 @@ static int child_main(void *arg, cb_err *e)
 	if (c->term && cb_term_open_in_child(c->term, e) < 0)
 		return CB_EXIT_FAIL;
 	return c->init ? cb_init_run(&c->p, e) : cb_proc_exec(&c->p, e);
+}
+
+int cb_container_name_ok(const char *name)
+{
+	if (!isalnum((unsigned char)name[0]))
+		return 0;
+	for (const char *p = name + 1; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("_.-", *p))
+			return 0;
+	return 1;
 }
 
 int cb_container_find(struct cb_store *s, const char *key, const char *value, char *id, size_t n)
@@ -233,7 +244,11 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 	/* Root emulation's owner recorder: the child sends it the seccomp listener. */
 	struct cb_emul_rec rec = { .sock = { -1, -1 }, .listener = -1, .wake = { -1, -1 } };
 	c->p.emul_sock = -1;
-	r = c->p.root_emul ? cb_emul_rec_open(&rec, s->rootfd, e) : 0;
+	/* The seccomp filter is read from the store (or made and kept there) before the
+	 * clone: the child only loads it. */
+	r = cb_seccomp_build(&c->p.seccomp, s->rootfd, c->p.caps, e);
+	if (r == 0 && c->p.root_emul)
+		r = cb_emul_rec_open(&rec, s->rootfd, e);
 	if (r == 0 && c->p.root_emul)
 		c->p.emul_sock = rec.sock[1];
 	if (r == 0)
@@ -365,9 +380,11 @@ made:;
 	}
 	dfd = openat(s->rootfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	cj = cJSON_CreateObject();
-	time_t now = time(NULL);
-	char created[32];
-	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	struct timespec now;
+	char created[48];
+	clock_gettime(CLOCK_REALTIME, &now);
+	size_t cl = strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%S", gmtime(&now.tv_sec));
+	snprintf(created + cl, sizeof(created) - cl, ".%09ldZ", now.tv_nsec); /* ps sorts by it */
 	cJSON_AddStringToObject(cj, "id", id);
 	cJSON_AddStringToObject(cj, "name", name);
 	cJSON_AddStringToObject(cj, "image", image_id);
@@ -442,6 +459,7 @@ made:;
 	}
 	c.m.rootfs = rootfs;
 	c.m.workdir = c.p.cwd;
+	c.m.workdir_given = c.p.cwd_given;
 	c.m.vols = o->vols;
 	c.m.nvols = o->nvols;
 	c.m.tmpfs = o->tmpfs;
@@ -457,12 +475,14 @@ made:;
 	cJSON_AddItemToObject(pj, "args", str_array(c.p.argv));
 	cJSON_AddItemToObject(pj, "env", str_array(c.p.env));
 	cJSON_AddStringToObject(pj, "cwd", c.p.cwd);
+	cJSON_AddBoolToObject(pj, "cwd_given", c.p.cwd_given);
 	cJSON_AddStringToObject(pj, "user", c.p.user);
 	cJSON_AddBoolToObject(pj, "single_map", o->single_map);
 	cJSON_AddNumberToObject(pj, "caps", (double)c.p.caps);
 	cJSON_AddNumberToObject(pj, "user_caps", (double)c.p.user_caps);
 	cJSON_AddBoolToObject(pj, "privileged", c.p.privileged);
 	cJSON_AddBoolToObject(pj, "root_emul", c.p.root_emul);
+	cJSON_AddItemToObject(pj, "seccomp", cb_seccomp_to_json(&c.p.seccomp));
 	cJSON_AddStringToObject(cj, "hostname", hostname);
 	cJSON_AddStringToObject(cj, "rootfs", rootfs);
 	if (c.m.overlay)
@@ -532,6 +552,8 @@ int cb_container_proc(const cJSON *cj, const struct cb_proc_opts *o, struct cb_p
 	cJSON_AddItemReferenceToObject(ic, "User", cJSON_GetObjectItem(pj, "user"));
 	int r = cb_proc_build(p, img, o, e);
 	p->single_map = cJSON_IsTrue(cJSON_GetObjectItem(pj, "single_map"));
+	if (!o->workdir)
+		p->cwd_given = cJSON_IsTrue(cJSON_GetObjectItem(pj, "cwd_given"));
 	/* The capabilities and filters it was run with (exec gets them too, as podman's). */
 	if (cJSON_IsNumber(cJSON_GetObjectItem(pj, "caps"))) {
 		p->caps = (unsigned long long)cJSON_GetNumberValue(cJSON_GetObjectItem(pj, "caps"));
@@ -540,6 +562,8 @@ int cb_container_proc(const cJSON *cj, const struct cb_proc_opts *o, struct cb_p
 	p->privileged = cJSON_IsTrue(cJSON_GetObjectItem(pj, "privileged"));
 	p->root_emul = cJSON_IsTrue(cJSON_GetObjectItem(pj, "root_emul"));
 	p->emul_sock = -1;
+	if (r == 0)
+		r = cb_seccomp_from_json(&p->seccomp, cJSON_GetObjectItem(pj, "seccomp"), e);
 	cJSON_Delete(img);
 	return r;
 }
@@ -602,6 +626,7 @@ int cb_container_start(struct cb_store *s, const char *id, cb_err *e)
 	c.m.rootfs = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "rootfs")) ?: "";
 	c.m.overlay = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "overlay"));
 	c.m.workdir = c.p.cwd;
+	c.m.workdir_given = c.p.cwd_given;
 	c.m.readonly = cJSON_IsTrue(cJSON_GetObjectItem(cj, "read_only"));
 	c.m.rootless = cJSON_IsTrue(cJSON_GetObjectItem(cj, "rootless"));
 	c.hostname = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "hostname")) ?: "";

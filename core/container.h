@@ -50,6 +50,8 @@ int cb_container_start(struct cb_store *s, const char *id, cb_err *e);
 int cb_container_proc(const cJSON *cj, const struct cb_proc_opts *o, struct cb_proc *p, cb_err *e);
 
 /* The first container whose config.json has key == value (its id in id): 1, else 0. */
+/* podman's rule for container names: [a-zA-Z0-9][a-zA-Z0-9_.-]* (no "", "/", ".." or spaces). */
+int cb_container_name_ok(const char *name);
 int cb_container_find(struct cb_store *s, const char *key, const char *value, char *id, size_t n);
 
 #endif

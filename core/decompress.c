@@ -3,6 +3,7 @@
  * One input buffer of IN_SIZE bytes; output goes straight into the caller's buffer.
  * zlib needs ~40 KiB of state; zstd's window is what the frame asks for, capped at
  * 2^WINDOW_LOG_MAX so a hostile frame cannot make us allocate gigabytes. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>

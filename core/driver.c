@@ -24,13 +24,15 @@
 static int probe_overlay(struct cb_store *s, int rootless)
 {
 	char dir[128];
-	snprintf(dir, sizeof(dir), "tmp/probe-%d", (int)getpid());
-	cb_rm_rf_at(s->rootfd, dir);
-	if (mkdirat(s->rootfd, dir, 0700) < 0)
-		return errno;
+	cb_err ignore;
+	int lock CB_AUTOCLOSE = cb_store_tmp_make(s, "probe", dir, sizeof(dir), &ignore);
+	if (lock < 0)
+		return -lock;
 	pid_t pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		cb_rm_rf_at(s->rootfd, dir);
 		return errno;
+	}
 	if (pid == 0) {
 		static const char *const sub[] = { "l1", "l2", "u", "w", "m" };
 		char opts[256];
@@ -227,94 +229,66 @@ static int copy_file(int sfd, const char *name, const struct stat *st, int dfd)
 	return 0;
 }
 
-static int apply_dir(struct vfs *v, int sfd, int dfd, char *rel, size_t rlen);
-
-static int apply_entry(struct vfs *v, int sfd, int dfd, const char *name, char *rel, size_t rlen)
+/* Pre-order: make the entry at its place in the destination (the companion tree);
+ * directories are filled by the walk and get their owner and mode after (post). */
+static int apply_entry(void *ctx, const struct cb_walk_ent *w, int post)
 {
-	struct stat st, dst;
-	if (fstatat(sfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return -errno;
+	struct vfs *v = ctx;
+	const struct stat *st = w->st;
+	int sfd = w->dirfd, dfd = w->cdirfd, r = 0;
+	const char *name = w->name;
+	struct stat dst;
+	if (dfd < 0)
+		return -ENOENT;
+	if (post) {
+		copy_meta(v, sfd, name, st, dfd);
+		return 0;
+	}
+	if (S_ISREG(st->st_mode) && !strcmp(name, CB_OPAQUE_MARKER))
+		return 0; /* the opaque marker of a store without user xattrs (unpack.h): not copied */
 	int exists = fstatat(dfd, name, &dst, AT_SYMLINK_NOFOLLOW) == 0;
-	size_t nlen = strlen(name);
-	if (rlen + nlen + 2 >= 4096)
-		return -ENAMETOOLONG;
-	rel[rlen] = rlen ? '/' : '\0';
-	memcpy(rel + rlen + (rlen ? 1 : 0), name, nlen + 1);
-	size_t sub = rlen + (rlen ? 1 : 0) + nlen;
-	int r = 0;
-	if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
-		r = exists ? cb_rm_rf_at(dfd, name) : 0; /* whiteout */
-	} else if (S_ISDIR(st.st_mode)) {
+	if (S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0))
+		return exists ? cb_rm_rf_at(dfd, name) : 0; /* whiteout */
+	if (S_ISDIR(st->st_mode)) {
 		if (exists && !S_ISDIR(dst.st_mode) && (r = cb_rm_rf_at(dfd, name)) < 0)
 			return r;
-		if ((!exists || !S_ISDIR(dst.st_mode)) && mkdirat(dfd, name, 0700) < 0)
-			return -errno;
 		int s2 CB_AUTOCLOSE = openat(sfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (s2 < 0)
 			return -errno;
-		if (exists && S_ISDIR(dst.st_mode) && is_opaque(s2)) {
-			/* Opaque: what lower layers had here goes. */
-			if ((r = cb_rm_rf_at(dfd, name)) < 0 || mkdirat(dfd, name, 0700) < 0)
-				return r < 0 ? r : -errno;
-		}
-		int d2 CB_AUTOCLOSE = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (d2 < 0)
+		if (exists && S_ISDIR(dst.st_mode) && is_opaque(s2) && (r = cb_rm_rf_at(dfd, name)) < 0)
+			return r; /* opaque: what lower layers had here goes */
+		if (mkdirat(dfd, name, 0700) < 0 && errno != EEXIST)
 			return -errno;
-		fchmod(d2, 0700); /* writable while filled; the real mode comes after */
-		if ((r = apply_dir(v, s2, d2, rel, sub)) < 0)
-			return r;
-		copy_meta(v, sfd, name, &st, dfd);
-		rel[rlen] = '\0';
-		return 0;
-	} else {
-		if (exists && (r = cb_rm_rf_at(dfd, name)) < 0)
-			return r;
-		if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
-			for (size_t i = 0; i < v->nlinks; i++)
-				if (v->links[i].dev == st.st_dev && v->links[i].ino == st.st_ino) {
-					rel[rlen] = '\0';
-					return linkat(v->dstroot, v->links[i].path, dfd, name, 0) < 0 ? -errno : 0;
-				}
-			struct link_seen *nl = realloc(v->links, (v->nlinks + 1) * sizeof(*nl));
-			if (!nl)
-				return -ENOMEM;
-			v->links = nl;
-			nl[v->nlinks++] = (struct link_seen){ st.st_dev, st.st_ino, strdup(rel) };
-		}
-		if (S_ISREG(st.st_mode)) {
-			r = copy_file(sfd, name, &st, dfd);
-		} else if (S_ISLNK(st.st_mode)) {
-			char target[4096];
-			ssize_t n = readlinkat(sfd, name, target, sizeof(target) - 1);
-			if (n < 0)
-				return -errno;
-			target[n] = '\0';
-			r = symlinkat(target, dfd, name) < 0 ? -errno : 0;
-		} else if (mknodat(dfd, name, st.st_mode & S_IFMT, st.st_rdev) < 0) {
-			r = S_ISFIFO(st.st_mode) ? -errno : 0; /* device nodes: only as real root */
-		}
-		if (r == 0)
-			copy_meta(v, sfd, name, &st, dfd);
+		/* writable while filled; the real mode comes after */
+		int d2 CB_AUTOCLOSE = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		return d2 < 0 ? -errno : fchmod(d2, 0700) < 0 ? -errno : 0;
 	}
-	rel[rlen] = '\0';
-	return r;
-}
-
-static int apply_dir(struct vfs *v, int sfd, int dfd, char *rel, size_t rlen)
-{
-	int fd = dup(sfd);
-	DIR *d = fd < 0 ? NULL : fdopendir(fd);
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return -errno;
+	if (exists && (r = cb_rm_rf_at(dfd, name)) < 0)
+		return r;
+	if (S_ISREG(st->st_mode) && st->st_nlink > 1) {
+		for (size_t i = 0; i < v->nlinks; i++)
+			if (v->links[i].dev == st->st_dev && v->links[i].ino == st->st_ino)
+				return linkat(v->dstroot, v->links[i].path, dfd, name, 0) < 0 ? -errno : 0;
+		struct link_seen *nl = realloc(v->links, (v->nlinks + 1) * sizeof(*nl));
+		if (!nl)
+			return -ENOMEM;
+		v->links = nl;
+		nl[v->nlinks++] = (struct link_seen){ st->st_dev, st->st_ino, strdup(w->path) };
 	}
-	struct dirent *de;
-	int r = 0;
-	while (r == 0 && (de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && strcmp(de->d_name, CB_OPAQUE_MARKER))
-			r = apply_entry(v, sfd, dfd, de->d_name, rel, rlen);
-	closedir(d);
+	if (S_ISREG(st->st_mode)) {
+		r = copy_file(sfd, name, st, dfd);
+	} else if (S_ISLNK(st->st_mode)) {
+		char target[4096];
+		ssize_t n = readlinkat(sfd, name, target, sizeof(target) - 1);
+		if (n < 0)
+			return -errno;
+		target[n] = '\0';
+		r = symlinkat(target, dfd, name) < 0 ? -errno : 0;
+	} else if (mknodat(dfd, name, st->st_mode & S_IFMT, st->st_rdev) < 0) {
+		r = S_ISFIFO(st->st_mode) ? -errno : 0; /* device nodes: only as real root */
+	}
+	if (r == 0)
+		copy_meta(v, sfd, name, st, dfd);
 	return r;
 }
 
@@ -326,13 +300,14 @@ int cb_vfs_apply(int srcfd, int dstfd, const char *what, cb_err *e)
 int cb_vfs_apply_keepid(int srcfd, int dstfd, const char *what, const unsigned *keepid, cb_err *e)
 {
 	struct vfs v = { .dstroot = dstfd, .what = what, .keepid = keepid };
-	char rel[4096] = "";
-	int r = apply_dir(&v, srcfd, dstfd, rel, 0);
+	char where[256];
+	int r = cb_walk(srcfd, dstfd, apply_entry, &v, where, sizeof(where));
 	for (size_t i = 0; i < v.nlinks; i++)
 		free(v.links[i].path);
 	free(v.links);
 	if (r < 0)
-		return cb_fail(e, -r, "vfs copy of layer %s: %s: %s", what, rel[0] ? rel : "/", strerror(-r));
+		return cb_fail(e, -r, "vfs copy of layer %s: %s%s: %s", what, where[0] ? where : "/",
+			       strlen(where) == sizeof(where) - 1 ? "..." : "", cb_walk_strerror(-r));
 	struct stat st;
 	if (fstat(srcfd, &st) == 0 && keepid)
 		fchown(dstfd, (uid_t)cb_keepid_out(st.st_uid, keepid[0]), (gid_t)cb_keepid_out(st.st_gid, keepid[1]));

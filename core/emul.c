@@ -12,7 +12,7 @@
 #include "digest.h"
 #include "emul.h"
 #include "fdpass.h"
-#include "store.h"
+#include "seccomp_profile.h"
 
 int cb_emul_parse(const char *s, int *mode, cb_err *e)
 {
@@ -50,30 +50,6 @@ static const int faked[] = {
 	SCMP_SYS(capset),
 };
 
-/* Does this kernel run x32 calls? Most build it off or disable it at boot, and each
- * architecture costs the filter's build about 0.2 ms. */
-static int have_x32(void)
-{
-#ifdef __x86_64__
-	return syscall(0x40000000 | SYS_getpid) >= 0;
-#else
-	return 0;
-#endif
-}
-
-/* The other ABIs this kernel may run next to the native one. */
-static void add_arches(scmp_filter_ctx ctx)
-{
-	uint32_t native = seccomp_arch_native();
-	if (native == SCMP_ARCH_X86_64) {
-		seccomp_arch_add(ctx, SCMP_ARCH_X86);
-		if (have_x32())
-			seccomp_arch_add(ctx, SCMP_ARCH_X32);
-	} else if (native == SCMP_ARCH_AARCH64) {
-		seccomp_arch_add(ctx, SCMP_ARCH_ARM);
-	}
-}
-
 /* The filter as classic BPF in buf (*len bytes in, the program's size out). */
 int cb_emul_compile(int notify, void *buf, size_t *len, cb_err *e)
 {
@@ -83,10 +59,10 @@ int cb_emul_compile(int notify, void *buf, size_t *len, cb_err *e)
 	if (!ctx)
 		return cb_fail(e, ENOMEM, "root emulation: seccomp_init failed");
 	const uint32_t ok = SCMP_ACT_ERRNO(0), own = notify ? SCMP_ACT_NOTIFY : ok;
-	int r = 0, p[2] = { -1, -1 };
+	int r = 0;
 	/* An ABI left out runs unfiltered rather than being killed. */
 	seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
-	add_arches(ctx);
+	cb_seccomp_add_arches(ctx);
 	for (size_t i = 0; r == 0 && i < CB_ARRAY_SIZE(chowns); i++)
 		r = seccomp_rule_add(ctx, own, chowns[i], 0);
 	for (size_t i = 0; r == 0 && i < CB_ARRAY_SIZE(faked); i++)
@@ -99,22 +75,11 @@ int cb_emul_compile(int notify, void *buf, size_t *len, cb_err *e)
 			r = seccomp_rule_add(ctx, ok, SCMP_SYS(mknodat), 1,
 					     SCMP_A2(SCMP_CMP_MASKED_EQ, S_IFMT, dev[i]));
 	}
-	/* libseccomp 2.5 exports to an fd only: a pipe (the program is a few KiB). */
-	if (r == 0 && pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
-		r = -errno;
 	if (r == 0)
-		r = seccomp_export_bpf(ctx, p[1]);
+		r = cb_seccomp_export(ctx, buf, len);
 	seccomp_release(ctx);
-	ssize_t n = r == 0 ? read(p[0], buf, *len) : -1;
-	if (r == 0 && (n <= 0 || (size_t)n == *len))
-		r = -E2BIG;
-	if (p[0] >= 0) {
-		close(p[0]);
-		close(p[1]);
-	}
 	if (r < 0)
 		return cb_fail_errno(e, -r, "root emulation: building the seccomp filter");
-	*len = (size_t)n;
 	return 0;
 }
 
@@ -129,11 +94,9 @@ int cb_emul_install(int sock, cb_err *e)
 		;
 	if (n < 1 + (ssize_t)sizeof(struct sock_filter) || (n - 1) % sizeof(struct sock_filter))
 		return cb_fail(e, EPROTO, "root emulation: no seccomp filter from the run parent");
-	struct sock_fprog prog = { .len = (unsigned short)((n - 1) / sizeof(struct sock_filter)),
-				   .filter = (struct sock_filter *)(msg + 1) };
-	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, msg[0] ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0, &prog);
+	long fd = cb_seccomp_load(msg + 1, (size_t)n - 1, msg[0] ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0);
 	if (fd < 0)
-		return cb_fail_errno(e, errno, "root emulation: seccomp filter");
+		return cb_fail_errno(e, (int)-fd, "root emulation: seccomp filter");
 	if (msg[0]) {
 		int r = cb_send_fd(sock, (int)fd);
 		close((int)fd);
@@ -149,30 +112,20 @@ int cb_emul_build(int dirfd, int notify, void *buf, size_t *len, cb_err *e)
 		return cb_emul_compile(notify, buf, len, e);
 	/* Named by a digest of what decides the program: the rules, the ABIs, notification,
 	 * libseccomp's version. */
-	const struct scmp_version *v = seccomp_version();
-	int facts[] = { notify, have_x32(), (int)seccomp_arch_native(), v ? (int)v->major : 0, v ? (int)v->minor : 0,
-			v ? (int)v->micro : 0 };
 	struct cb_sha256 h;
 	char digest[CB_DIGEST_LEN + 1];
 	cb_sha256_init(&h);
 	cb_sha256_update(&h, chowns, sizeof(chowns));
 	cb_sha256_update(&h, faked, sizeof(faked));
-	cb_sha256_update(&h, facts, sizeof(facts));
+	cb_sha256_update(&h, &notify, sizeof(notify));
+	cb_seccomp_facts(&h);
 	cb_sha256_final(&h, digest);
-	char name[64], *text = NULL;
-	size_t n = 0;
+	char name[64];
 	snprintf(name, sizeof(name), "emul-%.16s.bpf", cb_digest_hex(digest));
-	cb_err ignore;
-	if (dirfd >= 0 && cb_read_file_at(dirfd, name, *len, &text, &n, &ignore) == 0 && n &&
-	    n % sizeof(struct sock_filter) == 0) {
-		memcpy(buf, text, n);
-		free(text);
-		*len = n;
+	if (cb_seccomp_cache_get(dirfd, name, buf, len) == 0)
 		return 0;
-	}
-	free(text);
 	int r = cb_emul_compile(notify, buf, len, e);
-	if (r == 0 && dirfd >= 0)
-		cb_write_replace(dirfd, name, buf, *len, 0600, 0, &ignore);
+	if (r == 0)
+		cb_seccomp_cache_put(dirfd, name, buf, *len);
 	return r;
 }

@@ -1,6 +1,7 @@
 /* image.c - image lookup and presentation helpers shared by the image applets. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -92,11 +93,15 @@ int cb_store_gc_layers(struct cb_store *s, cJSON *index)
 		snprintf(tmp, sizeof(tmp), "tmp/gc-%s", de->d_name);
 		char path[128];
 		snprintf(path, sizeof(path), "layers/%s", de->d_name);
-		if (renameat(s->rootfd, path, s->rootfd, tmp) == 0) {
+		/* Locked first: in tmp/ it is ours (see cb_store_tmp_make). */
+		int lock = openat(s->rootfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) == 0 && renameat(s->rootfd, path, s->rootfd, tmp) == 0) {
 			cb_debug("gc: layer sha256:%s", de->d_name);
 			cb_store_discard(s, tmp);
 			removed++;
 		}
+		if (lock >= 0)
+			close(lock);
 	}
 	if (d)
 		closedir(d);

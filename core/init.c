@@ -102,6 +102,10 @@ int cb_init_run(const struct cb_proc *p, cb_err *e)
 	close(pfd[1]);
 	close(go[0]);
 	drop_privileges();
+	/* The container's seccomp filter on pid 1 too, as podman's runtime puts it on
+	 * catatonit (what init calls is all allowed); the command loads its own. */
+	cb_err ignore;
+	cb_seccomp_install(&p->seccomp, &ignore);
 	close(go[1]);
 	struct start_fail f;
 	ssize_t n;

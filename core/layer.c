@@ -2,10 +2,12 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 #include "async.h"
 #include "decompress.h"
 #include "idmap.h"
+#include "image.h"
 #include "layer.h"
 #include "tarsplit.h"
 #include "unpack.h"
@@ -32,6 +34,41 @@ static void note_contents(void *ctx, const char *path, uint64_t size)
 	cb_tsplit_rec_file(ctx, path, size);
 }
 
+/* The unpacked size a layer may reach: the free space of the store's filesystem when it
+ * starts, less 5% of it (at least 1 MiB) for everything else; past it, the layer is
+ * refused as a decompression bomb (cb_layer_store's second line of defence is ENOSPC,
+ * for layers unpacked side by side). */
+struct limit {
+	struct cb_reader *in;
+	uint64_t n, max, free;
+	const char *root;
+};
+
+static ssize_t limit_read(void *ctx, void *buf, size_t len, cb_err *e)
+{
+	struct limit *l = ctx;
+	ssize_t n = cb_read(l->in, buf, len, e);
+	if (n > 0 && (l->n += (uint64_t)n) > l->max) {
+		char max[32], free[32];
+		cb_human_size((double)l->max, max, sizeof(max));
+		cb_human_size((double)l->free, free, sizeof(free));
+		return cb_fail(e, EFBIG, "unpacks to more than %s, the free space of %s (%s) less a margin: refused "
+			       "(a decompression bomb?)", max, l->root, free);
+	}
+	return n;
+}
+
+static void limit_init(struct limit *l, struct cb_store *s, struct cb_reader *in)
+{
+	struct statvfs vfs;
+	*l = (struct limit){ in, 0, UINT64_MAX, 0, s->root };
+	if (fstatvfs(s->rootfd, &vfs) < 0)
+		return;
+	l->free = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	uint64_t margin = l->free / 20 > (1u << 20) ? l->free / 20 : 1u << 20;
+	l->max = l->free > margin ? l->free - margin : 0;
+}
+
 /* The tar-split recorder for a tmp/ tree: its record sits beside diff/. */
 static int split_open(struct cb_store *s, const char *tmpname, struct cb_reader *in, struct cb_reader *out,
 		      struct cb_tsplit_rec **rec, cb_err *e)
@@ -51,7 +88,7 @@ int cb_layer_store(struct cb_store *s, struct cb_reader *blob, const struct cb_l
 	struct cb_decompressor *dz = NULL;
 	struct cb_tsplit_rec *rec = NULL;
 	char label[100], diff_label[120], tmpname[256] = "";
-	int dirfd = -1;
+	int dirfd = -1, lock = -1;
 	snprintf(label, sizeof(label), "layer %s", l->digest);
 	snprintf(diff_label, sizeof(diff_label), "layer %s: uncompressed", l->digest);
 	cb_digest_reader_init(&blob_d, blob, l->digest, l->size, label, &blob_r);
@@ -64,9 +101,13 @@ int cb_layer_store(struct cb_store *s, struct cb_reader *blob, const struct cb_l
 		cb_decompress_no_crc(dz); /* blob_d checks the sha256 of every compressed byte */
 	if (r == 0)
 		r = cb_async_open(&tar_r, &ahead_r, &ahead, e);
+	struct limit lim;
+	struct cb_reader lim_r = { limit_read, &lim };
+	limit_init(&lim, s, &ahead_r);
 	if (r == 0) {
-		cb_digest_reader_init(&diff_d, &ahead_r, l->diff_id, -1, diff_label, &diff_r);
-		r = cb_store_layer_begin(s, tmpname, sizeof(tmpname), &dirfd, e);
+		cb_digest_reader_init(&diff_d, &lim_r, l->diff_id, -1, diff_label, &diff_r);
+		lock = r = cb_store_layer_begin(s, tmpname, sizeof(tmpname), &dirfd, e);
+		r = r < 0 ? r : 0;
 	}
 	/* Everything the unpacker reads also goes through the recorder, so save can give
 	 * back the very same stream (and digest) later. */
@@ -94,11 +135,12 @@ int cb_layer_store(struct cb_store *s, struct cb_reader *blob, const struct cb_l
 	cb_decompress_free(dz);
 	if (r == 0)
 		r = cb_store_layer_commit(s, tmpname, l->chain_id, e);
-	if (r < 0) {
-		if (tmpname[0])
-			cb_store_discard(s, tmpname);
+	if (r < 0 && lock >= 0)
+		cb_store_discard(s, tmpname);
+	if (lock >= 0)
+		close(lock);
+	if (r < 0)
 		return r;
-	}
 	st->entries += us.entries;
 	st->squashed_ids += us.squashed_ids;
 	st->skipped_devices += us.skipped_devices;

@@ -382,6 +382,7 @@ static int oci_blob(struct spool *sp, const char *digest, char **data, size_t *l
 	cb_sha256_digest(*data, *len, got);
 	if (strcmp(got, digest) != 0) {
 		free(*data);
+		*data = NULL; /* the caller frees what it holds at its end */
 		return cb_fail(e, EBADMSG, "oci-archive blob %s: digest mismatch (got %s)", digest, got);
 	}
 	return 0;
@@ -464,12 +465,10 @@ int cb_load(struct cb_store *s, struct cb_reader *in, char **loaded, cb_err *e)
 	struct cb_decompressor *dz = NULL;
 	struct cb_reader tar_in;
 	*loaded = NULL;
-	snprintf(sp.dir, sizeof(sp.dir), "tmp/load-%d", (int)getpid());
-	cb_rm_rf_at(s->rootfd, sp.dir);
-	if (mkdirat(s->rootfd, sp.dir, 0700) < 0)
-		return cb_fail_errno(e, errno, "%s/%s", s->root, sp.dir);
-	sp.dirfd = openat(s->rootfd, sp.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int r = sp.dirfd < 0 ? cb_fail_errno(e, errno, "%s/%s", s->root, sp.dir) : 0;
+	sp.dirfd = cb_store_tmp_make(s, "load", sp.dir, sizeof(sp.dir), e);
+	if (sp.dirfd < 0)
+		return sp.dirfd;
+	int r = 0;
 	if (r == 0)
 		r = cb_decompress_open(in, CB_COMP_AUTO, &tar_in, &dz, e);
 	if (r == 0)
@@ -490,8 +489,7 @@ int cb_load(struct cb_store *s, struct cb_reader *in, char **loaded, cb_err *e)
 		free(sp.ents[i].target);
 	}
 	free(sp.ents);
-	if (sp.dirfd >= 0)
-		close(sp.dirfd);
 	cb_rm_rf_at(s->rootfd, sp.dir);
+	close(sp.dirfd); /* our lock on it: only now */
 	return r;
 }

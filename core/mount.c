@@ -484,7 +484,7 @@ int cb_mount_rootfs(const struct cb_mount_spec *m, cb_err *e)
 	for (size_t i = 0; !m->privileged && i < CB_ARRAY_SIZE(readonly); i++)
 		if ((r = bind_ro(root, readonly[i], e)) < 0)
 			return r;
-	if (m->workdir && m->workdir[0]) {
+	if (m->workdir && m->workdir[0] && !m->workdir_given) {
 		int fd = target(root, m->workdir, 'd', e);
 		if (fd < 0)
 			return cb_err_prefix(e, "working directory");

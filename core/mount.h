@@ -30,7 +30,8 @@ struct cb_mount_spec {
 	const char *overlay;  /* overlay mount data (paths relative to cwd), or NULL: vfs */
 	const char *scratch;  /* a directory (relative to cwd) to put a tmpfs on for: */
 	const char *etc[3];   /* the text of /etc/hosts, hostname and resolv.conf */
-	const char *workdir;  /* made when missing */
+	const char *workdir;  /* made when missing, unless workdir_given */
+	int workdir_given;
 	const struct cb_volume *vols;
 	int nvols;
 	const struct cb_tmpfs *tmpfs;

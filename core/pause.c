@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 
 #include "pause.h"
+#include "paths.h"
 #include "state.h"
 #include "store.h"
 
@@ -28,10 +29,9 @@ int cb_main_argc;
 /* $XDG_RUNTIME_DIR/cbox (made when make), when it is ours and no one else may write it. */
 static int runtime_dir(int make)
 {
-	const char *rt = getenv("XDG_RUNTIME_DIR");
-	char path[PATH_MAX];
+	const char *path = cb_runtime_path();
 	struct stat st;
-	if (!rt || rt[0] != '/' || (size_t)snprintf(path, sizeof(path), "%s/cbox", rt) >= sizeof(path))
+	if (!*path)
 		return -1;
 	if (make)
 		mkdir(path, 0700);

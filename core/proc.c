@@ -84,6 +84,10 @@ static int build_caps(struct cb_proc *p, const struct cb_proc_opts *o, cb_err *e
 	p->caps = ((set | add) & ~drop) & all;
 	p->user_caps = (add_all ? all : add) & p->caps;
 	p->privileged = o->privileged;
+	/* As podman: --privileged drops the default filter, not a profile asked for. */
+	if (o->seccomp && cb_seccomp_copy(&p->seccomp, o->seccomp) < 0)
+		return cb_fail(e, ENOMEM, "out of memory");
+	p->seccomp.kind = o->seccomp ? o->seccomp->kind : o->privileged ? CB_SECCOMP_UNCONFINED : CB_SECCOMP_DEFAULT;
 	return 0;
 }
 
@@ -251,6 +255,7 @@ int cb_proc_build(struct cb_proc *p, const cJSON *image_config, const struct cb_
 	if (r == 0 && (r = build_caps(p, o, e)) < 0)
 		return r;
 	p->cwd = strdup(w);
+	p->cwd_given = o->workdir != NULL;
 	p->user = strdup(u ? u : "");
 	if (r < 0 || !p->cwd || !p->user)
 		return cb_fail(e, ENOMEM, "out of memory");
@@ -267,6 +272,7 @@ void cb_proc_free(struct cb_proc *p)
 	free(p->env);
 	free(p->cwd);
 	free(p->user);
+	cb_seccomp_free(&p->seccomp);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -492,13 +498,18 @@ int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 		return CB_EXIT_FAIL;
 	if (!p->privileged && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return cb_fail_errno(e, errno, "no_new_privs"), CB_EXIT_FAIL;
+	if (chdir(p->cwd) < 0 && errno == ENOENT)
+		return cb_fail(e, ENOENT, "workdir \"%s\" does not exist on container", p->cwd), CB_EXIT_NOEXEC;
 	if (chdir(p->cwd) < 0)
 		return cb_fail_errno(e, errno, "working directory %s", p->cwd), CB_EXIT_FAIL;
 	close_fds();
 	reset_signals();
 	/* Set after the uid change, which would clear it. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	/* Last: nothing of ours must be faked. */
+	/* Last: nothing of ours must be refused or faked (root emulation's filter goes on
+	 * top: where both return an errno, the later one's counts). */
+	if (cb_seccomp_install(&p->seccomp, e) < 0)
+		return CB_EXIT_FAIL;
 	if (p->root_emul && cb_emul_install(p->emul_sock, e) < 0)
 		return CB_EXIT_FAIL;
 	return exec_cmd(p, env, e);

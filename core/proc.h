@@ -6,11 +6,13 @@
 #include <cjson/cJSON.h>
 
 #include "cbox.h"
+#include "seccomp_profile.h"
 
 struct cb_proc {
 	char **argv;      /* the command (NULL-terminated) */
 	char **env;       /* KEY=VALUE (NULL-terminated) */
 	char *cwd;        /* absolute */
+	int cwd_given;    /* by -w: not made when missing (the image's WorkingDir is) */
 	char *user;       /* "uid[:gid]" or "name[:group]"; "" is 0:0 */
 	int single_map;   /* only uid/gid 0 exist (single mapping): no setgroups */
 	unsigned long long caps;      /* the bounding set; uid 0's permitted and effective */
@@ -18,6 +20,7 @@ struct cb_proc {
 	int privileged;               /* --privileged: no no_new_privs */
 	int root_emul;    /* install the root emulation filter (emul.h) before exec */
 	int emul_sock;    /* ... and send its listener there (-1: none) */
+	struct cb_seccomp seccomp; /* the filter (podman's default unless privileged) */
 };
 
 /* What the caller asked for on top of the image. */
@@ -32,6 +35,7 @@ struct cb_proc_opts {
 	const char **cap_add, **cap_drop; /* --cap-add, --cap-drop: names (checked by cb_cap_number) */
 	int ncap_add, ncap_drop;
 	int privileged;         /* --privileged: every capability, no no_new_privs */
+	const struct cb_seccomp *seccomp; /* --security-opt seccomp=, or NULL: the default */
 };
 
 /* A capability's number from its name, with or without CAP_, any case: 0..63, CB_CAP_ALL

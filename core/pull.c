@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -145,9 +146,17 @@ static int pull_layer(struct job *j, struct cb_registry *reg, cb_err *e)
 		return 0;
 	}
 	snprintf(partial, sizeof(partial), "tmp/blob-%s.partial", cb_digest_hex(l->digest));
-	int pfd CB_AUTOCLOSE = openat(j->s->rootfd, partial, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (pfd < 0)
-		return cb_fail_errno(e, errno, "%s/%s", j->s->root, partial);
+	int pfd CB_AUTOCLOSE = -1;
+	struct stat pst;
+	/* Ours while locked (prune -a drops the partials nobody holds); one it removed just
+	 * before we locked it is made again. */
+	do {
+		if (pfd >= 0)
+			close(pfd);
+		pfd = openat(j->s->rootfd, partial, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (pfd < 0 || flock(pfd, LOCK_EX) < 0 || fstat(pfd, &pst) < 0)
+			return cb_fail_errno(e, errno, "%s/%s", j->s->root, partial);
+	} while (pst.st_nlink == 0);
 	int delay = j->o->retry_delay_ms;
 	for (int attempt = 0;; attempt++) {
 		int r = layer_attempt(j, reg, pfd, e);
@@ -156,8 +165,8 @@ static int pull_layer(struct job *j, struct cb_registry *reg, cb_err *e)
 			cb_progress_end(j->pg, j->slot, "done");
 			return 0;
 		}
-		if (r == -EBADMSG) {
-			/* Bad content: never keep it for a resume. */
+		if (r == -EBADMSG || r == -ENOSPC || r == -EFBIG) {
+			/* Bad content, or no room for it: never keep it for a resume. */
 			unlinkat(j->s->rootfd, partial, 0);
 			return r;
 		}

@@ -8,22 +8,16 @@
 
 #include "store.h"
 #include "idmap.h"
+#include "paths.h"
 
 static const char *const layout[] = { "blobs", "blobs/sha256", "layers", "tmp", "locks", "containers" };
 
 static int default_root(char *out, size_t n, cb_err *e)
 {
-	const char *env = getenv("CBOX_ROOT"), *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-	if (env && *env)
-		snprintf(out, n, "%s", env);
-	else if (getuid() == 0)
-		snprintf(out, n, "/var/lib/cbox");
-	else if (xdg && *xdg)
-		snprintf(out, n, "%s/cbox", xdg);
-	else if (home && *home)
-		snprintf(out, n, "%s/.local/share/cbox", home);
-	else
-		return cb_fail(e, EINVAL, "no storage root: set --root or CBOX_ROOT (no HOME)");
+	const char *why, *root = cb_default_root(&why);
+	if (!*root)
+		return cb_fail(e, EINVAL, "%s", why);
+	snprintf(out, n, "%s", root);
 	return 0;
 }
 
@@ -60,6 +54,7 @@ int cb_store_open(struct cb_store *s, const char *root_opt, cb_err *e)
 		if (mkdirat(s->rootfd, layout[i], 0700) < 0 && errno != EEXIST)
 			return cb_fail_errno(e, errno, "storage root %s: mkdir %s", s->root, layout[i]);
 	cb_debug("store: %s", s->root);
+	cb_store_reclaim(s, 0);
 	cb_err ie;
 	if (cb_idmap_record(s->rootfd, s->root, 0, &ie) < 0)
 		cb_warn("%s/storage.json: cannot record the id mapping: %s", s->root, ie.msg);
@@ -216,25 +211,84 @@ int cb_store_has_layer(struct cb_store *s, const char *chainid)
 	return faccessat(s->rootfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-int cb_store_layer_begin(struct cb_store *s, char *tmpname, size_t n, int *dirfd, cb_err *e)
+/* ---- tmp/: each entry belongs to the process holding a flock on it ---- */
+
+int cb_store_tmp_make(struct cb_store *s, const char *prefix, char *name, size_t n, cb_err *e)
 {
 	static unsigned seq;
-	char diff[600];
-	for (int tries = 0;; tries++) {
-		snprintf(tmpname, n, "tmp/layer-%d-%u-%ld", (int)getpid(), __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED),
-			 (long)tries);
-		if (mkdirat(s->rootfd, tmpname, 0700) == 0)
-			break;
-		if (errno != EEXIST || tries > 100)
-			return cb_fail_errno(e, errno, "%s/%s", s->root, tmpname);
+	char fresh[64];
+	for (int tries = 0; tries < 100; tries++) {
+		unsigned k = __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED);
+		/* Made under a name of its own and locked before it takes its real one: a
+		 * reclaimer that meanwhile removes the unlocked ".new-" makes us try again. */
+		snprintf(fresh, sizeof(fresh), "tmp/.new-%d-%u", (int)getpid(), k);
+		snprintf(name, n, "tmp/%s-%d-%u", prefix, (int)getpid(), k);
+		if (mkdirat(s->rootfd, fresh, 0700) < 0 && errno != EEXIST)
+			return cb_fail_errno(e, errno, "%s/%s", s->root, fresh);
+		int fd = openat(s->rootfd, fresh, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && renameat(s->rootfd, fresh, s->rootfd, name) == 0)
+			return fd;
+		if (fd >= 0)
+			close(fd);
+		unlinkat(s->rootfd, fresh, AT_REMOVEDIR);
 	}
+	return cb_fail(e, EAGAIN, "%s/tmp: cannot make a directory of our own there", s->root);
+}
+
+int cb_store_tmp_claim(int tmpfd, const char *name)
+{
+	int fd = openat(tmpfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+void cb_store_reclaim(struct cb_store *s, int partials)
+{
+	int tfd CB_AUTOCLOSE = openat(s->rootfd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int dfd = tfd < 0 ? -1 : dup(tfd);
+	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		int partial = len > 8 && !strcmp(de->d_name + len - 8, ".partial");
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || (partial && !partials))
+			continue;
+		int fd = cb_store_tmp_claim(tfd, de->d_name);
+		if (fd < 0)
+			continue; /* in use, or gone */
+		int r = cb_rm_rf_at(tfd, de->d_name);
+		close(fd);
+		if (r < 0)
+			cb_debug("store: cannot reclaim %s/tmp/%s: %s", s->root, de->d_name, strerror(-r));
+		else
+			cb_debug("store: reclaimed %s/tmp/%s, left by a process that is gone", s->root, de->d_name);
+	}
+	if (d)
+		closedir(d);
+	else if (dfd >= 0)
+		close(dfd);
+}
+
+int cb_store_layer_begin(struct cb_store *s, char *tmpname, size_t n, int *dirfd, cb_err *e)
+{
+	char diff[600];
+	int lock = cb_store_tmp_make(s, "layer", tmpname, n, e);
+	if (lock < 0)
+		return lock;
 	snprintf(diff, sizeof(diff), "%s/diff", tmpname);
-	if (mkdirat(s->rootfd, diff, 0755) < 0)
-		return cb_fail_errno(e, errno, "%s/%s", s->root, diff);
-	*dirfd = openat(s->rootfd, diff, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (*dirfd < 0)
-		return cb_fail_errno(e, errno, "%s/%s", s->root, diff);
-	return 0;
+	*dirfd = mkdirat(s->rootfd, diff, 0755) < 0 ? -1 : openat(s->rootfd, diff, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (*dirfd < 0) {
+		int r = cb_fail_errno(e, errno, "%s/%s", s->root, diff);
+		cb_store_discard(s, tmpname);
+		close(lock);
+		return r;
+	}
+	return lock;
 }
 
 int cb_store_layer_commit(struct cb_store *s, const char *tmpname, const char *chainid, cb_err *e)
@@ -267,10 +321,9 @@ int cb_store_mountpoints(struct cb_store *s, cb_err *e)
 	if (fstatat(s->rootfd, "mountpoints", &st, AT_SYMLINK_NOFOLLOW) == 0)
 		return 0;
 	/* Made aside and renamed into place: a reader sees all of it or nothing. */
-	snprintf(tmp, sizeof(tmp), "tmp/mountpoints-%d", (int)getpid());
-	cb_rm_rf_at(s->rootfd, tmp);
-	int d CB_AUTOCLOSE = mkdirat(s->rootfd, tmp, 0755) < 0 ? -1 : openat(s->rootfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int ok = d >= 0;
+	cb_err ignore;
+	int d CB_AUTOCLOSE = cb_store_tmp_make(s, "mountpoints", tmp, sizeof(tmp), &ignore);
+	int ok = d >= 0 && fchmod(d, 0755) == 0;
 	for (size_t i = 0; ok && i < CB_ARRAY_SIZE(dirs); i++)
 		ok = mkdirat(d, dirs[i], 0755) == 0;
 	for (size_t i = 0; ok && i < CB_ARRAY_SIZE(files); i++) {
@@ -280,43 +333,11 @@ int cb_store_mountpoints(struct cb_store *s, cb_err *e)
 	if (ok && renameat(s->rootfd, tmp, s->rootfd, "mountpoints") == 0)
 		return 0;
 	int err = errno;
-	cb_rm_rf_at(s->rootfd, tmp);
+	if (d >= 0)
+		cb_rm_rf_at(s->rootfd, tmp);
 	if (ok && (err == EEXIST || err == ENOTEMPTY))
 		return 0; /* another run's, just made */
 	return cb_fail_errno(e, err, "%s/mountpoints", s->root);
-}
-
-int cb_rm_rf_at(int dirfd, const char *name)
-{
-	struct stat st;
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISDIR(st.st_mode))
-		return unlinkat(dirfd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	/* A directory whose mode forbids us (e.g. 0555 from an image) still goes. */
-	if ((st.st_mode & 0700) != 0700)
-		fchmod(fd, st.st_mode | 0700);
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
-	}
-	int r = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		int rr = cb_rm_rf_at(fd, de->d_name);
-		if (rr < 0 && !r)
-			r = rr;
-	}
-	closedir(d);
-	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT && !r)
-		r = -errno;
-	return r;
 }
 
 void cb_store_discard(struct cb_store *s, const char *tmpname)

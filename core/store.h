@@ -7,6 +7,7 @@
 
 #include "cbox.h"
 #include "digest.h"
+#include "walk.h"
 
 struct cb_store {
 	char root[4096];
@@ -39,7 +40,20 @@ int cb_store_has_blob(struct cb_store *s, const char *digest);
 
 /* Layers: layers/<chain-hex>/ holds diff/ (the unpacked tree) once complete. */
 int cb_store_has_layer(struct cb_store *s, const char *chainid);
-/* A fresh tmp/ directory for an unpack; *dirfd is its diff/ subdirectory. */
+/* tmp/ holds what a process is making (unpacks, spools, partial downloads); each entry
+ * belongs to the process holding a flock on it, so what a dead one left (kill -9, a
+ * crash) is unlocked: cb_store_open reclaims it (a readdir of tmp/ and a flock per entry)
+ * and a live one's is never touched, whatever pid namespace either runs in. */
+/* A fresh directory tmp/PREFIX-PID-N (its store-relative path in name): returns its fd,
+ * locked; keep it open while the directory is ours. */
+int cb_store_tmp_make(struct cb_store *s, const char *prefix, char *name, size_t n, cb_err *e);
+/* tmpfd/name locked for us (fd >= 0, close to release), or -1: in use (EWOULDBLOCK) or gone. */
+int cb_store_tmp_claim(int tmpfd, const char *name);
+/* Remove the tmp/ entries nobody holds; partial downloads (resumed by the next pull) only
+ * when partials is set (system prune -a). */
+void cb_store_reclaim(struct cb_store *s, int partials);
+/* A fresh tmp/ directory for an unpack; *dirfd is its diff/ subdirectory. Returns the
+ * lock fd (close it once committed or discarded) or -errno. */
 int cb_store_layer_begin(struct cb_store *s, char *tmpname, size_t n, int *dirfd, cb_err *e);
 /* Move the finished tree into place (a no-op if another writer got there first). */
 int cb_store_layer_commit(struct cb_store *s, const char *tmpname, const char *chainid, cb_err *e);
@@ -62,8 +76,5 @@ void cb_index_untag(cJSON *index, const char *name);
  * resolv.conf), the top lower layer of an overlay root, so that no run makes them in its
  * upper dir (a copy-up of /etc and three files on disk, removed again at rm). Made once. */
 int cb_store_mountpoints(struct cb_store *s, cb_err *e);
-
-/* Remove a tree below dirfd without following symlinks. */
-int cb_rm_rf_at(int dirfd, const char *name);
 
 #endif

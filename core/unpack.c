@@ -11,7 +11,6 @@
  * lower contents of its directory. Overlay mode writes them the way overlayfs reads
  * them (0:0 char device, opaque xattr); delete mode applies them to a flattened rootfs,
  * sparing what this layer itself added (tracked as a set of path hashes). */
-#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/openat2.h>
@@ -25,6 +24,7 @@
 
 #include "tar.h"
 #include "unpack.h"
+#include "walk.h"
 
 #define WH_PREFIX ".wh."
 #define WH_OPAQUE ".wh..wh..opq"
@@ -328,93 +328,30 @@ static int parent_dir(struct ctx *c, const char *rel, cb_err *e)
 
 /* ---- removal ---- */
 
-static void free_names(char **v);
-
-/* The names in a directory (a NULL-terminated array; free with free_names), or NULL
- * with errno set. */
-static char **list_dir(int dfd)
-{
-	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return NULL;
-	}
-	size_t n = 0;
-	char **v = calloc(1, sizeof(*v));
-	struct dirent *de;
-	while (v && (de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		char **nv = realloc(v, (n + 2) * sizeof(*v));
-		if (!nv || !(nv[n] = strdup(de->d_name))) {
-			free_names(nv ? nv : v);
-			v = NULL;
-			break;
-		}
-		v = nv;
-		v[++n] = NULL;
-	}
-	closedir(d);
-	if (!v)
-		errno = ENOMEM;
-	return v;
-}
-
-static void free_names(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
-/* rm -rf dfd/name without following symlinks. Returns 0 or -errno. */
-static int remove_tree(int dfd, const char *name)
-{
-	if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT)
-		return 0;
-	if (errno != EISDIR && errno != EPERM)
-		return -errno;
-	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	char **v = list_dir(fd);
-	int r = v ? 0 : -errno;
-	for (size_t i = 0; v && v[i] && r == 0; i++)
-		r = remove_tree(fd, v[i]);
-	free_names(v);
-	close(fd);
-	if (r == 0 && unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-		r = -errno;
-	return r;
-}
-
 /* Opaque directory in delete mode: remove what lower layers put under dir (fd dfd,
  * cleaned path `path`), keeping what this layer added. */
+struct lower {
+	struct ctx *c;
+	const char *path;
+};
+
+static int remove_lower_one(void *ctx, const struct cb_walk_ent *w, int post)
+{
+	struct lower *l = ctx;
+	char child[CB_TAR_NAME_MAX + 2];
+	if (post)
+		return 0;
+	int n = snprintf(child, sizeof(child), "%s%s%s", l->path, l->path[0] ? "/" : "", w->path);
+	if (n > 0 && (size_t)n < sizeof(child) && set_has(&l->c->added, child, (size_t)n))
+		return 0; /* ours: a directory's lower contents go, below */
+	int r = cb_rm_rf_at(w->dirfd, w->name);
+	return r < 0 ? r : CB_WALK_SKIP;
+}
+
 static int remove_lower(struct ctx *c, int dfd, const char *path)
 {
-	char **v = list_dir(dfd);
-	if (!v)
-		return -errno;
-	int r = 0;
-	size_t plen = strlen(path);
-	char child[CB_TAR_NAME_MAX + 256 + 2];
-	for (size_t i = 0; v[i] && r == 0; i++) {
-		int n = snprintf(child, sizeof(child), "%s%s%s", path, plen ? "/" : "", v[i]);
-		if (n < 0 || (size_t)n >= sizeof(child) || !set_has(&c->added, child, (size_t)n)) {
-			r = remove_tree(dfd, v[i]);
-			continue;
-		}
-		int fd = openat(dfd, v[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0) { /* ours, and a directory: its lower contents go */
-			r = remove_lower(c, fd, child);
-			close(fd);
-		}
-	}
-	free_names(v);
-	return r;
+	struct lower l = { c, path };
+	return cb_walk(dfd, -1, remove_lower_one, &l, NULL, 0);
 }
 
 /* ---- metadata ---- */
@@ -616,7 +553,7 @@ static int clear_slot(struct ctx *c, int pfd, const char *name, cb_err *e)
 		return errno == ENOENT ? 0 : ent_fail(c, e, errno, 1, "stat");
 	if (S_ISDIR(sb.st_mode) && c->ent->type == CB_TAR_DIR)
 		return 1;
-	int r = S_ISDIR(sb.st_mode) ? remove_tree(pfd, name) : (unlinkat(pfd, name, 0) < 0 ? -errno : 0);
+	int r = S_ISDIR(sb.st_mode) ? cb_rm_rf_at(pfd, name) : (unlinkat(pfd, name, 0) < 0 ? -errno : 0);
 	return r < 0 ? ent_fail(c, e, -r, 1, "cannot replace the existing entry") : 0;
 }
 
@@ -645,7 +582,7 @@ static int do_whiteout(struct ctx *c, const char *dir, const char *name, cb_err 
 			if (n > 0 && (size_t)n < sizeof(p) && set_has(&c->added, p, (size_t)n))
 				cb_debug("layer %s: '%s' whites out this layer's own entry: kept", c->what, c->cur);
 			else
-				r = remove_tree(pfd, target);
+				r = cb_rm_rf_at(pfd, target);
 		}
 		close(pfd);
 		return r < 0 ? ent_fail(c, e, -r, 1, "cannot apply whiteout") : 0;

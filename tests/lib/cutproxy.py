@@ -1,18 +1,20 @@
 #!/usr/bin/env python3
 """cutproxy.py - a TCP proxy on 127.0.0.1 that cuts connections mid-transfer.
 
-  cutproxy.py PORTFILE TARGET_PORT CUT_AFTER CUTS
+  cutproxy.py PORTFILE TARGET_PORT CUT_AFTER CUTS [stall]
 
 Listens on a free port (written to PORTFILE), forwards to 127.0.0.1:TARGET_PORT, and for
 the first CUTS connections that carry more than CUT_AFTER bytes from the server, closes
 both sides after CUT_AFTER bytes: a registry link that drops in the middle of a layer.
-A file PORTFILE.cuts counts the cuts made. Test tooling only; loopback only.
+A file PORTFILE.cuts counts the cuts made. With "stall", a cut connection stays open and
+silent instead (a transfer that hangs mid-layer). Test tooling only; loopback only.
 """
 import socket
 import sys
 import threading
 
 portfile, target, cut_after, cuts = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+stall = sys.argv[5:] == ["stall"]
 lock = threading.Lock()
 state = {"cuts": 0}
 
@@ -32,6 +34,8 @@ def pump(src, dst, limit):
                     with lock:
                         state["cuts"] += 1
                         open(portfile + ".cuts", "w").write(str(state["cuts"]))
+                    while stall and src.recv(65536):
+                        pass
                     break
             dst.sendall(data)
             sent += len(data)

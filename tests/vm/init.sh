@@ -183,10 +183,9 @@ t "rootless: --network none" '^lo $' as u $R run --rm --network none localhost/v
 no "rootless: --network none has not the host's address" '10\.9\.9\.9' as u $R run --rm --network none localhost/vmimg ip addr
 t "rootless: --network host" '10\.9\.9\.9' as u $R run --rm --network host localhost/vmimg ip addr
 
-# The default store under HOME (the rootfs: tmpfs or ramfs).
-# DEFAULT-STORE: CBOX_ROOT names the default until the store root is decided before the
-# user namespace (issue 11 section 1); then drop it here.
-D="env CBOX_ROOT=/home/u/.local/share/cbox /usr/local/bin/cbox"
+# The default store under HOME (on the rootfs: tmpfs), nothing set but a login's variables.
+D=/usr/local/bin/cbox
+t "rootless default store: info names it" '^storage root: +/home/u/\.local/share/cbox$' as u $D info
 t "rootless default store: load" 'vmimg' as u $D load -i /vm/img.docker.tar
 t "rootless default store: load oci-archive" 'vmoci' as u $D load -i /vm/img.oci.tar
 t "rootless default store: images" 'localhost/vmimg' as u $D images
