@@ -62,7 +62,8 @@ static void limit_init(struct limit *l, struct cb_store *s, struct cb_reader *in
 {
 	struct statvfs vfs;
 	*l = (struct limit){ in, 0, UINT64_MAX, 0, s->root };
-	if (fstatvfs(s->rootfd, &vfs) < 0)
+	/* No size at all (ramfs; an initramfs' rootfs without tmpfs): no limit to take. */
+	if (fstatvfs(s->rootfd, &vfs) < 0 || vfs.f_blocks == 0)
 		return;
 	l->free = (uint64_t)vfs.f_bavail * vfs.f_frsize;
 	uint64_t margin = l->free / 20 > (1u << 20) ? l->free / 20 : 1u << 20;
