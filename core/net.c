@@ -104,6 +104,9 @@ int cb_net_finish_opts(struct cb_net *n, int rootless, cb_err *e)
 {
 	/* As podman: rootless gets slirp (when built in). Root keeps the host's network
 	 * unless it publishes ports. */
+	if (n->mode == CB_NET_DEFAULT && rootless && !CFG_SLIRP && !n->slirp.nports)
+		cb_warn("this cbox is built without slirp: the container shares the host's network "
+			"(--network host; --network none isolates it)");
 	if (n->mode == CB_NET_DEFAULT)
 		n->mode = n->slirp.nports || (rootless && CFG_SLIRP) ? CB_NET_SLIRP : CB_NET_HOST;
 	if (n->mode == CB_NET_CONTAINER && n->slirp.nports)

@@ -240,7 +240,7 @@ static int pull_layers(struct cb_store *s, const struct cb_pull_opts *o, struct 
 			cb_progress_end(pg, slot, "skipped: already exists");
 			continue;
 		}
-		jobs[p.njobs++] = (struct job){ s, o, pg, slot, reg, repo, &m->layers[i], { 0, 0, 0 }, { 0, "" }, 0 };
+		jobs[p.njobs++] = (struct job){ s, o, pg, slot, reg, repo, &m->layers[i], { 0, 0, 0, 0 }, { 0, "" }, 0 };
 	}
 	int nthreads = p.njobs < o->jobs ? p.njobs : o->jobs;
 	pthread_t th[16];
@@ -255,7 +255,7 @@ static int pull_layers(struct cb_store *s, const struct cb_pull_opts *o, struct 
 	for (int i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
 	int r = 0;
-	struct cb_unpack_stats total = { 0, 0, 0 };
+	struct cb_unpack_stats total = { 0 };
 	for (int i = 0; i < p.njobs; i++) {
 		if (jobs[i].result < 0 && r == 0) {
 			*e = jobs[i].err;
@@ -265,6 +265,7 @@ static int pull_layers(struct cb_store *s, const struct cb_pull_opts *o, struct 
 			cb_progress_end(pg, jobs[i].slot, "failed");
 		total.squashed_ids += jobs[i].stats.squashed_ids;
 		total.skipped_devices += jobs[i].stats.skipped_devices;
+		total.unrecorded_ids += jobs[i].stats.unrecorded_ids;
 	}
 	if (r == 0)
 		cb_layer_report(repo, &total);
