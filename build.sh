@@ -159,11 +159,12 @@ toolchain() {
 	CROSS=${gcc%gcc}
 	mkdir -p "$TC/bin" "$TC/khdr"
 	# musl-gcc's specs say -nostdinc: the kernel headers come back through one -isystem dir.
-	ln -sfn "$khdr/linux" "$TC/khdr/linux"
-	ln -sfn "$khdr/asm-generic" "$TC/khdr/asm-generic"
-	ln -sfn "$khdr_arch" "$TC/khdr/asm"
-	printf '#!/bin/sh\nexec %s "$@" -specs %s -isystem %s\n' "$gcc" "$specs" "$TC/khdr" >"$TC/bin/cc.tmp"
-	chmod +x "$TC/bin/cc.tmp" && mv "$TC/bin/cc.tmp" "$TC/bin/cc"
+	# Every file here is replaced by rename: another build may be using them meanwhile.
+	for l in "linux $khdr/linux" "asm-generic $khdr/asm-generic" "asm $khdr_arch"; do
+		ln -sfn "${l#* }" "$TC/khdr/.${l%% *}.$$" && mv -T "$TC/khdr/.${l%% *}.$$" "$TC/khdr/${l%% *}"
+	done
+	printf '#!/bin/sh\nexec %s "$@" -specs %s -isystem %s\n' "$gcc" "$specs" "$TC/khdr" >"$TC/bin/cc.$$"
+	chmod +x "$TC/bin/cc.$$" && mv "$TC/bin/cc.$$" "$TC/bin/cc"
 	CC=$TC/bin/cc AR=${CROSS}ar RANLIB=${CROSS}ranlib STRIP=${CROSS}strip
 	HOST=$ARCH-linux-musl
 	# A cross build's test programs run through qemu-user: binfmt_misc may not be mounted.
