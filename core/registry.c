@@ -386,7 +386,7 @@ static int registry_get(struct cb_registry *r, const char *repo, const char *wha
 int cb_registry_manifest(struct cb_registry *r, const char *repo, const char *ref, char **doc, size_t *len,
 			 char *content_type, size_t ct_len, char *digest, cb_err *e)
 {
-	char what[300];
+	char what[300], got[CB_DIGEST_LEN + 1];
 	struct cb_http_response rs;
 	snprintf(what, sizeof(what), "manifests/%s", ref);
 	int ret = registry_get(r, repo, what,
@@ -403,12 +403,14 @@ int cb_registry_manifest(struct cb_registry *r, const char *repo, const char *re
 	cb_http_response_end(r->http, &rs);
 	if (ret < 0)
 		return ret;
-	cb_sha256_digest(*doc, *len, digest);
-	if (!strncmp(ref, "sha256:", 7) && strcmp(ref, digest) != 0) {
+	/* ref and digest may be one buffer (a manifest named by an index): compare first. */
+	cb_sha256_digest(*doc, *len, got);
+	if (!strncmp(ref, "sha256:", 7) && strcmp(ref, got) != 0) {
 		free(*doc);
 		*doc = NULL;
-		return cb_fail(e, EIO, "%s/%s manifest %s: digest mismatch (got %s)", r->name, repo, ref, digest);
+		return cb_fail(e, EIO, "%s/%s manifest %s: digest mismatch (got %s)", r->name, repo, ref, got);
 	}
+	strcpy(digest, got);
 	return 0;
 }
 
