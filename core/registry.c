@@ -151,7 +151,11 @@ static void url_escape(const char *in, char *out, size_t n)
 
 static int read_body(struct cb_http_response *rs, size_t max, char **out, size_t *len, const char *what, cb_err *e)
 {
-	size_t cap = rs->content_length > 0 && (size_t)rs->content_length <= max ? (size_t)rs->content_length + 1 : 4096;
+	/* Refused by its announced size before any of it is read. */
+	if (rs->content_length > (long long)max)
+		return cb_fail(e, EFBIG, "%s: %lld bytes announced, over the %zu-byte limit", what, rs->content_length,
+			       max);
+	size_t cap = rs->content_length > 0 ? (size_t)rs->content_length + 1 : 4096;
 	size_t n = 0;
 	char *buf = malloc(cap);
 	if (!buf)
@@ -257,7 +261,7 @@ static int fetch_token(struct cb_registry *r, const char *challenge, const char 
 				       r->have_creds ? "invalid username or password" : "authentication required", st);
 		return cb_fail(e, EIO, "registry %s: token realm answered %d", r->name, st);
 	}
-	ret = read_body(&rs, 1 << 20, &body, NULL, "token", e);
+	ret = read_body(&rs, 1 << 20, &body, NULL, "answer", e);
 	cb_http_response_end(r->http, &rs);
 	if (ret < 0)
 		return cb_err_prefix(e, "registry %s: token", r->name);
