@@ -20,12 +20,16 @@ int cb_layer_lock(struct cb_store *s, const struct cb_layer_desc *l, cb_err *e)
 }
 
 /* Read a stream to its end: the digest readers check at EOF. */
-static int drain(struct cb_reader *r, cb_err *e)
+/* Read r to its end; an error that does not name the layer yet (the transport's, after
+ * the last entry) is named once. */
+static int drain(struct cb_reader *r, const char *label, cb_err *e)
 {
 	char sink[4096];
 	ssize_t n;
 	while ((n = cb_read(r, sink, sizeof(sink), e)) > 0)
 		;
+	if (n < 0 && strncmp(e->msg, label, strlen(label)) != 0)
+		cb_err_prefix(e, "%s", label);
 	return (int)n;
 }
 
@@ -123,12 +127,12 @@ int cb_layer_store(struct cb_store *s, struct cb_reader *blob, const struct cb_l
 	}
 	/* Past the tar's end-of-archive blocks (recorded too): both digests are checked at EOF. */
 	if (r == 0)
-		r = drain(&split_r, e);
+		r = drain(&split_r, label, e);
 	if (r == 0)
 		r = cb_tsplit_rec_finish(rec, e);
 	cb_async_close(ahead);
 	if (r == 0)
-		r = drain(&fetch_r, e);
+		r = drain(&fetch_r, label, e);
 	cb_async_close(fetch);
 	cb_tsplit_rec_free(rec);
 	if (dirfd >= 0)

@@ -170,8 +170,11 @@ static int pull_layer(struct job *j, struct cb_registry *reg, cb_err *e)
 			unlinkat(j->s->rootfd, partial, 0);
 			return r;
 		}
-		if (attempt >= j->o->retries)
+		if (attempt >= j->o->retries) {
+			if (fstat(pfd, &pst) == 0 && pst.st_size == 0)
+				unlinkat(j->s->rootfd, partial, 0); /* nothing to resume */
 			return r;
+		}
 		if (j->pg && !j->o->quiet)
 			cb_progress_msg(j->pg, "Error: %s; retrying in %d ms (%d of %d)", e->msg, delay, attempt + 1,
 					j->o->retries);
