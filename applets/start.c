@@ -2,12 +2,18 @@
 //config:	bool "start: start stopped containers again"
 //config:	default y
 //applet:CB_APPLET(start, start_main, CB_NOSUID)
-//usage:Usage: cbox start CONTAINER...
+//usage:Usage: cbox start [-a [-i]] CONTAINER...
 //usage:
 //usage:Run each (created or exited) container again in the background, with its own
-//usage:rootfs and the options it was made with. Its output goes to 'cbox logs'.
+//usage:rootfs and the options it was made with (create's or run's: -t, --rm, --restart
+//usage:...). Its output goes to 'cbox logs'.
+//usage:
+//usage:  -a, --attach        run it in the foreground: its output on ours, exit with its
+//usage:                      status (one container)
+//usage:  -i, --interactive   with -a: our stdin goes to it (with -t: the pty)
 /* start.c - cbox start */
 #include <stdio.h>
+#include <string.h>
 
 #include "container.h"
 #include "ctl.h"
@@ -21,10 +27,29 @@ static int start_one(struct cb_store *s, const char *id, void *arg, cb_err *e)
 
 int start_main(int argc, char **argv)
 {
-	static const struct cb_option opts[] = { { 0 } };
+	static const struct cb_option opts[] = {
+		{ "attach", 'a', CB_OPT_BOOL, 1 }, { "interactive", 'i', CB_OPT_BOOL, 2 }, { 0 } };
 	struct cb_opt_state st;
+	int attach = 0, interactive = 0, c;
 	cb_opt_init(&st, argc, argv);
-	while (cb_getopt(&st, opts))
-		;
-	return cb_ctl_main(&st, "start", 1, start_one, NULL);
+	while ((c = cb_getopt(&st, opts)))
+		*(c == 1 ? &attach : &interactive) = !strcmp(st.arg, "true");
+	if (!attach && !interactive)
+		return cb_ctl_main(&st, "start", 1, start_one, NULL);
+	/* -a (podman's -i implies it): one container, in the foreground */
+	if (st.ind + 1 != argc) {
+		fprintf(stderr, "cbox: start: you cannot start and attach multiple containers at once\n");
+		return CB_EXIT_FAIL;
+	}
+	struct cb_store s;
+	char id[65];
+	int status;
+	cb_err e;
+	if (cb_userns_enter(&e) < 0 || cb_store_open(&s, cb_opt_root, &e) < 0 ||
+	    cb_container_resolve(&s, argv[st.ind], id, sizeof(id), &e) < 0 ||
+	    cb_container_start_attached(&s, id, interactive, &status, &e) < 0) {
+		fprintf(stderr, "cbox: start: %s\n", e.msg);
+		return CB_EXIT_FAIL;
+	}
+	return status;
 }

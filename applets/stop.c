@@ -8,7 +8,7 @@
 //usage:KILL when it has not exited after the timeout. CONTAINER: a name, an id or a
 //usage:unique id prefix.
 //usage:
-//usage:  -t, --time N     seconds to wait before KILL (default 10)
+//usage:  -t, --time N     seconds to wait before KILL (default: its --stop-timeout, or 10)
 /* stop.c - cbox stop */
 #include <stdio.h>
 #include <string.h>
@@ -24,7 +24,7 @@ int stop_main(int argc, char **argv)
 {
 	static const struct cb_option opts[] = { { "time", 't', CB_OPT_ARG, 1 }, { "timeout", 0, CB_OPT_ARG, 1 }, { 0 } };
 	struct cb_opt_state st;
-	int timeout = 10, c;
+	int timeout = -1, c;
 	cb_opt_init(&st, argc, argv);
 	while ((c = cb_getopt(&st, opts))) {
 		char *end;

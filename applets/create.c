@@ -1,0 +1,35 @@
+//config:config APPLET_CREATE
+//config:	bool "create: make a container without starting it"
+//config:	default y
+//applet:CB_APPLET(create, create_main, CB_NOSUID)
+//usage:Usage: cbox create [OPTIONS] IMAGE [COMMAND [ARG...]]
+//usage:       cbox create [OPTIONS] --rootfs DIR[:O] COMMAND [ARG...]
+//usage:
+//usage:Make a container as 'cbox run' would (every run option: see 'cbox run --help'),
+//usage:in state "created", and print its id. 'cbox start' runs it (-a: attached), with
+//usage:what create was given (-t, -i, --rm, --restart...).
+/* create.c - cbox create */
+#include <stdio.h>
+
+#include "runopts.h"
+
+int create_main(int argc, char **argv)
+{
+	struct cb_runopts r;
+	struct cb_store s;
+	cJSON *index;
+	const cJSON *img;
+	int status;
+	char id[65];
+	cb_err e;
+	cb_runopts_parse(&r, argc, argv);
+	r.o.create = 1;
+	r.o.id_out = id;
+	if (cb_runopts_image(&r, &s, &index, &img, &e) < 0 || cb_container_run(&s, img, &r.o, &status, &e) < 0) {
+		cb_runopts_failed(&r);
+		fprintf(stderr, "cbox: create: %s\n", e.msg);
+		return CB_EXIT_FAIL;
+	}
+	printf("%s\n", id);
+	return 0;
+}

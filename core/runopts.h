@@ -1,0 +1,34 @@
+/* runopts.h - the command line of run and create (one table, so every run flag works
+ * for create): parsed into a cb_run_opts, then the image found or pulled. */
+#ifndef CB_RUNOPTS_H
+#define CB_RUNOPTS_H
+
+#include "container.h"
+#include "pull.h"
+
+struct cb_runopts {
+	struct cb_run_opts o;
+	struct cb_seccomp seccomp;
+	struct cb_pull_opts po;
+	struct cb_net net;
+	const char *pull;    /* missing, always, never, newer */
+	const char *image;   /* the IMAGE operand (or --rootfs DIR) */
+	const char *cidfile; /* --cidfile FILE: the id written there */
+	int replace;         /* --replace: remove a container of that name first */
+	int platform_set, rootfs;
+	char rootfs_dir[4096], keep_user[32];
+};
+
+/* Parse argv (the applet's name first) into r. A bad option or value: the applet's
+ * one-line message (podman's where it has one) and exit 125, as cb_getopt. */
+void cb_runopts_parse(struct cb_runopts *r, int argc, char **argv);
+
+/* After parsing: enter the storage's user namespace, open the store, refuse an existing
+ * --cidfile, apply --replace, find (or pull, as --pull says) the image: *img points into
+ * *index (the caller deletes it); NULL with --rootfs. */
+int cb_runopts_image(struct cb_runopts *r, struct cb_store *s, cJSON **index, const cJSON **img, cb_err *e);
+
+/* Nothing was made: the --cidfile made early goes (as podman's). */
+void cb_runopts_failed(const struct cb_runopts *r);
+
+#endif
