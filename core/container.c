@@ -361,6 +361,19 @@ static void relaunch(struct cb_store *s, struct child *c, int dfd, const char *d
 	}
 }
 
+/* volumes and binds: [{src, dst, ro}] */
+static void binds_json(cJSON *cj, const char *key, const struct cb_volume *v, int n)
+{
+	cJSON *a = cJSON_AddArrayToObject(cj, key);
+	for (int i = 0; i < n; i++) {
+		cJSON *b = cJSON_CreateObject();
+		cJSON_AddStringToObject(b, "src", v[i].src);
+		cJSON_AddStringToObject(b, "dst", v[i].dst);
+		cJSON_AddBoolToObject(b, "ro", v[i].ro);
+		cJSON_AddItemToArray(a, b);
+	}
+}
+
 /* The options start needs again, and what inspect shows ("labels", "annotations"). */
 static void run_json(cJSON *cj, const struct cb_run_opts *o, const cJSON *config)
 {
@@ -389,14 +402,7 @@ static void run_json(cJSON *cj, const struct cb_run_opts *o, const cJSON *config
 		cJSON_AddNumberToObject(cj, "stop_timeout", o->stop_timeout);
 	if (o->tz)
 		cJSON_AddStringToObject(cj, "tz", o->tz);
-	cJSON *bj = cJSON_AddArrayToObject(cj, "binds");
-	for (int i = 0; i < o->nbinds; i++) {
-		cJSON *b = cJSON_CreateObject();
-		cJSON_AddStringToObject(b, "src", o->binds[i].src);
-		cJSON_AddStringToObject(b, "dst", o->binds[i].dst);
-		cJSON_AddBoolToObject(b, "ro", o->binds[i].ro);
-		cJSON_AddItemToArray(bj, b);
-	}
+	binds_json(cj, "binds", o->binds, o->nbinds);
 }
 
 int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_opts *o, int *status, cb_err *e)
@@ -596,14 +602,7 @@ made:;
 		cJSON_AddStringToObject(cj, "overlay", overlay);
 	cJSON_AddBoolToObject(cj, "read_only", o->readonly);
 	cJSON_AddBoolToObject(cj, "rootless", o->rootless);
-	cJSON *vj = cJSON_AddArrayToObject(cj, "volumes");
-	for (int i = 0; i < o->nvols; i++) {
-		cJSON *v = cJSON_CreateObject();
-		cJSON_AddStringToObject(v, "src", o->vols[i].src);
-		cJSON_AddStringToObject(v, "dst", o->vols[i].dst);
-		cJSON_AddBoolToObject(v, "ro", o->vols[i].ro);
-		cJSON_AddItemToArray(vj, v);
-	}
+	binds_json(cj, "volumes", o->vols, o->nvols);
 	cJSON *tj = cJSON_AddArrayToObject(cj, "tmpfs");
 	for (int i = 0; i < o->ntmpfs; i++) {
 		cJSON *t = cJSON_CreateObject();
@@ -727,7 +726,6 @@ static void started_free(struct started *t)
 		close(t->dfd);
 }
 
-/* volumes and binds: [{src, dst, ro}] */
 static struct cb_volume *binds_from_json(const cJSON *a, int *n)
 {
 	struct cb_volume *v = calloc((size_t)cJSON_GetArraySize(a) + 1, sizeof(*v));

@@ -1,4 +1,5 @@
 /* runopts.c - run's and create's command line (see runopts.h). */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -84,8 +85,12 @@ static void parse_device(const char *spec, struct cb_volume *v)
 	struct stat st;
 	if (s[0] != '/' || (f[1] && f[1][0] != '/') || !*perms || strspn(perms, "rwm") != strlen(perms))
 		refuse("--device %s: want /dev/HOST[:/dev/CONTAINER][:rwm]: invalid argument", spec);
-	if (stat(s, &st) < 0)
-		refuse("stat %s: %s", s, strerror(errno));
+	if (stat(s, &st) < 0) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "%s", strerror(errno));
+		msg[0] = (char)tolower((unsigned char)msg[0]);
+		refuse("stat %s: %s", s, msg);
+	}
 	if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
 		refuse("--device %s: not a device node", s);
 	v->src = s;
@@ -93,40 +98,20 @@ static void parse_device(const char *spec, struct cb_volume *v)
 	v->ro = !strchr(perms, 'w');
 }
 
-/* --tz local|AREA/CITY: TZ (before --env-file and -e, which win) and the host's zoneinfo
- * file bound read-only on /etc/localtime. */
+/* --tz local|AREA/CITY: the host's zoneinfo file (its /etc/localtime for local) bound
+ * read-only on /etc/localtime, as podman (no TZ variable: an image without zoneinfo could
+ * not read it). */
 static int tz(struct cb_run_opts *o, struct cb_volume *b, cb_err *e)
 {
-	static char path[512], env[600];
-	const char *name = o->tz;
+	static char path[512];
 	struct stat st;
-	if (!strcmp(name, "local")) {
-		char *real = realpath("/etc/localtime", NULL);
-		const char *z = real ? strstr(real, "zoneinfo/") : NULL;
-		if (!real)
-			return cb_fail_errno(e, errno, "--tz local: /etc/localtime");
-		snprintf(path, sizeof(path), "%s", real);
-		snprintf(env, sizeof(env), "TZ=%s", z ? z + 9 : "");
-		free(real);
-	} else {
-		snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", name);
-		snprintf(env, sizeof(env), "TZ=%s", name);
-	}
-	if (strstr(name, "..") || stat(path, &st) < 0 || !S_ISREG(st.st_mode))
-		return cb_fail(e, ENOENT, "--tz %s: finding timezone: unknown time zone %s", name, name);
+	snprintf(path, sizeof(path), "%s%s", strcmp(o->tz, "local") ? "/usr/share/zoneinfo/" : "/etc/localtime",
+		 strcmp(o->tz, "local") ? o->tz : "");
+	if (strstr(o->tz, "..") || stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return cb_fail(e, ENOENT, "--tz %s: finding timezone: unknown time zone %s", o->tz, o->tz);
 	b->src = path;
 	b->dst = "/etc/localtime";
 	b->ro = 1;
-	if (!env[3])
-		return 0;
-	const char **nv = realloc(o->proc.env, (size_t)(o->proc.nenv + 2) * sizeof(*nv));
-	if (!nv)
-		return cb_fail(e, ENOMEM, "out of memory");
-	memmove(nv + 1, nv, (size_t)o->proc.nenv * sizeof(*nv));
-	nv[0] = env;
-	o->proc.env = nv;
-	o->proc.nenv++;
-	o->proc.nenv_file++;
 	return 0;
 }
 
