@@ -27,7 +27,7 @@ int create_main(int argc, char **argv)
 	r.o.id_out = id;
 	if (cb_runopts_image(&r, &s, &index, &img, &e) < 0 || cb_container_run(&s, img, &r.o, &status, &e) < 0) {
 		cb_runopts_failed(&r);
-		fprintf(stderr, "cbox: create: %s\n", e.msg);
+		fprintf(stderr, "Error: %s\n", e.msg);
 		return CB_EXIT_FAIL;
 	}
 	printf("%s\n", id);

@@ -54,7 +54,7 @@ int exec_main(int argc, char **argv)
 	struct cb_opt_state st;
 	const char **env = calloc((size_t)argc, sizeof(*env));
 	int interactive = 0, tty = 0, c;
-	cb_opt_init(&st, argc, argv);
+	cb_opt_init_cmd(&st, argc, argv);
 	while ((c = cb_getopt(&st, opts))) {
 		int yes = st.arg && !strcmp(st.arg, "true");
 		if (c == O_INTERACTIVE)
@@ -69,7 +69,7 @@ int exec_main(int argc, char **argv)
 			po.workdir = st.arg;
 	}
 	if (argc - st.ind < 2) {
-		fprintf(stderr, "cbox: exec: name a container and a command\nSee 'cbox exec --help'.\n");
+		fprintf(stderr, "Error: name a container and a command\nSee 'cbox exec --help'.\n");
 		return CB_EXIT_FAIL;
 	}
 	po.env = env;
@@ -84,18 +84,18 @@ int exec_main(int argc, char **argv)
 	int dfd;
 	cJSON *cfg;
 	if (cb_ctl_open(&s, argv[st.ind], id, &dfd, &cfg, &cs, &e) < 0) {
-		fprintf(stderr, "cbox: exec: %s\n", e.msg);
+		fprintf(stderr, "Error: %s\n", e.msg);
 		return CB_EXIT_FAIL;
 	}
 	close(dfd);
 	if (cs.state != CB_STATE_RUNNING) {
-		fprintf(stderr, "cbox: exec: can only create exec sessions on running containers: container state improper\n");
+		fprintf(stderr, "Error: can only create exec sessions on running containers: container state improper\n");
 		return CB_EXIT_FAIL;
 	}
 	/* The seccomp filter the container runs with, for its capabilities (from the store). */
 	if (cb_container_proc(cfg, &po, &p, &e) < 0 || cb_seccomp_build(&p.seccomp, s.rootfd, p.caps, &e) < 0 ||
 	    cb_container_join(cs.pid, cs.pid_start, &e) < 0) {
-		fprintf(stderr, "cbox: exec: %s\n", e.msg);
+		fprintf(stderr, "Error: %s\n", e.msg);
 		return CB_EXIT_FAIL;
 	}
 	if (!interactive) {
@@ -120,13 +120,13 @@ int exec_main(int argc, char **argv)
 		cb_die(&e);
 	cb_emul_rec_forked(&rec);
 	if ((status = cb_ns_started(pid, syncfd, &e))) {
-		fprintf(stderr, "cbox: exec: %s\n", e.msg);
+		fprintf(stderr, "Error: %s\n", e.msg);
 		cb_term_close(&term);
 		return status;
 	}
 	cb_emul_rec_start(&rec);
 	if (tty && cb_term_attach(&term, pid, interactive, &status, &e) < 0)
-		fprintf(stderr, "cbox: exec: %s\n", e.msg);
+		fprintf(stderr, "Error: %s\n", e.msg);
 	else if (!tty)
 		status = cb_ns_wait(pid);
 	cb_emul_rec_close(&rec);

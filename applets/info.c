@@ -2,12 +2,15 @@
 //config:	bool "info: the host, the store and the id mapping"
 //config:	default y
 //applet:CB_APPLET(info, info_main, CB_NOSUID)
-//usage:Usage: cbox info [--format json]
+//usage:Usage: cbox info [--format json|TEMPLATE]
 //usage:
 //usage:Kernel, arch, storage root and driver (with the reason it was chosen), the id
 //usage:mapping (none, full or single, with the reason), cgroup version, network default
-//usage:and the binfmt_misc handlers registered for foreign-arch images.
+//usage:and the binfmt_misc handlers registered for foreign-arch images. --format: json, or a
+//usage:Go template over the same keys with podman's names ({{.Store.GraphDriverName}},
+//usage:{{.Store.GraphRoot}}, {{.Store.RunRoot}}, {{.Host.OCIRuntime.Name}}, {{.Version.Version}}).
 /* info.c - cbox info */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/statfs.h>
@@ -16,6 +19,9 @@
 
 #include "binfmt.h"
 #include "driver.h"
+#include "format.h"
+#include "image.h"
+#include "state.h"
 #include "idmap.h"
 #include "net.h"
 #include "json.h"
@@ -40,10 +46,6 @@ int info_main(int argc, char **argv)
 	while ((c = cb_getopt(&st, opts)))
 		if (c == O_FORMAT)
 			format = st.arg;
-	if (format && strcmp(format, "json")) {
-		fprintf(stderr, "cbox: info: --format %s: only json is supported\n", format);
-		return CB_EXIT_FAIL;
-	}
 	int rootless = cb_rootless();
 	struct cb_store s;
 	char driver[16], ur[CB_IDMAP_TEXT], gr[CB_IDMAP_TEXT], *text = NULL;
@@ -69,6 +71,31 @@ int info_main(int argc, char **argv)
 	cJSON *j = cJSON_CreateObject();
 	cJSON *host = cJSON_AddObjectToObject(j, "host");
 	cJSON_AddStringToObject(host, "kernel", u.release);
+	cJSON_AddStringToObject(host, "os", "linux");
+	cJSON_AddStringToObject(host, "hostname", u.nodename);
+	cJSON_AddStringToObject(host, "cgroupManager", "cgroupfs");
+	cJSON_AddStringToObject(host, "cgroupsVersion", cgroup_version()); /* podman's Go name */
+	cJSON_AddStringToObject(host, "eventLogger", "none");
+	cJSON_AddStringToObject(host, "logDriver", "k8s-file");
+	cJSON *dist = cJSON_AddObjectToObject(host, "distribution");
+	char *osr = NULL;
+	if (cb_read_file_at(AT_FDCWD, "/etc/os-release", 65536, &osr, NULL, &e) < 0)
+		cb_read_file_at(AT_FDCWD, "/usr/lib/os-release", 65536, &osr, NULL, &e); /* /etc's is a link */
+	for (const char *k = "ID=\0VERSION_ID=\0", *key = "distribution"; *k; k += strlen(k) + 1, key = "version") {
+		const char *at = osr ? strstr(osr, k) : NULL;
+		while (at && at != osr && at[-1] != '\n')
+			at = strstr(at + 1, k);
+		char val[64] = "";
+		if (at && sscanf(at + strlen(k), "\"%63[^\"\n]", val) != 1)
+			sscanf(at + strlen(k), "%63[^\n]", val);
+		cJSON_AddStringToObject(dist, key, val);
+	}
+	free(osr);
+	cJSON_AddStringToObject(host, "networkBackend", "cbox");
+	cJSON *rt = cJSON_AddObjectToObject(host, "ociRuntime");
+	cJSON_AddStringToObject(rt, "name", "cbox");
+	cJSON_AddStringToObject(rt, "version", CB_VERSION);
+	cJSON_AddBoolToObject(cJSON_AddObjectToObject(host, "security"), "rootless", rootless);
 	cJSON_AddStringToObject(host, "arch", u.machine);
 	cJSON_AddStringToObject(host, "cgroupVersion", cgroup_version());
 	cJSON_AddStringToObject(host, "networkDefault", cb_net_default_name(rootless));
@@ -83,10 +110,39 @@ int info_main(int argc, char **argv)
 	cJSON_AddStringToObject(store, "runRoot", cb_runtime_path());
 	cJSON_AddStringToObject(store, "graphDriverName", driver);
 	cJSON_AddStringToObject(store, "graphDriverReason", dreason ? dreason : "");
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	char run[4200];
+	snprintf(run, sizeof(run), "%s/cbox", xdg && *xdg ? xdg : s.root);
+	cJSON_AddStringToObject(store, "runRoot", run);
+	cJSON_AddObjectToObject(store, "graphOptions");
+	cJSON *index = NULL;
+	int nc = 0;
+	char (*ids)[65] = NULL;
+	cb_store_index_load(&s, &index, &e);
+	cb_container_ids(&s, &ids, &nc, &e);
+	free(ids);
+	cJSON_AddNumberToObject(cJSON_AddObjectToObject(store, "imageStore"), "number",
+				cJSON_GetArraySize(cJSON_GetObjectItem(index, "images")));
+	cJSON_AddNumberToObject(cJSON_AddObjectToObject(store, "containerStore"), "number", nc);
+	cJSON_Delete(index);
+	cJSON *ver = cJSON_AddObjectToObject(j, "version");
+	cJSON_AddStringToObject(ver, "Version", CB_VERSION);
+	cJSON_AddStringToObject(ver, "OsArch", "linux/" CB_ARCH);
 	if (format) {
-		char *out = cb_json_print(j);
-		printf("%s\n", out);
-		free(out);
+		cJSON *items = cJSON_CreateArray();
+		struct cb_format_opts fo = { 0 };
+		cJSON_AddItemReferenceToArray(items, j);
+		int r = strcmp(format, "json") ? cb_format_print(format, items, &fo, &e) : 0;
+		if (!strcmp(format, "json")) {
+			char *out = cb_json_print(j);
+			printf("%s\n", out);
+			free(out);
+		}
+		cJSON_Delete(items);
+		if (r < 0) {
+			fprintf(stderr, "Error: %s\n", e.msg);
+			return CB_EXIT_FAIL;
+		}
 	} else {
 		printf("kernel:          %s\narch:            %s\nstorage root:    %s\n", u.release, u.machine, s.root);
 		printf("runtime dir:     %s\n", *cb_runtime_path() ? cb_runtime_path() : "none (XDG_RUNTIME_DIR is not set)");

@@ -2,16 +2,21 @@
 //config:	bool "inspect: images and containers as JSON"
 //config:	default y
 //applet:CB_APPLET(inspect, inspect_main, CB_NOSUID)
-//usage:Usage: cbox inspect [--type image|container|all] IMAGE|CONTAINER...
+//usage:Usage: cbox inspect [OPTIONS] IMAGE|CONTAINER...
 //usage:
 //usage:Print a JSON array describing each image (ID, names, digests, platform, the
 //usage:config, the layers and the manifest) or container (podman's keys: Id, Name,
 //usage:State, Image, Config, HostConfig with NetworkMode and PortBindings,
 //usage:NetworkSettings.Ports). A name that is both: the image, unless --type container.
+//usage:
+//usage:  -t, --type T       image, container or all (the default)
+//usage:  -f, --format F     json, or a Go template per object ({{.State.Status}})
+//usage:  -s, --size         accepted
 /* inspect.c - cbox inspect */
 #include <stdio.h>
 #include <string.h>
 
+#include "format.h"
 #include "image.h"
 #include "inspect.h"
 #include "json.h"
@@ -57,21 +62,29 @@ static cJSON *image_json(struct cb_store *s, const cJSON *img, cb_err *e)
 
 int inspect_main(int argc, char **argv)
 {
-	static const struct cb_option opts[] = { { "type", 't', CB_OPT_ARG, 1 }, { 0 } };
+	static const struct cb_option opts[] = {
+		{ "type", 't', CB_OPT_ARG, 1 }, { "format", 'f', CB_OPT_ARG, 2 }, { "size", 's', CB_OPT_NONE, 3 },
+		{ "exists", 0, CB_OPT_ARG, 4 }, /* "image exists", "container exists": status only */
+		{ 0 },
+	};
 	struct cb_opt_state st;
-	const char *type = "all";
-	int opt;
+	const char *type = "all", *format = "json";
+	int opt, exists = 0;
 	cb_opt_init(&st, argc, argv);
 	while ((opt = cb_getopt(&st, opts)))
 		if (opt == 1)
 			type = st.arg;
+		else if (opt == 2)
+			format = st.arg;
+		else if (opt == 4)
+			type = st.arg, exists = 1;
 	int images = strcmp(type, "container") != 0, containers = strcmp(type, "image") != 0;
 	if (strcmp(type, "all") && strcmp(type, "image") && strcmp(type, "container")) {
-		fprintf(stderr, "cbox: inspect: --type %s: want image, container or all\n", type);
+		fprintf(stderr, "Error: --type %s: want image, container or all\n", type);
 		return CB_EXIT_FAIL;
 	}
 	if (st.ind >= argc) {
-		fprintf(stderr, "cbox: inspect: name at least one image or container\nSee 'cbox inspect --help'.\n");
+		fprintf(stderr, "Error: name at least one image or container\nSee 'cbox inspect --help'.\n");
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;
@@ -93,16 +106,26 @@ int inspect_main(int argc, char **argv)
 		else if (containers && !images)
 			e = ce;
 		else if (containers)
-			cb_err_prefix(&e, "no such object"); /* podman's words, then the image lookup's */
+			cb_fail(&e, ENOENT, "inspecting object: no such object: \"%s\"", argv[i]); /* podman's words */
+		if (exists) {
+			cJSON_Delete(o);
+			if (!o)
+				return 1; /* podman's: 1 when it does not exist */
+			continue;
+		}
 		if (!o) {
-			fprintf(stderr, "cbox: inspect: %s\n", e.msg);
+			fprintf(stderr, "Error: %s\n", e.msg);
 			status = CB_EXIT_FAIL;
 			continue;
 		}
 		cJSON_AddItemToArray(out, o);
 	}
-	char *text = cb_json_print(out);
-	printf("%s\n", text);
-	free(text);
+	if (exists)
+		return 0;
+	struct cb_format_opts fo = { 0 };
+	if (cb_format_print(format, out, &fo, &e) < 0) {
+		fprintf(stderr, "Error: %s\n", e.msg);
+		return CB_EXIT_FAIL;
+	}
 	return status;
 }

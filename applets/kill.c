@@ -7,6 +7,7 @@
 //usage:Send a signal to each container's process.
 //usage:
 //usage:  -s, --signal SIG   a name (TERM, SIGTERM) or number (default KILL)
+//usage:  -a, --all          every running container
 /* kill.c - cbox kill */
 #include <signal.h>
 #include <stdio.h>
@@ -20,14 +21,16 @@ static int kill_one(struct cb_store *s, const char *id, void *arg, cb_err *e)
 
 int kill_main(int argc, char **argv)
 {
-	static const struct cb_option opts[] = { { "signal", 's', CB_OPT_ARG, 1 }, { 0 } };
+	static const struct cb_option opts[] = { { "signal", 's', CB_OPT_ARG, 1 }, { "all", 'a', CB_OPT_NONE, 2 }, { 0 } };
 	struct cb_opt_state st;
-	int sig = SIGKILL;
+	int sig = SIGKILL, c, flags = 0;
 	cb_opt_init(&st, argc, argv);
-	while (cb_getopt(&st, opts))
-		if ((sig = cb_signal_parse(st.arg)) < 0) {
-			fprintf(stderr, "cbox: kill: invalid signal: %s\n", st.arg);
+	while ((c = cb_getopt(&st, opts)))
+		if (c == 2)
+			flags = CB_CTL_ALL | CB_CTL_RUNNING;
+		else if ((sig = cb_signal_parse(st.arg)) < 0) {
+			fprintf(stderr, "Error: invalid signal: %s\n", st.arg);
 			return CB_EXIT_FAIL;
 		}
-	return cb_ctl_main(&st, "kill", 0, kill_one, &sig);
+	return cb_ctl_main(&st, "kill", flags, kill_one, &sig);
 }

@@ -37,16 +37,16 @@ int load_main(int argc, char **argv)
 		else
 			quiet = 1;
 	if (st.ind < argc) {
-		fprintf(stderr, "cbox: load: unexpected argument '%s'\nSee 'cbox load --help'.\n", argv[st.ind]);
+		fprintf(stderr, "Error: unexpected argument '%s'\nSee 'cbox load --help'.\n", argv[st.ind]);
 		return CB_EXIT_FAIL;
 	}
 	int fd = 0;
 	if (input && (fd = open(input, O_RDONLY | O_CLOEXEC)) < 0) {
-		fprintf(stderr, "cbox: load: %s: %s\n", input, strerror(errno));
+		fprintf(stderr, "Error: %s: %s\n", input, strerror(errno));
 		return CB_EXIT_FAIL;
 	}
 	if (!input && isatty(0)) {
-		fprintf(stderr, "cbox: load: no archive: give -i FILE or pipe one in\n");
+		fprintf(stderr, "Error: no archive: give -i FILE or pipe one in\n");
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;

@@ -91,23 +91,23 @@ int login_main(int argc, char **argv)
 			ro.cert_dir = st.arg;
 	}
 	if (argc - st.ind != 1) {
-		fprintf(stderr, "cbox: login: name exactly one registry\nSee 'cbox login --help'.\n");
+		fprintf(stderr, "Error: name exactly one registry\nSee 'cbox login --help'.\n");
 		return CB_EXIT_FAIL;
 	}
 	registry_name(argv[st.ind], name, sizeof(name));
 	if (!user[0] && read_line("Username: ", user, sizeof(user), 1) < 0) {
-		fprintf(stderr, "cbox: login: %s: no username\n", name);
+		fprintf(stderr, "Error: %s: no username\n", name);
 		return CB_EXIT_FAIL;
 	}
 	if ((from_stdin || !pass[0]) && read_line(from_stdin ? NULL : "Password: ", pass, sizeof(pass), 0) < 0) {
-		fprintf(stderr, "cbox: login: %s: no password\n", name);
+		fprintf(stderr, "Error: %s: no password\n", name);
 		return CB_EXIT_FAIL;
 	}
 	snprintf(creds, sizeof(creds), "%s:%s", user, pass);
 	ro.creds = creds;
 	struct cb_registry reg;
 	if (cb_registry_open(&reg, name, &ro, &e) < 0 || cb_registry_ping(&reg, &e) < 0) {
-		fprintf(stderr, "cbox: login: %s\n", e.msg);
+		fprintf(stderr, "Error: %s\n", e.msg);
 		return CB_EXIT_FAIL;
 	}
 	cb_registry_close(&reg);
@@ -127,7 +127,7 @@ int logout_main(int argc, char **argv)
 	while (cb_getopt(&st, opts))
 		;
 	if (argc - st.ind != 1) {
-		fprintf(stderr, "cbox: logout: name exactly one registry\nSee 'cbox logout --help'.\n");
+		fprintf(stderr, "Error: name exactly one registry\nSee 'cbox logout --help'.\n");
 		return CB_EXIT_FAIL;
 	}
 	registry_name(argv[st.ind], name, sizeof(name));
@@ -135,7 +135,7 @@ int logout_main(int argc, char **argv)
 	if (had < 0 || cb_auth_store(name, NULL, NULL, &e) < 0)
 		cb_die(&e);
 	if (!had) {
-		fprintf(stderr, "cbox: logout: not logged into %s\n", name);
+		fprintf(stderr, "Error: not logged into %s\n", name);
 		return CB_EXIT_FAIL;
 	}
 	printf("Removed login credentials for %s\n", name);

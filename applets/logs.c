@@ -34,7 +34,7 @@ int logs_main(int argc, char **argv)
 	while (cb_getopt(&st, opts))
 		follow = 1;
 	if (st.ind != argc - 1) {
-		fprintf(stderr, "cbox: logs: name one container\nSee 'cbox logs --help'.\n");
+		fprintf(stderr, "Error: name one container\nSee 'cbox logs --help'.\n");
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;
@@ -44,7 +44,7 @@ int logs_main(int argc, char **argv)
 	int dfd;
 	cJSON *cfg;
 	if (cb_ctl_open(&s, argv[st.ind], id, &dfd, &cfg, &cs, &e) < 0) {
-		fprintf(stderr, "cbox: logs: %s\n", e.msg);
+		fprintf(stderr, "Error: %s\n", e.msg);
 		return CB_EXIT_FAIL;
 	}
 	int fd = openat(dfd, "ctr.log", O_RDONLY | O_CLOEXEC);

@@ -6,15 +6,28 @@
 //usage:
 //usage:List the running containers.
 //usage:
-//usage:  -a, --all          all containers, also created and exited ones
-//usage:  -q, --quiet        only container IDs
-//usage:      --no-trunc     full IDs and commands
-//usage:      --format json  JSON array, with podman's keys
+//usage:  -a, --all            all containers, also created and exited ones
+//usage:  -q, --quiet          only container IDs
+//usage:      --no-trunc       full IDs and commands
+//usage:      --noheading      no header line
+//usage:  -n, --last N         the N newest containers (implies -a); -l, --latest: the newest
+//usage:  -f, --filter K=V     id=, name= (regex), status= (created, running, exited),
+//usage:                       exited=N, ancestor=IMAGE, label=K[=V], before=, since=;
+//usage:                       the same key again: either; different keys: all
+//usage:      --sort KEY       created (default), id, image, names, status, command
+//usage:  -s, --size           also SIZE (cbox does not measure it: 0B)
+//usage:      --external       accepted (cbox has no external containers)
+//usage:      --format FORMAT  json (podman's keys), a Go template ({{.ID}} {{.Names}};
+//usage:                       fields ID Image ImageID Command CreatedAt RunningFor Status
+//usage:                       State Ports Names Labels Mounts Networks ExitCode Exited
+//usage:                       Pid Size AutoRemove Pod IsInfra), or 'table TEMPLATE'
 /* ps.c - cbox ps */
+#include <regex.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "format.h"
 #include "image.h"
 #include "json.h"
 #include "state.h"
@@ -64,7 +77,7 @@ static void status(const struct cb_state *st, char *out, size_t n)
 	char d[64];
 	if (st->state == CB_STATE_RUNNING) {
 		duration(st->started, d, sizeof(d));
-		snprintf(out, n, "Up %s", d);
+		snprintf(out, n, "Up %s ago", d); /* podman 4's words */
 	} else if (st->state == CB_STATE_EXITED) {
 		cb_human_age(st->finished[0] ? st->finished : NULL, d, sizeof(d));
 		snprintf(out, n, "Exited (%d) %s", st->exit_code, d);
@@ -124,40 +137,187 @@ static cJSON *json_row(const struct row *r)
 	return o;
 }
 
-/* Newest first, as podman lists them. */
-static int by_created(const void *a, const void *b)
+/* The fields podman's ps templates know (its psReporter's). */
+static cJSON *template_row(const struct row *r, int no_trunc)
+{
+	cJSON *o = json_row(r);
+	char t[80];
+	struct tm tm = { 0 };
+	cJSON_ReplaceItemInObject(o, "Command", cJSON_CreateString(r->col[2]));
+	cJSON_AddStringToObject(o, "ID", r->col[0]);
+	cJSON_ReplaceItemInObject(o, "Names", cJSON_CreateString(r->col[6]));
+	cJSON_ReplaceItemInObject(o, "Ports", cJSON_CreateString(r->col[5]));
+	time_t c = (time_t)unix_time(get(r->cfg, "created"));
+	strftime(t, sizeof(t), "%Y-%m-%d %H:%M:%S +0000 UTC", gmtime_r(&c, &tm));
+	cJSON_ReplaceItemInObject(o, "CreatedAt", cJSON_CreateString(t));
+	cJSON_AddStringToObject(o, "RunningFor", r->col[3]);
+	cJSON_AddStringToObject(o, "CreatedHuman", r->col[3]);
+	cJSON_AddItemToObject(o, "Labels", cJSON_Duplicate(cJSON_GetObjectItem(r->cfg, "labels"), 1) ?: cJSON_CreateObject());
+	cJSON_AddItemToObject(o, "Mounts", cJSON_CreateArray());
+	cJSON_AddItemToObject(o, "Networks", cJSON_CreateArray());
+	cJSON_AddStringToObject(o, "Pod", "");
+	cJSON_AddStringToObject(o, "PodName", "");
+	cJSON_AddBoolToObject(o, "IsInfra", 0);
+	cJSON_AddStringToObject(o, "Size", "0B (virtual 0B)");
+	(void)no_trunc;
+	return o;
+}
+
+static const char *sort_key = "created";
+static int by_key(const void *a, const void *b)
 {
 	const struct row *x = a, *y = b;
-	return strcmp(get(y->cfg, "created"), get(x->cfg, "created"));
+	int c = 0;
+	if (!strcmp(sort_key, "id"))
+		c = strcmp(x->id, y->id);
+	else if (!strcmp(sort_key, "image"))
+		c = strcmp(x->col[1], y->col[1]);
+	else if (!strcmp(sort_key, "command"))
+		c = strcmp(x->col[2], y->col[2]);
+	else if (!strcmp(sort_key, "status"))
+		c = strcmp(x->col[4], y->col[4]);
+	else if (!strcmp(sort_key, "names"))
+		c = strcmp(x->col[6], y->col[6]);
+	return c ? c : strcmp(get(x->cfg, "created"), get(y->cfg, "created"));
+}
+
+/* One filter against a container: 1 it passes, 0 not, -1 not understood. */
+static int filter_ok(struct cb_store *s, const char *f, const struct row *r)
+{
+	const char *eq = strchr(f, '='), *v = eq ? eq + 1 : "";
+	size_t kl = eq ? (size_t)(eq - f) : strlen(f);
+#define KEY(k) (kl == strlen(k) && !strncmp(f, k, kl))
+	if (KEY("id"))
+		return !strncmp(r->id, v, strlen(v));
+	if (KEY("name")) {
+		regex_t re;
+		if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB))
+			return !strcmp(v, r->col[6]);
+		int ok = !regexec(&re, r->col[6], 0, NULL, 0);
+		regfree(&re);
+		return ok;
+	}
+	if (KEY("status")) {
+		const char *st = cb_state_name(r->st.state);
+		return !strcmp(v, st) || (!strcmp(v, "stopped") && r->st.state == CB_STATE_EXITED);
+	}
+	if (KEY("exited"))
+		return r->st.state == CB_STATE_EXITED && r->st.exit_code == atoi(v);
+	if (KEY("ancestor")) {
+		const char *img = get(r->cfg, "image"), *name = get(r->cfg, "image_name"), *slash = strrchr(name, '/');
+		size_t l = strlen(v);
+		return !strcmp(v, name) || (slash && !strcmp(v, slash + 1)) || (!strncmp(name, v, l) && name[l] == ':') ||
+		       (slash && !strncmp(slash + 1, v, l) && slash[1 + l] == ':') ||
+		       (l >= 3 && !strncmp(img + (strncmp(img, "sha256:", 7) ? 0 : 7), v, l));
+	}
+	if (KEY("label")) {
+		const char *leq = strchr(v, '=');
+		size_t ll = leq ? (size_t)(leq - v) : strlen(v);
+		const cJSON *l;
+		cJSON_ArrayForEach(l, cJSON_GetObjectItem(r->cfg, "labels"))
+			if (strlen(l->string) == ll && !strncmp(l->string, v, ll))
+				return !leq || !strcmp(cJSON_GetStringValue(l) ?: "", leq + 1);
+		return 0;
+	}
+	if (KEY("before") || KEY("since")) {
+		char id[65];
+		cb_err e;
+		int fd;
+		cJSON *cfg;
+		if (cb_container_resolve(s, v, id, sizeof(id), &e) < 0 || cb_container_open(s, id, &fd, &cfg, &e) < 0)
+			return 0;
+		close(fd);
+		int c = strcmp(get(r->cfg, "created"), get(cfg, "created"));
+		cJSON_Delete(cfg);
+		return f[0] == 'b' ? c < 0 : c > 0;
+	}
+#undef KEY
+	return -1;
+}
+
+/* Several filters: the same key again widens (either), different keys narrow (all). */
+static int filters_ok(struct cb_store *s, const char **f, int nf, const struct row *r)
+{
+	for (int i = 0; i < nf; i++) {
+		size_t kl = strcspn(f[i], "=");
+		int any = 0, seen = 0;
+		for (int j = 0; j < nf; j++) {
+			if (strncmp(f[i], f[j], kl + 1))
+				continue;
+			if (j < i) {
+				seen = 1; /* this key was judged already */
+				break;
+			}
+			int ok = filter_ok(s, f[j], r);
+			if (ok < 0)
+				return -1;
+			any |= ok;
+		}
+		if (!seen && !any)
+			return 0;
+	}
+	return 1;
 }
 
 int ps_main(int argc, char **argv)
 {
-	enum { O_ALL = 1, O_QUIET, O_NOTRUNC, O_FORMAT };
+	enum { O_ALL = 1, O_QUIET, O_NOTRUNC, O_FORMAT, O_NOHEAD, O_LAST, O_LATEST, O_FILTER, O_SORT, O_SIZE, O_EXT };
 	static const struct cb_option opts[] = {
 		{ "all", 'a', CB_OPT_NONE, O_ALL },
 		{ "quiet", 'q', CB_OPT_NONE, O_QUIET },
 		{ "no-trunc", 0, CB_OPT_NONE, O_NOTRUNC },
 		{ "format", 0, CB_OPT_ARG, O_FORMAT },
+		{ "noheading", 0, CB_OPT_NONE, O_NOHEAD },
+		{ "last", 'n', CB_OPT_ARG, O_LAST },
+		{ "latest", 'l', CB_OPT_NONE, O_LATEST },
+		{ "filter", 'f', CB_OPT_ARG, O_FILTER },
+		{ "sort", 0, CB_OPT_ARG, O_SORT },
+		{ "size", 's', CB_OPT_NONE, O_SIZE },
+		{ "external", 0, CB_OPT_NONE, O_EXT },
+		{ "sync", 0, CB_OPT_NONE, O_EXT },
+		{ "namespace", 0, CB_OPT_NONE, O_EXT },
 		{ 0 },
 	};
-	int all = 0, quiet = 0, no_trunc = 0, json = 0, c, n, k = 0;
+	int all = 0, quiet = 0, no_trunc = 0, size = 0, last = -1, c, n, k = 0, nf = 0;
+	const char *format = NULL, *filters[32];
+	struct cb_format_opts fo = { 0 };
 	struct cb_opt_state st;
 	cb_opt_init(&st, argc, argv);
 	while ((c = cb_getopt(&st, opts))) {
 		all |= c == O_ALL;
 		quiet |= c == O_QUIET;
 		no_trunc |= c == O_NOTRUNC;
-		if (c == O_FORMAT && strcmp(st.arg, "json")) {
-			fprintf(stderr, "cbox: ps: unsupported --format '%s' (json)\n", st.arg);
-			return CB_EXIT_FAIL;
+		fo.noheading |= c == O_NOHEAD;
+		size |= c == O_SIZE;
+		if (c == O_FORMAT)
+			format = st.arg;
+		if (c == O_SORT)
+			sort_key = st.arg;
+		if (c == O_LATEST)
+			last = 1;
+		if (c == O_FILTER && nf < 32) {
+			filters[nf++] = st.arg;
+			all |= !strncmp(st.arg, "status=", 7) || !strncmp(st.arg, "exited=", 7);
 		}
-		json |= c == O_FORMAT;
+		if (c == O_LAST) {
+			char *end;
+			last = (int)strtol(st.arg, &end, 10);
+			if (*end || !*st.arg) {
+				fprintf(stderr, "Error: invalid argument \"%s\" for \"-n, --last\" flag: not a number\n", st.arg);
+				return CB_EXIT_FAIL;
+			}
+		}
 	}
 	if (st.ind < argc) {
-		fprintf(stderr, "cbox: ps: unexpected argument '%s'\n", argv[st.ind]);
+		fprintf(stderr, "Error: unexpected argument '%s'\n", argv[st.ind]);
 		return CB_EXIT_FAIL;
 	}
+	if (strcmp(sort_key, "created") && strcmp(sort_key, "id") && strcmp(sort_key, "image") && strcmp(sort_key, "names") &&
+	    strcmp(sort_key, "status") && strcmp(sort_key, "command") && strcmp(sort_key, "runningfor")) {
+		fprintf(stderr, "Error: invalid option for --sort, options are: command, created, id, image, names, runningfor, status\n");
+		return CB_EXIT_FAIL;
+	}
+	all |= last >= 0;
 	struct cb_store s;
 	cb_err e;
 	char (*ids)[65];
@@ -171,43 +331,50 @@ int ps_main(int argc, char **argv)
 			continue; /* being made or removed */
 		cb_state_read(fd, &r->st);
 		close(fd);
-		if (!all && r->st.state != CB_STATE_RUNNING) {
+		snprintf(r->id, sizeof(r->id), "%s", ids[i]);
+		fill(r, no_trunc);
+		int ok = filters_ok(&s, filters, nf, r);
+		if (ok < 0) {
+			fprintf(stderr, "Error: invalid filter \"%s\"\n", filters[0]);
+			return CB_EXIT_FAIL;
+		}
+		if ((!all && r->st.state != CB_STATE_RUNNING) || !ok) {
 			cJSON_Delete(r->cfg);
 			continue;
 		}
-		snprintf(r->id, sizeof(r->id), "%s", ids[i]);
-		fill(r, no_trunc);
 		k++;
 	}
-	qsort(rows, (size_t)k, sizeof(*rows), by_created);
-	if (json) {
-		cJSON *out = cJSON_CreateArray();
-		for (int i = 0; i < k; i++)
-			cJSON_AddItemToArray(out, json_row(&rows[i]));
-		char *text = cb_json_print(out);
-		printf("%s\n", text);
-		return 0;
+	if (last >= 0) { /* the newest N, in the order asked */
+		const char *want = sort_key;
+		sort_key = "created";
+		qsort(rows, (size_t)k, sizeof(*rows), by_key);
+		if (last < k) {
+			memmove(rows, rows + (k - last), sizeof(*rows) * (size_t)last);
+			k = last;
+		}
+		sort_key = want;
 	}
-	if (quiet) {
+	qsort(rows, (size_t)k, sizeof(*rows), by_key);
+	if (quiet && !format) {
 		for (int i = 0; i < k; i++)
 			printf("%s\n", rows[i].col[0]);
 		return 0;
 	}
-	static const char *const head[7] = { "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES" };
-	int w[7];
-	for (int j = 0; j < 7; j++) {
-		w[j] = (int)strlen(head[j]);
-		for (int i = 0; i < k; i++)
-			if ((int)strlen(rows[i].col[j]) > w[j])
-				w[j] = (int)strlen(rows[i].col[j]);
+	int json = format && !strcmp(format, "json");
+	cJSON *out = cJSON_CreateArray(), *heads = cJSON_CreateObject();
+	for (int i = 0; i < k; i++)
+		cJSON_AddItemToArray(out, json ? json_row(&rows[i]) : template_row(&rows[i], no_trunc));
+	cJSON_AddStringToObject(heads, "ID", "CONTAINER ID");
+	cJSON_AddStringToObject(heads, "RunningFor", "CREATED");
+	cJSON_AddStringToObject(heads, "CreatedHuman", "CREATED");
+	cJSON_AddStringToObject(heads, "Pod", "POD ID");
+	fo.heads = heads;
+	fo.align = 1;
+	fo.table = size ? "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}\t{{.Size}}"
+			: "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
+	if (cb_format_print(format ? format : "table", out, &fo, &e) < 0) {
+		fprintf(stderr, "Error: %s\n", e.msg);
+		return CB_EXIT_FAIL;
 	}
-	for (int i = -1; i < k; i++)
-		for (int j = 0; j < 7; j++) {
-			const char *v = i < 0 ? head[j] : rows[i].col[j];
-			if (j < 6)
-				printf("%-*s  ", w[j], v);
-			else
-				printf("%s\n", v);
-		}
 	return 0;
 }

@@ -59,7 +59,7 @@ int pull_main(int argc, char **argv)
 		case O_DELAY: {
 			long v = strtol(st.arg, &end, 10);
 			if (*end || v < 0 || v > 1000000) {
-				fprintf(stderr, "cbox: pull: --%s: not a number: '%s'\n", c == O_RETRY ? "retry" : "retry-delay", st.arg);
+				fprintf(stderr, "Error: --%s: not a number: '%s'\n", c == O_RETRY ? "retry" : "retry-delay", st.arg);
 				return CB_EXIT_FAIL;
 			}
 			*(c == O_RETRY ? &o.retries : &o.retry_delay_ms) = (int)v;
@@ -74,7 +74,7 @@ int pull_main(int argc, char **argv)
 		}
 	}
 	if (argc - st.ind != 1) {
-		fprintf(stderr, "cbox: pull: name exactly one image\nSee 'cbox pull --help'.\n");
+		fprintf(stderr, "Error: name exactly one image\nSee 'cbox pull --help'.\n");
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;

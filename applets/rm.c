@@ -7,6 +7,13 @@
 //usage:Remove each container: its rootfs, its changes, its log and its state.
 //usage:
 //usage:  -f, --force      kill a running container first
+//usage:  -a, --all        every container
+//usage:  -i, --ignore     a missing container is no error (nor is it with -f)
+//usage:  -t, --time N     accepted (a forced rm kills at once)
+//usage:  -v, --volumes    accepted (cbox has no anonymous volumes)
+//usage:
+//usage:Exit status: 1 when a container does not exist, 2 when one is running (without
+//usage:-f), as podman's; 125 for other failures.
 /* rm.c - cbox rm */
 #include <signal.h>
 #include <stdio.h>
@@ -28,7 +35,7 @@ static int check_one(struct cb_store *s, const char *id, void *arg, cb_err *e)
 	close(fd);
 	cJSON_Delete(cfg);
 	if (st.state == CB_STATE_RUNNING && !force)
-		return cb_fail(e, EBUSY,
+		return cb_fail(e, EBUSY, /* podman's words */
 			       "cannot remove container %s as it is running - running or paused containers cannot be "
 			       "removed without force: container state improper", id);
 	if (st.state == CB_STATE_RUNNING) {
@@ -65,42 +72,70 @@ static int remove_one(struct cb_store *s, const char *id, const char *dir, cb_er
 
 int rm_main(int argc, char **argv)
 {
-	static const struct cb_option opts[] = { { "force", 'f', CB_OPT_NONE, 1 }, { 0 } };
+	enum { O_FORCE = 1, O_ALL, O_IGNORE, O_TIME, O_VOLUMES };
+	static const struct cb_option opts[] = {
+		{ "force", 'f', CB_OPT_NONE, O_FORCE },
+		{ "all", 'a', CB_OPT_NONE, O_ALL },
+		{ "ignore", 'i', CB_OPT_NONE, O_IGNORE },
+		{ "time", 't', CB_OPT_ARG, O_TIME },
+		{ "volumes", 'v', CB_OPT_NONE, O_VOLUMES },
+		{ "depend", 0, CB_OPT_NONE, O_VOLUMES },
+		{ 0 },
+	};
 	struct cb_opt_state st;
-	int force = 0;
+	int force = 0, all = 0, ignore = 0, c, n = 0;
 	cb_opt_init(&st, argc, argv);
-	while (cb_getopt(&st, opts))
-		force = 1;
-	if (st.ind >= argc) {
-		fprintf(stderr, "cbox: rm: name at least one container\nSee 'cbox rm --help'.\n");
+	while ((c = cb_getopt(&st, opts))) {
+		force |= c == O_FORCE;
+		all |= c == O_ALL;
+		ignore |= c == O_IGNORE;
+		if (c == O_TIME && cb_opt_seconds(st.arg) < 0) {
+			fprintf(stderr, "Error: invalid argument \"%s\" for \"-t, --time\" flag: want a number of seconds\n", st.arg);
+			return CB_EXIT_FAIL;
+		}
+	}
+	if (st.ind >= argc && !all) {
+		fprintf(stderr, "Error: name at least one container (or --all)\nSee 'cbox rm --help'.\n");
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;
 	cb_err e;
-	if (cb_store_open(&s, cb_opt_root, &e) < 0)
+	char (*all_ids)[65] = NULL;
+	if (cb_store_open(&s, cb_opt_root, &e) < 0 || (all && cb_container_ids(&s, &all_ids, &n, &e) < 0))
 		cb_die(&e);
+	/* the names to remove: the operands, or every id */
+	char **refs = all ? calloc((size_t)n + 1, sizeof(char *)) : argv + st.ind;
+	for (int i = 0; all && refs && i < n; i++)
+		refs[i] = all_ids[i];
+	if (!all)
+		n = argc - st.ind;
 	/* Keep the ones that pass (by id: a --rm one may be gone once killed), then remove
 	 * them in the storage's user namespace (the rootfs holds files of every mapped id). */
-	char (*ids)[65] = calloc((size_t)argc, sizeof(*ids));
+	char (*ids)[65] = calloc((size_t)n + 1, sizeof(*ids));
 	int status = 0;
-	for (int i = st.ind; ids && i < argc; i++)
-		if (cb_container_resolve(&s, argv[i], ids[i], sizeof(ids[i]), &e) < 0 ||
-		    check_one(&s, ids[i], &force, &e) < 0) {
-			fprintf(stderr, "cbox: rm: %s\n", e.msg);
-			status = CB_EXIT_FAIL;
-			ids[i][0] = '\0';
-		}
+	for (int i = 0; ids && refs && i < n; i++) {
+		int r = cb_container_resolve(&s, refs[i], ids[i], sizeof(ids[i]), &e), found = r == 0;
+		if (r == 0)
+			r = check_one(&s, ids[i], &force, &e);
+		if (r >= 0)
+			continue;
+		ids[i][0] = '\0';
+		if (r == -ENOENT && (ignore || force || found))
+			continue; /* missing and --ignore, or gone meanwhile */
+		fprintf(stderr, "Error: %s\n", e.msg);
+		status = r == -ENOENT ? 1 : r == -EBUSY ? 2 : CB_EXIT_FAIL;
+	}
 	if (ids && cb_userns_enter(&e) < 0)
 		cb_die(&e);
-	for (int i = st.ind; ids && i < argc; i++) {
+	for (int i = 0; ids && i < n; i++) {
 		char dir[128];
 		snprintf(dir, sizeof(dir), "containers/%s", ids[i]);
 		int r = ids[i][0] ? remove_one(&s, ids[i], dir, &e) : -ENOENT;
 		if (r < 0 && ids[i][0]) {
-			fprintf(stderr, "cbox: rm: %s\n", e.msg);
+			fprintf(stderr, "Error: %s\n", e.msg);
 			status = CB_EXIT_FAIL;
 		} else if (ids[i][0]) {
-			printf("%s\n", argv[i]);
+			printf("%s\n", refs[i]);
 		}
 	}
 	return status;

@@ -9,6 +9,9 @@
 //usage:
 //usage:  -f, --force   also remove images that containers use, and those containers
 //usage:  -a, --all     remove every image
+//usage:  -i, --ignore  a missing image is no error (so is it with -f)
+//usage:
+//usage:Exit status: 1 when an image does not exist, 2 when one is in use, as podman's.
 /* rmi.c - cbox rmi */
 #include <stdio.h>
 #include <string.h>
@@ -47,13 +50,14 @@ static int remove_image(struct cb_store *s, cJSON *images, cJSON *img, int force
 
 int rmi_main(int argc, char **argv)
 {
-	enum { O_FORCE = 1, O_ALL };
+	enum { O_FORCE = 1, O_ALL, O_IGNORE };
 	static const struct cb_option opts[] = {
 		{ "force", 'f', CB_OPT_NONE, O_FORCE },
 		{ "all", 'a', CB_OPT_NONE, O_ALL },
+		{ "ignore", 'i', CB_OPT_NONE, O_IGNORE },
 		{ 0 },
 	};
-	int all = 0, force = 0, c, status = 0;
+	int all = 0, force = 0, ignore = 0, c, status = 0;
 	struct cb_opt_state st;
 	cb_opt_init(&st, argc, argv);
 	while ((c = cb_getopt(&st, opts)))
@@ -61,8 +65,10 @@ int rmi_main(int argc, char **argv)
 			all = 1;
 		else if (c == O_FORCE)
 			force = 1;
+		else if (c == O_IGNORE)
+			ignore = 1;
 	if (st.ind >= argc && !all) {
-		fprintf(stderr, "cbox: rmi: name at least one image (or --all)\nSee 'cbox rmi --help'.\n");
+		fprintf(stderr, "Error: name at least one image (or --all)\nSee 'cbox rmi --help'.\n");
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;
@@ -75,15 +81,17 @@ int rmi_main(int argc, char **argv)
 	cJSON *images = cJSON_GetObjectItem(index, "images");
 	for (int i = all ? cJSON_GetArraySize(images) - 1 : -1; i >= 0; i--)
 		if (remove_image(&s, images, cJSON_GetArrayItem(images, i), force, &e) < 0) {
-			fprintf(stderr, "cbox: rmi: %s\n", e.msg);
+			fprintf(stderr, "Error: %s\n", e.msg);
 			status = 2;
 		}
 	for (int i = st.ind; i < argc; i++) {
 		char matched[700];
 		cJSON *img = cb_image_lookup(index, argv[i], &rc, matched, sizeof(matched), &e);
 		if (!img) {
-			fprintf(stderr, "cbox: rmi: %s\n", e.msg);
-			status = 1;
+			if (!ignore && !force) {
+				fprintf(stderr, "Error: %s\n", e.msg);
+				status = 1;
+			}
 			continue;
 		}
 		cJSON *names = cJSON_GetObjectItem(img, "names");
@@ -94,7 +102,7 @@ int rmi_main(int argc, char **argv)
 			continue;
 		}
 		if (remove_image(&s, images, img, force, &e) < 0) {
-			fprintf(stderr, "cbox: rmi: %s\n", e.msg);
+			fprintf(stderr, "Error: %s\n", e.msg);
 			status = 2;
 		}
 	}

@@ -58,7 +58,7 @@
 //usage:                               nested user namespace; runs as you unless -u)
 //usage:      --tls-verify=false, --cert-dir DIR, --creds USER[:PASS], --platform OS/ARCH
 //usage:                               for the pull, as in 'cbox pull'
-//usage:  -q, --quiet                  no pull progress
+//usage:  -q, --quiet                  no pull progress (errors still print)
 //usage:      --pull newer             pull when the registry has a newer image (the local
 //usage:                               one when the registry cannot be reached)
 //usage:      --replace                remove a container of the same --name first
@@ -96,12 +96,12 @@ int run_main(int argc, char **argv)
 	cb_runopts_parse(&r, argc, argv);
 	if (cb_runopts_image(&r, &s, &index, &img, &e) < 0) {
 		cb_runopts_failed(&r);
-		fprintf(stderr, "cbox: run: %s\n", e.msg);
+		fprintf(stderr, "Error: %s\n", e.msg);
 		return CB_EXIT_FAIL;
 	}
 	r.o.id_out = id;
 	if (cb_container_run(&s, img, &r.o, &status, &e) < 0) {
-		fprintf(stderr, "cbox: run: %s\n", e.msg);
+		fprintf(stderr, "Error: %s\n", e.msg);
 		if (status == CB_EXIT_FAIL)
 			cb_runopts_failed(&r);
 	} else if (r.o.detach) {

@@ -42,16 +42,16 @@ int save_main(int argc, char **argv)
 		} else if (!strcmp(st.arg, "oci-archive")) {
 			fmt = CB_SAVE_OCI;
 		} else {
-			fprintf(stderr, "cbox: save: unsupported format '%s' (docker-archive or oci-archive)\n", st.arg);
+			fprintf(stderr, "Error: unsupported format '%s' (docker-archive or oci-archive)\n", st.arg);
 			return CB_EXIT_FAIL;
 		}
 	}
 	if (st.ind >= argc) {
-		fprintf(stderr, "cbox: save: name at least one image\nSee 'cbox save --help'.\n");
+		fprintf(stderr, "Error: name at least one image\nSee 'cbox save --help'.\n");
 		return CB_EXIT_FAIL;
 	}
 	if (!output && isatty(1)) {
-		fprintf(stderr, "cbox: save: refusing to write an archive to a terminal: use -o FILE or redirect\n");
+		fprintf(stderr, "Error: refusing to write an archive to a terminal: use -o FILE or redirect\n");
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;

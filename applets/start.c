@@ -2,15 +2,16 @@
 //config:	bool "start: start stopped containers again"
 //config:	default y
 //applet:CB_APPLET(start, start_main, CB_NOSUID)
-//usage:Usage: cbox start [-a [-i]] CONTAINER...
+//usage:Usage: cbox start [--all] [-a [-i]] CONTAINER...
 //usage:
 //usage:Run each (created or exited) container again in the background, with its own
 //usage:rootfs and the options it was made with (create's or run's: -t, --rm, --restart
 //usage:...). Its output goes to 'cbox logs'.
 //usage:
-//usage:  -a, --attach        run it in the foreground: its output on ours, exit with its
-//usage:                      status (one container)
-//usage:  -i, --interactive   with -a: our stdin goes to it (with -t: the pty)
+//usage:      --all               every container that does not run
+//usage:  -a, --attach            run it in the foreground: its output on ours, exit with
+//usage:                          its status (one container)
+//usage:  -i, --interactive       with -a: our stdin goes to it (with -t: the pty)
 /* start.c - cbox start */
 #include <stdio.h>
 #include <string.h>
@@ -28,17 +29,23 @@ static int start_one(struct cb_store *s, const char *id, void *arg, cb_err *e)
 int start_main(int argc, char **argv)
 {
 	static const struct cb_option opts[] = {
-		{ "attach", 'a', CB_OPT_BOOL, 1 }, { "interactive", 'i', CB_OPT_BOOL, 2 }, { 0 } };
+		{ "all", 0, CB_OPT_NONE, 1 }, { "attach", 'a', CB_OPT_BOOL, 2 }, { "interactive", 'i', CB_OPT_BOOL, 3 },
+		{ 0 },
+	};
 	struct cb_opt_state st;
-	int attach = 0, interactive = 0, c;
+	int flags = CB_CTL_USERNS, attach = 0, interactive = 0, c;
 	cb_opt_init(&st, argc, argv);
-	while ((c = cb_getopt(&st, opts)))
-		*(c == 1 ? &attach : &interactive) = !strcmp(st.arg, "true");
+	while ((c = cb_getopt(&st, opts))) {
+		if (c == 1)
+			flags |= CB_CTL_ALL | CB_CTL_STOPPED;
+		else
+			*(c == 2 ? &attach : &interactive) = !strcmp(st.arg, "true");
+	}
 	if (!attach && !interactive)
-		return cb_ctl_main(&st, "start", 1, start_one, NULL);
+		return cb_ctl_main(&st, "start", flags, start_one, NULL);
 	/* -a (podman's -i implies it): one container, in the foreground */
-	if (st.ind + 1 != argc) {
-		fprintf(stderr, "cbox: start: you cannot start and attach multiple containers at once\n");
+	if (st.ind + 1 != argc || (flags & CB_CTL_ALL)) {
+		fprintf(stderr, "Error: you cannot start and attach multiple containers at once\n");
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;
@@ -48,7 +55,7 @@ int start_main(int argc, char **argv)
 	if (cb_userns_enter(&e) < 0 || cb_store_open(&s, cb_opt_root, &e) < 0 ||
 	    cb_container_resolve(&s, argv[st.ind], id, sizeof(id), &e) < 0 ||
 	    cb_container_start_attached(&s, id, interactive, &status, &e) < 0) {
-		fprintf(stderr, "cbox: start: %s\n", e.msg);
+		fprintf(stderr, "Error: %s\n", e.msg);
 		return CB_EXIT_FAIL;
 	}
 	return status;

@@ -9,6 +9,8 @@
 //usage:unique id prefix.
 //usage:
 //usage:  -t, --time N     seconds to wait before KILL (default: its --stop-timeout, or 10)
+//usage:  -a, --all        every running container
+//usage:  -i, --ignore     a missing container is no error
 /* stop.c - cbox stop */
 #include <stdio.h>
 #include <string.h>
@@ -22,17 +24,19 @@ static int stop_one(struct cb_store *s, const char *id, void *arg, cb_err *e)
 
 int stop_main(int argc, char **argv)
 {
-	static const struct cb_option opts[] = { { "time", 't', CB_OPT_ARG, 1 }, { "timeout", 0, CB_OPT_ARG, 1 }, { 0 } };
+	static const struct cb_option opts[] = {
+		{ "time", 't', CB_OPT_ARG, 1 }, { "timeout", 0, CB_OPT_ARG, 1 },
+		{ "all", 'a', CB_OPT_NONE, 2 }, { "ignore", 'i', CB_OPT_NONE, 3 }, { 0 },
+	};
 	struct cb_opt_state st;
-	int timeout = -1, c;
+	int timeout = -1, c, flags = 0;
 	cb_opt_init(&st, argc, argv);
 	while ((c = cb_getopt(&st, opts))) {
-		char *end;
-		timeout = (int)strtol(st.arg, &end, 10);
-		if (*end || !*st.arg || timeout < 0) {
-			fprintf(stderr, "cbox: stop: --time '%s': want a number of seconds\n", st.arg);
+		flags |= c == 2 ? CB_CTL_ALL | CB_CTL_RUNNING : c == 3 ? CB_CTL_IGNORE : 0;
+		if (c == 1 && (timeout = cb_opt_seconds(st.arg)) < 0) {
+			fprintf(stderr, "Error: invalid argument \"%s\" for \"-t, --time\" flag: want a number of seconds\n", st.arg);
 			return CB_EXIT_FAIL;
 		}
 	}
-	return cb_ctl_main(&st, "stop", 0, stop_one, &timeout);
+	return cb_ctl_main(&st, "stop", flags, stop_one, &timeout);
 }

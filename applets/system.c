@@ -66,7 +66,7 @@ static int reset(int force)
 	if (!force) {
 		char answer[16] = "";
 		if (!isatty(0)) {
-			fprintf(stderr, "cbox: system reset: refusing without -f (stdin is not a terminal)\n");
+			fprintf(stderr, "Error: system reset: refusing without -f (stdin is not a terminal)\n");
 			return CB_EXIT_FAIL;
 		}
 		fprintf(stderr, "This removes every image, layer and container cbox stored. Are you sure? [y/N] ");
@@ -93,7 +93,7 @@ static int reset(int force)
 			continue;
 		int r = cb_rm_rf_at(store.rootfd, de->d_name);
 		if (r < 0) {
-			fprintf(stderr, "cbox: system reset: %s/%s: %s\n", store.root, de->d_name, strerror(-r));
+			fprintf(stderr, "Error: %s/%s: %s\n", store.root, de->d_name, strerror(-r));
 			status = CB_EXIT_FAIL;
 		}
 	}
@@ -229,7 +229,7 @@ int system_main(int argc, char **argv)
 		cb_opt_init(&st, argc, argv);
 		while (cb_getopt(&st, opts))
 			;
-		fprintf(stderr, "cbox: system: name a command: prune, reset or check\nSee 'cbox system --help'.\n");
+		fprintf(stderr, "Error: name a command: prune, reset or check\nSee 'cbox system --help'.\n");
 		return CB_EXIT_FAIL;
 	}
 	const char *cmd = argv[1];
@@ -240,7 +240,7 @@ int system_main(int argc, char **argv)
 		repair |= c == O_REPAIR;
 	}
 	if (st.ind < argc - 1) {
-		fprintf(stderr, "cbox: system %s: unexpected argument '%s'\n", cmd, argv[st.ind + 1]);
+		fprintf(stderr, "Error: system %s: unexpected argument '%s'\n", cmd, argv[st.ind + 1]);
 		return CB_EXIT_FAIL;
 	}
 	if (!strcmp(cmd, "prune"))
@@ -251,6 +251,6 @@ int system_main(int argc, char **argv)
 		return check(repair);
 	if (!strcmp(cmd, "migrate"))
 		return migrate(force);
-	fprintf(stderr, "cbox: system: unknown command '%s' (prune, reset, check, migrate)\n", cmd);
+	fprintf(stderr, "Error: unknown command '%s' (prune, reset, check, migrate)\n", cmd);
 	return CB_EXIT_FAIL;
 }

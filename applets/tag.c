@@ -19,7 +19,7 @@ int tag_main(int argc, char **argv)
 	while (cb_getopt(&st, opts))
 		;
 	if (argc - st.ind < 2) {
-		fprintf(stderr, "cbox: tag: need an image and at least one new name\nSee 'cbox tag --help'.\n");
+		fprintf(stderr, "Error: need an image and at least one new name\nSee 'cbox tag --help'.\n");
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;
@@ -37,7 +37,7 @@ int tag_main(int argc, char **argv)
 		if (cb_ref_parse(argv[i], &r, &e) < 0)
 			cb_die(&e);
 		if (r.digest[0]) {
-			fprintf(stderr, "cbox: tag: %s: a name cannot carry a digest\n", argv[i]);
+			fprintf(stderr, "Error: %s: a name cannot carry a digest\n", argv[i]);
 			return CB_EXIT_FAIL;
 		}
 		if (!r.registry[0])

@@ -21,7 +21,7 @@ int unshare_main(int argc, char **argv)
 	struct cb_opt_state st;
 	struct cb_store s;
 	cb_err e;
-	cb_opt_init(&st, argc, argv);
+	cb_opt_init_cmd(&st, argc, argv);
 	while (cb_getopt(&st, opts))
 		;
 	if (cb_userns_enter(&e) < 0 || cb_store_open(&s, cb_opt_root, &e) < 0)
@@ -32,6 +32,6 @@ int unshare_main(int argc, char **argv)
 	char **cmd = st.ind < argc ? argv + st.ind : def;
 	execvp(cmd[0], cmd);
 	int err = errno;
-	fprintf(stderr, "cbox: unshare: %s: %s\n", cmd[0], strerror(err));
+	fprintf(stderr, "Error: %s: %s\n", cmd[0], strerror(err));
 	return err == ENOENT ? CB_EXIT_NOTFOUND : 126;
 }

@@ -5,11 +5,12 @@
 //config:	  Prints cbox's version, the target arch, the enabled applets and the
 //config:	  version of every linked library, each checked by a real call into it.
 //applet:CB_APPLET(version, version_main, CB_NOSUID)
-//usage:Usage: cbox version
+//usage:Usage: cbox version [--format json|TEMPLATE]
 //usage:
 //usage:Print cbox's version, the target architecture, the enabled applets and the
 //usage:version of every linked library. Each library is exercised by a call into it,
-//usage:so a line here proves the library is in the binary.
+//usage:so a line here proves the library is in the binary. --format: podman's keys,
+//usage:{{.Client.Version}} (and .Server.*, the same), APIVersion, OsArch, Os, Built.
 /* version.c - cbox version */
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +25,8 @@
 
 #include "cbox.h"
 #include "digest.h"
+#include "format.h"
+#include "json.h"
 #include "tls.h"
 
 /* FIPS 180-2 vectors through cb_sha256 (CPU instructions when present, else BearSSL's
@@ -51,11 +54,35 @@ static void lib(const char *name, const char *version, const char *note)
 
 int version_main(int argc, char **argv)
 {
-	static const struct cb_option opts[] = { { 0 } };
+	static const struct cb_option opts[] = { { "format", 'f', CB_OPT_ARG, 1 }, { 0 } };
 	struct cb_opt_state st;
+	const char *format = NULL;
 	cb_opt_init(&st, argc, argv);
 	while (cb_getopt(&st, opts))
-		;
+		format = st.arg;
+	if (format) {
+		cJSON *v = cJSON_CreateObject(), *c = cJSON_AddObjectToObject(v, "Client"), *items = cJSON_CreateArray();
+		cJSON_AddStringToObject(c, "APIVersion", CB_VERSION);
+		cJSON_AddStringToObject(c, "Version", CB_VERSION);
+		cJSON_AddStringToObject(c, "GitCommit", "");
+		cJSON_AddStringToObject(c, "BuiltTime", "");
+		cJSON_AddNumberToObject(c, "Built", 0);
+		cJSON_AddStringToObject(c, "OsArch", "linux/" CB_ARCH);
+		cJSON_AddStringToObject(c, "Os", "linux");
+		cJSON_AddItemToObject(v, "Server", cJSON_Duplicate(c, 1)); /* no service: the same */
+		cJSON_AddItemToArray(items, v);
+		struct cb_format_opts fo = { 0 };
+		cb_err e;
+		if (!strcmp(format, "json")) {
+			char *t = cb_json_print(v);
+			printf("%s\n", t);
+			free(t);
+		} else if (cb_format_print(format, items, &fo, &e) < 0) {
+			fprintf(stderr, "Error: %s\n", e.msg);
+			return CB_EXIT_FAIL;
+		}
+		return 0;
+	}
 	printf("cbox %s\narch: %s\nlibc: musl (static)\napplets:", CB_VERSION, CB_ARCH);
 	for (int i = 0; i < cb_applet_count(); i++)
 		printf(" %s", cb_applet_name(i));

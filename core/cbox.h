@@ -66,7 +66,8 @@ void cb_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 /* ---- options (opt.c) ----
  * Long options as podman spells them (--name=value, --name value), short options that
  * bundle (-it, -uroot, -u root), "--" ends options, and so does the first operand (so
- * `run IMG cmd -x` leaves -x to the command). Global flags understood everywhere, before
+ * `run IMG cmd -x` leaves -x to the command, with cb_opt_init_cmd; elsewhere options may follow
+ * operands). Global flags understood everywhere, before
  * or after the applet name: --log-level, --root, --storage-driver. */
 extern const char *cb_opt_root, *cb_opt_storage_driver;
 enum { CB_OPT_NONE, CB_OPT_ARG, CB_OPT_BOOL /* --x, --x=true, --x=false: st->arg "true"/"false" */ };
@@ -84,10 +85,17 @@ struct cb_opt_state {
 	int ind;            /* next argv index; the first operand once parsing is done */
 	const char *arg;    /* the option's value */
 	const char *bundle; /* the rest of a short-option bundle */
+	int permute;        /* options may follow operands (argv is reordered) */
+	int nops, word;     /* operands skipped so far; where the current option began */
 };
+/* Options anywhere among the operands, as podman's (argv is reordered, operands last). */
 void cb_opt_init(struct cb_opt_state *st, int argc, char **argv);
+/* Options only before the first operand: the operands are a command and its arguments. */
+void cb_opt_init_cmd(struct cb_opt_state *st, int argc, char **argv);
 /* Next option id; 0 when the operands begin; CB_OPT_HELP; or a negative errno with *e. */
 int cb_opt_next(struct cb_opt_state *st, const struct cb_option *opts, cb_err *e);
+/* A -t/--time value: whole seconds >= 0, or -1. */
+int cb_opt_seconds(const char *s);
 
 /* ---- applets (main.c) ---- */
 #define CB_NOSUID 0
@@ -106,7 +114,7 @@ int cb_applet_count(void);
 const char *cb_applet_name(int i);
 /* For applets: the shared option loop's error path; prints and exits. */
 int cb_getopt(struct cb_opt_state *st, const struct cb_option *opts);
-/* For applets: print "cbox: MSG" and exit 125. */
+/* For applets: print "Error: MSG" and exit 125. */
 void cb_die(const cb_err *e) __attribute__((noreturn));
 
 /* ---- cleanup attributes ---- */

@@ -488,9 +488,11 @@ made:;
 	}
 	dfd = openat(s->rootfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	cj = cJSON_CreateObject();
-	time_t now = time(NULL);
-	char created[32];
-	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	struct timespec now;
+	char created[48];
+	clock_gettime(CLOCK_REALTIME, &now);
+	size_t cl = strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%S", gmtime(&now.tv_sec));
+	snprintf(created + cl, sizeof(created) - cl, ".%09ldZ", now.tv_nsec); /* ps sorts by it */
 	cJSON_AddStringToObject(cj, "id", id);
 	cJSON_AddStringToObject(cj, "name", name);
 	cJSON_AddStringToObject(cj, "image", image_id);

@@ -131,6 +131,8 @@ int cb_container_stop(struct cb_store *s, const char *id, int timeout, cb_err *e
 	const cJSON *t = cJSON_GetObjectItem(cfg, "stop_timeout");
 	if (timeout < 0)
 		timeout = cJSON_IsNumber(t) ? (int)cJSON_GetNumberValue(t) : 10;
+	char name[256];
+	snprintf(name, sizeof(name), "%s", cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "name")) ?: id);
 	cJSON_Delete(cfg);
 	/* --restart: the monitor sees this and runs the command no more. */
 	char path[128];
@@ -144,7 +146,9 @@ int cb_container_stop(struct cb_store *s, const char *id, int timeout, cb_err *e
 		if (kill(st.pid, sig) < 0 && errno != ESRCH)
 			return cb_fail_errno(e, errno, "container %.12s: signal %d", id, sig);
 		if (!cb_pid_wait_gone(st.pid, st.pid_start, timeout * 1000)) {
-			cb_info("container %.12s: still running after %d seconds: SIGKILL", id, timeout);
+			/* podman's words */
+			cb_warn("StopSignal %s failed to stop container %s in %d seconds, resorting to SIGKILL",
+				sig == SIGTERM ? "SIGTERM" : "(the image's)", name, timeout);
 			kill(st.pid, SIGKILL);
 			cb_pid_wait_gone(st.pid, st.pid_start, -1);
 		}
@@ -214,32 +218,52 @@ int cb_container_join(pid_t pid, unsigned long long start, cb_err *e)
 	return r;
 }
 
-int cb_ctl_main(struct cb_opt_state *st, const char *name, int userns, cb_ctl_fn fn, void *arg)
+int cb_ctl_main(struct cb_opt_state *st, const char *name, int flags, cb_ctl_fn fn, void *arg)
 {
-	if (st->ind >= st->argc) {
-		fprintf(stderr, "cbox: %s: name at least one container\nSee 'cbox %s --help'.\n", name, name);
+	int all = flags & CB_CTL_ALL, n = 0;
+	if (st->ind >= st->argc && !all) {
+		fprintf(stderr, "Error: name at least one container\nSee 'cbox %s --help'.\n", name);
+		return CB_EXIT_FAIL;
+	}
+	if (st->ind < st->argc && all) {
+		fprintf(stderr, "Error: no arguments are needed with --all\n");
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;
 	cb_err e;
-	if ((userns && cb_userns_enter(&e) < 0) || cb_store_open(&s, cb_opt_root, &e) < 0) {
-		fprintf(stderr, "cbox: %s: %s\n", name, e.msg);
+	char (*ids)[65] = NULL, **refs = st->argv + st->ind;
+	if (((flags & CB_CTL_USERNS) && cb_userns_enter(&e) < 0) || cb_store_open(&s, cb_opt_root, &e) < 0 ||
+	    (all && cb_container_ids(&s, &ids, &n, &e) < 0)) {
+		fprintf(stderr, "Error: %s\n", e.msg);
 		return CB_EXIT_FAIL;
 	}
-	return cb_ctl_each(&s, name, st->argv + st->ind, st->argc - st->ind, fn, arg);
+	if (all && !(refs = calloc((size_t)n + 1, sizeof(*refs))))
+		return CB_EXIT_FAIL;
+	int k = 0;
+	for (int i = 0; all && i < n; i++) {
+		struct cb_state cs;
+		if (open_state(&s, ids[i], &cs, NULL, &e) < 0)
+			continue;
+		int running = cs.state == CB_STATE_RUNNING;
+		if ((flags & CB_CTL_RUNNING) ? running : (flags & CB_CTL_STOPPED) ? !running : 1)
+			refs[k++] = ids[i];
+	}
+	return cb_ctl_each(&s, refs, all ? k : st->argc - st->ind, flags, fn, arg);
 }
 
-int cb_ctl_each(struct cb_store *s, const char *name, char **refs, int n, cb_ctl_fn fn, void *arg)
+int cb_ctl_each(struct cb_store *s, char **refs, int n, int flags, cb_ctl_fn fn, void *arg)
 {
 	int status = 0;
 	for (int i = 0; i < n; i++) {
 		char id[65];
 		cb_err e = { 0 };
 		int r = cb_container_resolve(s, refs[i], id, sizeof(id), &e);
+		if (r == -ENOENT && (flags & CB_CTL_IGNORE))
+			continue;
 		if (r == 0)
 			r = fn(s, id, arg, &e);
 		if (r < 0) {
-			fprintf(stderr, "cbox: %s: %s\n", name, e.msg);
+			fprintf(stderr, "Error: %s\n", e.msg);
 			status = CB_EXIT_FAIL;
 		} else if (r == 0) {
 			printf("%s\n", refs[i]);

@@ -29,13 +29,20 @@ int cb_container_join(pid_t pid, unsigned long long start, cb_err *e);
 
 /* For the applets that take container refs (stop, kill, rm, start, wait): fn for each
  * ref (resolved to its full id); on success the ref is printed (as podman does) unless
- * fn printed itself (returned 1); else "cbox: APPLET: message". The exit status: 0, or
- * 125 when any failed. */
+ * fn printed itself (returned 1); else "Error: message". The exit status: 0, or 125 when
+ * any failed. */
 typedef int (*cb_ctl_fn)(struct cb_store *s, const char *id, void *arg, cb_err *e);
-int cb_ctl_each(struct cb_store *s, const char *applet, char **refs, int n, cb_ctl_fn fn, void *arg);
-/* The rest of such an applet after its options: the refs from st->ind on (at least one),
- * the store (in the storage's user namespace when userns), cb_ctl_each. */
-int cb_ctl_main(struct cb_opt_state *st, const char *applet, int userns, cb_ctl_fn fn, void *arg);
+enum {
+	CB_CTL_USERNS = 1,  /* in the storage's user namespace */
+	CB_CTL_IGNORE = 2,  /* --ignore: a missing container is no error */
+	CB_CTL_ALL = 4,     /* --all: every container (no refs) ... */
+	CB_CTL_RUNNING = 8, /* ... that runs */
+	CB_CTL_STOPPED = 16 /* ... that does not run */
+};
+int cb_ctl_each(struct cb_store *s, char **refs, int n, int flags, cb_ctl_fn fn, void *arg);
+/* The rest of such an applet after its options: the refs from st->ind on (at least one,
+ * or none with CB_CTL_ALL), the store, cb_ctl_each. */
+int cb_ctl_main(struct cb_opt_state *st, const char *applet, int flags, cb_ctl_fn fn, void *arg);
 /* For exec and logs: the store, ref resolved (id: 65 bytes), its directory, config and
  * state. */
 int cb_ctl_open(struct cb_store *s, const char *ref, char *id, int *dfd, cJSON **cfg, struct cb_state *st, cb_err *e);

@@ -45,7 +45,7 @@ static int is_multicall_name(const char *base)
 
 static void __attribute__((noreturn)) die_msg(const char *msg)
 {
-	fprintf(stderr, "cbox: %s\n", msg);
+	fprintf(stderr, "Error: %s\n", msg);
 	exit(CB_EXIT_FAIL);
 }
 
@@ -127,7 +127,8 @@ static int usage(FILE *f, int status)
 	fprintf(f, "cbox %s: rootless OCI containers in one static binary\n\n"
 		   "Usage: cbox [--log-level=LEVEL] APPLET [ARGS...]\n"
 		   "   or: APPLET [ARGS...]          (through a symlink named after the applet)\n"
-		   "   or: cbox --list | --install DIR | --help\n\n"
+		   "   or: cbox container|image COMMAND [ARGS...]   (podman's groups: container ls, image rm, ...)\n"
+		   "   or: cbox help [APPLET] | --list | --install DIR | --help\n\n"
 		   "Applets:",
 		CB_VERSION);
 	for (size_t i = 0; i < CB_ARRAY_SIZE(applets); i++)
@@ -145,8 +146,7 @@ int cb_getopt(struct cb_opt_state *st, const struct cb_option *opts)
 		exit(0);
 	}
 	if (r < 0) {
-		fprintf(stderr, "cbox: %s: %s\nSee 'cbox %s --help'.\n", cb_applet_current->name, e.msg,
-			cb_applet_current->name);
+		fprintf(stderr, "Error: %s\nSee 'cbox %s --help'.\n", e.msg, cb_applet_current->name);
 		exit(CB_EXIT_FAIL);
 	}
 	return r;
@@ -156,6 +156,73 @@ static int run_applet(const struct cb_applet *a, int argc, char **argv)
 {
 	cb_applet_current = a;
 	return a->main(argc, argv);
+}
+
+/* podman's command groups: "container ls", "image rm", ... as the applets (a command
+ * named as an applet is that applet: "container stop", "image pull"). */
+static const struct {
+	const char *group, *cmd, *applet, *flag;
+} aliases[] = {
+	{ "container", "ls", "ps", NULL },
+	{ "container", "list", "ps", NULL },
+	{ "container", "inspect", "inspect", "--type=container" },
+	{ "container", "exists", "inspect", "--exists=container" },
+	{ "image", "ls", "images", NULL },
+	{ "image", "list", "images", NULL },
+	{ "image", "rm", "rmi", NULL },
+	{ "image", "inspect", "inspect", "--type=image" },
+	{ "image", "exists", "inspect", "--exists=image" },
+};
+
+static int is_group(const char *name)
+{
+	return !strcmp(name, "container") || !strcmp(name, "image");
+}
+
+/* argv[0] is a group, argv[1] its command: run the applet it stands for. */
+static int run_group(int argc, char **argv)
+{
+	if (argc < 2 || argv[1][0] == '-') {
+		fprintf(stderr, "Error: missing command '%s COMMAND'\nTry 'cbox --help' for more information\n", argv[0]);
+		return CB_EXIT_FAIL;
+	}
+	const char *name = argv[1], *flag = NULL;
+	for (size_t i = 0; i < CB_ARRAY_SIZE(aliases); i++)
+		if (!strcmp(aliases[i].group, argv[0]) && !strcmp(aliases[i].cmd, argv[1])) {
+			name = aliases[i].applet;
+			flag = aliases[i].flag;
+		}
+	const struct cb_applet *a = find_applet(name);
+	if (!a || is_group(name)) {
+		fprintf(stderr, "Error: unrecognized command `cbox %s %s`\nTry 'cbox --help' for more information\n",
+			argv[0], argv[1]);
+		return CB_EXIT_FAIL;
+	}
+	/* the applet sees: NAME [FLAG] ARGS... */
+	char **av = calloc((size_t)argc + 2, sizeof(*av));
+	if (!av)
+		return CB_EXIT_FAIL;
+	int n = 0;
+	av[n++] = argv[1];
+	if (flag)
+		av[n++] = (char *)flag;
+	for (int i = 2; i < argc; i++)
+		av[n++] = argv[i];
+	return run_applet(a, n, av);
+}
+
+/* "help [APPLET]": the usage text, as --help prints it. */
+static int help(int argc, char **argv)
+{
+	const struct cb_applet *a = argc > 1 ? find_applet(argv[1]) : NULL;
+	if (argc > 1 && !a && !is_group(argv[1])) {
+		fprintf(stderr, "Error: unrecognized command `cbox %s`\nTry 'cbox --help' for more information\n", argv[1]);
+		return CB_EXIT_FAIL;
+	}
+	if (!a)
+		return usage(stdout, 0);
+	fputs(a->usage, stdout);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -187,7 +254,7 @@ int main(int argc, char **argv)
 	struct cb_opt_state st;
 	cb_err e;
 	int r;
-	cb_opt_init(&st, argc, argv);
+	cb_opt_init_cmd(&st, argc, argv);
 	while ((r = cb_opt_next(&st, opts, &e)) != 0) {
 		switch (r) {
 		case 'l':
@@ -200,19 +267,23 @@ int main(int argc, char **argv)
 		case CB_OPT_HELP:
 			return usage(stdout, 0);
 		default:
-			fprintf(stderr, "cbox: %s\nSee 'cbox --help'.\n", e.msg);
+			fprintf(stderr, "Error: %s\nSee 'cbox --help'.\n", e.msg);
 			return CB_EXIT_FAIL;
 		}
 	}
 	if (st.ind >= argc)
 		return usage(stderr, CB_EXIT_FAIL);
 	const struct cb_applet *a = find_applet(argv[st.ind]);
-	if (!a) {
-		fprintf(stderr, "cbox: unknown applet '%s'\n", argv[st.ind]);
-		return CB_EXIT_NOTFOUND;
-	}
 	/* Privilege was decided on argv[1]; an applet named later never keeps it. */
-	if (st.ind != 1)
+	if (st.ind != 1 || !a)
 		drop_privilege_unless(NULL);
+	if (!a && is_group(argv[st.ind]))
+		return run_group(argc - st.ind, argv + st.ind);
+	if (!a && !strcmp(argv[st.ind], "help"))
+		return help(argc - st.ind, argv + st.ind);
+	if (!a) {
+		fprintf(stderr, "Error: unrecognized command `cbox %s`\nTry 'cbox --help' for more information\n", argv[st.ind]);
+		return CB_EXIT_FAIL;
+	}
 	return run_applet(a, argc - st.ind, argv + st.ind);
 }

@@ -1,5 +1,8 @@
 /* opt.c - one option parser for every applet: podman's long spellings, bundled short
- * options, values inline or in the next argument. Parsing stops at the first operand. */
+ * options, values inline or in the next argument. Options may follow operands, as
+ * podman's (cobra) parsing allows: argv is permuted so the operands end up last. Applets
+ * whose operands carry a command (run, exec, unshare) stop at the first operand. */
+#include <stdio.h>
 #include <string.h>
 
 #include "cbox.h"
@@ -11,6 +14,38 @@ void cb_opt_init(struct cb_opt_state *st, int argc, char **argv)
 	st->ind = 1;
 	st->arg = NULL;
 	st->bundle = NULL;
+	st->permute = 1;
+	st->nops = 0;
+	st->word = -1;
+}
+
+void cb_opt_init_cmd(struct cb_opt_state *st, int argc, char **argv)
+{
+	cb_opt_init(st, argc, argv);
+	st->permute = 0;
+}
+
+/* Move the option words [word, ind) in front of the nops operands skipped before them. */
+static void hoist(struct cb_opt_state *st)
+{
+	if (st->word < 0)
+		return;
+	for (int k = st->word; k < st->ind; k++) {
+		char *w = st->argv[k];
+		for (int j = k; j > k - st->nops; j--)
+			st->argv[j] = st->argv[j - 1];
+		st->argv[k - st->nops] = w;
+	}
+	st->word = -1;
+}
+
+/* Parsing is over: the operands start at ind. */
+static int done(struct cb_opt_state *st)
+{
+	hoist(st);
+	st->ind -= st->nops;
+	st->nops = 0;
+	return 0;
 }
 
 /* Options every applet understands, as podman's global flags. */
@@ -19,6 +54,11 @@ static const struct cb_option global_opts[] = {
 	{ "log-level", 0, CB_OPT_ARG, 1 },
 	{ "root", 0, CB_OPT_ARG, 2 },
 	{ "storage-driver", 0, CB_OPT_ARG, 3 },
+	/* podman's, accepted and without effect here (one runtime dir, no events, no cgroup manager) */
+	{ "runroot", 0, CB_OPT_ARG, 4 },
+	{ "events-backend", 0, CB_OPT_ARG, 4 },
+	{ "cgroup-manager", 0, CB_OPT_ARG, 4 },
+	{ "noout", 0, CB_OPT_NONE, 5 }, /* podman's: no standard output */
 	{ 0 },
 };
 
@@ -63,12 +103,16 @@ static int take(struct cb_opt_state *st, const struct cb_option *o, const char *
 		return cb_fail(e, EINVAL, "option '%s' takes no value", spelled);
 	}
 	if (o >= global_opts && o < global_opts + CB_ARRAY_SIZE(global_opts)) {
+		if (o->id == 5)
+			return freopen("/dev/null", "w", stdout) ? 1 : cb_fail_errno(e, errno, "--noout: /dev/null");
 		if (o->id == 1) {
 			int r = cb_log_set_level(st->arg, e);
 			return r < 0 ? r : 1;
 		}
 		if (!*st->arg)
 			return cb_fail(e, EINVAL, "option '%s' needs a value", spelled);
+		if (o->id == 4)
+			return 1;
 		*(o->id == 2 ? &cb_opt_root : &cb_opt_storage_driver) = st->arg;
 		return 1;
 	}
@@ -100,18 +144,24 @@ int cb_opt_next(struct cb_opt_state *st, const struct cb_option *opts, cb_err *e
 			continue;
 		}
 		st->bundle = NULL;
+		hoist(st);
 		if (st->ind >= st->argc)
-			return 0;
+			return done(st);
 		const char *a = st->argv[st->ind];
-		if (a[0] != '-' || a[1] == '\0')
-			return 0; /* first operand ("-" alone is an operand) */
-		st->ind++;
+		if (a[0] != '-' || a[1] == '\0') { /* an operand ("-" alone is one) */
+			if (!st->permute)
+				return 0;
+			st->ind++;
+			st->nops++;
+			continue;
+		}
+		st->word = st->ind++;
 		if (a[1] != '-') {
 			st->bundle = a + 1;
 			continue;
 		}
 		if (a[2] == '\0')
-			return 0; /* "--" */
+			return done(st); /* "--": the rest are operands */
 		const char *name = a + 2, *eq = strchr(name, '=');
 		size_t len = eq ? (size_t)(eq - name) : strlen(name);
 		if (len == 4 && strncmp(name, "help", 4) == 0 && !find_long(opts, name, len))
@@ -125,4 +175,11 @@ int cb_opt_next(struct cb_opt_state *st, const struct cb_option *opts, cb_err *e
 		if (r == 0)
 			return o->id;
 	}
+}
+
+int cb_opt_seconds(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	return *s && !*end && v >= 0 && v <= 1000000000 ? (int)v : -1;
 }

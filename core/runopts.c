@@ -23,7 +23,7 @@ static void __attribute__((noreturn, format(printf, 1, 2))) usage_error(const ch
 	const char *name = cb_applet_current ? cb_applet_current->name : "run";
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "cbox: %s: ", name);
+	fprintf(stderr, "Error: ");
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nSee 'cbox %s --help'.\n", name);
@@ -35,7 +35,7 @@ static void __attribute__((noreturn, format(printf, 1, 2))) refuse(const char *f
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "cbox: %s: ", cb_applet_current ? cb_applet_current->name : "run");
+	fprintf(stderr, "Error: ");
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
@@ -247,7 +247,7 @@ void cb_runopts_parse(struct cb_runopts *r, int argc, char **argv)
 	r->pull = "missing";
 	cb_pull_opts_default(&r->po);
 	r->po.quiet = 0;
-	cb_opt_init(&st, argc, argv);
+	cb_opt_init_cmd(&st, argc, argv);
 	while ((c = cb_getopt(&st, opts))) {
 		int yes = st.arg && !strcmp(st.arg, "true");
 		int bad = 0;
@@ -255,7 +255,11 @@ void cb_runopts_parse(struct cb_runopts *r, int argc, char **argv)
 		case O_NAME: o->name = st.arg; break;
 		case O_HOST: o->hostname = st.arg; break;
 		case O_RM: o->rm = yes; break;
-		case O_ENV: env[o->proc.nenv++] = st.arg; break;
+		case O_ENV:
+			if (!*st.arg || *st.arg == '=') /* before any pull (checked again in proc.c) */
+				usage_error("--env '%s': no variable name", st.arg);
+			env[o->proc.nenv++] = st.arg;
+			break;
 		case O_WORKDIR: o->proc.workdir = st.arg; break;
 		case O_USER: o->proc.user = st.arg; break;
 		case O_ENTRY: o->proc.entrypoint = st.arg; break;

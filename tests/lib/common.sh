@@ -3,8 +3,14 @@
 #   check NAME CMD...                            pass if CMD succeeds
 #   expect_out NAME WANT_RC PATTERN CMD...       run CMD; exit status WANT_RC, output matches PATTERN
 #                                                (grep -E; an empty PATTERN checks the status only)
+#   expect_err NAME WANT_RC PATTERN CMD...       a refusal: exit status WANT_RC, stderr exactly one
+#                                                line, matching PATTERN (stdout ignored); a usage
+#                                                error may add podman's hint line after it,
+#                                                "See 'cbox [APPLET] --help'."
 #   on_exit CMD                                  run CMD when the file ends (stop servers)
 #   expect_no NAME PATTERN CMD...                run CMD; exit 0 and no output line matches PATTERN
+#   expect_silent NAME CMD...                    run CMD; exit 0 and no output at all
+#   joined CMD...                                CMD's output lines joined by spaces (its status)
 TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 CBOX=${CBOX:-$TOP/cbox}
 CBOX_ARM=$TOP/cbox-aarch64
@@ -14,6 +20,8 @@ chmod 755 "$T"
 EXIT_HOOKS=
 on_exit() { EXIT_HOOKS="$1; $EXIT_HOOKS"; }
 trap 'eval "$EXIT_HOOKS"; rm -rf "$T"' EXIT
+# Stopped by tests/run's time limit: still run the hooks (servers, pause processes).
+trap 'exit 143' TERM
 OUT=$T/.out
 
 pass() { echo "PASS $1"; }
@@ -40,6 +48,24 @@ expect_out() {
 	fi
 }
 
+expect_err() {
+	n=$1 want=$2 pat=$3
+	shift 3
+	"$@" >"$OUT.stdout" 2>"$OUT"
+	rc=$?
+	lines=$(grep -c '' "$OUT")
+	[ "$lines" = 2 ] && sed -n 2p "$OUT" | grep -Eq "^See 'cbox( [a-z-]+)? --help'\.\$" && lines=1
+	if [ "$rc" != "$want" ]; then
+		fail "$n" "exit $rc, want $want: $(head -c 300 "$OUT")"
+	elif [ "$lines" != 1 ]; then
+		fail "$n" "$lines lines on stderr, want one: $(head -c 300 "$OUT")"
+	elif ! grep -Eq -- "$pat" "$OUT"; then
+		fail "$n" "stderr lacks /$pat/: $(head -c 300 "$OUT")"
+	else
+		pass "$n"
+	fi
+}
+
 expect_no() {
 	n=$1 pat=$2
 	shift 2
@@ -52,4 +78,23 @@ expect_no() {
 	else
 		pass "$n"
 	fi
+}
+
+expect_silent() {
+	n=$1
+	shift
+	"$@" >"$OUT" 2>&1
+	rc=$?
+	if [ "$rc" != 0 ]; then
+		fail "$n" "exit $rc: $(head -c 300 "$OUT")"
+	elif [ -s "$OUT" ]; then
+		fail "$n" "printed: $(head -c 300 "$OUT")"
+	else
+		pass "$n"
+	fi
+}
+
+joined() {
+	"$@" >"$T/.joined" || return
+	tr '\n' ' ' <"$T/.joined"
 }

@@ -8,7 +8,9 @@
 #                           reason in WORLD_WHY. Call it directly, not in $(...): it sets
 #                           variables (and, run alone, the trap that tears it down)
 #   world_need COMP...      0 when every component is there, else 1 and prints why:
-#                           reg auth busybox zstd v2s2 debian
+#                           reg auth busybox zstd v2s2 debian. Under CI (CI=true) a
+#                           missing piece is also a failure: a "FAIL world: ..." line
+#                           on stderr (the caller's SKIP line is not enough there)
 #   reg_skopeo ARGS...      skopeo with the world's policy, no host registries.conf and
 #                           no host auth file (add --cert-dir/--creds yourself)
 #   registry_teardown DIR   stop the servers of the world in DIR, remove DIR
@@ -61,19 +63,26 @@ registry_world() {
 		) 9>"$CBOX_WORLD/.lock"
 	fi
 	WORLD_WHY="registry world setup failed"
-	[ -f "$CBOX_WORLD/env" ] || return 1
+	[ -f "$CBOX_WORLD/env" ] || { _rw_absent "$WORLD_WHY" >/dev/null; return 1; }
 	. "$CBOX_WORLD/env"
 	WORLD_WHY=$(world_need reg) || return 1
 	WORLD_WHY=
 }
 
 world_need() {
-	[ -f "$CBOX_WORLD/missing" ] || { echo "no registry world (call registry_world)"; return 1; }
+	[ -f "$CBOX_WORLD/missing" ] || { _rw_absent "no registry world (call registry_world)"; return 1; }
 	for c in "$@"; do
 		why=$(sed -n "s/^$c: //p" "$CBOX_WORLD/missing" | head -n 1)
-		[ -z "$why" ] || { echo "$c: $why"; return 1; }
+		[ -z "$why" ] || { _rw_absent "$c: $why"; return 1; }
 	done
 	return 0
+}
+
+# _rw_absent WHY: print WHY; under CI, a failure line on stderr too.
+_rw_absent() {
+	echo "$1"
+	[ "${CI:-}" != true ] ||
+		echo "FAIL world: $(basename "$0" .test): the registry world is incomplete under CI: $1" >&2
 }
 
 reg_skopeo() {
@@ -113,15 +122,18 @@ _rw_free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# _rw_wait_https URL - until the server answers at all (any HTTP status), 15 s at most.
+# _rw_wait_https URL PID - until the server answers at all (any HTTP status): while PID
+# lives, CBOX_WORLD_WAIT seconds at most (default 180: a loaded machine is slow to start
+# docker-registry, a dead server fails at once).
 _rw_wait_https() {
-	i=0
-	while [ $i -lt 75 ]; do
+	end=$(($(date +%s) + ${CBOX_WORLD_WAIT:-180}))
+	while [ "$(date +%s)" -lt $end ]; do
 		code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$W/tls/ca.crt" "$1" 2>/dev/null)
 		case "$code" in 2?? | 4??) return 0 ;; esac
+		kill -0 "$2" 2>/dev/null || { echo "the server (pid $2) exited"; return 1; }
 		sleep 0.2
-		i=$((i + 1))
 	done
+	echo "no answer from $1 within ${CBOX_WORLD_WAIT:-180}s"
 	return 1
 }
 
@@ -171,25 +183,26 @@ http:
     X-Content-Type-Options: [nosniff]
 ${3:-}
 EOF
-	docker-registry serve "$d/config.yml" >"$d/log" 2>&1 </dev/null &
+	# setsid: out of the process group of the test file that made the world (which
+	# tests/run's time limit may stop); the run's end stops it by pid.
+	setsid docker-registry serve "$d/config.yml" >"$d/log" 2>&1 </dev/null &
 	echo $! >>"$W/pids"
-	_rw_wait_https "https://127.0.0.1:$2/v2/" || { tail -n 5 "$d/log"; return 1; }
+	_rw_wait_https "https://127.0.0.1:$2/v2/" $! || { tail -n 5 "$d/log"; return 1; }
 }
 
 _rw_tokenserver() {
 	mkdir -p "$W/token"
 	printf '%s:%s\n' "$REG_USER" "$REG_PASS" >"$W/token/users"
-	python3 "$TOP/tests/lib/tokenserver.py" --port-file "$W/token/port" \
+	setsid python3 "$TOP/tests/lib/tokenserver.py" --port-file "$W/token/port" \
 		--tls-cert "$W/tls/server.crt" --tls-key "$W/tls/server.key" \
 		--sign-cert "$W/tls/signer.crt" --sign-key "$W/tls/signer.key" \
 		--issuer "$REG_ISSUER" --service "$REG_SERVICE" --users "$W/token/users" \
 		--private private/ --log "$W/token/log" >"$W/token/out" 2>&1 </dev/null &
 	echo $! >>"$W/pids"
-	i=0
-	while [ ! -s "$W/token/port" ] && [ $i -lt 50 ]; do
+	end=$(($(date +%s) + ${CBOX_WORLD_WAIT:-180}))
+	while [ ! -s "$W/token/port" ] && [ "$(date +%s)" -lt $end ]; do
 		kill -0 $! 2>/dev/null || break
 		sleep 0.2
-		i=$((i + 1))
 	done
 	[ -s "$W/token/port" ] || { tail -n 5 "$W/token/out"; return 1; }
 	REG_REALM=https://127.0.0.1:$(cat "$W/token/port")/token
@@ -237,7 +250,7 @@ _rw_image() {
 		for o in "$(dirname "$cache")"/*; do [ "$o" = "$cache" ] || rm -rf "$o"; done
 	) 8>"$(dirname "$cache")/.lock"
 	if [ ! -f "$cache/$1/index.json" ]; then
-		_rw_miss "$2" "test image $1 not built: $(tail -n 1 "$cache/$1.err" 2>/dev/null)"
+		_rw_miss "$2" "test image $1 not built: $(grep -v '^+' "$cache/$1.err" 2>/dev/null | tail -n 1)"
 		return 1
 	fi
 	mkdir -p "$W/oci"

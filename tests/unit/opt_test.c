@@ -15,6 +15,7 @@ static const struct cb_option opts[] = {
 };
 
 /* Parse argv; record ids and values in "id=value;" form; return the first operand index. */
+static int permute;
 static int parse(int argc, char **argv, char *trace, size_t n, int *err)
 {
 	struct cb_opt_state st;
@@ -22,7 +23,10 @@ static int parse(int argc, char **argv, char *trace, size_t n, int *err)
 	int r;
 	trace[0] = '\0';
 	*err = 0;
-	cb_opt_init(&st, argc, argv);
+	if (permute)
+		cb_opt_init(&st, argc, argv);
+	else
+		cb_opt_init_cmd(&st, argc, argv);
 	while ((r = cb_opt_next(&st, opts, &e)) != 0) {
 		if (r < 0) {
 			*err = r;
@@ -99,6 +103,24 @@ int main(void)
 	char *a14[] = { "pull", "--root", "", NULL };
 	parse(3, a14, tr, sizeof(tr), &err);
 	CHECK_STR(tr, "ERR:option '--root' needs a value");
+
+	/* Elsewhere options may follow operands, as podman's: argv ends with the operands. */
+	permute = 1;
+	char *b1[] = { "rm", "c1", "-e", "0", "c2", "--name=x", "-it", "c3", "--", "-c4", NULL };
+	ind = parse(10, b1, tr, sizeof(tr), &err);
+	CHECK_STR(tr, "1=0;6=x;2=;3=;");
+	CHECK(ind == 6);
+	CHECK_STR(b1[1], "-e");
+	CHECK_STR(b1[2], "0");
+	CHECK_STR(b1[5], "--");
+	CHECK_STR(b1[6], "c1");
+	CHECK_STR(b1[7], "c2");
+	CHECK_STR(b1[8], "c3");
+	CHECK_STR(b1[9], "-c4");
+	char *b2[] = { "inspect", "img", "-u", "x", NULL };
+	ind = parse(4, b2, tr, sizeof(tr), &err);
+	CHECK_STR(tr, "4=x;");
+	CHECK(ind == 3 && !strcmp(b2[3], "img"));
 
 	/* Errors: errno text appended only when asked; prefixes stack. */
 	cb_err e;

@@ -379,7 +379,9 @@ static int reaped(pid_t pid, int ms)
 	return 0;
 }
 
-static int private_files(const struct scen *s)
+/* A private mount namespace where /dev/net/tun is a node of mode tun_mode (the host's
+ * node stays as it is) and, with resolv, /etc/resolv.conf names that server. */
+static int private_files(const char *resolv, mode_t tun_mode)
 {
 	char dir[] = "/tmp/cbox-slirp.XXXXXX", path[64];
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 || !mkdtemp(dir) ||
@@ -387,15 +389,15 @@ static int private_files(const struct scen *s)
 		return -1;
 	rmdir(dir); /* gone from the host's view; the mount lives on here */
 	snprintf(path, sizeof(path), "%s/tun", dir);
-	if (mknod(path, S_IFCHR | 0666, makedev(10, 200)) < 0 || chmod(path, 0666) < 0 ||
+	if (mknod(path, S_IFCHR | tun_mode, makedev(10, 200)) < 0 || chmod(path, tun_mode) < 0 ||
 	    mount(path, "/dev/net/tun", NULL, MS_BIND, NULL) < 0)
 		return -1;
-	if (s->resolv) {
+	if (resolv) {
 		snprintf(path, sizeof(path), "%s/resolv.conf", dir);
 		FILE *f = fopen(path, "w");
 		if (!f)
 			return -1;
-		fprintf(f, "nameserver %s\n", s->resolv);
+		fprintf(f, "nameserver %s\n", resolv);
 		fclose(f);
 		if (mount(path, "/etc/resolv.conf", NULL, MS_BIND, NULL) < 0)
 			return -1;
@@ -415,7 +417,7 @@ static int drop_to_test_uid(void)
 static int caller(const struct scen *s)
 {
 	cb_err e;
-	if ((s->unpriv || s->resolv) && private_files(s) < 0) {
+	if ((s->unpriv || s->resolv) && private_files(s->resolv, 0666) < 0) {
 		printf("  %s: private tun node / resolv.conf: %s\n", s->name, strerror(errno));
 		CHECK(!"private mount namespace");
 		return unit_failures;
@@ -615,7 +617,8 @@ static void test_busy_port(void)
 	cb_slirp_opts_free(&o);
 }
 
-/* Without access to /dev/net/tun: the message that points at the alternatives. */
+/* Without access to /dev/net/tun (a private root-owned 0600 node: the host's may be
+ * 0666): the message that points at the alternatives. */
 static void test_no_tun(void)
 {
 	fflush(stdout);
@@ -628,7 +631,7 @@ static void test_no_tun(void)
 		cb_err e = { 0 };
 		int tap;
 		cb_slirp_opts_init(&o);
-		if (drop_to_test_uid() < 0 || unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
+		if (private_files(NULL, 0600) < 0 || drop_to_test_uid() < 0 || unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
 			snprintf(e.msg, sizeof(e.msg), "setup: %s", strerror(errno));
 		else if (cb_slirp_tap_setup(&o, &tap, &e) == 0)
 			snprintf(e.msg, sizeof(e.msg), "tap setup worked");

@@ -1,5 +1,6 @@
 /* unit.h - the smallest harness: CHECK prints a FAIL line per failed check; unit_end()
- * prints one PASS line when none failed. */
+ * prints one PASS line when none failed; unit_skip() says which checks did not run and
+ * why (a SKIP line: never counted as passed). */
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +17,12 @@ static const char *unit_name = "unit";
 	} while (0)
 static int unit_streq(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
 #define CHECK_STR(a, b) CHECK(unit_streq((a), (b)))
+
+static inline void unit_skip(const char *what, const char *why)
+{
+	printf("SKIP unit/%s: %s: %s\n", unit_name, what, why);
+	fflush(stdout);
+}
 
 static int unit_end(void)
 {
