@@ -354,6 +354,11 @@ static void relaunch(struct cb_store *s, struct child *c, int dfd, const char *d
 		if (faccessat(dfd, "stopped", F_OK, 0) == 0)
 			return;
 		cb_info("restarting the container (--restart %s), pause %ld ms", p, delay);
+		if (c->term) { /* -t: a new pty (the last one went with its process) */
+			cb_term_close(c->term);
+			if (cb_term_prepare(c->term, e) < 0)
+				c->term = NULL;
+		}
 		if (cb_net_start(c->net, e) < 0 || launch(s, c, dfd, dir, 0, NULL, &report, status, e) < 0)
 			cb_warn("restart: %s", e->msg);
 		cb_net_stop(c->net);
