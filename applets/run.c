@@ -77,6 +77,9 @@
 //usage:      --hostuser NAME          the host's passwd entry for NAME in the container's
 //usage:      --preserve-fds N         pass fds 3..3+N-1 on to the command
 //usage:      --sig-proxy=false        do not forward signals to the command (default: do)
+//usage:      --http-proxy=false       keep the caller's http_proxy, https_proxy, ftp_proxy,
+//usage:                               no_proxy (either case) out (default: they go in)
+//usage:      --os OS, --arch ARCH, --variant V   the platform to pull (as --platform)
 //usage:      --device HOST[:CTR][:rwm]  the host's device node inside (bound; read-only
 //usage:                               without w)
 /* run.c - cbox run */

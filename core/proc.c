@@ -193,10 +193,20 @@ int cb_proc_env_file(struct cb_proc_opts *o, const char *path, cb_err *e)
 	return r == -ENOMEM ? cb_fail(e, ENOMEM, "out of memory") : r;
 }
 
-int cb_proc_env_host(struct cb_proc_opts *o, cb_err *e)
+/* podman's --http-proxy variables */
+static int proxy_var(const char *kv)
+{
+	static const char *const names[] = { "http_proxy=", "https_proxy=", "ftp_proxy=", "no_proxy=" };
+	for (size_t i = 0; i < CB_ARRAY_SIZE(names); i++)
+		if (!strncasecmp(kv, names[i], strlen(names[i])))
+			return 1;
+	return 0;
+}
+
+int cb_proc_env_host(struct cb_proc_opts *o, int all, cb_err *e)
 {
 	for (char **v = environ; *v; v++)
-		if (strchr(*v, '=') && env_insert(o, o->nenv_file++, *v) < 0)
+		if (strchr(*v, '=') && (all || proxy_var(*v)) && env_insert(o, o->nenv_file++, *v) < 0)
 			return cb_fail(e, ENOMEM, "out of memory");
 	return 0;
 }

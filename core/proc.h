@@ -57,9 +57,10 @@ int cb_cap_number(const char *name);
  * before the -e ones, which therefore win. o->env must be malloc'd (it is grown). */
 int cb_proc_env_file(struct cb_proc_opts *o, const char *path, cb_err *e);
 
-/* --env-host: the caller's whole environment, after the image's and before --env-file
- * and -e (which win). */
-int cb_proc_env_host(struct cb_proc_opts *o, cb_err *e);
+/* --env-host (all): the caller's whole environment, else (--http-proxy, podman's default)
+ * its http_proxy, https_proxy, ftp_proxy, no_proxy in either case; after the image's
+ * and before --env-file and -e (which win). */
+int cb_proc_env_host(struct cb_proc_opts *o, int all, cb_err *e);
 
 /* Fill p from the image config blob (the whole JSON: its "config" is used) and o. */
 int cb_proc_build(struct cb_proc *p, const cJSON *image_config, const struct cb_proc_opts *o, cb_err *e);

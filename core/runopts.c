@@ -171,7 +171,8 @@ void cb_runopts_parse(struct cb_runopts *r, int argc, char **argv)
 	       O_INTERACTIVE, O_TTY, O_DETACH, O_PUBLISH, O_DNS, O_ADDHOST, O_CAPADD, O_CAPDROP, O_PRIV, O_TMPFS,
 	       O_ENVFILE, O_INIT, O_EMUL, O_SECOPT, O_ROOTFS, O_USERNS, O_QUIET, O_CIDFILE, O_REPLACE, O_LABEL,
 	       O_ANNOT, O_STOPSIG, O_STOPTIME, O_TZ, O_ENVHOST, O_NOHOSTS, O_DNSOPT, O_DNSSEARCH, O_UTS, O_PID,
-	       O_IPC, O_GROUPADD, O_HOSTUSER, O_PRESERVE, O_SIGPROXY, O_RESTART, O_DEVICE };
+	       O_IPC, O_GROUPADD, O_HOSTUSER, O_PRESERVE, O_SIGPROXY, O_RESTART, O_DEVICE, O_PROXY, O_ARCH, O_OS,
+	       O_VARIANT };
 	static const struct cb_option opts[] = {
 		{ "name", 0, CB_OPT_ARG, O_NAME },
 		{ "hostname", 0, CB_OPT_ARG, O_HOST },
@@ -219,6 +220,10 @@ void cb_runopts_parse(struct cb_runopts *r, int argc, char **argv)
 		{ "stop-signal", 0, CB_OPT_ARG, O_STOPSIG },
 		{ "stop-timeout", 0, CB_OPT_ARG, O_STOPTIME },
 		{ "tz", 0, CB_OPT_ARG, O_TZ },
+		{ "http-proxy", 0, CB_OPT_BOOL, O_PROXY },
+		{ "arch", 0, CB_OPT_ARG, O_ARCH },
+		{ "os", 0, CB_OPT_ARG, O_OS },
+		{ "variant", 0, CB_OPT_ARG, O_VARIANT },
 		CB_PULL_OPTIONS,
 		{ "interactive", 'i', CB_OPT_BOOL, O_INTERACTIVE },
 		{ "tty", 't', CB_OPT_BOOL, O_TTY },
@@ -233,7 +238,8 @@ void cb_runopts_parse(struct cb_runopts *r, int argc, char **argv)
 	const char **groups = calloc((size_t)argc, sizeof(*groups)), **hostusers = calloc((size_t)argc, sizeof(char *));
 	struct cb_volume *vols = calloc((size_t)argc, sizeof(*vols)), *devs = calloc((size_t)argc + 1, sizeof(*devs));
 	struct cb_tmpfs *tmpfs = calloc((size_t)argc, sizeof(*tmpfs));
-	int nenv_files = 0, env_host = 0;
+	int nenv_files = 0, env_host = 0, proxy = 1;
+	const char *plat[3] = { NULL, NULL, NULL }; /* --os, --arch, --variant */
 	struct cb_opt_state st;
 	cb_err e;
 	int c;
@@ -286,6 +292,8 @@ void cb_runopts_parse(struct cb_runopts *r, int argc, char **argv)
 		case O_TMPFS: bad = cb_tmpfs_parse(st.arg, &tmpfs[o->ntmpfs++], &e); break;
 		case O_ENVFILE: env_files[nenv_files++] = st.arg; break;
 		case O_ENVHOST: env_host = yes; break;
+		case O_PROXY: proxy = yes; break;
+		case O_OS: case O_ARCH: case O_VARIANT: plat[c == O_OS ? 0 : c == O_ARCH ? 1 : 2] = st.arg; break;
 		case O_INIT: o->init = yes; break;
 		case O_EMUL: bad = cb_emul_parse(st.arg, &o->root_emul, &e); break;
 		case O_SECOPT:
@@ -373,8 +381,21 @@ void cb_runopts_parse(struct cb_runopts *r, int argc, char **argv)
 	o->proc.hostusers = hostusers;
 	o->labels = labels;
 	o->annotations = annot;
-	if (env_host && cb_proc_env_host(&o->proc, &e) < 0)
+	if ((env_host || proxy) && cb_proc_env_host(&o->proc, env_host, &e) < 0)
 		refuse("%s", e.msg);
+	if (plat[0] || plat[1] || plat[2]) {
+		/* --os/--arch/--variant: this host's platform but for what they name */
+		struct cb_platform *p = &r->po.platform;
+		if (r->platform_set)
+			usage_error("--platform conflicts with --os, --arch and --variant");
+		if (plat[0])
+			snprintf(p->os, sizeof(p->os), "%s", plat[0]);
+		if (plat[1])
+			snprintf(p->arch, sizeof(p->arch), "%s", plat[1]);
+		if (plat[1] || plat[2])
+			snprintf(p->variant, sizeof(p->variant), "%s", plat[2] ?: "");
+		r->platform_set = 1;
+	}
 	for (int i = 0; i < nenv_files; i++)
 		if (cb_proc_env_file(&o->proc, env_files[i], &e) < 0)
 			refuse("%s", e.msg);
@@ -448,8 +469,10 @@ int cb_runopts_image(struct cb_runopts *r, struct cb_store *s, cJSON **index, co
 	const char *image = r->image;
 	if (strcmp(r->pull, "always") && strcmp(r->pull, "newer"))
 		img = cb_image_lookup(*index, image, &rc, NULL, 0, e);
-	if (img && r->platform_set && !platform_is(img, &r->po.platform))
+	if (img && r->platform_set && !platform_is(img, &r->po.platform)) {
 		img = NULL; /* a local image of another platform: pull the one asked for */
+		cb_fail(e, ENOENT, "%s: the local image is not for %s/%s", image, r->po.platform.os, r->po.platform.arch);
+	}
 	if (!img && !strcmp(r->pull, "never"))
 		return -ENOENT;
 	if (!img) {
