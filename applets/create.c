@@ -16,17 +16,12 @@
 int create_main(int argc, char **argv)
 {
 	struct cb_runopts r;
-	struct cb_store s;
-	cJSON *index;
-	const cJSON *img;
-	int status;
 	char id[65];
+	int status;
 	cb_err e;
 	cb_runopts_parse(&r, argc, argv);
 	r.o.create = 1;
-	r.o.id_out = id;
-	if (cb_runopts_image(&r, &s, &index, &img, &e) < 0 || cb_container_run(&s, img, &r.o, &status, &e) < 0) {
-		cb_runopts_failed(&r);
+	if (cb_runopts_run(&r, id, &status, &e) < 0) {
 		fprintf(stderr, "Error: %s\n", e.msg);
 		return CB_EXIT_FAIL;
 	}

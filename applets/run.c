@@ -90,26 +90,13 @@
 int run_main(int argc, char **argv)
 {
 	struct cb_runopts r;
-	struct cb_store s;
-	cJSON *index;
-	const cJSON *img;
-	int status;
 	char id[65];
+	int status;
 	cb_err e;
 	cb_runopts_parse(&r, argc, argv);
-	if (cb_runopts_image(&r, &s, &index, &img, &e) < 0) {
-		cb_runopts_failed(&r);
+	if (cb_runopts_run(&r, id, &status, &e) < 0)
 		fprintf(stderr, "Error: %s\n", e.msg);
-		return CB_EXIT_FAIL;
-	}
-	r.o.id_out = id;
-	if (cb_container_run(&s, img, &r.o, &status, &e) < 0) {
-		fprintf(stderr, "Error: %s\n", e.msg);
-		if (status == CB_EXIT_FAIL)
-			cb_runopts_failed(&r);
-	} else if (r.o.detach) {
+	else if (r.o.detach)
 		printf("%s\n", id);
-	}
-	cb_net_free(&r.net);
 	return status;
 }

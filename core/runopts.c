@@ -456,6 +456,7 @@ int cb_runopts_image(struct cb_runopts *r, struct cb_store *s, cJSON **index, co
 		if (fd < 0)
 			return cb_fail_errno(e, errno, "error opening cidfile %s", r->cidfile);
 		close(fd);
+		r->cid_made = 1;
 	}
 	/* The storage's user namespace (the privilege ladder): layers unpack and containers
 	 * run in it. */
@@ -500,9 +501,19 @@ check:
 	return 0;
 }
 
-void cb_runopts_failed(const struct cb_runopts *r)
+int cb_runopts_run(struct cb_runopts *r, char *id, int *status, cb_err *e)
 {
-	if (!r->cidfile)
-		return;
-	unlink(r->cidfile); /* nothing made: the file goes, as podman's */
+	struct cb_store s;
+	cJSON *index;
+	const cJSON *img;
+	int k;
+	*status = CB_EXIT_FAIL;
+	r->o.id_out = id;
+	if ((k = cb_runopts_image(r, &s, &index, &img, e)) == 0)
+		k = cb_container_run(&s, img, &r->o, status, e);
+	/* nothing made: the --cidfile made early goes, as podman's */
+	if (k < 0 && r->cid_made && (r->o.create || *status == CB_EXIT_FAIL))
+		unlink(r->cidfile);
+	cb_net_free(&r->net);
+	return k;
 }

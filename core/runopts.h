@@ -15,6 +15,7 @@ struct cb_runopts {
 	const char *image;   /* the IMAGE operand (or --rootfs DIR) */
 	const char *cidfile; /* --cidfile FILE: the id written there */
 	int replace;         /* --replace: remove a container of that name first */
+	int cid_made;        /* the --cidfile is ours (made, empty until the id is known) */
 	int platform_set, rootfs;
 	char rootfs_dir[4096], keep_user[32];
 };
@@ -28,7 +29,8 @@ void cb_runopts_parse(struct cb_runopts *r, int argc, char **argv);
  * *index (the caller deletes it); NULL with --rootfs. */
 int cb_runopts_image(struct cb_runopts *r, struct cb_store *s, cJSON **index, const cJSON **img, cb_err *e);
 
-/* Nothing was made: the --cidfile made early goes (as podman's). */
-void cb_runopts_failed(const struct cb_runopts *r);
+/* All of it: the image, then cb_container_run (r->o.create: only made); id (65 bytes)
+ * gets the container's id, *status run's exit status. */
+int cb_runopts_run(struct cb_runopts *r, char *id, int *status, cb_err *e);
 
 #endif
