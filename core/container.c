@@ -638,7 +638,7 @@ made:;
 	}
 	if (r == 0 && o->create) {
 		/* create: made, nothing started (no state.json reads as created) */
-		r = cb_write_replace(dfd, "config.json", config_text, strlen(config_text), 0600, 1, e);
+		r = cb_write_replace(dfd, "config.json", config_text, strlen(config_text), 0600, !o->rm, e);
 		*status = r < 0 ? CB_EXIT_FAIL : 0;
 	} else if (r == 0) {
 		r = launch(s, &c, dfd, dir, o->rm, config_text, &report, status, e);
