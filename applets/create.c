@@ -19,7 +19,9 @@ int create_main(int argc, char **argv)
 	char id[65];
 	int status;
 	cb_err e;
-	cb_runopts_parse(&r, argc, argv);
+	int k = cb_runopts_parse(&r, argc, argv, &e);
+	if (k)
+		return cb_opt_report(k, r.hint, &e);
 	r.o.create = 1;
 	if (cb_runopts_run(&r, id, &status, &e) < 0) {
 		fprintf(stderr, "Error: %s\n", e.msg);

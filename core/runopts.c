@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <setjmp.h>
 #include <stdarg.h>
 
 #include "binfmt.h"
@@ -18,29 +19,24 @@
 #include "runopts.h"
 #include "walk.h"
 
-static void __attribute__((noreturn, format(printf, 1, 2))) usage_error(const char *fmt, ...)
-{
-	const char *name = cb_applet_current ? cb_applet_current->name : "run";
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "Error: ");
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nSee 'cbox %s --help'.\n", name);
-	exit(CB_EXIT_FAIL);
-}
+/* A refusal while parsing: its message goes to the cb_err of cb_runopts_parse, which
+ * returns it to the applet to print (with podman's "See --help" line when hint). */
+static jmp_buf bail_jmp;
+static cb_err *bail_e;
+static int bail_hint;
 
-/* A refusal of one value: one line, as podman's. */
-static void __attribute__((noreturn, format(printf, 1, 2))) refuse(const char *fmt, ...)
+static void __attribute__((noreturn, format(printf, 2, 3))) bail(int hint, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "Error: ");
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(bail_e->msg, sizeof(bail_e->msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	exit(CB_EXIT_FAIL);
+	bail_e->errnum = EINVAL;
+	bail_hint = hint;
+	longjmp(bail_jmp, 1);
 }
+#define usage_error(...) bail(1, __VA_ARGS__) /* a bad option or value */
+#define refuse(...) bail(0, __VA_ARGS__)      /* a refusal of one value, as podman's */
 
 static void parse_volume(const char *spec, struct cb_volume *v)
 {
@@ -165,7 +161,7 @@ static int number(const char *opt, const char *arg)
 	return (int)n;
 }
 
-void cb_runopts_parse(struct cb_runopts *r, int argc, char **argv)
+static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 {
 	enum { O_NAME = 1, O_HOST, O_RM, O_ENV, O_WORKDIR, O_USER, O_ENTRY, O_VOLUME, O_RO, O_NET, O_PULL,
 	       O_INTERACTIVE, O_TTY, O_DETACH, O_PUBLISH, O_DNS, O_ADDHOST, O_CAPADD, O_CAPDROP, O_PRIV, O_TMPFS,
@@ -241,11 +237,10 @@ void cb_runopts_parse(struct cb_runopts *r, int argc, char **argv)
 	int nenv_files = 0, env_host = 0, proxy = 1;
 	const char *plat[3] = { NULL, NULL, NULL }; /* --os, --arch, --variant */
 	struct cb_opt_state st;
-	cb_err e;
 	int c;
 	memset(r, 0, sizeof(*r));
 	if (!env || !vols || !devs || !tmpfs || !env_files || !labels || !annot || !groups || !hostusers ||
-	    cb_net_init(&r->net, argc, &e) < 0)
+	    cb_net_init(&r->net, argc, e) < 0)
 		usage_error("out of memory");
 	o->net = &r->net;
 	o->stop_timeout = -1;
@@ -254,7 +249,11 @@ void cb_runopts_parse(struct cb_runopts *r, int argc, char **argv)
 	cb_pull_opts_default(&r->po);
 	r->po.quiet = 0;
 	cb_opt_init_cmd(&st, argc, argv);
-	while ((c = cb_getopt(&st, opts))) {
+	while ((c = cb_opt_next(&st, opts, e))) {
+		if (c == CB_OPT_HELP)
+			return c;
+		if (c < 0)
+			return r->hint = 1, c;
 		int yes = st.arg && !strcmp(st.arg, "true");
 		int bad = 0;
 		switch (c) {
@@ -272,12 +271,12 @@ void cb_runopts_parse(struct cb_runopts *r, int argc, char **argv)
 		case O_VOLUME: parse_volume(st.arg, &vols[o->nvols++]); break;
 		case O_DEVICE: parse_device(st.arg, &devs[o->nbinds++]); break;
 		case O_RO: o->readonly = yes; break;
-		case O_NET: bad = cb_net_parse(&r->net, st.arg, &e); break;
-		case O_PUBLISH: bad = cb_net_publish(&r->net, st.arg, &e); break;
-		case O_DNS: bad = cb_net_dns(&r->net, st.arg, &e); break;
+		case O_NET: bad = cb_net_parse(&r->net, st.arg, e); break;
+		case O_PUBLISH: bad = cb_net_publish(&r->net, st.arg, e); break;
+		case O_DNS: bad = cb_net_dns(&r->net, st.arg, e); break;
 		case O_DNSOPT: r->net.dns_opts[r->net.ndns_opts++] = st.arg; break;
 		case O_DNSSEARCH: r->net.dns_search[r->net.ndns_search++] = st.arg; break;
-		case O_ADDHOST: bad = cb_net_add_host(&r->net, st.arg, &e); break;
+		case O_ADDHOST: bad = cb_net_add_host(&r->net, st.arg, e); break;
 		case O_NOHOSTS: o->no_hosts = yes; break;
 		case O_PULL:
 			if (strcmp(st.arg, "missing") && strcmp(st.arg, "always") && strcmp(st.arg, "never") &&
@@ -289,13 +288,13 @@ void cb_runopts_parse(struct cb_runopts *r, int argc, char **argv)
 		case O_CAPADD: add_caps(&o->proc.cap_add, &o->proc.ncap_add, st.arg, "--cap-add"); break;
 		case O_CAPDROP: add_caps(&o->proc.cap_drop, &o->proc.ncap_drop, st.arg, "--cap-drop"); break;
 		case O_PRIV: o->proc.privileged = yes; break;
-		case O_TMPFS: bad = cb_tmpfs_parse(st.arg, &tmpfs[o->ntmpfs++], &e); break;
+		case O_TMPFS: bad = cb_tmpfs_parse(st.arg, &tmpfs[o->ntmpfs++], e); break;
 		case O_ENVFILE: env_files[nenv_files++] = st.arg; break;
 		case O_ENVHOST: env_host = yes; break;
 		case O_PROXY: proxy = yes; break;
 		case O_OS: case O_ARCH: case O_VARIANT: plat[c == O_OS ? 0 : c == O_ARCH ? 1 : 2] = st.arg; break;
 		case O_INIT: o->init = yes; break;
-		case O_EMUL: bad = cb_emul_parse(st.arg, &o->root_emul, &e); break;
+		case O_EMUL: bad = cb_emul_parse(st.arg, &o->root_emul, e); break;
 		case O_SECOPT:
 			/* What every container but a privileged one has, and no LSM at all. */
 			if (!strcmp(st.arg, "no-new-privileges") || !strcmp(st.arg, "no-new-privileges=true") ||
@@ -303,7 +302,7 @@ void cb_runopts_parse(struct cb_runopts *r, int argc, char **argv)
 				break;
 			if (strncmp(st.arg, "seccomp=", 8))
 				usage_error("--security-opt %s: want seccomp=unconfined|FILE or no-new-privileges", st.arg);
-			bad = cb_seccomp_opt(&r->seccomp, st.arg + 8, &e);
+			bad = cb_seccomp_opt(&r->seccomp, st.arg + 8, e);
 			o->proc.seccomp = &r->seccomp;
 			break;
 		case O_USERNS:
@@ -336,10 +335,10 @@ void cb_runopts_parse(struct cb_runopts *r, int argc, char **argv)
 		case O_ROOTFS: r->rootfs = yes; break;
 		default:
 			r->platform_set |= c == CB_PULL_O_PLATFORM;
-			bad = cb_pull_opt(&r->po, c, st.arg, &e);
+			bad = cb_pull_opt(&r->po, c, st.arg, e);
 		}
 		if (bad < 0)
-			usage_error("%s", e.msg);
+			return r->hint = 1, -EINVAL;
 	}
 	if (o->name && !cb_container_name_ok(o->name))
 		refuse("--name '%s': names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument", o->name);
@@ -381,8 +380,8 @@ void cb_runopts_parse(struct cb_runopts *r, int argc, char **argv)
 	o->proc.hostusers = hostusers;
 	o->labels = labels;
 	o->annotations = annot;
-	if ((env_host || proxy) && cb_proc_env_host(&o->proc, env_host, &e) < 0)
-		refuse("%s", e.msg);
+	if ((env_host || proxy) && cb_proc_env_host(&o->proc, env_host, e) < 0)
+		return -EINVAL;
 	if (plat[0] || plat[1] || plat[2]) {
 		/* --os/--arch/--variant: this host's platform but for what they name */
 		struct cb_platform *p = &r->po.platform;
@@ -397,12 +396,12 @@ void cb_runopts_parse(struct cb_runopts *r, int argc, char **argv)
 		r->platform_set = 1;
 	}
 	for (int i = 0; i < nenv_files; i++)
-		if (cb_proc_env_file(&o->proc, env_files[i], &e) < 0)
-			refuse("%s", e.msg);
+		if (cb_proc_env_file(&o->proc, env_files[i], e) < 0)
+			return -EINVAL;
 	free(env_files);
 	o->vols = vols;
-	if (o->tz && tz(o, &devs[o->nbinds++], &e) < 0)
-		refuse("%s", e.msg);
+	if (o->tz && tz(o, &devs[o->nbinds++], e) < 0)
+		return -EINVAL;
 	o->binds = devs;
 	o->tmpfs = tmpfs;
 	o->driver = cb_opt_storage_driver;
@@ -413,8 +412,19 @@ void cb_runopts_parse(struct cb_runopts *r, int argc, char **argv)
 		snprintf(r->keep_user, sizeof(r->keep_user), "%u:%u", (unsigned)cb_host_uid(), (unsigned)cb_host_gid());
 		o->proc.user = r->keep_user;
 	}
-	if (cb_net_finish_opts(&r->net, o->rootless, &e) < 0)
-		usage_error("%s", e.msg);
+	if (cb_net_finish_opts(&r->net, o->rootless, e) < 0)
+		return r->hint = 1, -EINVAL;
+	return 0;
+}
+
+int cb_runopts_parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
+{
+	bail_e = e;
+	if (setjmp(bail_jmp)) {
+		r->hint = bail_hint;
+		return -EINVAL;
+	}
+	return parse(r, argc, argv, e);
 }
 
 /* The image entry is for platform p (os and arch; the variant when both give one). */

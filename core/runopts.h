@@ -16,13 +16,15 @@ struct cb_runopts {
 	const char *cidfile; /* --cidfile FILE: the id written there */
 	int replace;         /* --replace: remove a container of that name first */
 	int cid_made;        /* the --cidfile is ours (made, empty until the id is known) */
+	int hint;            /* a parse error that wants the "See --help" line */
 	int platform_set, rootfs;
 	char rootfs_dir[4096], keep_user[32];
 };
 
-/* Parse argv (the applet's name first) into r. A bad option or value: the applet's
- * one-line message (podman's where it has one) and exit 125, as cb_getopt. */
-void cb_runopts_parse(struct cb_runopts *r, int argc, char **argv);
+/* Parse argv (the applet's name first) into r: 0; CB_OPT_HELP for --help; else a
+ * negative errno with *e (podman's words where it has them) and r->hint set when the
+ * "See --help" line is due. For the applet: cb_opt_report(). */
+int cb_runopts_parse(struct cb_runopts *r, int argc, char **argv, cb_err *e);
 
 /* After parsing: enter the storage's user namespace, open the store, refuse an existing
  * --cidfile, apply --replace, find (or pull, as --pull says) the image: *img points into
