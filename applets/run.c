@@ -76,6 +76,8 @@
 //usage:      --group-add GROUP        a supplementary group (a name from the image or a gid)
 //usage:      --hostuser NAME          the host's passwd entry for NAME in the container's
 //usage:      --preserve-fds N         pass fds 3..3+N-1 on to the command
+//usage:  -a, --attach stdin|stdout|stderr   only these streams (the others on /dev/null)
+//usage:      --timeout N              KILL the command after N seconds
 //usage:      --sig-proxy=false        do not forward signals to the command (default: do)
 //usage:      --http-proxy=false       keep the caller's http_proxy, https_proxy, ftp_proxy,
 //usage:                               no_proxy (either case) out (default: they go in)

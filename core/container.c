@@ -38,7 +38,17 @@ struct child {
 	int host_ns;          /* CB_HOST_UTS | _PID | _IPC: namespaces not made */
 	int sig_proxy;        /* forward signals to it (run, start -a) */
 	const char *restart;  /* --restart: the monitor runs it again */
+	int timeout;          /* --timeout: KILL after this many seconds */
 };
+
+/* --timeout: the waiting parent's SIGALRM kills the container's process. */
+static pid_t timeout_pid;
+static void on_timeout(int sig)
+{
+	(void)sig;
+	if (timeout_pid > 0)
+		kill(timeout_pid, SIGKILL);
+}
 
 /* In the new namespaces: the filesystem, then the process. */
 static int child_main(void *arg, cb_err *e)
@@ -314,10 +324,18 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 			cb_state_write(dfd, &st, &ignore);
 			send_report(report, 0, e);
 			cb_emul_rec_start(&rec);
+			if (c->timeout) {
+				struct sigaction sa = { .sa_handler = on_timeout };
+				timeout_pid = pid;
+				sigaction(SIGALRM, &sa, NULL);
+				alarm((unsigned)c->timeout);
+			}
 			if (c->term)
 				r = cb_term_attach(c->term, pid, c->interactive, status, e);
 			else
 				*status = cb_ns_wait_proxy(pid, c->sig_proxy);
+			alarm(0);
+			timeout_pid = 0;
 		}
 		cb_net_stop(c->net);
 		if (!rm) {
@@ -400,6 +418,7 @@ static void run_json(cJSON *cj, const struct cb_run_opts *o, const cJSON *config
 	cJSON_AddBoolToObject(cj, "interactive", o->interactive);
 	cJSON_AddBoolToObject(cj, "rm", o->rm);
 	cJSON_AddBoolToObject(cj, "sig_proxy", o->sig_proxy);
+	cJSON_AddNumberToObject(cj, "timeout", o->timeout);
 	cJSON_AddBoolToObject(cj, "no_hosts", o->no_hosts);
 	cJSON_AddNumberToObject(cj, "host_ns", o->host_ns);
 	cJSON_AddStringToObject(cj, "restart", o->restart ? o->restart : "no");
@@ -586,6 +605,7 @@ made:;
 	c.host_ns = o->host_ns;
 	c.sig_proxy = o->sig_proxy;
 	c.restart = o->restart;
+	c.timeout = o->timeout;
 
 	/* What start needs to run it again. */
 	cJSON *pj = cJSON_AddObjectToObject(cj, "process");
@@ -733,6 +753,13 @@ static void started_free(struct started *t)
 		close(t->dfd);
 }
 
+/* An int of config.json, 0 when absent (a container of an older cbox). */
+static int num(const cJSON *cj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItem(cj, key);
+	return cJSON_IsNumber(v) ? (int)v->valuedouble : 0;
+}
+
 static struct cb_volume *binds_from_json(const cJSON *a, int *n)
 {
 	struct cb_volume *v = calloc((size_t)cJSON_GetArraySize(a) + 1, sizeof(*v));
@@ -802,10 +829,11 @@ static int start_prepare(struct cb_store *s, const char *id, struct started *t, 
 	c->m.workdir_given = c->p.cwd_given;
 	c->m.readonly = cJSON_IsTrue(cJSON_GetObjectItem(cj, "read_only"));
 	c->m.rootless = cJSON_IsTrue(cJSON_GetObjectItem(cj, "rootless"));
-	c->host_ns = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(cj, "host_ns"));
+	c->host_ns = num(cj, "host_ns");
 	c->m.host_pid = !!(c->host_ns & CB_HOST_PID);
 	c->sig_proxy = !cJSON_IsFalse(cJSON_GetObjectItem(cj, "sig_proxy"));
 	c->restart = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "restart"));
+	c->timeout = num(cj, "timeout");
 	c->hostname = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "hostname")) ?: "";
 	c->net = &t->net;
 	t->rm = cJSON_IsTrue(cJSON_GetObjectItem(cj, "rm"));

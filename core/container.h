@@ -45,6 +45,7 @@ struct cb_run_opts {
 	const struct cb_volume *binds; /* --device HOST[:CTR][:rwm], --tz's /etc/localtime */
 	int nbinds;
 	int sig_proxy;        /* run forwards signals to the process (default on) */
+	int timeout;          /* --timeout N: KILL after N seconds (0: none) */
 	const char *cidfile;  /* --cidfile: the id written there once chosen */
 };
 enum { CB_HOST_UTS = 1, CB_HOST_PID = 2, CB_HOST_IPC = 4 };

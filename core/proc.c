@@ -300,6 +300,7 @@ int cb_proc_build(struct cb_proc *p, const cJSON *image_config, const struct cb_
 	if (r == 0 && o->nhostusers && (r = host_users(p, o, e)) < 0)
 		return r;
 	p->preserve_fds = o->preserve_fds;
+	p->null_fds = o->null_fds;
 	p->cwd = strdup(w);
 	p->cwd_given = o->workdir != NULL;
 	p->user = strdup(u ? u : "");
@@ -596,6 +597,11 @@ int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 	if (chdir(p->cwd) < 0)
 		return cb_fail_errno(e, errno, "working directory %s", p->cwd), CB_EXIT_FAIL;
 	close_fds(p->preserve_fds);
+	for (int fd = 0; fd < 3; fd++) { /* run -a: the streams not attached */
+		int null = p->null_fds >> fd & 1 ? open("/dev/null", O_RDWR | O_CLOEXEC) : -1;
+		if (null >= 0 && (dup2(null, fd) < 0 || close(null) < 0))
+			return cb_fail_errno(e, errno, "/dev/null on fd %d", fd), CB_EXIT_FAIL;
+	}
 	reset_signals();
 	/* Set after the uid change, which would clear it. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);

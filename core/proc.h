@@ -24,6 +24,7 @@ struct cb_proc {
 	char **groups_add; /* --group-add: names (the container's /etc/group) or gids */
 	char *passwd_add;  /* --hostuser: the host's passwd lines, added to the container's */
 	int preserve_fds;  /* --preserve-fds N: fds 3..3+N-1 stay open across the exec */
+	int null_fds;      /* run -a: the streams not attached, 1 << fd (0-2), on /dev/null */
 };
 
 /* What the caller asked for on top of the image. */
@@ -44,6 +45,7 @@ struct cb_proc_opts {
 	const char **hostusers;  /* --hostuser NAME: the host's passwd entry inside too */
 	int nhostusers;
 	int preserve_fds;
+	int null_fds;           /* -a/--attach: the streams not named (bits 1 << 0..2) */
 	int tty;                /* -t: TERM=xterm unless the image or -e set it */
 };
 

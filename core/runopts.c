@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <setjmp.h>
@@ -136,6 +137,16 @@ static int host_ns(const char *opt, const char *arg, int bit)
 	return 0;
 }
 
+/* -a/--attach stdin|stdout|stderr (any case): its bit */
+static int stream(const char *arg)
+{
+	static const char *const names[] = { "stdin", "stdout", "stderr" };
+	for (int i = 0; i < 3; i++)
+		if (!strcasecmp(arg, names[i]))
+			return 1 << i;
+	usage_error("invalid stream \"%s\" for --attach - must be one of stdin, stdout, or stderr", arg);
+}
+
 /* --restart no|on-failure[:N]|always|unless-stopped, podman's words for a bad one. */
 static void check_restart(const char *arg)
 {
@@ -168,7 +179,7 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 	       O_ENVFILE, O_INIT, O_EMUL, O_SECOPT, O_ROOTFS, O_USERNS, O_QUIET, O_CIDFILE, O_REPLACE, O_LABEL,
 	       O_ANNOT, O_STOPSIG, O_STOPTIME, O_TZ, O_ENVHOST, O_NOHOSTS, O_DNSOPT, O_DNSSEARCH, O_UTS, O_PID,
 	       O_IPC, O_GROUPADD, O_HOSTUSER, O_PRESERVE, O_SIGPROXY, O_RESTART, O_DEVICE, O_PROXY, O_ARCH, O_OS,
-	       O_VARIANT };
+	       O_VARIANT, O_ATTACH, O_TIMEOUT };
 	static const struct cb_option opts[] = {
 		{ "name", 0, CB_OPT_ARG, O_NAME },
 		{ "hostname", 0, CB_OPT_ARG, O_HOST },
@@ -220,6 +231,8 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 		{ "arch", 0, CB_OPT_ARG, O_ARCH },
 		{ "os", 0, CB_OPT_ARG, O_OS },
 		{ "variant", 0, CB_OPT_ARG, O_VARIANT },
+		{ "attach", 'a', CB_OPT_ARG, O_ATTACH },
+		{ "timeout", 0, CB_OPT_ARG, O_TIMEOUT },
 		CB_PULL_OPTIONS,
 		{ "interactive", 'i', CB_OPT_BOOL, O_INTERACTIVE },
 		{ "tty", 't', CB_OPT_BOOL, O_TTY },
@@ -234,7 +247,7 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 	const char **groups = calloc((size_t)argc, sizeof(*groups)), **hostusers = calloc((size_t)argc, sizeof(char *));
 	struct cb_volume *vols = calloc((size_t)argc, sizeof(*vols)), *devs = calloc((size_t)argc + 1, sizeof(*devs));
 	struct cb_tmpfs *tmpfs = calloc((size_t)argc, sizeof(*tmpfs));
-	int nenv_files = 0, env_host = 0, proxy = 1;
+	int nenv_files = 0, env_host = 0, proxy = 1, attach = 0;
 	const char *plat[3] = { NULL, NULL, NULL }; /* --os, --arch, --variant */
 	struct cb_opt_state st;
 	int c;
@@ -316,6 +329,8 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 		case O_GROUPADD: groups[o->proc.ngroups_add++] = st.arg; break;
 		case O_HOSTUSER: hostusers[o->proc.nhostusers++] = st.arg; break;
 		case O_PRESERVE: o->proc.preserve_fds = number("preserve-fds", st.arg); break;
+		case O_ATTACH: attach |= stream(st.arg); break;
+		case O_TIMEOUT: o->timeout = number("timeout", st.arg); break;
 		case O_SIGPROXY: o->sig_proxy = yes; break;
 		case O_RESTART: check_restart(st.arg); o->restart = st.arg; break;
 		case O_CIDFILE: r->cidfile = o->cidfile = st.arg; break;
@@ -347,6 +362,10 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 		if (!*kv || *kv == '=')
 			refuse("--%s '%s': no key", i < o->nlabels ? "label" : "annotation", kv);
 	}
+	if (attach && o->detach)
+		refuse("--attach and --detach cannot be set at the same time");
+	if (attach)
+		o->proc.null_fds = 7 & ~(attach | o->interactive); /* -i: stdin too */
 	if (o->restart && strcmp(o->restart, "no") && o->rm)
 		refuse("the --rm option conflicts with --restart, when the restartPolicy is not \"\" and \"no\"");
 	if (st.ind >= argc)
