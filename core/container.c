@@ -664,9 +664,11 @@ made:;
 		r = launch(s, &c, dfd, dir, o->rm, config_text, &report, status, e);
 		if (monitor && r == 0)
 			relaunch(s, &c, dfd, dir, status, e);
-	}
-	if (r < 0 && dfd >= 0 && (o->create || (o->rm && !config_text)))
+	} else if (dfd >= 0 && o->rm) {
 		cb_rm_rf_at(s->rootfd, dir);
+	}
+	if (r < 0 && dfd >= 0 && o->create)
+		cb_rm_rf_at(s->rootfd, dir); /* a create that failed leaves nothing */
 	free(config_text);
 	cb_term_close(&term);
 out:
