@@ -572,13 +572,16 @@ fuzz_run() {
 		"$bin" -runs=0 "$reg"/* >"$FUZZ/$1.replay.log" 2>&1 ||
 			{ tail -n 30 "$FUZZ/$1.replay.log" >&2; say "fuzz $1: a regression input fails (log: $FUZZ/$1.replay.log)"; return 1; }
 	fi
-	"$bin" -max_total_time="$2" -print_final_stats=1 -artifact_prefix="$FUZZ/crash/$1-" -max_len=65536 \
+	# CBOX_FUZZ_RUNS (the test suite's): a fixed seed and number of runs, so that a run
+	# is the same on every machine (the time then only caps a much slower one).
+	# shellcheck disable=SC2046
+	"$bin" -max_total_time="$2" $( [ -n "${CBOX_FUZZ_RUNS:-}" ] && echo "-seed=1 -runs=$CBOX_FUZZ_RUNS") -print_final_stats=1 -artifact_prefix="$FUZZ/crash/$1-" -max_len=65536 \
 		-timeout=10 -rss_limit_mb=2048 "$FUZZ/corpus/$1" "$FUZZ/seeds/$1" >"$FUZZ/$1.log" 2>&1 ||
 		{ tail -n 40 "$FUZZ/$1.log" >&2; say "fuzz $1: crashed, input saved as $(ls -t "$FUZZ/crash/$1-"* 2>/dev/null | head -n 1)"; return 1; }
 	cov=$(grep -o 'cov: [0-9]*' "$FUZZ/$1.log" | tail -n 1)
 	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$FUZZ/$1.log")
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$FUZZ/$1.log")
-	say "fuzz $1: ok, $2 s, $runs runs, $eps exec/s, $cov"
+	say "fuzz $1: ok, ${CBOX_FUZZ_RUNS:+seed 1, at most }$2 s, $runs runs, $eps exec/s, $cov"
 }
 
 fuzz() {
