@@ -14,7 +14,11 @@
 //usage:      --hostname NAME          the container's hostname (default: ID prefix)
 //usage:      --rm                     remove the container when it exits
 //usage:  -d, --detach                 run in the background, print the container's id
-//usage:                               (its output, with -t the pty's, goes to 'cbox logs')
+//usage:                               (its output, with -t the pty's, is in 'cbox logs')
+//usage:      --log-driver DRIVER      k8s-file (default): stdout and stderr, foreground or
+//usage:                               not, also go to the container's log ('cbox logs'),
+//usage:                               in podman's k8s-file format; none: no log;
+//usage:                               passthrough: no log, the output is not copied
 //usage:  -i, --interactive            keep stdin (with -t: forwarded to the pty)
 //usage:  -t, --tty                    a pty from the container's devpts on 0-2; with -i
 //usage:                               and a terminal: raw mode, window size follows
@@ -68,6 +72,7 @@
 
 #include "binfmt.h"
 #include "container.h"
+#include "ctrlog.h"
 #include "emul.h"
 #include "idmap.h"
 #include "image.h"
@@ -139,7 +144,7 @@ int run_main(int argc, char **argv)
 {
 	enum { O_NAME = 1, O_HOST, O_RM, O_ENV, O_WORKDIR, O_USER, O_ENTRY, O_VOLUME, O_RO, O_NET, O_PULL,
 	       O_INTERACTIVE, O_TTY, O_DETACH, O_PUBLISH, O_DNS, O_ADDHOST, O_CAPADD, O_CAPDROP, O_PRIV, O_TMPFS,
-	       O_ENVFILE, O_INIT, O_EMUL, O_SECOPT, O_ROOTFS,
+	       O_ENVFILE, O_INIT, O_EMUL, O_SECOPT, O_ROOTFS, O_LOGDRIVER,
 	       O_USERNS, O_QUIET };
 	static const struct cb_option opts[] = {
 		{ "name", 0, CB_OPT_ARG, O_NAME },
@@ -172,6 +177,7 @@ int run_main(int argc, char **argv)
 		{ "tty", 't', CB_OPT_BOOL, O_TTY },
 		{ "detach", 'd', CB_OPT_BOOL, O_DETACH },
 		{ "rootfs", 0, CB_OPT_BOOL, O_ROOTFS },
+		{ "log-driver", 0, CB_OPT_ARG, O_LOGDRIVER },
 		{ 0 },
 	};
 	struct cb_run_opts o = { 0 };
@@ -301,6 +307,12 @@ int run_main(int argc, char **argv)
 		case O_ROOTFS:
 			rootfs = yes;
 			break;
+		case O_LOGDRIVER:
+			if (cb_log_driver_parse(st.arg, &o.log_driver, &e) < 0) {
+				fprintf(stderr, "Error: %s\n", e.msg);
+				return CB_EXIT_FAIL;
+			}
+			break;
 		default:
 			platform_set |= c == CB_PULL_O_PLATFORM;
 			if (cb_pull_opt(&po, c, st.arg, &e) < 0)
@@ -309,6 +321,10 @@ int run_main(int argc, char **argv)
 	}
 	if (o.name && !cb_container_name_ok(o.name)) {
 		fprintf(stderr, "Error: --name '%s': names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument\n", o.name);
+		return CB_EXIT_FAIL;
+	}
+	if (o.detach && o.log_driver == CB_LOG_PASSTHROUGH) {
+		fprintf(stderr, "Error: passthrough logging driver is not supported in detached mode\n");
 		return CB_EXIT_FAIL;
 	}
 	if (st.ind >= argc)

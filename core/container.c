@@ -15,6 +15,7 @@
 #include <dirent.h>
 
 #include "container.h"
+#include "ctrlog.h"
 #include "driver.h"
 #include "init.h"
 #include "emul.h"
@@ -35,12 +36,17 @@ struct child {
 	int interactive;      /* -i: stdin goes to the pty */
 	int init;             /* --init: cbox's pid 1 runs the command */
 	struct cb_keepid *keepid; /* --userns=keep-id, or NULL */
+	int out, err;         /* pipes to the log's copier for stdout and stderr, or -1 */
+	int logfd;            /* ctr.log for the copier, or -1 (the output is not logged) */
+	int passthrough;      /* ... and the copier passes the output on to ours */
 };
 
 /* In the new namespaces: the filesystem, then the process. */
 static int child_main(void *arg, cb_err *e)
 {
 	struct child *c = arg;
+	if (c->out >= 0 && (dup2(c->out, 1) < 0 || dup2(c->err, 2) < 0))
+		return cb_fail_errno(e, errno, "dup2"), CB_EXIT_FAIL;
 	/* By path: an fd from before the clone names the parent's mount namespace. */
 	if (chdir(c->s->root) < 0)
 		return cb_fail_errno(e, errno, "storage root %s", c->s->root), CB_EXIT_FAIL;
@@ -216,15 +222,43 @@ static void send_report(int *report, int status, const cb_err *e)
 	*report = -1;
 }
 
-/* The monitor's stdout and stderr, and so the container's, go to ctr.log. */
-static int log_to(int dfd, cb_err *e)
+/* The log, by its driver: k8s-file opens ctr.log for the copier (c->logfd); a detached
+ * pty's output (tty) goes there as it is, through the monitor's stdout and stderr. */
+static int open_log(int dfd, struct child *c, int driver, int tty, int detach, cb_err *e)
 {
+	c->out = c->err = c->logfd = -1;
+	c->passthrough = !detach;
+	if (driver != CB_LOG_K8S_FILE || (tty && !detach))
+		return 0;
 	int fd = openat(dfd, "ctr.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return cb_fail_errno(e, errno, "ctr.log");
+	if (!tty) {
+		c->logfd = fd;
+		return 0;
+	}
 	dup2(fd, 1);
 	dup2(fd, 2);
 	close(fd);
+	return 0;
+}
+
+/* With a log, the child's stdout and stderr are pipes to the copier. */
+static int log_pipes(struct child *c, int rd[2], cb_err *e)
+{
+	int o[2], er[2];
+	rd[0] = rd[1] = -1;
+	if (c->logfd < 0)
+		return 0;
+	if (pipe2(o, O_CLOEXEC) < 0)
+		return cb_fail_errno(e, errno, "pipe");
+	if (pipe2(er, O_CLOEXEC) < 0) {
+		close(o[0]);
+		close(o[1]);
+		return cb_fail_errno(e, errno, "pipe");
+	}
+	rd[0] = o[0], c->out = o[1];
+	rd[1] = er[0], c->err = er[1];
 	return 0;
 }
 
@@ -251,8 +285,16 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 		r = cb_emul_rec_open(&rec, s->rootfd, e);
 	if (r == 0 && c->p.root_emul)
 		c->p.emul_sock = rec.sock[1];
+	int rd[2] = { -1, -1 };
+	if (r == 0)
+		r = log_pipes(c, rd, e);
 	if (r == 0)
 		r = cb_ns_spawn(flags, child_main, c, &pid, &syncfd, e);
+	if (c->out >= 0) {
+		close(c->out);
+		close(c->err);
+		c->out = c->err = -1;
+	}
 	cb_emul_rec_forked(&rec);
 	if (r == 0) {
 		cb_debug("container %s: pid %d", dir, (int)pid);
@@ -277,11 +319,18 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 			cb_state_write(dfd, &st, &ignore);
 			send_report(report, 0, e);
 			cb_emul_rec_start(&rec);
-			if (c->term)
+			if (c->term) {
 				r = cb_term_attach(c->term, pid, c->interactive, status, e);
-			else
+			} else {
+				if (rd[0] >= 0)
+					cb_ctrlog_copy(pid, rd[0], rd[1], c->logfd, c->passthrough);
+				rd[0] = rd[1] = -1;
 				*status = cb_ns_wait(pid);
+			}
 		}
+		for (int i = 0; i < 2; i++)
+			if (rd[i] >= 0)
+				close(rd[i]);
 		cb_net_stop(c->net);
 		if (!rm) {
 			int lock = cb_state_lock(dfd, &ignore);
@@ -330,7 +379,7 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 		return cb_fail(e, EINVAL, "image config %s: not JSON", image_id);
 made:;
 
-	struct child c = { .s = s, .net = o->net, .keepid = o->keep_id && o->rootless ? &kid : NULL };
+	struct child c = { .s = s, .out = -1, .err = -1, .logfd = -1, .net = o->net, .keepid = o->keep_id && o->rootless ? &kid : NULL };
 	struct etc_text etc;
 	int dfd CB_AUTOCLOSE = -1, report = -1, monitor = 0;
 	cJSON *cj = NULL;
@@ -398,8 +447,8 @@ made:;
 	r = dfd < 0 ? cb_fail_errno(e, errno, "%s", dir) : 0;
 	etc_text(&etc, hostname, name, o->net);
 	child_etc(&c, &etc);
-	if (r == 0 && o->detach)
-		r = log_to(dfd, e);
+	if (r == 0)
+		r = open_log(dfd, &c, o->log_driver, o->tty, o->detach, e);
 
 	/* The rootfs: lowerdir top-first, relative to the store root (the child's cwd) so a
 	 * deep image still fits the one page of mount options. */
@@ -507,6 +556,7 @@ made:;
 		cJSON_AddItemToArray(tj, t);
 	}
 	cJSON_AddBoolToObject(cj, "init", o->init);
+	cJSON_AddStringToObject(cj, "log_driver", cb_log_driver_name(o->log_driver));
 	const char *sig = cJSON_GetStringValue(
 		cJSON_GetObjectItem(cJSON_GetObjectItem(config, "config"), "StopSignal"));
 	cJSON_AddStringToObject(cj, "stop_signal", sig ? sig : "");
@@ -526,6 +576,8 @@ made:;
 		cb_rm_rf_at(s->rootfd, dir);
 	free(config_text);
 	cb_term_close(&term);
+	if (c.logfd >= 0)
+		close(c.logfd);
 out:
 	cb_keepid_close(&kid);
 	cb_net_stop(o->net);
@@ -572,7 +624,7 @@ int cb_container_start(struct cb_store *s, const char *id, cb_err *e)
 {
 	int dfd CB_AUTOCLOSE = -1, lock CB_AUTOCLOSE = -1, report = -1, status, r;
 	cJSON *cj;
-	struct child c = { .s = s };
+	struct child c = { .s = s, .out = -1, .err = -1, .logfd = -1 };
 	struct cb_net net;
 	struct cb_state st;
 	struct cb_volume *vols = NULL;
@@ -641,7 +693,10 @@ int cb_container_start(struct cb_store *s, const char *id, cb_err *e)
 	close(lock); /* the caller's copy holds it until the start is reported */
 	lock = -1;
 	status = CB_EXIT_FAIL;
-	r = log_to(dfd, e);
+	int driver = CB_LOG_K8S_FILE;
+	r = cb_log_driver_parse(cJSON_GetStringValue(cJSON_GetObjectItem(cj, "log_driver")) ?: "k8s-file", &driver, e);
+	if (r == 0)
+		r = open_log(dfd, &c, driver, 0, 1, e);
 	if (r == 0)
 		r = cb_net_start(&net, e);
 	if (r == 0)

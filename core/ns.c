@@ -124,22 +124,24 @@ static void forward(int sig)
 		kill(forward_to, sig);
 }
 
-int cb_ns_wait(pid_t pid)
+void cb_ns_forward(pid_t pid)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
-	struct sigaction sa = { .sa_handler = forward };
+	struct sigaction sa = { .sa_handler = pid > 0 ? forward : SIG_DFL };
 	sigemptyset(&sa.sa_mask);
 	forward_to = pid;
 	for (size_t i = 0; i < CB_ARRAY_SIZE(sigs); i++)
 		sigaction(sigs[i], &sa, NULL);
+}
+
+int cb_ns_wait(pid_t pid)
+{
+	cb_ns_forward(pid);
 	int st;
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			return CB_EXIT_FAIL;
-	forward_to = 0;
-	sa.sa_handler = SIG_DFL;
-	for (size_t i = 0; i < CB_ARRAY_SIZE(sigs); i++)
-		sigaction(sigs[i], &sa, NULL);
+	cb_ns_forward(0);
 	if (WIFSIGNALED(st))
 		return 128 + WTERMSIG(st);
 	return WEXITSTATUS(st);

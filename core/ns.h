@@ -21,5 +21,7 @@ int cb_ns_started(pid_t pid, int syncfd, cb_err *e);
 /* Forward INT, TERM, HUP, QUIT, USR1, USR2 to pid and wait for it: its exit status, or
  * 128+n when a signal ended it. */
 int cb_ns_wait(pid_t pid);
+/* Forward SIGINT, TERM, HUP, QUIT, USR1, USR2 to pid from now on (0: no more). */
+void cb_ns_forward(pid_t pid);
 
 #endif
