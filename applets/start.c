@@ -1,33 +1,139 @@
 //config:config APPLET_START
-//config:	bool "start: start stopped containers again"
+//config:	bool "start, restart: start containers (again)"
 //config:	default y
 //applet:CB_APPLET(start, start_main, CB_NOSUID)
-//usage:Usage: cbox start [--all] CONTAINER...
+//applet:CB_APPLET(restart, restart_main, CB_NOSUID)
+//usage:Usage: cbox start [OPTIONS] CONTAINER...
+//usage:       cbox restart [-t N] [--all|--running] CONTAINER...
 //usage:
-//usage:Run each (created or exited) container again in the background, with its own
-//usage:rootfs and the options it was made with. Its output goes to 'cbox logs'.
+//usage:start runs each (created or exited) container again in the background, with its
+//usage:own rootfs and the options it was made with. Its output goes to 'cbox logs'.
+//usage:restart stops a running container first (as stop -t N), then starts it.
 //usage:
-//usage:      --all      every container that does not run
-/* start.c - cbox start */
+//usage:  -a, --attach       (one container) print its output as it comes, exit with its
+//usage:                     status (stdin is not attached)
+//usage:  -i, --interactive  accepted with --attach
+//usage:      --all          every container that does not run (restart: every one)
+//usage:      --running      restart: every running container
+//usage:  -f, --filter K=V   only the containers that pass (as ps --filter; also
+//usage:                     restart-policy=)
+//usage:  -t, --time N       restart: seconds to wait for the stop before KILL (default 10)
+/* start.c - cbox start, cbox restart */
+#include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "container.h"
 #include "ctl.h"
+#include "ctrfilter.h"
+#include "ctrlog.h"
 #include "idmap.h"
+
+struct start_args {
+	const char *filters[32];
+	int nf, restart, timeout;
+};
 
 static int start_one(struct cb_store *s, const char *id, void *arg, cb_err *e)
 {
-	(void)arg;
-	return cb_container_start(s, id, e);
+	struct start_args *a = arg;
+	if (a->nf) {
+		int fd, ok;
+		cJSON *cfg;
+		struct cb_state cs;
+		if ((ok = cb_container_open(s, id, &fd, &cfg, e)) < 0)
+			return ok;
+		cb_state_read(fd, &cs);
+		close(fd);
+		ok = cb_ctr_filters_ok(s, a->filters, a->nf, id, cfg, &cs, e);
+		cJSON_Delete(cfg);
+		if (ok <= 0)
+			return ok < 0 ? -EINVAL : 1; /* filtered out: nothing to print */
+	}
+	int r = a->restart ? cb_container_stop(s, id, a->timeout, e) : 0;
+	return r < 0 ? r : cb_container_start(s, id, e);
+}
+
+/* start --attach: the log from where it ends now, until the container has exited. */
+static int attach(const char *ref)
+{
+	struct cb_store s;
+	struct cb_logsrc src = { .fd = -1, .first = 1 };
+	struct cb_logwant w = { .until = 0x7fffffffffffffffLL, .tail = -1 };
+	struct stat sb;
+	char id[65];
+	cJSON *cfg;
+	cb_err e;
+	int code = CB_EXIT_FAIL;
+	if (cb_userns_enter(&e) < 0 || cb_ctl_open(&s, ref, id, &src.dfd, &cfg, &src.cs, &e) < 0)
+		goto fail;
+	cJSON_Delete(cfg);
+	off_t at = fstatat(src.dfd, "ctr.log", &sb, 0) == 0 ? sb.st_size : 0;
+	if (cb_container_start(&s, id, &e) < 0)
+		goto fail;
+	if ((src.fd = openat(src.dfd, "ctr.log", O_RDONLY | O_CLOEXEC)) >= 0)
+		lseek(src.fd, at, SEEK_SET);
+	cb_state_read(src.dfd, &src.cs);
+	if (cb_ctrlog_print(&src, 1, &w, 1) < 0 || cb_container_wait(&s, id, &code, &e) < 0)
+		goto fail;
+	return code;
+fail:
+	fprintf(stderr, "Error: %s\n", e.msg);
+	return code;
+}
+
+static int start_or_restart(int argc, char **argv, const char *applet, int restart)
+{
+	enum { O_ALL = 1, O_ATTACH, O_INTER, O_FILTER, O_TIME, O_RUNNING };
+	static const struct cb_option start_opts[] = {
+		{ "all", 0, CB_OPT_NONE, O_ALL },             { "attach", 'a', CB_OPT_NONE, O_ATTACH },
+		{ "interactive", 'i', CB_OPT_NONE, O_INTER }, { "filter", 'f', CB_OPT_ARG, O_FILTER },
+		{ 0 },
+	};
+	static const struct cb_option restart_opts[] = {
+		{ "all", 'a', CB_OPT_NONE, O_ALL },      { "running", 0, CB_OPT_NONE, O_RUNNING },
+		{ "time", 't', CB_OPT_ARG, O_TIME },     { "timeout", 0, CB_OPT_ARG, O_TIME },
+		{ "filter", 'f', CB_OPT_ARG, O_FILTER }, { 0 },
+	};
+	struct cb_opt_state st;
+	struct start_args a = { .restart = restart, .timeout = 10 };
+	int flags = CB_CTL_USERNS, c, attached = 0;
+	cb_opt_init(&st, argc, argv);
+	while ((c = cb_getopt(&st, restart ? restart_opts : start_opts))) {
+		attached |= c == O_ATTACH;
+		if (c == O_ALL)
+			flags |= CB_CTL_ALL | (restart ? 0 : CB_CTL_STOPPED);
+		if (c == O_RUNNING)
+			flags |= CB_CTL_ALL | CB_CTL_RUNNING;
+		if (c == O_FILTER && a.nf < (int)CB_ARRAY_SIZE(a.filters))
+			a.filters[a.nf++] = st.arg;
+		if (c == O_TIME && (a.timeout = cb_opt_seconds(st.arg)) < 0) {
+			fprintf(stderr, "Error: invalid argument \"%s\" for \"-t, --time\" flag: want a number of seconds\n", st.arg);
+			return CB_EXIT_FAIL;
+		}
+	}
+	if ((flags & CB_CTL_ALL) && st.ind < argc) {
+		fprintf(stderr, "Error: either %s all containers or the container(s) provided in the arguments\n", applet);
+		return CB_EXIT_FAIL;
+	}
+	if (attached) {
+		if (argc - st.ind != 1 || a.nf) {
+			fprintf(stderr, "Error: you cannot start and attach multiple containers at once\n");
+			return CB_EXIT_FAIL;
+		}
+		return attach(argv[st.ind]);
+	}
+	return cb_ctl_main(&st, applet, flags, start_one, &a);
 }
 
 int start_main(int argc, char **argv)
 {
-	static const struct cb_option opts[] = { { "all", 0, CB_OPT_NONE, 1 }, { 0 } };
-	struct cb_opt_state st;
-	int flags = CB_CTL_USERNS;
-	cb_opt_init(&st, argc, argv);
-	while (cb_getopt(&st, opts))
-		flags |= CB_CTL_ALL | CB_CTL_STOPPED;
-	return cb_ctl_main(&st, "start", flags, start_one, NULL);
+	return start_or_restart(argc, argv, "start", 0);
+}
+
+int restart_main(int argc, char **argv)
+{
+	return start_or_restart(argc, argv, "restart", 1);
 }
