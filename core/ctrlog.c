@@ -147,6 +147,12 @@ void cb_ctrlog_parse(const char *line, size_t n, struct cb_logrec *r)
 				 .tslen = (size_t)(sp1 - line), .text = sp1 + 10, .len = (size_t)(end - sp1 - 10) };
 }
 
+/* secs and ns in one (saturated: a far date is still later than any line) */
+static long long ns_of(long long secs, long long frac)
+{
+	return secs > 9000000000LL ? 0x7fffffffffffffffLL : secs < -9000000000LL ? 0 : secs * 1000000000LL + frac;
+}
+
 /* "[.fraction]" at *p: nanoseconds, *p moved past it. */
 static long long fraction(const char **p)
 {
@@ -194,7 +200,7 @@ int cb_log_time_parse(const char *s, long long *ns)
 	long long n = strtoll(s, &end, 10), d;
 	if (end != s && (!*end || *end == '.') && isdigit((unsigned char)*s)) {
 		p = end; /* seconds since the epoch */
-		*ns = n * 1000000000LL + fraction(&p);
+		*ns = ns_of(n, fraction(&p));
 		return *p ? -1 : 0;
 	}
 	if (duration(s, &d) == 0) {
@@ -227,7 +233,7 @@ int cb_log_time_parse(const char *s, long long *ns)
 		else
 			return -1;
 	}
-	*ns = secs * 1000000000LL + frac;
+	*ns = ns_of(secs, frac);
 	return 0;
 }
 
@@ -297,9 +303,9 @@ static int print_round(struct cb_logsrc *srcs, int n, const struct cb_logwant *w
 		/* --tail: the last N lines (a line: P records up to an F one) of what was there. */
 		if (s->first && w->tail >= 0) {
 			size_t start = ni;
-			for (int cnt = 0; start > first; start--) {
-				if (items[start - 1].r.full && cnt++ == w->tail)
-					break;
+			for (int cnt = 0; cnt < w->tail && start > first;) {
+				start--;
+				cnt += start == first || items[start - 1].r.full;
 			}
 			memmove(items + first, items + start, (ni - start) * sizeof(*items));
 			ni = first + (ni - start);
