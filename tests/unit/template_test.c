@@ -77,7 +77,7 @@ int main(void)
 	R(deep, c, "ERR:template: 1: blocks nested too deeply");
 	R("{{((((((((((1))))))))))}}", c, "ERR:template: parentheses nested too deeply");
 	/* so is the work: ranges over ranges multiply (2^24 rounds here) */
-	char nest[400] = "";
+	char nest[1024] = "";
 	for (int i = 0; i < 24; i++)
 		strcat(nest, "{{range $.Names}}");
 	for (int i = 0; i < 24; i++)
