@@ -9,7 +9,9 @@
 //usage:  -f, --force      kill a running container first
 //usage:  -a, --all        every container
 //usage:  -i, --ignore     a missing container is no error (nor is it with -f)
-//usage:  -t, --time N     accepted (a forced rm kills at once)
+//usage:  -t, --time N     with -f: stop a running container as stop -t N does (its
+//usage:                   stop signal, KILL after N seconds); without -t or with 0:
+//usage:                   KILL at once
 //usage:  -v, --volumes    accepted (cbox has no anonymous volumes)
 //usage:
 //usage:Exit status: 1 when a container does not exist, 2 when one is running (without
@@ -22,11 +24,16 @@
 #include "ctl.h"
 #include "idmap.h"
 
+struct rm_how {
+	int force, timeout; /* -f, -t */
+};
+
 /* First pass, in our own user namespace (which may signal every process of the
  * container): refuse or kill the running ones. */
 static int check_one(struct cb_store *s, const char *id, void *arg, cb_err *e)
 {
-	int force = *(int *)arg, fd;
+	const struct rm_how *how = arg;
+	int force = how->force, timeout = how->timeout, fd;
 	cJSON *cfg;
 	struct cb_state st;
 	if (cb_container_open(s, id, &fd, &cfg, e) < 0)
@@ -38,7 +45,11 @@ static int check_one(struct cb_store *s, const char *id, void *arg, cb_err *e)
 		return cb_fail(e, EBUSY, /* podman's words */
 			       "cannot remove container %s as it is running - running or paused containers cannot be "
 			       "removed without force: container state improper", id);
-	if (st.state == CB_STATE_RUNNING) {
+	if (st.state == CB_STATE_RUNNING && timeout > 0) {
+		int r = cb_container_stop(s, id, timeout, e);
+		if (r < 0)
+			return r;
+	} else if (st.state == CB_STATE_RUNNING) {
 		kill(st.pid, SIGKILL);
 		cb_pid_wait_gone(st.pid, st.pid_start, -1);
 	}
@@ -83,13 +94,14 @@ int rm_main(int argc, char **argv)
 		{ 0 },
 	};
 	struct cb_opt_state st;
-	int force = 0, all = 0, ignore = 0, c, n = 0;
+	struct rm_how how = { 0, 0 };
+	int all = 0, ignore = 0, c, n = 0;
 	cb_opt_init(&st, argc, argv);
 	while ((c = cb_getopt(&st, opts))) {
-		force |= c == O_FORCE;
+		how.force |= c == O_FORCE;
 		all |= c == O_ALL;
 		ignore |= c == O_IGNORE;
-		if (c == O_TIME && cb_opt_seconds(st.arg) < 0) {
+		if (c == O_TIME && (how.timeout = cb_opt_seconds(st.arg)) < 0) {
 			fprintf(stderr, "Error: invalid argument \"%s\" for \"-t, --time\" flag: want a number of seconds\n", st.arg);
 			return CB_EXIT_FAIL;
 		}
@@ -116,11 +128,11 @@ int rm_main(int argc, char **argv)
 	for (int i = 0; ids && refs && i < n; i++) {
 		int r = cb_container_resolve(&s, refs[i], ids[i], sizeof(ids[i]), &e), found = r == 0;
 		if (r == 0)
-			r = check_one(&s, ids[i], &force, &e);
+			r = check_one(&s, ids[i], &how, &e);
 		if (r >= 0)
 			continue;
 		ids[i][0] = '\0';
-		if (r == -ENOENT && (ignore || force || found))
+		if (r == -ENOENT && (ignore || how.force || found))
 			continue; /* missing and --ignore, or gone meanwhile */
 		fprintf(stderr, "Error: %s\n", e.msg);
 		status = r == -ENOENT ? 1 : r == -EBUSY ? 2 : CB_EXIT_FAIL;

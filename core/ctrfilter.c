@@ -31,7 +31,7 @@ static int filter_ok(struct cb_store *s, const char *f, const char *id, const cJ
 		return !strcmp(v, cb_state_name(st->state)) || (!strcmp(v, "stopped") && st->state == CB_STATE_EXITED);
 	if (KEY("restart-policy")) {
 		static const char *const policies[] = { "always", "no", "none", "on-failure", "unless-stopped" };
-		const char *have = get(cfg, "restart_policy");
+		const char *have = get(cfg, "restart"); /* run --restart, as create records it */
 		size_t i = 0;
 		while (i < CB_ARRAY_SIZE(policies) && strcmp(v, policies[i]))
 			i++;
