@@ -54,7 +54,8 @@ expect_err() {
 	"$@" >"$OUT.stdout" 2>"$OUT"
 	rc=$?
 	lines=$(grep -c '' "$OUT")
-	[ "$lines" = 2 ] && sed -n 2p "$OUT" | grep -Eq "^See 'cbox( [a-z-]+)? --help'\.\$" && lines=1
+	# podman's hint after the error line is no second message
+	[ "$lines" = 2 ] && sed -n 2p "$OUT" | grep -Eq "^(See 'cbox( [a-z-]+)? --help'\.|Try 'cbox --help' for more information)\$" && lines=1
 	if [ "$rc" != "$want" ]; then
 		fail "$n" "exit $rc, want $want: $(head -c 300 "$OUT")"
 	elif [ "$lines" != 1 ]; then
