@@ -54,6 +54,7 @@ static cJSON *image_json(struct cb_store *s, const cJSON *img, cb_err *e)
 		cJSON_AddItemToObject(o, "Os", cJSON_Duplicate(c, 1));
 	cJSON_AddNumberToObject(o, "Size", cJSON_GetNumberValue(cJSON_GetObjectItem(img, "size")));
 	cJSON_AddItemToObject(o, "RootFS", cJSON_Duplicate(cJSON_GetObjectItem(config, "rootfs"), 1));
+	cJSON_AddItemToObject(o, "History", cJSON_Duplicate(cJSON_GetObjectItem(config, "history"), 1));
 	cJSON_AddItemToObject(o, "Layers", cJSON_Duplicate(cJSON_GetObjectItem(img, "layers"), 1));
 	cJSON_AddItemToObject(o, "Manifest", manifest);
 	cJSON_Delete(config);

@@ -14,12 +14,17 @@
 //usage:                   KILL at once
 //usage:  -v, --volumes    accepted (cbox has no anonymous volumes)
 //usage:
+//usage:cbox container prune [-f] removes every container that does not run, printing
+//usage:their IDs (without -f it asks first).
+//usage:
 //usage:Exit status: 1 when a container does not exist, 2 when one is running (without
 //usage:-f), as podman's; 125 for other failures.
 /* rm.c - cbox rm */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "idmap.h"
@@ -81,9 +86,37 @@ static int remove_one(struct cb_store *s, const char *id, const char *dir, cb_er
 	return r;
 }
 
+static int running(struct cb_store *s, const char *id)
+{
+	struct cb_state st;
+	cb_err ignore;
+	cJSON *cfg;
+	int fd;
+	if (cb_container_open(s, id, &fd, &cfg, &ignore) < 0)
+		return 0;
+	cb_state_read(fd, &st);
+	close(fd);
+	cJSON_Delete(cfg);
+	return st.state == CB_STATE_RUNNING;
+}
+
+/* container prune without -f: podman's question, on a terminal only. */
+static int confirm(int force)
+{
+	char answer[16] = "";
+	if (force)
+		return 1;
+	if (!isatty(0)) {
+		fprintf(stderr, "Error: container prune: refusing without -f (stdin is not a terminal)\n");
+		exit(CB_EXIT_FAIL);
+	}
+	fprintf(stderr, "WARNING! This will remove all non running containers.\nAre you sure you want to continue? [y/N] ");
+	return fgets(answer, sizeof(answer), stdin) && (answer[0] == 'y' || answer[0] == 'Y');
+}
+
 int rm_main(int argc, char **argv)
 {
-	enum { O_FORCE = 1, O_ALL, O_IGNORE, O_TIME, O_VOLUMES };
+	enum { O_FORCE = 1, O_ALL, O_IGNORE, O_TIME, O_VOLUMES, O_PRUNE };
 	static const struct cb_option opts[] = {
 		{ "force", 'f', CB_OPT_NONE, O_FORCE },
 		{ "all", 'a', CB_OPT_NONE, O_ALL },
@@ -91,21 +124,29 @@ int rm_main(int argc, char **argv)
 		{ "time", 't', CB_OPT_ARG, O_TIME },
 		{ "volumes", 'v', CB_OPT_NONE, O_VOLUMES },
 		{ "depend", 0, CB_OPT_NONE, O_VOLUMES },
+		{ "prune", 0, CB_OPT_NONE, O_PRUNE }, /* "container prune" */
 		{ 0 },
 	};
 	struct cb_opt_state st;
 	struct rm_how how = { 0, 0 };
-	int all = 0, ignore = 0, c, n = 0;
+	int all = 0, ignore = 0, prune = 0, c, n = 0;
 	cb_opt_init(&st, argc, argv);
 	while ((c = cb_getopt(&st, opts))) {
 		how.force |= c == O_FORCE;
 		all |= c == O_ALL;
 		ignore |= c == O_IGNORE;
+		prune |= c == O_PRUNE;
 		if (c == O_TIME && (how.timeout = cb_opt_seconds(st.arg)) < 0) {
 			fprintf(stderr, "Error: invalid argument \"%s\" for \"-t, --time\" flag: want a number of seconds\n", st.arg);
 			return CB_EXIT_FAIL;
 		}
 	}
+	if (prune && (st.ind < argc || !confirm(how.force))) {
+		if (st.ind < argc)
+			fprintf(stderr, "Error: container prune takes no arguments\n");
+		return st.ind < argc ? CB_EXIT_FAIL : 0;
+	}
+	all |= prune;
 	if (st.ind >= argc && !all) {
 		fprintf(stderr, "Error: name at least one container (or --all)\nSee 'cbox rm --help'.\n");
 		return CB_EXIT_FAIL;
@@ -127,6 +168,10 @@ int rm_main(int argc, char **argv)
 	int status = 0;
 	for (int i = 0; ids && refs && i < n; i++) {
 		int r = cb_container_resolve(&s, refs[i], ids[i], sizeof(ids[i]), &e), found = r == 0;
+		if (r == 0 && prune && running(&s, ids[i])) {
+			ids[i][0] = '\0'; /* prune: the running ones stay */
+			continue;
+		}
 		if (r == 0)
 			r = check_one(&s, ids[i], &how, &e);
 		if (r >= 0)

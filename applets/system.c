@@ -221,25 +221,6 @@ static int check(int repair)
 
 /* ---- df: what images, containers and volumes take */
 
-static int add_size(void *ctx, const struct cb_walk_ent *w, int post)
-{
-	if (!post && S_ISREG(w->st->st_mode))
-		*(double *)ctx += (double)w->st->st_size;
-	return 0;
-}
-
-/* The bytes of the files below dirfd/path (0 when it is not there). */
-static double tree_size(int dirfd, const char *path)
-{
-	double n = 0;
-	int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0) {
-		cb_walk(fd, -1, add_size, &n, NULL, 0);
-		close(fd);
-	}
-	return n;
-}
-
 /* go-units' HumanSize, as podman's df prints sizes: "11.76MB", "0B" */
 static void df_size(double b, char *out, size_t n)
 {
@@ -299,7 +280,7 @@ static int df(int verbose, const char *format)
 		cb_state_read(fd, &st);
 		close(fd);
 		snprintf(path, sizeof(path), "containers/%s/%s", ids[i], cJSON_GetObjectItem(cfg, "overlay") ? "upper" : "rootfs");
-		double size = tree_size(store.rootfd, path);
+		double size = cb_tree_size(store.rootfd, path);
 		running += st.state == CB_STATE_RUNNING;
 		csize += size;
 		creclaim += st.state == CB_STATE_RUNNING ? 0 : size;
@@ -376,7 +357,7 @@ static int df(int verbose, const char *format)
 		cJSON_ArrayForEach(c, ctrs)
 			cJSON_ArrayForEach(v, cJSON_GetObjectItem(c, "volumes"))
 				links += !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(v, "name")) ?: "", de->d_name);
-		double size = tree_size(vfd, path);
+		double size = cb_tree_size(vfd, path);
 		nvol++;
 		vused += links > 0;
 		vsize += size;
