@@ -47,7 +47,11 @@ int load_main(int argc, char **argv)
 	int url = input && (!strncmp(input, "http://", 7) || !strncmp(input, "https://", 8));
 	struct cb_http_client *hc = url ? cb_http_client_new() : NULL;
 	struct cb_http_response rs = { 0 };
-	if (url) {
+	if (url && !CFG_TLS) {
+		fprintf(stderr, "Error: %s: loading from a URL needs a build with TLS (this one has none)\n", input);
+		return CB_EXIT_FAIL;
+	}
+	if (CFG_TLS && url) {
 		struct cb_http_request rq = { .method = "GET", .url = input, .max_redirects = 5 };
 		if ((!hc && cb_fail(&e, ENOMEM, "out of memory") < 0) || cb_http_do(hc, &rq, &rs, &e) < 0)
 			cb_die(&e);
