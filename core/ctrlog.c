@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,7 @@ static void record(int logfd, int stream, const char *text, size_t n, int full)
 }
 
 struct stream {
-	int fd, which;
+	int fd, which, pass; /* pass: copy on to our own fd which (until that fails) */
 	size_t n;
 	char buf[16384];
 };
@@ -84,8 +85,11 @@ static int exited(pid_t pid)
 void cb_ctrlog_copy(pid_t pid, int out, int err, int logfd, int passthrough)
 {
 	static struct stream st[2];
-	st[0] = (struct stream){ .fd = out, .which = 1 };
-	st[1] = (struct stream){ .fd = err, .which = 2 };
+	st[0] = (struct stream){ .fd = out, .which = 1, .pass = passthrough };
+	st[1] = (struct stream){ .fd = err, .which = 2, .pass = passthrough };
+	/* A reader of ours that went (| head) ends the copy on, never the log: no SIGPIPE
+	 * (the container has exec'd already: it keeps its own disposition). */
+	signal(SIGPIPE, SIG_IGN);
 	cb_ns_forward(pid);
 	for (;;) {
 		struct pollfd p[2];
@@ -120,9 +124,13 @@ void cb_ctrlog_copy(pid_t pid, int out, int err, int logfd, int passthrough)
 				s->fd = -1;
 				continue;
 			}
-			for (ssize_t o = 0, w; passthrough && o < n; o += w)
-				if ((w = write(s->which, s->buf + s->n + o, (size_t)(n - o))) < 0)
+			for (ssize_t o = 0, w; s->pass && o < n; o += w)
+				if ((w = write(s->which, s->buf + s->n + o, (size_t)(n - o))) < 0 && errno != EINTR) {
+					s->pass = 0;
 					break;
+				} else if (w < 0) {
+					w = 0;
+				}
 			s->n += (size_t)n;
 			records(logfd, s, s->n == sizeof(s->buf));
 		}
