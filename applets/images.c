@@ -78,7 +78,7 @@ static int ref_matches(const char *v, const char *want)
 {
 	const char *slash = strrchr(v, '/'), *tail = strstr(v, want);
 	size_t l = strlen(want);
-	return !fnmatch(want, v, 0) || (slash && !fnmatch(want, slash + 1, 0)) ||
+	return (CFG_REGEX_FILTERS && (!fnmatch(want, v, 0) || (slash && !fnmatch(want, slash + 1, 0)))) || !strcmp(v, want) ||
 	       (!strncmp(v, want, l) && v[l] == ':') ||
 	       /* a name without registry or tag: after any "/", any tag */
 	       (tail && tail > v && tail[-1] == '/' && (!tail[l] || tail[l] == ':'));

@@ -37,6 +37,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "idmap.h"
+
 #define MAX_RANGES 340 /* the kernel's limit */
 
 static const char *prog;
@@ -47,23 +49,6 @@ static int refuse(const char *fmt, const char *a, const char *b)
 	fprintf(stderr, fmt, a, b);
 	fputc('\n', stderr);
 	return 1;
-}
-
-/* A decimal number below 2^32, nothing else. */
-static int num(const char *s, uint32_t *out)
-{
-	uint64_t v = 0;
-	if (!*s || strlen(s) > 10)
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	if (v > UINT32_MAX)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
 }
 
 static void caller_name(uid_t uid, char *name, size_t n)
@@ -78,7 +63,7 @@ static void caller_name(uid_t uid, char *name, size_t n)
 		if (!c3)
 			continue;
 		*c3 = '\0';
-		if (num(c2 + 1, &u) == 0 && u == uid) {
+		if (cb_u32(c2 + 1, &u) == 0 && u == uid) {
 			*c1 = '\0';
 			snprintf(name, n, "%s", line);
 			break;
@@ -96,13 +81,9 @@ static int in_subids(const char *file, const char *name, uid_t id, uint32_t lowe
 	int ok = 0;
 	snprintf(idnum, sizeof(idnum), "%u", (unsigned)id);
 	while (f && !ok && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		const char *owner;
 		uint32_t start, n;
-		if (!c2)
-			continue;
-		*c1 = *c2 = '\0';
-		if ((strcmp(line, name) && strcmp(line, idnum)) || num(c1 + 1, &start) || num(c2 + 1, &n))
+		if (!cb_subid_line(line, &owner, &start, &n) || (strcmp(owner, name) && strcmp(owner, idnum)))
 			continue;
 		ok = lower >= start && (uint64_t)lower + count <= (uint64_t)start + n;
 	}
@@ -139,7 +120,7 @@ int newuidmap_main(int argc, char **argv)
 			gidmode ? "GID" : "UID");
 		return 1;
 	}
-	if (num(argv[1], &pid) || pid == 0 || pid > INT32_MAX)
+	if (cb_u32(argv[1], &pid) || pid == 0 || pid > INT32_MAX)
 		return refuse("bad pid '%s'%s", argv[1], "");
 	snprintf(pidname, sizeof(pidname), "%u", pid);
 	caller_name(ruid, name, sizeof(name));
@@ -163,7 +144,7 @@ int newuidmap_main(int argc, char **argv)
 	for (int i = 2; i + 2 < argc; i += 3) {
 		uint32_t inside, lower, count;
 		snprintf(range, sizeof(range), "%.10s %.10s %.10s", argv[i], argv[i + 1], argv[i + 2]);
-		if (num(argv[i], &inside) || num(argv[i + 1], &lower) || num(argv[i + 2], &count) || count == 0 ||
+		if (cb_u32(argv[i], &inside) || cb_u32(argv[i + 1], &lower) || cb_u32(argv[i + 2], &count) || count == 0 ||
 		    (uint64_t)inside + count > (uint64_t)UINT32_MAX + 1 || (uint64_t)lower + count > (uint64_t)UINT32_MAX + 1)
 			return refuse("bad range '%s'%s", range, "");
 		int own = lower == self && count == 1;

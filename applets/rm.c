@@ -12,7 +12,7 @@
 //usage:  -t, --time N     with -f: stop a running container as stop -t N does (its
 //usage:                   stop signal, KILL after N seconds); without -t or with 0:
 //usage:                   KILL at once
-//usage:  -v, --volumes    accepted (cbox has no anonymous volumes)
+//usage:  -v, --volumes    its anonymous volumes go too
 //usage:
 //usage:cbox container prune [-f] removes every container that does not run, printing
 //usage:their IDs (without -f it asks first).
@@ -28,6 +28,7 @@
 
 #include "ctl.h"
 #include "idmap.h"
+#include "volume.h"
 
 struct rm_how {
 	int force, timeout; /* -f, -t */
@@ -64,7 +65,7 @@ static int check_one(struct cb_store *s, const char *id, void *arg, cb_err *e)
 
 
 /* Under the container's lock, so a start that slipped in since the check is seen. */
-static int remove_one(struct cb_store *s, const char *id, const char *dir, cb_err *e)
+static int remove_one(struct cb_store *s, const char *id, const char *dir, int volumes, cb_err *e)
 {
 	int fd, lock, r = 0;
 	cJSON *cfg;
@@ -79,7 +80,9 @@ static int remove_one(struct cb_store *s, const char *id, const char *dir, cb_er
 	cb_state_read(fd, &st);
 	if (st.state == CB_STATE_RUNNING)
 		r = cb_fail(e, EBUSY, "cannot remove container %s: it was started again meanwhile", id);
-	else if ((r = cb_rm_rf_at(s->rootfd, dir)) < 0)
+	if (r == 0 && volumes)
+		cb_volume_rm_anon_at(s, fd);
+	if (r == 0 && (r = cb_rm_rf_at(s->rootfd, dir)) < 0)
 		cb_fail_errno(e, -r, "remove %s/%s", s->root, dir);
 	close(lock);
 	close(fd);
@@ -129,13 +132,14 @@ int rm_main(int argc, char **argv)
 	};
 	struct cb_opt_state st;
 	struct rm_how how = { 0, 0 };
-	int all = 0, ignore = 0, prune = 0, c, n = 0;
+	int all = 0, ignore = 0, prune = 0, volumes = 0, c, n = 0;
 	cb_opt_init(&st, argc, argv);
 	while ((c = cb_getopt(&st, opts))) {
 		how.force |= c == O_FORCE;
 		all |= c == O_ALL;
 		ignore |= c == O_IGNORE;
 		prune |= c == O_PRUNE;
+		volumes |= c == O_VOLUMES;
 		if (c == O_TIME && (how.timeout = cb_opt_seconds(st.arg)) < 0) {
 			fprintf(stderr, "Error: invalid argument \"%s\" for \"-t, --time\" flag: want a number of seconds\n", st.arg);
 			return CB_EXIT_FAIL;
@@ -187,7 +191,7 @@ int rm_main(int argc, char **argv)
 	for (int i = 0; ids && i < n; i++) {
 		char dir[128];
 		snprintf(dir, sizeof(dir), "containers/%s", ids[i]);
-		int r = ids[i][0] ? remove_one(&s, ids[i], dir, &e) : -ENOENT;
+		int r = ids[i][0] ? remove_one(&s, ids[i], dir, volumes, &e) : -ENOENT;
 		if (r < 0 && ids[i][0]) {
 			fprintf(stderr, "Error: %s\n", e.msg);
 			status = CB_EXIT_FAIL;

@@ -7,28 +7,25 @@
 //usage:       cbox restart [-t N] [--all|--running] CONTAINER...
 //usage:
 //usage:start runs each (created or exited) container again in the background, with its
-//usage:own rootfs and the options it was made with. Its output goes to 'cbox logs'.
-//usage:restart stops a running container first (as stop -t N), then starts it.
+//usage:own rootfs and the options it was made with (create's or run's: -t, --rm,
+//usage:--restart ...). Its output goes to 'cbox logs'. restart stops a running
+//usage:container first (as stop -t N), then starts it.
 //usage:
-//usage:  -a, --attach       (one container) print its output as it comes, exit with its
-//usage:                     status (stdin is not attached)
-//usage:  -i, --interactive  accepted with --attach
+//usage:  -a, --attach       run it in the foreground: its output on ours, exit with its
+//usage:                     status (one container)
+//usage:  -i, --interactive  with -a: our stdin goes to it (with -t: the pty)
 //usage:      --all          every container that does not run (restart: every one)
 //usage:      --running      restart: every running container
 //usage:  -f, --filter K=V   only the containers that pass (as ps --filter; also
 //usage:                     restart-policy=)
 //usage:  -t, --time N       restart: seconds to wait for the stop before KILL (default 10)
 /* start.c - cbox start, cbox restart */
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "container.h"
 #include "ctl.h"
 #include "ctrfilter.h"
-#include "ctrlog.h"
 #include "idmap.h"
 
 struct start_args {
@@ -56,40 +53,28 @@ static int start_one(struct cb_store *s, const char *id, void *arg, cb_err *e)
 	return r < 0 ? r : cb_container_start(s, id, e);
 }
 
-/* start --attach: the log from where it ends now, until the container has exited. */
-static int attach(const char *ref)
+/* start --attach: in the foreground (create's cb_container_start_attached). */
+static int attach(const char *ref, int interactive)
 {
 	struct cb_store s;
-	struct cb_logsrc src = { .fd = -1, .first = 1 };
-	struct cb_logwant w = { .until = 0x7fffffffffffffffLL, .tail = -1 };
-	struct stat sb;
 	char id[65];
-	cJSON *cfg;
+	int status;
 	cb_err e;
-	int code = CB_EXIT_FAIL;
-	if (cb_userns_enter(&e) < 0 || cb_ctl_open(&s, ref, id, &src.dfd, &cfg, &src.cs, &e) < 0)
-		goto fail;
-	cJSON_Delete(cfg);
-	off_t at = fstatat(src.dfd, "ctr.log", &sb, 0) == 0 ? sb.st_size : 0;
-	if (cb_container_start(&s, id, &e) < 0)
-		goto fail;
-	if ((src.fd = openat(src.dfd, "ctr.log", O_RDONLY | O_CLOEXEC)) >= 0)
-		lseek(src.fd, at, SEEK_SET);
-	cb_state_read(src.dfd, &src.cs);
-	if (cb_ctrlog_print(&src, 1, &w, 1) < 0 || cb_container_wait(&s, id, &code, &e) < 0)
-		goto fail;
-	return code;
-fail:
-	fprintf(stderr, "Error: %s\n", e.msg);
-	return code;
+	if (cb_userns_enter(&e) < 0 || cb_store_open(&s, cb_opt_root, &e) < 0 ||
+	    cb_container_resolve(&s, ref, id, sizeof(id), &e) < 0 ||
+	    cb_container_start_attached(&s, id, interactive, &status, &e) < 0) {
+		fprintf(stderr, "Error: %s\n", e.msg);
+		return CB_EXIT_FAIL;
+	}
+	return status;
 }
 
 static int start_or_restart(int argc, char **argv, const char *applet, int restart)
 {
 	enum { O_ALL = 1, O_ATTACH, O_INTER, O_FILTER, O_TIME, O_RUNNING };
 	static const struct cb_option start_opts[] = {
-		{ "all", 0, CB_OPT_NONE, O_ALL },             { "attach", 'a', CB_OPT_NONE, O_ATTACH },
-		{ "interactive", 'i', CB_OPT_NONE, O_INTER }, { "filter", 'f', CB_OPT_ARG, O_FILTER },
+		{ "all", 0, CB_OPT_NONE, O_ALL },             { "attach", 'a', CB_OPT_BOOL, O_ATTACH },
+		{ "interactive", 'i', CB_OPT_BOOL, O_INTER }, { "filter", 'f', CB_OPT_ARG, O_FILTER },
 		{ 0 },
 	};
 	static const struct cb_option restart_opts[] = {
@@ -99,10 +84,11 @@ static int start_or_restart(int argc, char **argv, const char *applet, int resta
 	};
 	struct cb_opt_state st;
 	struct start_args a = { .restart = restart, .timeout = 10 };
-	int flags = CB_CTL_USERNS, c, attached = 0;
+	int flags = CB_CTL_USERNS, c, attached = 0, interactive = 0;
 	cb_opt_init(&st, argc, argv);
 	while ((c = cb_getopt(&st, restart ? restart_opts : start_opts))) {
-		attached |= c == O_ATTACH;
+		if (c == O_ATTACH || c == O_INTER) /* podman's -i implies -a */
+			*(c == O_ATTACH ? &attached : &interactive) = !strcmp(st.arg, "true");
 		if (c == O_ALL)
 			flags |= CB_CTL_ALL | (restart ? 0 : CB_CTL_STOPPED);
 		if (c == O_RUNNING)
@@ -118,12 +104,12 @@ static int start_or_restart(int argc, char **argv, const char *applet, int resta
 		fprintf(stderr, "Error: either %s all containers or the container(s) provided in the arguments\n", applet);
 		return CB_EXIT_FAIL;
 	}
-	if (attached) {
+	if (attached || interactive) {
 		if (argc - st.ind != 1 || a.nf) {
 			fprintf(stderr, "Error: you cannot start and attach multiple containers at once\n");
 			return CB_EXIT_FAIL;
 		}
-		return attach(argv[st.ind]);
+		return attach(argv[st.ind], interactive);
 	}
 	return cb_ctl_main(&st, applet, flags, start_one, &a);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -128,6 +129,9 @@ int cb_container_stop(struct cb_store *s, const char *id, int timeout, cb_err *e
 	if (r < 0)
 		return r;
 	int sig = cb_signal_parse(cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "stop_signal")) ?: "");
+	const cJSON *t = cJSON_GetObjectItem(cfg, "stop_timeout");
+	if (timeout < 0)
+		timeout = cJSON_IsNumber(t) ? (int)cJSON_GetNumberValue(t) : 10;
 	char name[256];
 	snprintf(name, sizeof(name), "%s", cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "name")) ?: id);
 	cJSON_Delete(cfg);
@@ -144,6 +148,12 @@ int cb_container_stop(struct cb_store *s, const char *id, int timeout, cb_err *e
 				cb_state_write(dfd, &st, e);
 		}
 	}
+	/* --restart: the monitor sees this and runs the command no more. */
+	char path[128];
+	snprintf(path, sizeof(path), "containers/%s/stopped", id);
+	int fd = openat(s->rootfd, path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0)
+		close(fd);
 	if (st.state == CB_STATE_RUNNING) {
 		if (sig < 0 || timeout == 0)
 			sig = timeout ? SIGTERM : SIGKILL; /* -t 0: KILL at once, as podman */
@@ -190,6 +200,12 @@ int cb_container_join(pid_t pid, unsigned long long start, cb_err *e)
 	};
 	int fds[CB_ARRAY_SIZE(ns)], root, r = 0;
 	char path[64];
+	/* Non-dumpable before anything of ours can appear in the container's pid namespace:
+	 * the children we clone there inherit it until their execve of the container's
+	 * command, so the container cannot open their /proc/PID/exe (the host's binary),
+	 * root, fd or mem (it has no CAP_SYS_PTRACE over our mm, made outside). */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return cb_fail_errno(e, errno, "make this process non-dumpable");
 	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
 	root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	for (size_t i = 0; i < CB_ARRAY_SIZE(ns); i++) {

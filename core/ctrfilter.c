@@ -21,7 +21,7 @@ static int filter_ok(struct cb_store *s, const char *f, const char *id, const cJ
 		return !strncmp(id, v, strlen(v));
 	if (KEY("name")) {
 		regex_t re;
-		if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB))
+		if (!CFG_REGEX_FILTERS || regcomp(&re, v, REG_EXTENDED | REG_NOSUB))
 			return !strcmp(v, get(cfg, "name"));
 		int ok = !regexec(&re, get(cfg, "name"), 0, NULL, 0);
 		regfree(&re);

@@ -90,7 +90,6 @@ void cb_ctrlog_copy(pid_t pid, int out, int err, int logfd, int passthrough)
 	/* A reader of ours that went (| head) ends the copy on, never the log: no SIGPIPE
 	 * (the container has exec'd already: it keeps its own disposition). */
 	signal(SIGPIPE, SIG_IGN);
-	cb_ns_forward(pid);
 	for (;;) {
 		struct pollfd p[2];
 		int idx[2], np = 0;

@@ -16,7 +16,7 @@ const char *cb_log_driver_name(int driver);
 
 /* Copy the container's stdout (out) and stderr (err), pipes, until both end and pid (our
  * child) has exited: into logfd as records (if >= 0) and, with passthrough, to our own
- * stdout and stderr as they come. Signals are forwarded to pid meanwhile. Closes out, err. */
+ * stdout and stderr as they come (the caller forwards signals if it wants). Closes out, err. */
 void cb_ctrlog_copy(pid_t pid, int out, int err, int logfd, int passthrough);
 
 /* One record of a log: its time (ns since the epoch; 0 for a line not in the format,

@@ -125,6 +125,35 @@ char *cb_url_resolve(const char *base, const char *ref)
 	return r < 0 ? NULL : out;
 }
 
+/* ---- pace: a response's total limit and stall floor ---- */
+
+struct pace {
+	long long deadline;        /* monotonic ms; 0: none */
+	int total_s, stall_s, rate;
+	long long waited;          /* ms spent waiting on the network in this stall window */
+	unsigned long long bytes;  /* received in this stall window */
+};
+
+/* Before a read: its timeout within the limits, or the limit that has passed. Only
+ * time spent waiting on the network counts towards a stall (a slow consumer is not). */
+static int pace_check(struct pace *p, int *timeout_ms, cb_err *e)
+{
+	long long now = cb_now_ms(), window = p->stall_s * 1000LL;
+	if (p->deadline && now >= p->deadline)
+		return cb_fail(e, ETIMEDOUT, "no complete answer within %d s (CBOX_REGISTRY_TIMEOUT)", p->total_s);
+	if (p->stall_s && p->waited >= window) {
+		if (p->bytes < (unsigned long long)p->stall_s * p->rate)
+			return cb_fail(e, ETIMEDOUT, "transfer stalled: %llu bytes in %d s, under %d bytes/s "
+				       "(CBOX_STALL_TIMEOUT, CBOX_STALL_RATE)", p->bytes, p->stall_s, p->rate);
+		p->waited = 0, p->bytes = 0;
+	}
+	if (p->stall_s && window - p->waited < *timeout_ms)
+		*timeout_ms = (int)(window - p->waited);
+	if (p->deadline && p->deadline - now < *timeout_ms)
+		*timeout_ms = (int)(p->deadline - now);
+	return 0;
+}
+
 /* ---- connections ---- */
 
 struct cb_http_conn {
@@ -135,6 +164,7 @@ struct cb_http_conn {
 	size_t pos, len;          /* unread bytes in buf */
 	unsigned long long got;   /* bytes received since the last request went out */
 	char peer[300];           /* "host:port" for messages */
+	struct pace *pace;        /* the limits of the response being read, or NULL */
 	unsigned char buf[16384];
 };
 
@@ -153,7 +183,33 @@ static void conn_free(struct cb_http_conn *k)
 	free(k);
 }
 
+static ssize_t recv_once(struct cb_http_conn *k, void *buf, size_t len, int timeout_ms, cb_err *e);
+
+/* Receive within the response's limits: a wait cut short by one of them is resumed when
+ * that limit still holds, until timeout_ms. */
 static ssize_t conn_recv(struct cb_http_conn *k, void *buf, size_t len, int timeout_ms, cb_err *e)
+{
+	struct pace *p = k->pace;
+	if (!p)
+		return recv_once(k, buf, len, timeout_ms, e);
+	long long end = cb_now_ms() + timeout_ms;
+	for (;;) {
+		long long t0 = cb_now_ms();
+		int t = (int)(end - t0), r = t > 0 ? pace_check(p, &t, e) : 0;
+		if (t <= 0)
+			return cb_fail(e, ETIMEDOUT, "read from %s: timed out after %d ms", k->peer, timeout_ms);
+		if (r)
+			return r;
+		ssize_t n = recv_once(k, buf, len, t, e);
+		p->waited += cb_now_ms() - t0;
+		if (n > 0)
+			p->bytes += (unsigned long long)n;
+		if (n != -ETIMEDOUT || cb_now_ms() >= end)
+			return n; /* a timeout of the read itself keeps its own message */
+	}
+}
+
+static ssize_t recv_once(struct cb_http_conn *k, void *buf, size_t len, int timeout_ms, cb_err *e)
 {
 	ssize_t n;
 	if (k->tls)
@@ -516,6 +572,7 @@ struct cb_http_priv {
 	char *hdr;           /* "name\0value\0" pairs */
 	size_t hdr_len, nhdr;
 	int mode, done, failed, keep_alive, crlf, timeout_ms;
+	struct pace pace;
 	long long left;      /* BODY_LENGTH: bytes to go; BODY_CHUNKED: in this chunk */
 	long long total;
 };
@@ -722,6 +779,8 @@ void cb_http_response_end(struct cb_http_client *c, struct cb_http_response *rs)
 				drained += n;
 		}
 		struct cb_http_conn *k = p->conn;
+		if (k)
+			k->pace = NULL;
 		if (k && c && p->done && !p->failed && p->keep_alive && k->pos == k->len && !cb_tls_pending(k->tls))
 			pool_put(c, k);
 		else
@@ -744,13 +803,19 @@ static int header_is(const char *h, const char *name)
 
 /* One request/response exchange on a pooled or new connection. */
 static int exchange(struct cb_http_client *c, const char *method, const char *url, const struct cb_http_request *rq,
-		    int drop_auth, const void *body, size_t body_len, struct cb_http_response *rs, cb_err *e)
+		    long long deadline, int drop_auth, const void *body, size_t body_len, struct cb_http_response *rs,
+		    cb_err *e)
 {
 	struct cb_url u = { 0 }, proxy = { 0 };
 	CB_AUTOFREE char *key = NULL, *head = NULL;
 	size_t key_len = 0, head_len = 0;
 	int timeout = rq->timeout_ms > 0 ? rq->timeout_ms : CB_HTTP_TIMEOUT_MS;
-	int r = cb_url_parse(&u, url, e);
+	struct pace pace = { .deadline = deadline, .total_s = rq->total_s, .stall_s = rq->stall_s,
+			     .rate = rq->stall_rate };
+	int r = pace_check(&pace, &timeout, e); /* connecting waits no longer than the deadline */
+	if (r)
+		return cb_err_prefix(e, "%s %s", method, url);
+	r = cb_url_parse(&u, url, e);
 	if (r)
 		return r;
 	if (u.https && !CFG_TLS) { /* say so before dialing anything */
@@ -816,6 +881,7 @@ static int exchange(struct cb_http_client *c, const char *method, const char *ur
 	if (!rs->priv || asprintf(&rs->priv->what, "%s %s", method, url) < 0)
 		goto oom;
 	rs->priv->timeout_ms = timeout;
+	rs->priv->pace = pace;
 	for (int attempt = 0;; attempt++) {
 		struct cb_http_conn *k = pool_take(c, key);
 		int reused = k != NULL;
@@ -842,6 +908,7 @@ static int exchange(struct cb_http_client *c, const char *method, const char *ur
 			cb_debug("http: connected to %s%s%s", hp, use_proxy ? " through proxy " : "", use_proxy ? pp : "");
 		}
 		k->got = 0;
+		k->pace = pace.deadline || pace.stall_s ? &rs->priv->pace : NULL;
 		r = conn_send(k, head, head_len, timeout, e);
 		if (!r && body_len)
 			r = conn_send(k, body, body_len, timeout, e);
@@ -881,6 +948,11 @@ oom:
 	return cb_fail(e, ENOMEM, "%s %s: out of memory", method, url);
 }
 
+static int is_https(const char *url)
+{
+	return strncasecmp(url, "https://", 8) == 0;
+}
+
 static int same_origin(const char *a, const char *b)
 {
 	struct cb_url ua, ub;
@@ -904,30 +976,38 @@ int cb_http_do(struct cb_http_client *c, const struct cb_http_request *rq, struc
 	const void *body = rq->body;
 	size_t body_len = rq->body_len;
 	int drop_auth = 0;
+	long long deadline = rq->total_s > 0 ? cb_now_ms() + rq->total_s * 1000LL : 0;
 	char *url = strdup(rq->url);
 	if (!url)
 		return cb_fail(e, ENOMEM, "%s %s: out of memory", method, rq->url);
 	for (int hop = 0;; hop++) {
-		int r = exchange(c, method, url, rq, drop_auth, body, body_len, rs, e);
+		int r = exchange(c, method, url, rq, deadline, drop_auth, body, body_len, rs, e);
 		if (r) {
 			free(url);
 			return r;
 		}
 		int s = rs->status;
 		const char *loc = cb_http_header(rs, "Location");
-		if ((s != 301 && s != 302 && s != 303 && s != 307 && s != 308) || !loc || hop >= rq->max_redirects)
+		if ((s != 301 && s != 302 && s != 303 && s != 307 && s != 308) || !loc || !rq->max_redirects)
 			break;
 		char *next = cb_url_resolve(url, loc);
 		struct cb_url nu;
 		cb_err ignore;
-		if (!next || cb_url_parse(&nu, next, &ignore)) {
+		if (hop >= rq->max_redirects)
+			r = cb_fail(e, ELOOP, "%s %s: too many redirects (over %d)", method, rq->url,
+				    rq->max_redirects);
+		else if (!next || cb_url_parse(&nu, next, &ignore))
 			r = cb_fail(e, EPROTO, "%s %s: bad redirect Location '%.100s'", method, url, loc);
+		else if (cb_url_free(&nu), !nu.https && is_https(url))
+			/* What was asked for over TLS is not fetched in clear (nor are credentials sent). */
+			r = cb_fail(e, EPROTO, "%s %s: redirect from https to plain http refused (%.100s)", method, url,
+				    next);
+		if (r) {
 			free(next);
 			free(url);
 			cb_http_response_end(c, rs);
 			return r;
 		}
-		cb_url_free(&nu);
 		/* Credentials stay with the origin they were meant for (a registry
 		 * redirecting a blob to object storage must not leak its token). */
 		if (!same_origin(url, next))

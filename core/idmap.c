@@ -61,6 +61,34 @@ static int user_name(unsigned uid, char *name, size_t n)
 	return found;
 }
 
+int cb_u32(const char *s, uint32_t *out)
+{
+	uint64_t v = 0;
+	if (!*s || strlen(s) > 10)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	if (v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int cb_subid_line(char *line, const char **owner, uint32_t *start, uint32_t *count)
+{
+	line[strcspn(line, "\n")] = '\0';
+	char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	if (!c2 || c1 == line)
+		return 0;
+	*c1 = *c2 = '\0';
+	*owner = line;
+	return !cb_u32(c1 + 1, start) && !cb_u32(c2 + 1, count) && *count > 0 &&
+	       (uint64_t)*start + *count <= (uint64_t)UINT32_MAX + 1;
+}
+
 /* Every range of file (/etc/subuid) for name or the numeric uid, in file order, inside
  * from 1 on: ranges that overlap an earlier one or own (the caller's id, mapped to 0) are
  * left out (the kernel refuses the map), and so are those past the kernel's limits. */
@@ -73,13 +101,12 @@ static int sub_ranges(const char *file, const char *name, unsigned uid, unsigned
 	size_t text = 24; /* the caller's own line */
 	snprintf(num, sizeof(num), "%u", uid);
 	while (f && n < CB_IDMAP_MAX && fgets(line, sizeof(line), f)) {
-		char *c1 = strchr(line, ':');
-		if (!c1)
+		const char *owner;
+		uint32_t s32, c32;
+		if (!cb_subid_line(line, &owner, &s32, &c32) || (strcmp(owner, name) && strcmp(owner, num)))
 			continue;
-		*c1 = '\0';
-		unsigned long s, c;
-		if ((strcmp(line, name) && strcmp(line, num)) || sscanf(c1 + 1, "%lu:%lu", &s, &c) != 2 || c == 0 ||
-		    s + c > 4294967295ul || next + c > 4294967295ul)
+		unsigned long s = s32, c = c32;
+		if (s + c > 4294967295ul || next + c > 4294967295ul)
 			continue;
 		int clash = own >= s && own < s + c;
 		for (int i = 0; i < n && !clash; i++)

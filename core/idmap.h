@@ -9,6 +9,7 @@
 #define CB_IDMAP_H
 
 #include <limits.h>
+#include <stdint.h>
 
 #include "cbox.h"
 
@@ -36,6 +37,14 @@ struct cb_idmap {
 	char self_why[320];                 /* why cbox's own helpers cannot serve, or "" */
 	char reason[512];                   /* why this mode (or why the better ones failed) */
 };
+
+/* One parser of /etc/subuid and /etc/subgid lines for the planner and the setuid
+ * newuidmap/newgidmap: "OWNER:START:COUNT" with decimal digits only, COUNT > 0,
+ * START + COUNT within 32 bits, nothing more. 1 with the fields (line is cut at its
+ * colons and newline), 0 for any other line. */
+int cb_subid_line(char *line, const char **owner, uint32_t *start, uint32_t *count);
+/* A decimal number below 2^32, digits only: 0, or -1. */
+int cb_u32(const char *s, uint32_t *out);
 
 /* Decide the mapping from what is on the host (no namespace is made): fills *m. */
 int cb_idmap_plan(struct cb_idmap *m, cb_err *e);

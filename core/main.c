@@ -37,9 +37,19 @@ static const struct cb_applet *find_applet(const char *name)
 	return NULL;
 }
 
-/* cbox, cbox-aarch64, cbox.static: names of the multicall binary itself. */
+/* The runtime applet's name on disk: "cbox-runtime", as runc and crun are named (the
+ * drivers call it by path). */
+static const char *link_name(const char *applet)
+{
+	return strcmp(applet, "runtime") ? applet : "cbox-runtime";
+}
+
+/* cbox, cbox-aarch64, cbox.static: names of the multicall binary itself (but not
+ * cbox-runtime, the runtime applet's). */
 static int is_multicall_name(const char *base)
 {
+	if (!strcmp(base, link_name("runtime")))
+		return 0;
 	return strncmp(base, "cbox", 4) == 0 && (base[4] == '\0' || base[4] == '-' || base[4] == '.');
 }
 
@@ -105,8 +115,8 @@ static int install_links(const char *dir)
 	for (size_t i = 0; i < CB_ARRAY_SIZE(applets); i++) {
 		char path[PATH_MAX], tmp[PATH_MAX];
 		struct stat st;
-		snprintf(path, sizeof(path), "%s/%s", dir, applets[i].name);
-		snprintf(tmp, sizeof(tmp), "%s/.%s.cbox-tmp", dir, applets[i].name);
+		snprintf(path, sizeof(path), "%s/%s", dir, link_name(applets[i].name));
+		snprintf(tmp, sizeof(tmp), "%s/.%s.cbox-tmp", dir, link_name(applets[i].name));
 		if (lstat(path, &st) == 0 && !S_ISLNK(st.st_mode)) {
 			fprintf(stderr, "cbox: --install: %s exists and is not a symlink; left alone\n", path);
 			status = CB_EXIT_FAIL;
@@ -137,18 +147,24 @@ static int usage(FILE *f, int status)
 	return status;
 }
 
+int cb_opt_report(int r, int hint, const cb_err *e)
+{
+	if (r == CB_OPT_HELP) {
+		fputs(cb_applet_current->usage, stdout);
+		return 0;
+	}
+	fprintf(stderr, "Error: %s\n", e->msg);
+	if (hint)
+		fprintf(stderr, "See 'cbox %s --help'.\n", cb_applet_current->name);
+	return CB_EXIT_FAIL;
+}
+
 int cb_getopt(struct cb_opt_state *st, const struct cb_option *opts)
 {
 	cb_err e;
 	int r = cb_opt_next(st, opts, &e);
-	if (r == CB_OPT_HELP) {
-		fputs(cb_applet_current->usage, stdout);
-		exit(0);
-	}
-	if (r < 0) {
-		fprintf(stderr, "Error: %s\nSee 'cbox %s --help'.\n", e.msg, cb_applet_current->name);
-		exit(CB_EXIT_FAIL);
-	}
+	if (r == CB_OPT_HELP || r < 0)
+		exit(cb_opt_report(r, 1, &e));
 	return r;
 }
 
@@ -235,7 +251,7 @@ int main(int argc, char **argv)
 	base = base ? base + 1 : (argv[0] ? argv[0] : "cbox");
 
 	if (!is_multicall_name(base)) {
-		const struct cb_applet *a = find_applet(base);
+		const struct cb_applet *a = find_applet(strcmp(base, link_name("runtime")) ? base : "runtime");
 		drop_privilege_unless(a);
 		cb_paths_init();
 		if (!a) {

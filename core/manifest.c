@@ -51,6 +51,14 @@ static int layer_compression(const char *mt)
 	return -1;
 }
 
+const char *cb_layer_media_type(int compression)
+{
+	static const char *const types[] = { "application/vnd.oci.image.layer.v1.tar",
+					     "application/vnd.oci.image.layer.v1.tar+gzip",
+					     "application/vnd.oci.image.layer.v1.tar+zstd" };
+	return types[compression >= 2 && compression <= 3 ? compression - 1 : 0];
+}
+
 static int descriptor(cJSON *d, const char *what, char *digest, long long *size, cb_err *e)
 {
 	const char *dg = str(d, "digest");

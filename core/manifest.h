@@ -55,6 +55,9 @@ int cb_platform_parse(const char *s, struct cb_platform *p, cb_err *e);
 int cb_index_select(const char *doc, const struct cb_platform *want, char *digest, char *media_type,
 		    size_t mt_len, cb_err *e);
 
+/* The OCI layer media type for a compression (1 none, 2 gzip, 3 zstd). */
+const char *cb_layer_media_type(int compression);
+
 /* Fill diff_ids and chain_ids from the config; check the counts and the platform. */
 int cb_config_apply(struct cb_manifest *m, const char *config, struct cb_platform *got, cb_err *e);
 

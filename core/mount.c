@@ -1,10 +1,12 @@
 /* mount.c - the container's mounts, all made through fds resolved inside the rootfs. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <linux/openat2.h>
 
@@ -129,15 +131,14 @@ static int do_mount(const char *src, int tfd, const char *type, unsigned long fl
 	return 0;
 }
 
-/* Remount the mount at path (in the container) read-only, keeping the flags a user
- * namespace may not clear (nosuid, nodev, noexec, atime). */
-static int remount_ro(int root, const char *path, cb_err *e)
+/* Remount the bind mount at fd with flags, keeping the ones a user namespace may not
+ * clear (nosuid, nodev, noexec, atime). */
+static int remount_fd(int fd, unsigned long flags, const char *path, cb_err *e)
 {
-	int fd CB_AUTOCLOSE = cb_open_in(root, path + strspn(path, "/"), O_PATH);
 	struct statvfs sv;
-	if (fd < 0 || fstatvfs(fd, &sv) < 0)
-		return cb_fail_errno(e, errno, "read-only %s", path);
-	unsigned long keep = MS_REMOUNT | MS_BIND | MS_RDONLY;
+	if (fstatvfs(fd, &sv) < 0)
+		return cb_fail_errno(e, errno, "remount %s", path);
+	unsigned long keep = MS_REMOUNT | MS_BIND | flags;
 	static const unsigned long map[][2] = {
 		{ ST_NOSUID, MS_NOSUID }, { ST_NODEV, MS_NODEV }, { ST_NOEXEC, MS_NOEXEC },
 		{ ST_NOATIME, MS_NOATIME }, { ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
@@ -146,6 +147,15 @@ static int remount_ro(int root, const char *path, cb_err *e)
 		if (sv.f_flag & map[i][0])
 			keep |= map[i][1];
 	return do_mount(NULL, fd, NULL, keep, NULL, path, e);
+}
+
+/* Remount the mount at path (in the container) read-only. */
+static int remount_ro(int root, const char *path, cb_err *e)
+{
+	int fd CB_AUTOCLOSE = cb_open_in(root, path + strspn(path, "/"), O_PATH);
+	if (fd < 0)
+		return cb_fail_errno(e, errno, "read-only %s", path);
+	return remount_fd(fd, MS_RDONLY, path, e);
 }
 
 static int bind_ro(int root, const char *path, cb_err *e)
@@ -173,15 +183,12 @@ static int mask(int root, const char *path, cb_err *e)
 	return do_mount("/dev/null", fd, NULL, MS_BIND, NULL, path, e);
 }
 
-static int mount_dev(int root, int rootless, cb_err *e)
+/* On a fresh /dev: the device nodes, bound from the host (mknod is not possible in a
+ * user namespace), the usual links, and the directories pts, shm, mqueue. */
+static int dev_nodes(int root, cb_err *e)
 {
-	int t CB_AUTOCLOSE = target(root, "/dev", 'd', e);
-	if (t < 0)
-		return t;
-	int r = do_mount("tmpfs", t, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", "/dev", e);
-	if (r < 0)
-		return r;
 	int dev CB_AUTOCLOSE = cb_open_in(root, "dev", O_RDONLY | O_DIRECTORY);
+	int r;
 	if (dev < 0)
 		return cb_fail_errno(e, errno, "/dev in the container");
 	/* Device nodes bound from the host: mknod is not possible in a user namespace. */
@@ -207,6 +214,20 @@ static int mount_dev(int root, int rootless, cb_err *e)
 			return cb_fail_errno(e, errno, "/dev/%s in the container", links[i][1]);
 	if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0 || mkdirat(dev, "mqueue", 01777) < 0)
 		return cb_fail_errno(e, errno, "/dev in the container");
+	return 0;
+}
+
+static int mount_dev(int root, int rootless, cb_err *e)
+{
+	int t CB_AUTOCLOSE = target(root, "/dev", 'd', e);
+	if (t < 0)
+		return t;
+	int r = do_mount("tmpfs", t, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", "/dev", e);
+	if (r < 0 || (r = dev_nodes(root, e)) < 0)
+		return r;
+	int dev CB_AUTOCLOSE = cb_open_in(root, "dev", O_RDONLY | O_DIRECTORY);
+	if (dev < 0)
+		return cb_fail_errno(e, errno, "/dev in the container");
 	int fd CB_AUTOCLOSE = openat(dev, "pts", O_PATH | O_CLOEXEC);
 	/* Without sub-ids gid 5 (tty) does not exist in the namespace. */
 	r = do_mount("devpts", fd, "devpts", MS_NOSUID | MS_NOEXEC,
@@ -224,9 +245,9 @@ static int mount_dev(int root, int rootless, cb_err *e)
 	return 0;
 }
 
-static int mount_sys(int root, int rw, cb_err *e)
+static int mount_sys(int root, const char *path, int rw, cb_err *e)
 {
-	int t CB_AUTOCLOSE = target(root, "/sys", 'd', e);
+	int t CB_AUTOCLOSE = target(root, path, 'd', e);
 	if (t < 0)
 		return t;
 	unsigned long fl = (rw ? 0 : MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC;
@@ -236,7 +257,7 @@ static int mount_sys(int root, int rw, cb_err *e)
 	 * host's, read-only. */
 	int err = errno;
 	if (mount("/sys", P(t).p, NULL, MS_BIND | MS_REC, NULL) == 0) {
-		if (rw || remount_ro(root, "/sys", e) == 0)
+		if (rw || remount_ro(root, path, e) == 0)
 			return 0;
 		cb_info("note: /sys is a read-write bind: %s", e->msg);
 		return 0;
@@ -250,7 +271,7 @@ static int mount_sys(int root, int rw, cb_err *e)
  * nothing of them on the store's disk, no host path in the container's mountinfo. */
 static int mount_etc(int root, const struct cb_mount_spec *m, cb_err *e)
 {
-	static const char *const names[] = { "hosts", "hostname", "resolv.conf" };
+	static const char *const names[] = { "hosts", "hostname", "resolv.conf", ".containerenv" };
 	if (mount("tmpfs", m->scratch, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755,size=65536k") < 0)
 		return cb_fail_errno(e, errno, "mount a tmpfs for /etc/hosts");
 	int dir CB_AUTOCLOSE = open(m->scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -258,8 +279,10 @@ static int mount_etc(int root, const struct cb_mount_spec *m, cb_err *e)
 		return cb_fail_errno(e, errno, "the tmpfs for /etc/hosts");
 	for (size_t i = 0; i < CB_ARRAY_SIZE(names); i++) {
 		char dst[64];
+		if (!m->etc[i])
+			continue;
 		size_t len = strlen(m->etc[i]);
-		snprintf(dst, sizeof(dst), "/etc/%s", names[i]);
+		snprintf(dst, sizeof(dst), "/%s/%s", i == 3 ? "run" : "etc", names[i]);
 		/* The fd written is the bind's source too. */
 		int fd CB_AUTOCLOSE = openat(dir, names[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		if (fd < 0 || write(fd, m->etc[i], len) != (ssize_t)len)
@@ -272,7 +295,54 @@ static int mount_etc(int root, const struct cb_mount_spec *m, cb_err *e)
 	return 0;
 }
 
-static int mount_volume(int root, const struct cb_volume *v, cb_err *e)
+/* A volume still empty gets the image's files at its destination, as podman does. */
+static int copy_up(int root, const struct cb_volume *v, cb_err *e)
+{
+	int under CB_AUTOCLOSE = cb_open_in(root, v->dst + 1, O_RDONLY | O_DIRECTORY);
+	int vol CB_AUTOCLOSE = open(v->src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (under < 0 || vol < 0)
+		return 0;
+	DIR *d = fdopendir(dup(vol));
+	struct dirent *de;
+	int empty = 1;
+	while (d && (de = readdir(d)))
+		empty &= !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
+	if (d)
+		closedir(d);
+	char what[300];
+	snprintf(what, sizeof(what), "volume %s (copy-up of %s)", v->name ? v->name : v->src, v->dst);
+	struct stat st;
+	if (!empty || fstat(under, &st) < 0)
+		return 0;
+	/* the volume's own directory takes the image directory's owner and mode too */
+	if (fchown(vol, st.st_uid, st.st_gid) < 0 || fchmod(vol, st.st_mode & 07777) < 0)
+		cb_debug("%s: owner and mode: %s", what, strerror(errno));
+	return cb_vfs_apply(under, vol, what, e);
+}
+
+/* :O: an overlay whose lower layer is the source, its upper and work dirs on a tmpfs
+ * under it (at the target), so the container's changes go with the container. */
+static int overlay_volume(int root, int src, int t, const struct cb_volume *v, int rootless, cb_err *e)
+{
+	char data[256];
+	if (mount("tmpfs", P(t).p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=700") < 0)
+		return cb_fail_errno(e, errno, "volume %s:%s:O: a tmpfs for its changes", v->src, v->dst);
+	/* by path: t names the directory under the tmpfs */
+	int tmp CB_AUTOCLOSE = cb_open_in(root, v->dst + strspn(v->dst, "/"), O_RDONLY | O_DIRECTORY);
+	if (tmp < 0 || mkdirat(tmp, "upper", 0755) < 0 || mkdirat(tmp, "work", 0700) < 0)
+		return cb_fail_errno(e, errno, "volume %s:%s:O: upper and work", v->src, v->dst);
+	int up CB_AUTOCLOSE = openat(tmp, "upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int wk CB_AUTOCLOSE = openat(tmp, "work", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+	if (up < 0 || wk < 0 || fstat(src, &st) < 0 || fchownat(up, "", st.st_uid, st.st_gid, AT_EMPTY_PATH) < 0 ||
+	    fchmodat(tmp, "upper", st.st_mode & 07777, 0) < 0)
+		return cb_fail_errno(e, errno, "volume %s:%s:O: upper and work", v->src, v->dst);
+	snprintf(data, sizeof(data), "lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d%s", src,
+		 up, wk, rootless ? ",userxattr" : "");
+	return do_mount("overlay", tmp, "overlay", 0, data, v->dst, e);
+}
+
+static int mount_volume(int root, const struct cb_volume *v, int rootless, cb_err *e)
 {
 	struct stat st;
 	int src CB_AUTOCLOSE = open(v->src, O_PATH | O_CLOEXEC);
@@ -281,6 +351,15 @@ static int mount_volume(int root, const struct cb_volume *v, cb_err *e)
 	int t CB_AUTOCLOSE = target(root, v->dst, S_ISDIR(st.st_mode) ? 'd' : 'f', e);
 	if (t < 0)
 		return t;
+	int r = v->copyup ? copy_up(root, v, e) : 0;
+	if (r < 0)
+		return r;
+	if (v->overlay) {
+		if (!S_ISDIR(st.st_mode))
+			return cb_fail(e, ENOTDIR, "volume %s:%s:O: an overlay needs a directory", v->src, v->dst);
+		r = overlay_volume(root, src, t, v, rootless, e);
+		return r < 0 || !v->ro ? r : remount_ro(root, v->dst, e);
+	}
 	if (mount(P(src).p, P(t).p, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return cb_fail_errno(e, errno, "volume %s:%s", v->src, v->dst);
 	return v->ro ? remount_ro(root, v->dst, e) : 0;
@@ -396,7 +475,7 @@ static int mount_user(int root, const struct cb_mount_spec *m, cb_err *e)
 		maxd = depth(m->tmpfs[i].dst) > maxd ? depth(m->tmpfs[i].dst) : maxd;
 	for (int d = 0; d <= maxd; d++) {
 		for (int i = 0; i < m->nvols; i++)
-			if (depth(m->vols[i].dst) == d && (r = mount_volume(root, &m->vols[i], e)) < 0)
+			if (depth(m->vols[i].dst) == d && (r = mount_volume(root, &m->vols[i], m->rootless, e)) < 0)
 				return r;
 		for (int i = 0; i < m->ntmpfs; i++)
 			if (depth(m->tmpfs[i].dst) == d && (r = mount_tmpfs(root, &m->tmpfs[i], e)) < 0)
@@ -420,12 +499,15 @@ static int mount_overlay(const char *at, const char *data)
 	return mount("overlay", at, "overlay", 0, plain);
 }
 
-/* Make the tree at rootfd the process's root and let go of the host's. */
-static int enter_root(int rootfd, cb_err *e)
+/* Make the tree at rootfd the process's root and let go of the host's (no_pivot: by
+ * MS_MOVE and chroot, as on an initramfs). */
+static int enter_root(int rootfd, int no_pivot, cb_err *e)
 {
 	if (fchdir(rootfd) < 0)
 		return cb_fail_errno(e, errno, "chdir to the rootfs");
-	if (syscall(SYS_pivot_root, ".", ".") == 0) {
+	if (no_pivot)
+		errno = EINVAL;
+	if (!no_pivot && syscall(SYS_pivot_root, ".", ".") == 0) {
 		/* The old root now sits on top of the new one: detach it. */
 		if (umount2(".", MNT_DETACH) < 0)
 			return cb_fail_errno(e, errno, "detach the host's root");
@@ -456,11 +538,12 @@ int cb_mount_rootfs(const struct cb_mount_spec *m, cb_err *e)
 		return cb_fail_errno(e, errno, "open the rootfs");
 
 	int t CB_AUTOCLOSE = target(root, "/proc", 'd', e);
-	if (t < 0 || (r = do_mount("proc", t, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/proc", e)) < 0)
+	/* --pid host, rootless: the host's pid namespace is not ours to mount a proc of. */
+	if (t >= 0 && m->host_pid && mount("/proc", P(t).p, NULL, MS_BIND | MS_REC, NULL) == 0)
+		r = 0;
+	else if (t < 0 || (r = do_mount("proc", t, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/proc", e)) < 0)
 		return t < 0 ? t : r;
-	if ((r = mount_dev(root, m->rootless, e)) < 0 || (r = mount_sys(root, m->privileged, e)) < 0)
-		return r;
-	if ((r = mount_etc(root, m, e)) < 0)
+	if ((r = mount_dev(root, m->rootless, e)) < 0 || (r = mount_sys(root, "/sys", m->privileged, e)) < 0)
 		return r;
 	/* --read-only's tmpfs first: a volume under /tmp goes on top of it, not under. */
 	static const char *const tmps[] = { "/tmp", "/var/tmp", "/run" };
@@ -475,8 +558,12 @@ int cb_mount_rootfs(const struct cb_mount_spec *m, cb_err *e)
 		if (r < 0)
 			return r;
 	}
-	if ((r = mount_user(root, m, e)) < 0)
+	/* After --read-only's /run: .containerenv goes on top. */
+	if ((r = mount_etc(root, m, e)) < 0 || (r = mount_user(root, m, e)) < 0)
 		return r;
+	for (int i = 0; i < m->nbinds; i++)
+		if ((r = mount_volume(root, &m->binds[i], m->rootless, e)) < 0)
+			return r;
 	/* --privileged: none of podman's masks and read-only paths. */
 	for (size_t i = 0; !m->privileged && i < CB_ARRAY_SIZE(masked); i++)
 		if ((r = mask(root, masked[i], e)) < 0)
@@ -492,5 +579,178 @@ int cb_mount_rootfs(const struct cb_mount_spec *m, cb_err *e)
 	}
 	if (m->readonly && (r = remount_ro(root, "/", e)) < 0)
 		return r;
-	return enter_root(root, e);
+	return enter_root(root, 0, e);
+}
+
+/* ---- the OCI runtime's mounts ---- */
+
+static const struct {
+	const char *name;
+	unsigned long flag;
+} oci_words[] = {
+	{ "bind", MS_BIND }, { "rbind", MS_BIND | MS_REC }, { "remount", MS_REMOUNT },
+	{ "mand", MS_MANDLOCK }, { "dirsync", MS_DIRSYNC }, { "silent", MS_SILENT },
+};
+static const struct {
+	const char *name;
+	unsigned long prop;
+} oci_prop[] = {
+	{ "private", MS_PRIVATE }, { "rprivate", MS_PRIVATE | MS_REC }, { "shared", MS_SHARED },
+	{ "rshared", MS_SHARED | MS_REC }, { "slave", MS_SLAVE }, { "rslave", MS_SLAVE | MS_REC },
+	{ "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
+};
+
+int cb_mount_options(const cJSON *options, struct cb_mount_entry *m, cb_err *e)
+{
+	const cJSON *it;
+	size_t n = 0;
+	m->data[0] = '\0';
+	cJSON_ArrayForEach(it, options) {
+		const char *w = cJSON_GetStringValue(it);
+		size_t i;
+		if (!w)
+			return cb_fail(e, EINVAL, "mount %s: options: want strings", m->dst);
+		for (i = 0; i < CB_ARRAY_SIZE(tmpfs_flags) && strcmp(w, tmpfs_flags[i].name); i++)
+			;
+		if (i < CB_ARRAY_SIZE(tmpfs_flags)) {
+			m->flags = tmpfs_flags[i].clear ? m->flags & ~tmpfs_flags[i].flag : m->flags | tmpfs_flags[i].flag;
+			continue;
+		}
+		for (i = 0; i < CB_ARRAY_SIZE(oci_words) && strcmp(w, oci_words[i].name); i++)
+			;
+		if (i < CB_ARRAY_SIZE(oci_words)) {
+			m->flags |= oci_words[i].flag;
+			continue;
+		}
+		for (i = 0; i < CB_ARRAY_SIZE(oci_prop) && strcmp(w, oci_prop[i].name); i++)
+			;
+		if (i < CB_ARRAY_SIZE(oci_prop)) {
+			m->prop = oci_prop[i].prop;
+			continue;
+		}
+		if (!strcmp(w, "defaults") || !strcmp(w, "tmpcopyup") || !strcmp(w, "notmpcopyup"))
+			continue;
+		if (!strcmp(w, "idmap") || !strcmp(w, "ridmap"))
+			return cb_fail(e, ENOTSUP, "mount %s: option %s: not supported", m->dst, w);
+		if (n + strlen(w) + 2 > sizeof(m->data))
+			return cb_fail(e, E2BIG, "mount %s: options too long", m->dst);
+		n += (size_t)snprintf(m->data + n, sizeof(m->data) - n, "%s%s", n ? "," : "", w);
+	}
+	return 0;
+}
+
+/* The data without its gid= word (devpts in a user namespace without gid 5). */
+static void drop_gid(const char *data, char *out, size_t n)
+{
+	char buf[512];
+	size_t k = 0;
+	snprintf(buf, sizeof(buf), "%s", data);
+	out[0] = '\0';
+	for (char *w = strtok(buf, ","); w; w = strtok(NULL, ","))
+		if (strncmp(w, "gid=", 4))
+			k += (size_t)snprintf(out + k, n - k, "%s%s", k ? "," : "", w);
+}
+
+static int oci_mount_one(int root, const struct cb_mount_entry *m, cb_err *e)
+{
+	struct stat st;
+	int bind = (m->flags & MS_BIND) != 0, r = 0;
+	int src CB_AUTOCLOSE = bind ? open(m->src, O_PATH | O_CLOEXEC) : -1;
+	if (bind && (src < 0 || fstat(src, &st) < 0))
+		return cb_fail_errno(e, errno, "mount %s: source %s", m->dst, m->src);
+	int t CB_AUTOCLOSE = target(root, m->dst, bind && !S_ISDIR(st.st_mode) ? 'f' : 'd', e);
+	if (t < 0)
+		return t;
+	const char *type = m->type && m->type[0] ? m->type : NULL;
+	unsigned long fl = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+	if (bind) {
+		if (mount(P(src).p, P(t).p, NULL, m->flags & (MS_BIND | MS_REC), NULL) < 0)
+			return cb_fail_errno(e, errno, "mount %s: bind %s", m->dst, m->src);
+		int fd CB_AUTOCLOSE = fl ? target(root, m->dst, 0, e) : -1;
+		if (fl && (r = fd < 0 ? fd : remount_fd(fd, fl, m->dst, e)) < 0)
+			return r;
+	} else if (!strcmp(type ? type : "", "sysfs")) {
+		r = mount_sys(root, m->dst, !(fl & MS_RDONLY), e);
+	} else if (!strcmp(type ? type : "", "cgroup") || !strcmp(type ? type : "", "cgroup2")) {
+		/* The host's may be hybrid: cgroup2 where this namespace may, else the host's
+		 * tree bound read-only, else nothing (a note). */
+		if (mount("cgroup2", P(t).p, "cgroup2", fl, NULL) < 0 &&
+		    (mount("/sys/fs/cgroup", P(t).p, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+		     remount_ro(root, m->dst, e) < 0))
+			cb_info("note: no cgroup filesystem on %s: %s", m->dst, strerror(errno));
+	} else if (mount(m->src, P(t).p, type, fl, m->data) < 0) {
+		char data[512];
+		drop_gid(m->data, data, sizeof(data));
+		if (type && !strcmp(type, "devpts") && errno == EINVAL && strcmp(data, m->data))
+			r = do_mount(m->src, t, type, fl, data, m->dst, e);
+		else if (type && !strcmp(type, "mqueue"))
+			cb_info("note: no mqueue on %s: %s", m->dst, strerror(errno));
+		else
+			r = cb_fail_errno(e, errno, "mount %s (%s)", m->dst, type ? type : "no type");
+	} else {
+		cb_debug("mount %s (%s)", m->dst, type ? type : "?");
+	}
+	/* The fd names what was under the mount: the mount itself by a fresh lookup. */
+	int top CB_AUTOCLOSE = r == 0 && m->prop ? target(root, m->dst, 0, e) : -1;
+	if (r == 0 && m->prop && (top < 0 || mount(NULL, P(top).p, NULL, m->prop, NULL) < 0))
+		r = cb_fail_errno(e, errno, "mount %s: propagation", m->dst);
+	/* A fresh /dev gets its nodes as runc and crun make them. */
+	if (r == 0 && !strcmp(m->dst, "/dev") && type && !strcmp(type, "tmpfs"))
+		r = dev_nodes(root, e);
+	return r;
+}
+
+static int make_device(int root, const struct cb_device *d, cb_err *e)
+{
+	int fd CB_AUTOCLOSE = target(root, d->path, 0, e);
+	if (fd >= 0)
+		return 0; /* one of the defaults already */
+	const char *slash = strrchr(d->path, '/');
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - d->path), d->path);
+	int parent CB_AUTOCLOSE = target(root, dir[0] ? dir : "/", 'd', e);
+	if (parent < 0)
+		return parent;
+	if (mknodat(parent, slash + 1, d->mode, makedev(d->major, d->minor)) == 0) {
+		fchownat(parent, slash + 1, d->uid, d->gid, AT_SYMLINK_NOFOLLOW);
+		return 0;
+	}
+	/* In a user namespace: the host's node, bound (it must exist there). */
+	int t CB_AUTOCLOSE = target(root, d->path, 'f', e);
+	if (t < 0)
+		return t;
+	if (mount(d->path, P(t).p, NULL, MS_BIND, NULL) < 0)
+		return cb_fail_errno(e, errno, "linux.devices %s: neither mknod nor a bind of the host's", d->path);
+	return 0;
+}
+
+int cb_mount_oci(const struct cb_mount_oci *m, cb_err *e)
+{
+	int r;
+	if (mount(NULL, "/", NULL, MS_REC | (m->propagation ? m->propagation & ~MS_REC : MS_PRIVATE), NULL) < 0)
+		return cb_fail_errno(e, errno, "rootfsPropagation");
+	if (mount(m->rootfs, m->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return cb_fail_errno(e, errno, "root.path %s: bind", m->rootfs);
+	int root CB_AUTOCLOSE = open(m->rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return cb_fail_errno(e, errno, "root.path %s", m->rootfs);
+	for (int i = 0; i < m->nmounts; i++)
+		if ((r = oci_mount_one(root, &m->mounts[i], e)) < 0)
+			return r;
+	for (int i = 0; i < m->ndevices; i++)
+		if ((r = make_device(root, &m->devices[i], e)) < 0)
+			return r;
+	for (int i = 0; i < m->nmasked; i++)
+		if ((r = mask(root, m->masked[i], e)) < 0)
+			return r;
+	for (int i = 0; i < m->nreadonly; i++)
+		if ((r = bind_ro(root, m->readonly[i], e)) < 0)
+			return r;
+	if (m->root_ro && (r = remount_ro(root, "/", e)) < 0)
+		return r;
+	if ((r = enter_root(root, m->no_pivot, e)) < 0)
+		return r;
+	if (m->propagation && mount(NULL, "/", NULL, m->propagation, NULL) < 0)
+		return cb_fail_errno(e, errno, "rootfsPropagation");
+	return 0;
 }

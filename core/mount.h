@@ -6,12 +6,18 @@
 #ifndef CB_MOUNT_H
 #define CB_MOUNT_H
 
+#include <cjson/cJSON.h>
 #include "cbox.h"
 
 struct cb_volume {
-	const char *src; /* host path */
-	const char *dst; /* absolute path in the container */
+	const char *src;  /* host path (a volume's _data once resolved) */
+	const char *dst;  /* absolute path in the container */
 	int ro;
+	const char *name; /* a volume's name (NULL: a bind, or an anonymous one not yet made) */
+	int anon;         /* an anonymous volume (-v /path): goes with the container */
+	int copyup;       /* a volume: the image's files at dst copied in while it is empty */
+	int chown;        /* :U: everything in it becomes the container user's (cb_proc_exec) */
+	int overlay;      /* :O: an overlay on it, the changes on a tmpfs (gone with the container) */
 };
 
 /* --tmpfs PATH[:OPTIONS] */
@@ -29,7 +35,8 @@ struct cb_mount_spec {
 	const char *rootfs;   /* the mount point (overlay) or the vfs tree, relative to cwd */
 	const char *overlay;  /* overlay mount data (paths relative to cwd), or NULL: vfs */
 	const char *scratch;  /* a directory (relative to cwd) to put a tmpfs on for: */
-	const char *etc[3];   /* the text of /etc/hosts, hostname and resolv.conf */
+	const char *etc[4];   /* the text of /etc/hosts (NULL: the image's), hostname,
+	                       * resolv.conf and /run/.containerenv */
 	const char *workdir;  /* made when missing, unless workdir_given */
 	int workdir_given;
 	const struct cb_volume *vols;
@@ -39,7 +46,42 @@ struct cb_mount_spec {
 	int privileged; /* no masked or read-only paths, /sys read-write */
 	int readonly; /* --read-only: root remounted read-only, tmpfs on /tmp /var/tmp /run */
 	int rootless; /* in a user namespace: devpts without gid=, /sys may be a bind */
+	int host_pid; /* --pid host: /proc may only be the host's, bound */
+	const struct cb_volume *binds; /* --device nodes, /etc/localtime: files bound last */
+	int nbinds;
 };
+
+/* The OCI runtime's filesystem (config.json's root, mounts, maskedPaths, readonlyPaths,
+ * devices, rootfsPropagation), made in the child's new mount namespace. */
+struct cb_mount_entry {
+	const char *dst, *src, *type;
+	unsigned long flags;   /* MS_* (MS_BIND, MS_REC for bind/rbind) */
+	unsigned long prop;    /* MS_PRIVATE, MS_SHARED... for the mount itself, or 0 */
+	char data[512];        /* the words that are no flags: mode=755, size=... */
+};
+struct cb_device {
+	const char *path;
+	unsigned mode; /* S_IFCHR/S_IFBLK/S_IFIFO | permissions */
+	unsigned major, minor, uid, gid;
+};
+struct cb_mount_oci {
+	const char *rootfs; /* absolute */
+	int root_ro;
+	unsigned long propagation; /* rootfsPropagation, 0: private */
+	const struct cb_mount_entry *mounts;
+	int nmounts;
+	const char *const *masked, *const *readonly;
+	int nmasked, nreadonly;
+	const struct cb_device *devices;
+	int ndevices;
+	int no_pivot; /* MS_MOVE + chroot instead of pivot_root */
+};
+/* An OCI mount's options (ro, nosuid, bind, rbind, rprivate...) into e's flags and data;
+ * an unknown word goes to the data, as runc does. */
+int cb_mount_options(const cJSON *options, struct cb_mount_entry *m, cb_err *e);
+/* The rootfs bound on itself, each mount in order, the default device nodes on a tmpfs
+ * /dev, the devices, masks, read-only paths, then the new root. */
+int cb_mount_oci(const struct cb_mount_oci *m, cb_err *e);
 
 /* Open rel (no leading '/') under root without leaving it: symlinks resolve inside
  * root (or, without openat2, are refused). O_PATH unless flags say otherwise. */

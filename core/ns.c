@@ -136,12 +136,19 @@ void cb_ns_forward(pid_t pid)
 
 int cb_ns_wait(pid_t pid)
 {
-	cb_ns_forward(pid);
+	return cb_ns_wait_proxy(pid, 1);
+}
+
+int cb_ns_wait_proxy(pid_t pid, int proxy)
+{
+	if (proxy)
+		cb_ns_forward(pid);
 	int st;
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			return CB_EXIT_FAIL;
-	cb_ns_forward(0);
+	if (proxy)
+		cb_ns_forward(0);
 	if (WIFSIGNALED(st))
 		return 128 + WTERMSIG(st);
 	return WEXITSTATUS(st);

@@ -7,11 +7,14 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
 
 #include "emul.h"
 #include "proc.h"
+#include "walk.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -41,6 +44,14 @@ int cb_cap_number(const char *name)
 		if (!strcasecmp(name, cap_names[i]))
 			return (int)i;
 	return -1;
+}
+
+int cb_cap_name(int c, char *buf, size_t n)
+{
+	if (c < 0 || c >= (int)CB_ARRAY_SIZE(cap_names))
+		return 0;
+	snprintf(buf, n, "CAP_%s", cap_names[c]);
+	return 1;
 }
 
 /* Every capability this process may hold: its bounding set (podman's "all" too). */
@@ -193,6 +204,41 @@ int cb_proc_env_file(struct cb_proc_opts *o, const char *path, cb_err *e)
 	return r == -ENOMEM ? cb_fail(e, ENOMEM, "out of memory") : r;
 }
 
+/* podman's --http-proxy variables */
+static int proxy_var(const char *kv)
+{
+	static const char *const names[] = { "http_proxy=", "https_proxy=", "ftp_proxy=", "no_proxy=" };
+	for (size_t i = 0; i < CB_ARRAY_SIZE(names); i++)
+		if (!strncasecmp(kv, names[i], strlen(names[i])))
+			return 1;
+	return 0;
+}
+
+int cb_proc_env_host(struct cb_proc_opts *o, int all, cb_err *e)
+{
+	for (char **v = environ; *v; v++)
+		if (strchr(*v, '=') && (all || proxy_var(*v)) && env_insert(o, o->nenv_file++, *v) < 0)
+			return cb_fail(e, ENOMEM, "out of memory");
+	return 0;
+}
+
+/* --hostuser NAME: the host's passwd line for each, kept as text for the child. */
+static int host_users(struct cb_proc *p, const struct cb_proc_opts *o, cb_err *e)
+{
+	char line[4096], *f[7];
+	size_t len = 0;
+	for (int i = 0; i < o->nhostusers; i++) {
+		if (!cb_db_find("/etc/passwd", o->hostusers[i], 0, line, sizeof(line), f, 7))
+			return cb_fail(e, ENOENT, "--hostuser %s: no such user in the host's /etc/passwd", o->hostusers[i]);
+		char *n = realloc(p->passwd_add, len + strlen(line) + 64);
+		if (!n)
+			return cb_fail(e, ENOMEM, "out of memory");
+		p->passwd_add = n;
+		len += (size_t)sprintf(n + len, "%s:x:%s:%s:%s:%s:%s\n", f[0], f[2], f[3], f[4], f[5], f[6]);
+	}
+	return 0;
+}
+
 int cb_proc_build(struct cb_proc *p, const cJSON *image_config, const struct cb_proc_opts *o, cb_err *e)
 {
 	const cJSON *c = cJSON_GetObjectItem(image_config, "config");
@@ -220,6 +266,12 @@ int cb_proc_build(struct cb_proc *p, const cJSON *image_config, const struct cb_
 	if (r == 0 && !p->argv)
 		return cb_fail(e, EINVAL, "no command: the image has none, give one after the image name");
 
+	/* podman's defaults, under the image's and the caller's: container=cbox (podman says
+	 * container=podman), TERM=xterm with -t. */
+	if (r == 0)
+		r = env_put(&p->env, "container=cbox");
+	if (r == 0 && o->tty)
+		r = env_put(&p->env, "TERM=xterm");
 	const cJSON *it;
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(c, "Env"))
 		if (r == 0 && cJSON_IsString(it) && strchr(it->valuestring, '='))
@@ -254,6 +306,12 @@ int cb_proc_build(struct cb_proc *p, const cJSON *image_config, const struct cb_
 	const char *u = o->user ? o->user : cJSON_GetStringValue(cJSON_GetObjectItem(c, "User"));
 	if (r == 0 && (r = build_caps(p, o, e)) < 0)
 		return r;
+	for (int i = 0; r == 0 && i < o->ngroups_add; i++)
+		r = vec_push(&p->groups_add, strdup(o->groups_add[i]));
+	if (r == 0 && o->nhostusers && (r = host_users(p, o, e)) < 0)
+		return r;
+	p->preserve_fds = o->preserve_fds;
+	p->null_fds = o->null_fds;
 	p->cwd = strdup(w);
 	p->cwd_given = o->workdir != NULL;
 	p->user = strdup(u ? u : "");
@@ -268,9 +326,14 @@ void cb_proc_free(struct cb_proc *p)
 		free(p->argv[i]);
 	for (size_t i = 0; p->env && p->env[i]; i++)
 		free(p->env[i]);
+	for (size_t i = 0; p->groups_add && p->groups_add[i]; i++)
+		free(p->groups_add[i]);
 	free(p->argv);
 	free(p->env);
+	free(p->groups_add);
+	free(p->passwd_add);
 	free(p->cwd);
+	free(p->chown);
 	free(p->user);
 	cb_seccomp_free(&p->seccomp);
 	memset(p, 0, sizeof(*p));
@@ -311,43 +374,71 @@ int cb_db_find(const char *file, const char *name, unsigned long id, char *line,
 	return found;
 }
 
-/* The groups of /etc/group that list `user` as a member. */
-static int member_groups(const char *user, gid_t *out, int max)
+/* The kernel's limit on supplementary groups (musl's NGROUPS_MAX says 32); podman's too. */
+#define CB_NGROUPS_MAX 65536
+
+/* The groups of /etc/group that list `user` as a member, in file order, in a heap array
+ * (*out, free it); more than CB_NGROUPS_MAX are refused. A group whose line names the
+ * user twice counts once (the kernel takes other repeats as they are). */
+static int member_groups(const char *user, gid_t **out, cb_err *e)
 {
 	FILE *fp = fopen("/etc/group", "re");
-	char line[4096];
+	char *line = NULL;
+	size_t cap = 0, max = 0;
 	int n = 0;
-	while (fp && n < max && fgets(line, sizeof(line), fp)) {
+	*out = NULL;
+	while (fp && getline(&line, &cap, fp) > 0) {
 		line[strcspn(line, "\n")] = '\0';
 		char *f[4] = { line, NULL, NULL, NULL };
 		for (int k = 1; k < 4 && f[k - 1] && (f[k] = strchr(f[k - 1], ':')); k++)
 			*f[k]++ = '\0';
 		if (!f[3] || !numeric(f[2]))
 			continue;
-		for (char *m = strtok(f[3], ","); m; m = strtok(NULL, ","))
-			if (!strcmp(m, user))
-				out[n++] = (gid_t)strtoul(f[2], NULL, 10);
+		gid_t gid = (gid_t)strtoul(f[2], NULL, 10);
+		for (char *m = strtok(f[3], ","); m; m = strtok(NULL, ",")) {
+			if (strcmp(m, user) || (n && (*out)[n - 1] == gid))
+				continue; /* not the user, or the user again in this group */
+			if (n == CB_NGROUPS_MAX) {
+				n = cb_fail(e, E2BIG, "user %s: more than %d group memberships in /etc/group", user,
+					    CB_NGROUPS_MAX);
+				goto out;
+			}
+			if ((size_t)n == max) {
+				gid_t *g = realloc(*out, (max = max ? max * 2 : 32) * sizeof(gid_t));
+				if (!g) {
+					n = cb_fail(e, ENOMEM, "out of memory");
+					goto out;
+				}
+				*out = g;
+			}
+			(*out)[n++] = gid;
+		}
 	}
+out:
+	free(line);
 	if (fp)
 		fclose(fp);
 	return n;
 }
 
-/* Permitted and effective = want, inheritable = inh, and inh raised into the ambient set
- * so that it survives the exec of a non-root user's command. */
-static int set_caps(unsigned long long want, unsigned long long inh, cb_err *e)
+/* The effective, permitted and inheritable sets, and amb raised into the ambient set
+ * (so that it survives the exec of a non-root user's command). */
+static int set_caps(unsigned long long eff, unsigned long long perm, unsigned long long inh,
+		    unsigned long long amb, cb_err *e)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2] = { { 0 } };
-	d[0].effective = d[0].permitted = (unsigned)want;
-	d[1].effective = d[1].permitted = (unsigned)(want >> 32);
+	d[0].effective = (unsigned)eff;
+	d[1].effective = (unsigned)(eff >> 32);
+	d[0].permitted = (unsigned)perm;
+	d[1].permitted = (unsigned)(perm >> 32);
 	d[0].inheritable = (unsigned)inh;
 	d[1].inheritable = (unsigned)(inh >> 32);
 	if (syscall(SYS_capset, &hdr, d) < 0)
 		return cb_fail_errno(e, errno, "capset");
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	for (int c = 0; c < 64; c++)
-		if ((inh >> c & 1) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+		if ((amb >> c & 1) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
 			return cb_fail_errno(e, errno, "ambient capability %d", c);
 	return 0;
 }
@@ -366,13 +457,75 @@ static int drop_bounding(unsigned long long keep, cb_err *e)
 	return 0;
 }
 
-static void close_fds(void)
+static void close_fds(int keep)
 {
-	/* Everything but 0-2 closes at exec; the sync socket stays until then. */
-	if (syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) == 0)
+	/* Everything but 0-2 (and --preserve-fds') closes at exec; the sync socket stays
+	 * until then. */
+	unsigned first = 3U + (unsigned)keep;
+	for (int fd = 3; fd < (int)first; fd++)
+		fcntl(fd, F_SETFD, 0);
+	if (syscall(SYS_close_range, first, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) == 0)
 		return;
-	for (int fd = 3; fd < 65536; fd++)
+	for (int fd = (int)first; fd < 65536; fd++)
 		fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+/* The OCI process's own pieces, before the uid change (rlimits may need privilege). */
+static int oci_prepare(const struct cb_proc_oci *o, cb_err *e)
+{
+	for (int i = 0; i < o->nrlim; i++) {
+		struct rlimit rl = { .rlim_cur = o->rlim[i].soft, .rlim_max = o->rlim[i].hard }, now;
+		if (setrlimit(o->rlim[i].res, &rl) == 0)
+			continue;
+		/* Without CAP_SYS_RESOURCE (a confined host root): no higher than what we have. */
+		if (errno == EPERM && getrlimit(o->rlim[i].res, &now) == 0 && rl.rlim_max > now.rlim_max) {
+			cb_debug("process.rlimits: resource %d: hard limit %llu, not %llu (no CAP_SYS_RESOURCE)",
+				 o->rlim[i].res, (unsigned long long)now.rlim_max, (unsigned long long)rl.rlim_max);
+			rl.rlim_max = now.rlim_max;
+			rl.rlim_cur = rl.rlim_cur < rl.rlim_max ? rl.rlim_cur : rl.rlim_max;
+			errno = EPERM;
+		}
+		if (errno != EPERM || setrlimit(o->rlim[i].res, &rl) < 0)
+			return cb_fail_errno(e, errno, "process.rlimits: resource %d", o->rlim[i].res);
+	}
+	if (o->umask >= 0)
+		umask((mode_t)o->umask);
+	return 0;
+}
+
+/* --hostuser: its lines appended to the container's /etc/passwd, each unless the name is
+ * there already (a read-only root keeps its file). */
+static void add_passwd(const char *text)
+{
+	char line[4096], *f[7];
+	for (const char *l = text; l && *l;) {
+		size_t n = strcspn(l, "\n"), k = strcspn(l, ":");
+		char name[256];
+		snprintf(name, sizeof(name), "%.*s", (int)(k < n ? k : n), l);
+		if (!cb_db_find("/etc/passwd", name, 0, line, sizeof(line), f, 7)) {
+			int fd = open("/etc/passwd", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+			if (fd >= 0) {
+				(void)!write(fd, l, n + 1);
+				close(fd);
+			}
+		}
+		l += n + (l[n] != 0);
+	}
+}
+
+/* --group-add: a gid, or a group name of the container's /etc/group. */
+static int add_groups(char **names, gid_t *groups, int ng, int max, cb_err *e)
+{
+	char line[4096], *g[4];
+	for (size_t i = 0; names && names[i] && ng < max; i++) {
+		if (numeric(names[i]))
+			groups[ng++] = (gid_t)strtoul(names[i], NULL, 10);
+		else if (cb_db_find("/etc/group", names[i], 0, line, sizeof(line), g, 4) && numeric(g[2]))
+			groups[ng++] = (gid_t)strtoul(g[2], NULL, 10);
+		else
+			return cb_fail(e, ENOENT, "unable to find group %s: no matching entries in group file", names[i]);
+	}
+	return ng;
 }
 
 static int exec_cmd(const struct cb_proc *p, char **env, cb_err *e)
@@ -436,12 +589,18 @@ static void reset_signals(void)
 int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 {
 	char user[256], *group, line[4096], gline[4096], *f[7], *g[4];
+	if (p->passwd_add)
+		add_passwd(p->passwd_add);
 	snprintf(user, sizeof(user), "%s", p->user);
 	if ((group = strchr(user, ':')))
 		*group++ = '\0';
 	unsigned long uid = 0, gid = 0;
 	int have_pw;
-	if (!user[0] || numeric(user)) {
+	if (p->oci) {
+		uid = p->oci->uid;
+		have_pw = cb_db_find("/etc/passwd", NULL, uid, line, sizeof(line), f, 7);
+		group = NULL;
+	} else if (!user[0] || numeric(user)) {
 		uid = user[0] ? strtoul(user, NULL, 10) : 0;
 		have_pw = cb_db_find("/etc/passwd", NULL, uid, line, sizeof(line), f, 7);
 	} else if ((have_pw = cb_db_find("/etc/passwd", user, 0, line, sizeof(line), f, 7))) {
@@ -450,7 +609,9 @@ int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 		cb_fail(e, ENOENT, "unable to find user %s: no matching entries in passwd file", user);
 		return CB_EXIT_FAIL;
 	}
-	if (have_pw && numeric(f[3]))
+	if (p->oci)
+		gid = p->oci->gid;
+	else if (have_pw && numeric(f[3]))
 		gid = strtoul(f[3], NULL, 10);
 	if (group && numeric(group)) {
 		gid = strtoul(group, NULL, 10);
@@ -460,6 +621,15 @@ int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 			return CB_EXIT_FAIL;
 		}
 		gid = strtoul(g[2], NULL, 10);
+	}
+
+	/* :U volumes: everything in them becomes the user's (podman chowns the source) */
+	for (int i = 0; i < p->nchown; i++) {
+		int r = cb_chown_tree_at(AT_FDCWD, p->chown[i], (uid_t)uid, (gid_t)gid);
+		if (r < 0) {
+			cb_fail_errno(e, -r, "volume %s: chown to %lu:%lu", p->chown[i], uid, gid);
+			return CB_EXIT_FAIL;
+		}
 	}
 
 	/* HOME from passwd unless the environment has one. */
@@ -475,16 +645,36 @@ int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 		env[n] = home;
 	}
 
+	/* Without no_new_privs the filter must go on while we still hold CAP_SYS_ADMIN (as
+	 * runc and crun do: the profile then also sees the steps below). */
+	int early = p->oci && !p->oci->nnp;
+	if (early && cb_seccomp_install(&p->seccomp, e) < 0)
+		return CB_EXIT_FAIL;
 	if (!p->single_map) {
-		gid_t groups[64];
-		int ng = have_pw ? member_groups(f[0], groups, 64) : 0;
+		CB_AUTOFREE gid_t *groups = NULL;
+		int ng = p->oci ? p->oci->ngroups : have_pw ? member_groups(f[0], &groups, e) : 0, nadd = 0;
+		if (ng < 0)
+			return CB_EXIT_FAIL;
+		while (p->groups_add && p->groups_add[nadd])
+			nadd++;
+		/* room for the OCI process's groups or --group-add's */
+		gid_t *more = (p->oci && ng) || nadd ? realloc(groups, (size_t)(ng + nadd + 1) * sizeof(*groups)) : groups;
+		if ((p->oci && ng) || nadd) {
+			if (!more)
+				return cb_fail(e, ENOMEM, "out of memory"), CB_EXIT_FAIL;
+			groups = more;
+		}
+		for (int i = 0; p->oci && i < ng; i++)
+			groups[i] = p->oci->groups[i];
+		if ((ng = add_groups(p->groups_add, groups, ng, ng + nadd, e)) < 0)
+			return CB_EXIT_FAIL;
 		if (setgroups((size_t)ng, groups) < 0)
 			return cb_fail_errno(e, errno, "setgroups"), CB_EXIT_FAIL;
 	}
-	if (drop_bounding(p->caps, e) < 0)
+	if (drop_bounding(p->caps, e) < 0 || (p->oci && oci_prepare(p->oci, e) < 0))
 		return CB_EXIT_FAIL;
 	/* Keep the permitted set across the uid change when a non-root user gets capabilities. */
-	if (uid != 0 && p->user_caps && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+	if (uid != 0 && (p->oci ? p->oci->perm : p->user_caps) && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		return cb_fail_errno(e, errno, "keep capabilities"), CB_EXIT_FAIL;
 	if (setresgid((gid_t)gid, (gid_t)gid, (gid_t)gid) < 0 || setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) < 0) {
 		if (errno == EINVAL && p->single_map)
@@ -494,21 +684,32 @@ int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 			cb_fail_errno(e, errno, "cannot become user %lu:%lu", uid, gid);
 		return CB_EXIT_FAIL;
 	}
-	if (set_caps(uid == 0 ? p->caps : p->user_caps, uid == 0 ? 0 : p->user_caps, e) < 0)
+	unsigned long long want = uid == 0 ? p->caps : p->user_caps, inh = uid == 0 ? 0 : p->user_caps;
+	/* The kernel raises an ambient capability only when it is permitted and inheritable
+	 * (runc's default spec asks for more: the rest is left out, as runc does). */
+	if (p->oci ? set_caps(p->oci->eff, p->oci->perm, p->oci->inh, p->oci->amb & p->oci->inh & p->oci->perm, e) < 0
+		   : set_caps(want, want, inh, inh, e) < 0)
 		return CB_EXIT_FAIL;
-	if (!p->privileged && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	if ((p->oci ? p->oci->nnp : !p->privileged) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return cb_fail_errno(e, errno, "no_new_privs"), CB_EXIT_FAIL;
 	if (chdir(p->cwd) < 0 && errno == ENOENT)
 		return cb_fail(e, ENOENT, "workdir \"%s\" does not exist on container", p->cwd), CB_EXIT_NOEXEC;
 	if (chdir(p->cwd) < 0)
 		return cb_fail_errno(e, errno, "working directory %s", p->cwd), CB_EXIT_FAIL;
-	close_fds();
+	close_fds(p->oci ? p->oci->preserve_fds : p->preserve_fds);
+	for (int fd = 0; fd < 3; fd++) { /* run -a: the streams not attached */
+		int null = p->null_fds >> fd & 1 ? open("/dev/null", O_RDWR | O_CLOEXEC) : -1;
+		if (null >= 0 && (dup2(null, fd) < 0 || close(null) < 0))
+			return cb_fail_errno(e, errno, "/dev/null on fd %d", fd), CB_EXIT_FAIL;
+	}
 	reset_signals();
-	/* Set after the uid change, which would clear it. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* Set after the uid change, which would clear it (not for the OCI runtime's, whose
+	 * creator exits at once). */
+	if (!p->oci)
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* Last: nothing of ours must be refused or faked (root emulation's filter goes on
 	 * top: where both return an errno, the later one's counts). */
-	if (cb_seccomp_install(&p->seccomp, e) < 0)
+	if (!early && cb_seccomp_install(&p->seccomp, e) < 0)
 		return CB_EXIT_FAIL;
 	if (p->root_emul && cb_emul_install(p->emul_sock, e) < 0)
 		return CB_EXIT_FAIL;

@@ -39,6 +39,8 @@ static int parse_string(struct parser *ps, char **out)
 	while (*ps->p && *ps->p != q && *ps->p != '\n') {
 		char c = *ps->p++;
 		if (q == '"' && c == '\\') {
+			if (!*ps->p || *ps->p == '\n')
+				break; /* nothing to escape: the string is unterminated */
 			c = *ps->p++;
 			c = c == 'n' ? '\n' : c == 't' ? '\t' : c;
 		}

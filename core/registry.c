@@ -34,6 +34,22 @@ static void add_ca_dir(struct cb_registry *r, const char *dir)
 		closedir(d);
 }
 
+/* A whole number from the environment, or dflt when unset. */
+static int env_limit(const char *name, int dflt, int *out, cb_err *e)
+{
+	const char *v = getenv(name);
+	char *end;
+	*out = dflt;
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	if (*end || n < 0 || n > 1000000000 || errno)
+		return cb_fail(e, EINVAL, "%s: not a whole number: '%s'", name, v);
+	*out = (int)n;
+	return 0;
+}
+
 int cb_registry_open(struct cb_registry *r, const char *name, const struct cb_registry_opts *o, cb_err *e)
 {
 	memset(r, 0, sizeof(*r));
@@ -42,6 +58,10 @@ int cb_registry_open(struct cb_registry *r, const char *name, const struct cb_re
 	/* --tls-verify=false, like an insecure registry, also allows plain HTTP (as podman). */
 	r->insecure = o->insecure || !o->tls_verify;
 	r->timeout_ms = o->timeout_ms;
+	if (env_limit("CBOX_REGISTRY_TIMEOUT", 120, &r->total_s, e) < 0 ||
+	    env_limit("CBOX_STALL_TIMEOUT", 30, &r->stall_s, e) < 0 ||
+	    env_limit("CBOX_STALL_RATE", 1024, &r->stall_rate, e) < 0)
+		return -EINVAL;
 	r->tls.insecure = o->insecure || !o->tls_verify;
 	if (o->cert_dir) {
 		add_ca_dir(r, o->cert_dir);
@@ -131,7 +151,11 @@ static void url_escape(const char *in, char *out, size_t n)
 
 static int read_body(struct cb_http_response *rs, size_t max, char **out, size_t *len, const char *what, cb_err *e)
 {
-	size_t cap = rs->content_length > 0 && (size_t)rs->content_length <= max ? (size_t)rs->content_length + 1 : 4096;
+	/* Refused by its announced size before any of it is read. */
+	if (rs->content_length > (long long)max)
+		return cb_fail(e, EFBIG, "%s: %lld bytes announced, over the %zu-byte limit", what, rs->content_length,
+			       max);
+	size_t cap = rs->content_length > 0 ? (size_t)rs->content_length + 1 : 4096;
 	size_t n = 0;
 	char *buf = malloc(cap);
 	if (!buf)
@@ -171,6 +195,26 @@ static int base_url(struct cb_registry *r, char *out, size_t n)
 	return snprintf(out, n, "%s://%s", r->plain_http ? "http" : "https", r->host);
 }
 
+/* May credentials go to this token realm? Over https, yes; over plain http only to the
+ * registry's own host when the user made that registry insecure (podman sends nothing
+ * there). Redirects drop them on any change of origin (http.c). */
+static int creds_safe(const struct cb_registry *r, const char *realm)
+{
+	struct cb_url u, reg;
+	cb_err ignore;
+	char url[300];
+	if (cb_url_parse(&u, realm, &ignore))
+		return 0;
+	snprintf(url, sizeof(url), "http://%s/", r->host);
+	int safe = u.https;
+	if (!safe && r->insecure && !cb_url_parse(&reg, url, &ignore)) {
+		safe = !strcasecmp(u.host, reg.host);
+		cb_url_free(&reg);
+	}
+	cb_url_free(&u);
+	return safe;
+}
+
 /* The bearer-token flow: ask the realm for a token for this scope, with credentials
  * when we have them. */
 static int fetch_token(struct cb_registry *r, const char *challenge, const char *scope, cb_err *e)
@@ -188,7 +232,10 @@ static int fetch_token(struct cb_registry *r, const char *challenge, const char 
 		 scope ? "&scope=" : "", scope ? esc_scope : "");
 	char basic[1200] = "";
 	const char *hdrs[2] = { NULL, NULL };
-	if (r->have_creds) {
+	int withheld = r->have_creds && !creds_safe(r, realm);
+	if (withheld)
+		cb_debug("registry %s: not sending credentials to the plain-http realm %s", r->name, realm);
+	if (r->have_creds && !withheld) {
 		char plain[800], enc[1100];
 		snprintf(plain, sizeof(plain), "%s:%s", r->user, r->pass);
 		cb_base64_encode(plain, strlen(plain), enc, sizeof(enc));
@@ -196,7 +243,8 @@ static int fetch_token(struct cb_registry *r, const char *challenge, const char 
 		hdrs[0] = basic;
 	}
 	struct cb_http_request rq = { .method = "GET", .url = url, .headers = hdrs, .max_redirects = 5,
-				      .tls = &r->tls, .timeout_ms = r->timeout_ms };
+				      .tls = &r->tls, .timeout_ms = r->timeout_ms, .total_s = r->total_s,
+				      .stall_s = r->stall_s, .stall_rate = r->stall_rate };
 	struct cb_http_response rs;
 	int ret = cb_http_do(r->http, &rq, &rs, e);
 	if (ret < 0)
@@ -205,15 +253,18 @@ static int fetch_token(struct cb_registry *r, const char *challenge, const char 
 	if (rs.status != 200) {
 		int st = rs.status;
 		cb_http_response_end(r->http, &rs);
+		if ((st == 401 || st == 403) && withheld)
+			return cb_fail(e, EACCES, "registry %s: token realm %s is plain http: credentials not sent",
+				       r->name, realm);
 		if (st == 401 || st == 403)
 			return cb_fail(e, EACCES, "registry %s: %s (token realm answered %d)", r->name,
 				       r->have_creds ? "invalid username or password" : "authentication required", st);
 		return cb_fail(e, EIO, "registry %s: token realm answered %d", r->name, st);
 	}
-	ret = read_body(&rs, 1 << 20, &body, NULL, "token", e);
+	ret = read_body(&rs, 1 << 20, &body, NULL, "answer", e);
 	cb_http_response_end(r->http, &rs);
 	if (ret < 0)
-		return ret;
+		return cb_err_prefix(e, "registry %s: token", r->name);
 	cJSON *j = cJSON_Parse(body);
 	free(body);
 	const char *tok = cJSON_GetStringValue(cJSON_GetObjectItem(j, "token"));
@@ -263,7 +314,8 @@ static int status_error(struct cb_registry *r, int status, const char *what, cb_
 	return cb_fail(e, EIO, "%s: %s answered %d", what, r->name, status);
 }
 
-static int do_get(struct cb_registry *r, const char *path, const char *accept, long long range_from,
+/* GET base/path; whole: the request has the total limit (a document, not a layer). */
+static int do_get(struct cb_registry *r, const char *path, const char *accept, long long range_from, int whole,
 		  struct cb_http_response *rs, cb_err *e)
 {
 	char url[2048], acc[512], range[64];
@@ -283,19 +335,29 @@ static int do_get(struct cb_registry *r, const char *path, const char *accept, l
 	}
 	hdrs[n] = NULL;
 	struct cb_http_request rq = { .method = "GET", .url = url, .headers = hdrs, .max_redirects = 10,
-				      .tls = &r->tls, .timeout_ms = r->timeout_ms };
+				      .tls = &r->tls, .timeout_ms = r->timeout_ms, .total_s = whole ? r->total_s : 0,
+				      .stall_s = r->stall_s, .stall_rate = r->stall_rate };
 	int ret = cb_http_do(r->http, &rq, rs, e);
 	if (ret < 0 && r->insecure && !r->plain_http) {
 		/* An insecure registry may speak plain HTTP only. */
 		cb_debug("registry %s: https failed (%s); trying http", r->name, e->msg);
 		r->plain_http = 1;
-		return do_get(r, path, accept, range_from, rs, e);
+		return do_get(r, path, accept, range_from, whole, rs, e);
 	}
 	return ret;
 }
 
+static int registry_get(struct cb_registry *r, const char *repo, const char *what, const char *accept,
+			long long range_from, int whole, struct cb_http_response *rs, cb_err *e);
+
 int cb_registry_get(struct cb_registry *r, const char *repo, const char *what, const char *accept,
 		    long long range_from, struct cb_http_response *rs, cb_err *e)
+{
+	return registry_get(r, repo, what, accept, range_from, 0, rs, e);
+}
+
+static int registry_get(struct cb_registry *r, const char *repo, const char *what, const char *accept,
+			long long range_from, int whole, struct cb_http_response *rs, cb_err *e)
 {
 	char path[1024], scope[512], label[700];
 	snprintf(path, sizeof(path), "/v2/%s/%s", repo, what);
@@ -304,7 +366,7 @@ int cb_registry_get(struct cb_registry *r, const char *repo, const char *what, c
 	if (r->auth[0] && strcmp(r->auth_scope, scope) != 0 && strncmp(r->auth, "Authorization: Basic", 20) != 0)
 		r->auth[0] = '\0'; /* a token is for one scope */
 	for (int attempt = 0;; attempt++) {
-		int ret = do_get(r, path, accept, range_from, rs, e);
+		int ret = do_get(r, path, accept, range_from, whole, rs, e);
 		if (ret < 0) {
 			int transient = ret == -ECONNRESET || ret == -EPIPE || ret == -ETIMEDOUT || ret == -EAGAIN;
 			cb_err_prefix(e, "%s", label);
@@ -328,15 +390,15 @@ int cb_registry_get(struct cb_registry *r, const char *repo, const char *what, c
 int cb_registry_manifest(struct cb_registry *r, const char *repo, const char *ref, char **doc, size_t *len,
 			 char *content_type, size_t ct_len, char *digest, cb_err *e)
 {
-	char what[300];
+	char what[300], got[CB_DIGEST_LEN + 1];
 	struct cb_http_response rs;
 	snprintf(what, sizeof(what), "manifests/%s", ref);
-	int ret = cb_registry_get(r, repo, what,
-				  "application/vnd.oci.image.index.v1+json, "
-				  "application/vnd.docker.distribution.manifest.list.v2+json, "
-				  "application/vnd.oci.image.manifest.v1+json, "
-				  "application/vnd.docker.distribution.manifest.v2+json",
-				  0, &rs, e);
+	int ret = registry_get(r, repo, what,
+			       "application/vnd.oci.image.index.v1+json, "
+			       "application/vnd.docker.distribution.manifest.list.v2+json, "
+			       "application/vnd.oci.image.manifest.v1+json, "
+			       "application/vnd.docker.distribution.manifest.v2+json",
+			       0, 1, &rs, e);
 	if (ret < 0)
 		return ret;
 	const char *ct = cb_http_header(&rs, "Content-Type");
@@ -345,12 +407,14 @@ int cb_registry_manifest(struct cb_registry *r, const char *repo, const char *re
 	cb_http_response_end(r->http, &rs);
 	if (ret < 0)
 		return ret;
-	cb_sha256_digest(*doc, *len, digest);
-	if (!strncmp(ref, "sha256:", 7) && strcmp(ref, digest) != 0) {
+	/* ref and digest may be one buffer (a manifest named by an index): compare first. */
+	cb_sha256_digest(*doc, *len, got);
+	if (!strncmp(ref, "sha256:", 7) && strcmp(ref, got) != 0) {
 		free(*doc);
 		*doc = NULL;
-		return cb_fail(e, EIO, "%s/%s manifest %s: digest mismatch (got %s)", r->name, repo, ref, digest);
+		return cb_fail(e, EIO, "%s/%s manifest %s: digest mismatch (got %s)", r->name, repo, ref, got);
 	}
+	strcpy(digest, got);
 	return 0;
 }
 
@@ -362,7 +426,7 @@ int cb_registry_small_blob(struct cb_registry *r, const char *repo, const char *
 	if (size > MAX_MANIFEST)
 		return cb_fail(e, EFBIG, "blob %s: %lld bytes is too large for a config", digest, size);
 	snprintf(what, sizeof(what), "blobs/%s", digest);
-	int ret = cb_registry_get(r, repo, what, NULL, 0, &rs, e);
+	int ret = registry_get(r, repo, what, NULL, 0, 1, &rs, e);
 	if (ret < 0)
 		return ret;
 	ret = read_body(&rs, MAX_MANIFEST, data, len, digest, e);
@@ -382,7 +446,7 @@ int cb_registry_ping(struct cb_registry *r, cb_err *e)
 {
 	struct cb_http_response rs;
 	for (int attempt = 0;; attempt++) {
-		int ret = do_get(r, "/v2/", NULL, 0, &rs, e);
+		int ret = do_get(r, "/v2/", NULL, 0, 1, &rs, e);
 		if (ret < 0)
 			return cb_err_prefix(e, "registry %s", r->name);
 		if (rs.status == 401 && attempt == 0) {

@@ -26,6 +26,8 @@ struct cb_registry {
 	char auth[8192];   /* the Authorization header for auth_scope */
 	char auth_scope[512];
 	int timeout_ms;
+	int total_s;       /* a manifest, config or token request, whole ($CBOX_REGISTRY_TIMEOUT) */
+	int stall_s, stall_rate; /* any transfer: bytes/s floor over seconds ($CBOX_STALL_*) */
 };
 
 int cb_registry_open(struct cb_registry *r, const char *name, const struct cb_registry_opts *o, cb_err *e);

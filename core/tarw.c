@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tar.h"
 #include "tarw.h"
 
 #define BLOCK 512
@@ -60,22 +61,66 @@ static void octal(unsigned char *f, size_t len, uint64_t v)
 	snprintf((char *)f, len, "%0*" PRIo64, (int)len - 1, v);
 }
 
-int cb_tarw_header(struct cb_tarw *w, const char *name, uint64_t size, cb_err *e)
+/* name=value records of a pax extended header: "LEN name=value\n", LEN counting itself. */
+static size_t pax_record(char *buf, size_t n, const char *key, const char *val)
+{
+	size_t body = strlen(key) + strlen(val) + 3, len = body + 1;
+	while (len != body + (size_t)snprintf(NULL, 0, "%zu", len))
+		len = body + (size_t)snprintf(NULL, 0, "%zu", len);
+	return (size_t)snprintf(buf, n, "%zu %s=%s\n", len, key, val);
+}
+
+static int header(struct cb_tarw *w, const struct cb_tar_entry *en, char type, cb_err *e);
+
+/* What ustar cannot hold (names of 100 bytes and more, ids past 7 octal digits) goes in
+ * a pax header before the entry. */
+static int pax_header(struct cb_tarw *w, const struct cb_tar_entry *en, cb_err *e)
+{
+	char *buf = malloc(3 * CB_TAR_NAME_MAX), id[24];
+	size_t len = 0, n = 3 * CB_TAR_NAME_MAX;
+	if (!buf)
+		return cb_fail(e, ENOMEM, "out of memory");
+	if (strlen(en->path) >= 100)
+		len += pax_record(buf + len, n - len, "path", en->path);
+	if (strlen(en->linkpath) >= 100)
+		len += pax_record(buf + len, n - len, "linkpath", en->linkpath);
+	for (int g = 0; g < 2; g++)
+		if ((g ? en->gid : en->uid) > 07777777) {
+			snprintf(id, sizeof(id), "%" PRIu32, g ? en->gid : en->uid);
+			len += pax_record(buf + len, n - len, g ? "gid" : "uid", id);
+		}
+	int r = 0;
+	if (len) {
+		struct cb_tar_entry x = { .path = "PaxHeaders/entry", .linkpath = "", .mode = 0644, .size = len };
+		r = header(w, &x, 'x', e);
+		if (r == 0)
+			r = cb_tarw_write(w, buf, len, e);
+	}
+	free(buf);
+	return r;
+}
+
+static void cut(unsigned char *f, size_t n, const char *s)
+{
+	size_t l = strlen(s);
+	memcpy(f, s, l < n ? l : n);
+}
+
+static int header(struct cb_tarw *w, const struct cb_tar_entry *en, char type, cb_err *e)
 {
 	unsigned char h[BLOCK] = { 0 };
-	int dir = size == CB_TARW_DIR;
-	size_t nl = strlen(name);
 	int r = end_entry(w, e);
+	if (r == 0 && type != 'x')
+		r = pax_header(w, en, e);
 	if (r < 0)
 		return r;
-	if (nl == 0 || nl >= 100)
-		return cb_fail(e, ENAMETOOLONG, "archive entry name '%.120s': too long", name);
-	memcpy(h, name, nl);
-	octal(h + 100, 8, dir ? 0755 : 0644);
-	octal(h + 108, 8, 0);
-	octal(h + 116, 8, 0);
-	if (dir)
-		size = 0;
+	if (!en->path[0])
+		return cb_fail(e, EINVAL, "archive entry without a name");
+	uint64_t size = en->size;
+	cut(h, 100, en->path);
+	octal(h + 100, 8, en->mode & 07777);
+	octal(h + 108, 8, en->uid > 07777777 ? 0 : en->uid);
+	octal(h + 116, 8, en->gid > 07777777 ? 0 : en->gid);
 	if (size < (1ULL << 33)) {
 		octal(h + 124, 12, size);
 	} else { /* GNU base-256: 0x80, then the size big-endian */
@@ -83,9 +128,14 @@ int cb_tarw_header(struct cb_tarw *w, const char *name, uint64_t size, cb_err *e
 		for (int i = 0; i < 8; i++)
 			h[135 - i] = (unsigned char)(size >> (8 * i));
 	}
-	octal(h + 136, 12, 0);
-	h[156] = dir ? '5' : '0';
+	octal(h + 136, 12, en->mtime > 0 && en->mtime < 077777777777LL ? (uint64_t)en->mtime : 0);
+	h[156] = (unsigned char)type;
+	cut(h + 157, 100, en->linkpath);
 	memcpy(h + 257, "ustar\0" "00", 8);
+	if (type == '3' || type == '4') {
+		octal(h + 329, 8, en->devmajor);
+		octal(h + 337, 8, en->devminor);
+	}
 	memset(h + 148, ' ', 8);
 	unsigned sum = 0;
 	for (int i = 0; i < BLOCK; i++)
@@ -95,6 +145,27 @@ int cb_tarw_header(struct cb_tarw *w, const char *name, uint64_t size, cb_err *e
 		return r;
 	w->left = size;
 	return 0;
+}
+
+int cb_tarw_entry(struct cb_tarw *w, const struct cb_tar_entry *en, cb_err *e)
+{
+	static const char types[] = { [CB_TAR_REG] = '0', [CB_TAR_DIR] = '5', [CB_TAR_SYMLINK] = '2',
+				       [CB_TAR_HARDLINK] = '1', [CB_TAR_FIFO] = '6', [CB_TAR_CHAR] = '3',
+				       [CB_TAR_BLOCK] = '4' };
+	struct cb_tar_entry x = *en;
+	if (en->type != CB_TAR_REG)
+		x.size = 0;
+	return header(w, &x, types[en->type], e);
+}
+
+int cb_tarw_header(struct cb_tarw *w, const char *name, uint64_t size, cb_err *e)
+{
+	int dir = size == CB_TARW_DIR;
+	if (strlen(name) >= 100)
+		return cb_fail(e, ENAMETOOLONG, "archive entry name '%.120s': too long", name);
+	struct cb_tar_entry en = { .type = dir ? CB_TAR_DIR : CB_TAR_REG, .path = name, .linkpath = "",
+				   .mode = dir ? 0755 : 0644, .size = dir ? 0 : size };
+	return cb_tarw_entry(w, &en, e);
 }
 
 int cb_tarw_write(struct cb_tarw *w, const void *data, size_t len, cb_err *e)

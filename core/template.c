@@ -219,6 +219,10 @@ int cb_tmpl_parse(const char *text, struct cb_tmpl **tp, cb_err *e)
 			r = perr(e, t->text, a, "missing value for command");
 			break;
 		}
+		if (!CFG_TEMPLATE && (*s != '.' || memchr(s, ' ', len) || memchr(s, '|', len))) {
+			r = perr(e, t->text, a, "this build has only {{.Field}} actions (CONFIG_TEMPLATE is off)");
+			break;
+		}
 		int kind = word_is(s, len, "if") ? N_IF : word_is(s, len, "range") ? N_RANGE :
 			   word_is(s, len, "with") ? N_WITH : word_is(s, len, "else") ? N_ELSE :
 			   word_is(s, len, "end") ? N_END : N_EXPR;
@@ -604,7 +608,13 @@ static int eval(struct ev *v, const char *s, size_t len, char vars[2][32], int *
 		}
 	}
 	ws(&l);
-	if ((r = pipeline(v, &l, 0, out)) < 0)
+	if (!CFG_TEMPLATE) { /* {{.A.B}} or {{.}} only (checked when parsed) */
+		*out = v->dot;
+		if (l.p + 1 == l.end)
+			l.p++;
+		else if ((r = fields(v, &l, out)) < 0)
+			return r;
+	} else if ((r = pipeline(v, &l, 0, out)) < 0)
 		return r;
 	if (l.p < l.end)
 		return cb_fail(v->e, EINVAL, "template: unexpected \"%c\" in operand", *l.p);

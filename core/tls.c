@@ -9,12 +9,20 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <bearssl.h>
 
 #include "cbox.h"
 #include "tls.h"
 #include "embedded_ca.h"
+
+long long cb_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
 
 int cb_poll_fd(int fd, short events, int timeout_ms, const char *what, cb_err *e)
 {
@@ -517,11 +525,22 @@ static int tls_fail(struct cb_tls *t, int err, cb_err *e)
 	return cb_fail(e, EPROTO, "TLS with %s: protocol error (BearSSL error %d)", t->host, err);
 }
 
+/* Wait for the socket until the call's end (a monotonic time in ms). */
+static int tls_wait(struct cb_tls *t, short events, long long end, int timeout_ms, cb_err *e)
+{
+	long long left = end - cb_now_ms();
+	int r = left > 0 ? cb_poll_fd(t->fd, events, (int)left, t->host, e) : -ETIMEDOUT;
+	return r == -ETIMEDOUT ? cb_fail(e, ETIMEDOUT, "%s: timed out after %d ms", t->host, timeout_ms) : r;
+}
+
 /* Drive the engine until a state in want is reached. 1: closed cleanly (or the peer
  * hung up after the handshake); 0: reached; <0: error. */
 static int run_until(struct cb_tls *t, unsigned want, int timeout_ms, cb_err *e)
 {
 	br_ssl_engine_context *eng = &t->cc.eng;
+	/* The timeout bounds the whole call, not each wait: a peer trickling a record one
+	 * byte at a time does not hold a read forever. */
+	long long end = cb_now_ms() + timeout_ms;
 	for (;;) {
 		unsigned st = br_ssl_engine_current_state(eng);
 		if (st & BR_SSL_CLOSED) {
@@ -533,7 +552,7 @@ static int run_until(struct cb_tls *t, unsigned want, int timeout_ms, cb_err *e)
 			unsigned char *buf = br_ssl_engine_sendrec_buf(eng, &len);
 			ssize_t n = send(t->fd, buf, len, MSG_NOSIGNAL);
 			if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-				int r = cb_poll_fd(t->fd, POLLOUT, timeout_ms, t->host, e);
+				int r = tls_wait(t, POLLOUT, end, timeout_ms, e);
 				if (r)
 					return r;
 				continue;
@@ -552,7 +571,7 @@ static int run_until(struct cb_tls *t, unsigned want, int timeout_ms, cb_err *e)
 			unsigned char *buf = br_ssl_engine_recvrec_buf(eng, &len);
 			ssize_t n = recv(t->fd, buf, len, 0);
 			if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-				int r = cb_poll_fd(t->fd, POLLIN, timeout_ms, t->host, e);
+				int r = tls_wait(t, POLLIN, end, timeout_ms, e);
 				if (r)
 					return r;
 				continue;

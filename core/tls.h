@@ -46,5 +46,7 @@ void cb_tls_free(struct cb_tls *t);
 /* Wait until fd is ready for events (POLLIN/POLLOUT) or timeout_ms passes (-ETIMEDOUT,
  * *e names what). Shared with http.c. */
 int cb_poll_fd(int fd, short events, int timeout_ms, const char *what, cb_err *e);
+/* CLOCK_MONOTONIC in milliseconds. */
+long long cb_now_ms(void);
 
 #endif

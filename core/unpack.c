@@ -394,7 +394,7 @@ static int set_xattr(int fd, int pfd, const char *name, const char *key, const v
  * in user.rootlesscontainers. */
 static int set_owner(struct ctx *c, int fd, int pfd, const char *name, int is_link, cb_err *e)
 {
-	uint32_t uid = c->ent->uid, gid = c->ent->gid;
+	uint32_t uid = c->o.own ? c->o.uid : c->ent->uid, gid = c->o.own ? c->o.gid : c->ent->gid;
 	/* Just made by us: it has our ids already, unless its directory is setgid. */
 	if (c->fresh && uid == c->euid && gid == c->egid && !c->pdir_setgid)
 		return 0;
@@ -408,8 +408,13 @@ static int set_owner(struct ctx *c, int fd, int pfd, const char *name, int is_li
 		cb_debug("layer %s: entry '%s': owner stays as created", c->what, c->cur);
 	unsigned char v[16];
 	size_t n = cb_rootless_value(v, uid, gid);
-	if (n && !is_link && set_xattr(fd, pfd, name, RC_XATTR, v, n) < 0)
-		ent_warn(c, "cannot record owner %" PRIu32 ":%" PRIu32 " in %s: %s", uid, gid, RC_XATTR, strerror(errno));
+	if (n && !is_link && set_xattr(fd, pfd, name, RC_XATTR, v, n) < 0) {
+		if (errno == EOPNOTSUPP || errno == ENOTSUP)
+			c->st->unrecorded_ids++; /* one line for the image, from cb_layer_report */
+		else
+			ent_warn(c, "cannot record owner %" PRIu32 ":%" PRIu32 " in %s: %s", uid, gid, RC_XATTR,
+				 strerror(errno));
+	}
 	return 0;
 }
 
@@ -519,13 +524,23 @@ static int apply_dirs(struct ctx *c, cb_err *e)
 
 /* ---- entries ---- */
 
+/* A read error, named after the layer once (the blob's own checks name it already). */
+static int read_fail(struct ctx *c, cb_err *e)
+{
+	char head[300];
+	int n = snprintf(head, sizeof(head), "layer %s: ", c->what);
+	if (!strncmp(e->msg, head, (size_t)n))
+		return e->errnum > 0 ? -e->errnum : -EINVAL;
+	return cb_err_prefix(e, "layer %s", c->what);
+}
+
 static int write_contents(struct ctx *c, struct cb_tar *t, int fd, cb_err *e)
 {
 	struct cb_reader in = cb_tar_contents(t);
 	for (;;) {
 		ssize_t n = cb_read(&in, c->buf, COPY_BUF, e);
 		if (n < 0)
-			return cb_err_prefix(e, "layer %s", c->what);
+			return read_fail(c, e);
 		if (n == 0)
 			return 0;
 		for (ssize_t off = 0; off < n;) {
@@ -561,6 +576,9 @@ static int do_whiteout(struct ctx *c, const char *dir, const char *name, cb_err 
 		cb_debug("layer %s: skipping '%s'", c->what, c->cur);
 		return 0;
 	}
+	/* ".wh.." and ".wh...": the directory itself or its parent, never a file of it. */
+	if (!opaque && (!strcmp(target, ".") || !strcmp(target, "..")))
+		return ent_fail(c, e, EPERM, 0, "whiteout of '%s' reaches outside its directory", target);
 	if (c->o.whiteouts == CB_WH_DELETE) {
 		parent_drop(c); /* what goes may be the kept parent or above it */
 		int pfd = open_dir(c, dir, 0, e);
@@ -588,8 +606,18 @@ static int do_whiteout(struct ctx *c, const char *dir, const char *name, cb_err 
 	int r = 0;
 	if (opaque) {
 		const char *key = c->o.rootless ? "user.overlay.opaque" : "trusted.overlay.opaque";
-		if (fsetxattr(pfd, key, "y", 1, 0) < 0)
+		if (fsetxattr(pfd, key, "y", 1, 0) == 0) {
+			r = 0;
+		} else if (c->o.rootless && (errno == EOPNOTSUPP || errno == ENOTSUP)) {
+			/* No user xattrs on this filesystem: the marker file (see unpack.h). */
+			int m = openat(pfd, CB_OPAQUE_MARKER, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+			if (m < 0)
+				r = ent_fail(c, e, errno, 1, "cannot mark the directory opaque (%s unsupported, marker file)", key);
+			else
+				close(m);
+		} else {
 			r = ent_fail(c, e, errno, 1, "cannot mark the directory opaque (%s)", key);
+		}
 	} else {
 		struct stat sb;
 		if (fstatat(pfd, target, &sb, AT_SYMLINK_NOFOLLOW) == 0)
@@ -650,7 +678,7 @@ static int do_entry(struct ctx *c, struct cb_tar *t, char *path, cb_err *e)
 	char full[CB_TAR_NAME_MAX + 1];
 	strcpy(full, path);
 	const char *dir, *name = split(path, &dir);
-	if (!strncmp(name, WH_PREFIX, strlen(WH_PREFIX)))
+	if (c->o.whiteouts != CB_WH_NONE && !strncmp(name, WH_PREFIX, strlen(WH_PREFIX)))
 		return do_whiteout(c, dir, name, e);
 
 	if ((pfd = parent_dir(c, dir, e)) < 0)
@@ -783,7 +811,7 @@ int cb_unpack_tar(struct cb_reader *tar, int dirfd, const char *what, const stru
 	char path[CB_TAR_NAME_MAX + 1];
 	for (;;) {
 		if ((r = cb_tar_next(t, &en, e)) < 0) {
-			cb_err_prefix(e, "layer %s", c.what);
+			read_fail(&c, e);
 			goto out;
 		}
 		if (r == 0)

@@ -331,3 +331,30 @@ double cb_tree_size(int dirfd, const char *path)
 	}
 	return n;
 }
+
+struct owner {
+	uid_t uid;
+	gid_t gid;
+};
+
+static int chown_one(void *ctx, const struct cb_walk_ent *w, int post)
+{
+	const struct owner *o = ctx;
+	if (post)
+		return 0;
+	return fchownat(w->dirfd, w->name, o->uid, o->gid, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+}
+
+int cb_chown_tree_at(int dirfd, const char *path, uid_t uid, gid_t gid)
+{
+	struct owner o = { uid, gid };
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	int r = fchown(fd, uid, gid) < 0 || fstat(fd, &st) < 0 ? -errno : 0;
+	if (r == 0 && S_ISDIR(st.st_mode))
+		r = cb_walk(fd, -1, chown_one, &o, NULL, 0);
+	close(fd);
+	return r;
+}

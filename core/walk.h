@@ -49,6 +49,10 @@ int cb_walk(int dirfd, int cdirfd, cb_walk_fn fn, void *ctx, char *where, size_t
  * first -errno met (the rest is removed anyway). */
 int cb_rm_rf_at(int dirfd, const char *name);
 
+/* chown -hR uid:gid dirfd/path (the start followed if a symlink; nothing below it is):
+ * 0 or the first -errno. */
+int cb_chown_tree_at(int dirfd, const char *path, uid_t uid, gid_t gid);
+
 /* "PATH: deeper than 4096 levels" and the like: what a walk's error means, for messages. */
 const char *cb_walk_strerror(int err);
 

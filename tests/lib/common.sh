@@ -54,8 +54,9 @@ expect_err() {
 	"$@" >"$OUT.stdout" 2>"$OUT"
 	rc=$?
 	lines=$(grep -c '' "$OUT")
-	# podman's hint after the error line is no second message
-	[ "$lines" = 2 ] && sed -n 2p "$OUT" | grep -Eq "^(See 'cbox( [a-z-]+)? --help'\.|Try 'cbox --help' for more information)\$" && lines=1
+	# podman's usage hint may follow as a second line.
+	[ "$lines" = 2 ] && sed -n 2p "$OUT" |
+		grep -Eq "^(See 'cbox( [a-z-]+)? --help'\.|Try 'cbox --help' for more information)\$" && lines=1
 	if [ "$rc" != "$want" ]; then
 		fail "$n" "exit $rc, want $want: $(head -c 300 "$OUT")"
 	elif [ "$lines" != 1 ]; then

@@ -90,7 +90,8 @@ static int worker(void)
 	snprintf(path, sizeof(path), "%s/passwd", sub);
 	CHECK(bind_text(path, pw, "/etc/passwd") == 0);
 	snprintf(path, sizeof(path), "%s/subuid", sub);
-	CHECK(bind_text(path, "someone:10:5\n4242:100000:65536\n", "/etc/subuid") == 0);
+	/* A line with a third number is no range at all (the planner once read 4242:1:2). */
+	CHECK(bind_text(path, "someone:10:5\n4242:1:2:3\n4242:100000:65536\n", "/etc/subuid") == 0);
 	snprintf(path, sizeof(path), "%s/subgid", sub);
 	CHECK(bind_text(path, "4242:200000:1000\n", "/etc/subgid") == 0);
 	/* No entry: single, and the reason names the file (in a mount namespace of its own). */
@@ -135,9 +136,34 @@ static int worker(void)
 	return unit_failures;
 }
 
+/* cb_subid_line, the one parser of the planner and the setuid helpers. */
+static void test_subid_line(void)
+{
+	static const char *const bad[] = {
+		"alice:1:2:3", "alice:1:2:", "alice:1", ":1:2", "alice:-1:5", "alice: 5:5", "alice:+5:5", "alice:5:0",
+		"alice:5:5x", "alice:4294967295:2", "alice:99999999999:1", "alice::5", "",
+	};
+	for (size_t i = 0; i < CB_ARRAY_SIZE(bad); i++) {
+		char line[64];
+		const char *owner;
+		uint32_t s, c;
+		snprintf(line, sizeof(line), "%s\n", bad[i]);
+		int r = cb_subid_line(line, &owner, &s, &c);
+		if (r)
+			printf("  accepted '%s'\n", bad[i]);
+		CHECK(r == 0);
+	}
+	char ok[] = "alice:100000:65536\n", edge[] = "1000:4294967294:2";
+	const char *owner;
+	uint32_t s, c;
+	CHECK(cb_subid_line(ok, &owner, &s, &c) == 1 && !strcmp(owner, "alice") && s == 100000 && c == 65536);
+	CHECK(cb_subid_line(edge, &owner, &s, &c) == 1 && !strcmp(owner, "1000") && s == 4294967294u && c == 2);
+}
+
 int main(void)
 {
 	unit_name = "idmap";
+	test_subid_line();
 	if (getuid() != 0) {
 		unit_skip("all checks", "needs root (test files bound over /etc/subuid, a drop to uid 4242)");
 		return 0;

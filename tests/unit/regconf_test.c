@@ -99,5 +99,10 @@ int main(void)
 	CHECK_STR(parse_err("[[registry]]\nblocked = true\n"), "t.conf: a [[registry]] has neither prefix nor location");
 	CHECK_STR(parse_err("key \"v\"\n"), "t.conf:1: expected '='");
 	CHECK_STR(parse_err("k = \"v\" x\n"), "t.conf:1: unexpected text after value");
+	/* A backslash just before the end: the string ends there. What follows the NUL (a
+	 * quote, then a whole setting) must never be read: parsing it would succeed. */
+	static const char tail[] = "k = \"a\\\0\"\nunqualified-search-registries = [\"beyond.example\"]\n";
+	CHECK_STR(parse_err(tail), "t.conf:1: unterminated string");
+	CHECK_STR(parse_err("k = \"a\\\nb\"\n"), "t.conf:1: unterminated string");
 	return unit_end();
 }

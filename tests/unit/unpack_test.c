@@ -307,6 +307,40 @@ struct child_result {
 };
 
 /* 0 or the unpacker's error (message in msg); 1 when user namespaces are unavailable. */
+/* ".wh.." and ".wh..." name the directory itself and its parent: refused in both modes,
+ * and in delete mode nothing around them goes. */
+static void test_whiteout_dots(void)
+{
+	CHECK(py("mk('whdd.tar', ('a/b/x', R, b'x'), ('a/b/.wh...', R, b''))\n"
+		 "mk('whd.tar', ('a/b/x', R, b'x'), ('a/b/.wh..', R, b''))\n") == 0);
+	static const char *const tars[] = { "whdd.tar", "whd.tar" };
+	static const char *const want[] = { "layer whdd.tar: entry 'a/b/.wh...': whiteout of '..' reaches outside its directory",
+					     "layer whd.tar: entry 'a/b/.wh..': whiteout of '.' reaches outside its directory" };
+	for (int i = 0; i < 2; i++) {
+		char dest[32], p[64];
+		for (int mode = 0; mode < 2; mode++) {
+			struct cb_unpack_opts o = { .whiteouts = mode ? CB_WH_DELETE : CB_WH_OVERLAY };
+			cb_err e = { 0 };
+			snprintf(dest, sizeof(dest), "whd-%d-%d", i, mode);
+			/* What a lower layer left: the whiteout's directory, a sibling, the root's file. */
+			mkdir(fx_path(dest), 0755);
+			snprintf(p, sizeof(p), "%s/a", dest);
+			mkdir(fx_path(p), 0755);
+			snprintf(p, sizeof(p), "%s/a/b", dest);
+			mkdir(fx_path(p), 0755);
+			snprintf(p, sizeof(p), "%s/a/sib", dest);
+			close(open(fx_path(p), O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+			CHECK(unpack(tars[i], dest, &o, NULL, &e) == -EPERM);
+			if (strcmp(e.msg, want[i]))
+				printf("  %s: '%s', want '%s'\n", tars[i], e.msg, want[i]);
+			CHECK(!strcmp(e.msg, want[i]));
+			CHECK(exists(p));
+			snprintf(p, sizeof(p), "%s/a/b/x", dest);
+			CHECK(exists(p));
+		}
+	}
+}
+
 static int rootless_unpack(const char *tar, const char *dest, struct cb_unpack_stats *st, char *msg)
 {
 	struct child_result res = { .r = -1 };
@@ -428,6 +462,7 @@ int main(void)
 	test_parent_cache();
 	test_hostile();
 	test_whiteouts();
+	test_whiteout_dots();
 	test_rootless();
 	fx_cleanup();
 	return unit_end();

@@ -1,0 +1,546 @@
+/* bundle.c - the OCI runtime's lifecycle on the container core (oci.c, mount.c, proc.c). */
+#include <dirent.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "bundle.h"
+#include "ctl.h"
+#include "json.h"
+#include "ns.h"
+#include "oci.h"
+#include "state.h"
+#include "store.h"
+#include "walk.h"
+
+int cb_bundle_id_ok(const char *id)
+{
+	size_t n = strlen(id);
+	if (!n || n > 128 || !((id[0] >= 'a' && id[0] <= 'z') || (id[0] >= 'A' && id[0] <= 'Z') ||
+			       (id[0] >= '0' && id[0] <= '9')))
+		return 0;
+	return strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-") == n;
+}
+
+static int dir_of(const char *root, const char *id, char *buf, size_t n, cb_err *e)
+{
+	if (!cb_bundle_id_ok(id))
+		return cb_fail(e, EINVAL, "container id \"%s\": want [A-Za-z0-9][A-Za-z0-9_.+-]*", id);
+	if ((size_t)snprintf(buf, n, "%s/%s", root, id) >= n)
+		return cb_fail(e, ENAMETOOLONG, "--root %s: too long", root);
+	return 0;
+}
+
+struct child {
+	struct cb_oci *o;
+	int go;    /* read end: the parent has written the id maps */
+	int ready; /* write end: set up, now waiting at the fifo */
+	int fifo;  /* exec.fifo, read-write: start writes the byte we wait for */
+	struct cb_term *term;
+};
+
+static int sysctls(const cJSON *sc, cb_err *e)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, sc) {
+		char path[512];
+		const char *v = cJSON_GetStringValue(it);
+		int n = snprintf(path, sizeof(path), "/proc/sys/%s", it->string);
+		for (int i = 10; i < n; i++)
+			path[i] = path[i] == '.' ? '/' : path[i];
+		int fd CB_AUTOCLOSE = strstr(it->string, "..") ? -1 : open(path, O_WRONLY | O_CLOEXEC);
+		if (!v || fd < 0 || write(fd, v, strlen(v)) < 0)
+			return cb_fail_errno(e, v ? errno : EINVAL, "config.json: linux.sysctl %s", it->string);
+	}
+	return 0;
+}
+
+static int child_main(void *arg, cb_err *e)
+{
+	struct child *c = arg;
+	struct cb_oci *o = c->o;
+	char b;
+	if (c->go >= 0 && read(c->go, &b, 1) != 1)
+		return cb_fail(e, EPROTO, "the runtime ended before the id mappings were written"), CB_EXIT_FAIL;
+	if ((o->new_ns & CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+		return cb_fail_errno(e, errno, "config.json: linux.uidMappings: container root (0) is not mapped"),
+		       CB_EXIT_FAIL;
+	if (o->hostname && sethostname(o->hostname, strlen(o->hostname)) < 0)
+		return cb_fail_errno(e, errno, "hostname %s", o->hostname), CB_EXIT_FAIL;
+	if (o->domainname && setdomainname(o->domainname, strlen(o->domainname)) < 0)
+		return cb_fail_errno(e, errno, "domainname %s", o->domainname), CB_EXIT_FAIL;
+	if (sysctls(o->sysctl, e) < 0 || cb_mount_oci(&o->m, e) < 0)
+		return CB_EXIT_FAIL;
+	if (c->term && cb_term_open_in_child(c->term, e) < 0)
+		return CB_EXIT_FAIL;
+	if (write(c->ready, "r", 1) != 1)
+		return cb_fail_errno(e, errno, "tell the runtime"), CB_EXIT_FAIL;
+	close(c->ready);
+	ssize_t n;
+	while ((n = read(c->fifo, &b, 1)) < 0 && errno == EINTR)
+		;
+	if (n != 1)
+		return cb_fail_errno(e, errno, "exec.fifo"), CB_EXIT_FAIL;
+	close(c->fifo);
+	/* Nobody reads the sync socket now: the program's failure goes to its stderr (the
+	 * driver's log), as runc's does. */
+	int r = cb_proc_exec(&o->p, e);
+	fprintf(stderr, "cbox-runtime: %s\n", e->msg);
+	return r;
+}
+
+/* Write a map file of pid's. */
+static int write_map(pid_t pid, const char *file, const char *text, cb_err *e)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	int fd CB_AUTOCLOSE = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, text, strlen(text)) < 0)
+		return cb_fail_errno(e, errno, "write %s", path);
+	return 0;
+}
+
+/* The maps of a rootless user namespace that maps the caller alone. */
+static int only_caller(const char *map, unsigned id)
+{
+	char want[64];
+	snprintf(want, sizeof(want), "0 %u 1\n", id);
+	return !strcmp(map, want);
+}
+
+static int id_maps(struct cb_oci *o, pid_t pid, cb_err *e)
+{
+	int r;
+	if (geteuid() == 0)
+		return (r = write_map(pid, "uid_map", o->uidmap, e)) < 0 ? r : write_map(pid, "gid_map", o->gidmap, e);
+	if (only_caller(o->uidmap, getuid()) && only_caller(o->gidmap, getgid())) {
+		if ((r = write_map(pid, "setgroups", "deny", e)) < 0 || (r = write_map(pid, "uid_map", o->uidmap, e)) < 0)
+			return r;
+		return write_map(pid, "gid_map", o->gidmap, e);
+	}
+	/* More than the caller: the ladder's mapping (sub-ids through newuidmap). */
+	struct cb_idmap m;
+	if ((r = cb_idmap_plan(&m, e)) < 0)
+		return r;
+	cb_debug("config.json: uidMappings/gidMappings: rootless, the %s mapping instead", cb_idmap_mode_name(m.mode));
+	return cb_idmap_map_pid(&m, pid, e);
+}
+
+static int join_all(const struct cb_oci *o, cb_err *e)
+{
+	/* The user namespace first: the others are owned by it. */
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < o->njoin; i++) {
+			if ((o->join[i].type == CLONE_NEWUSER) != (pass == 0))
+				continue;
+			int fd CB_AUTOCLOSE = open(o->join[i].path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0 || setns(fd, o->join[i].type) < 0)
+				return cb_fail_errno(e, errno, "config.json: linux.namespaces: join %s", o->join[i].path);
+		}
+	return 0;
+}
+
+static int connect_socket(const char *path, cb_err *e)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(a.sun_path))
+		return cb_fail(e, ENAMETOOLONG, "--console-socket %s: too long", path);
+	strcpy(a.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		int err = errno;
+		if (fd >= 0)
+			close(fd);
+		return cb_fail_errno(e, err, "--console-socket %s", path);
+	}
+	return fd;
+}
+
+/* The pid file, opened before exec enters the container's root (fd), or by path. */
+static int write_pid_file(const char *path, int fd, pid_t pid, cb_err *e)
+{
+	char text[32];
+	int n = snprintf(text, sizeof(text), "%d", (int)pid);
+	if (fd >= 0)
+		return write(fd, text, (size_t)n) == n ? 0 : cb_fail_errno(e, errno, "--pid-file %s", path);
+	return cb_write_replace(AT_FDCWD, path, text, (size_t)n, 0644, 0, e) < 0 ? cb_err_prefix(e, "--pid-file") : 0;
+}
+
+static int record_state(int dfd, const char *id, const struct cb_oci *o, const char *bundle, pid_t pid, cb_err *e)
+{
+	cJSON *j = cJSON_CreateObject();
+	char created[40];
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	size_t k = strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%S", gmtime(&ts.tv_sec));
+	snprintf(created + k, sizeof(created) - k, ".%09ldZ", ts.tv_nsec);
+	cJSON_AddStringToObject(j, "id", id);
+	cJSON_AddNumberToObject(j, "pid", pid);
+	cJSON_AddNumberToObject(j, "pid_start", (double)cb_pid_start_time(pid));
+	cJSON_AddStringToObject(j, "bundle", bundle);
+	cJSON_AddStringToObject(j, "created", created);
+	cJSON_AddBoolToObject(j, "single_map", o->p.single_map);
+	cJSON_AddItemToObject(j, "annotations", o->annotations ? cJSON_Duplicate(o->annotations, 1) : cJSON_CreateObject());
+	char *text = cb_json_print(j);
+	cJSON_Delete(j);
+	int r = text ? cb_write_replace(dfd, "state.json", text, strlen(text), 0600, 0, e) : cb_fail(e, ENOMEM, "out of memory");
+	free(text);
+	return r;
+}
+
+int cb_bundle_create(const struct cb_bundle_opts *o, const char *id, pid_t *pid, cb_err *e)
+{
+	char dir[4096];
+	struct cb_oci oci;
+	struct cb_term term = { .sock = { -1, -1 } };
+	struct child c = { .o = &oci, .go = -1, .ready = -1, .fifo = -1 };
+	int r, go[2] = { -1, -1 }, ready[2] = { -1, -1 }, syncfd = -1, made = 0;
+	int cwd CB_AUTOCLOSE = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC), dfd CB_AUTOCLOSE = -1;
+	if ((r = dir_of(o->root, id, dir, sizeof(dir), e)) < 0 || (r = cb_oci_load(&oci, o->bundle, e)) < 0)
+		goto out;
+	oci.po.preserve_fds = o->preserve_fds;
+	oci.m.no_pivot = o->no_pivot;
+	if ((r = cb_mkdir_p(o->root, 0700, e)) < 0) {
+		cb_err_prefix(e, "--root");
+		goto out;
+	}
+	if (mkdir(dir, 0700) < 0) {
+		r = errno == EEXIST ? cb_fail(e, EEXIST, "container \"%s\" already exists", id)
+				    : cb_fail_errno(e, errno, "%s", dir);
+		goto out;
+	}
+	made = 1;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || mkfifoat(dfd, "exec.fifo", 0600) < 0 ||
+	    (c.fifo = openat(dfd, "exec.fifo", O_RDWR | O_CLOEXEC)) < 0) {
+		r = cb_fail_errno(e, errno, "%s/exec.fifo", dir);
+		goto out;
+	}
+	if (oci.terminal && o->console_socket) {
+		if ((r = term.sock[1] = connect_socket(o->console_socket, e)) < 0)
+			goto out;
+		term.ws = oci.ws;
+		c.term = &term;
+	} else if (oci.terminal && o->term) {
+		if ((r = cb_term_prepare(o->term, e)) < 0)
+			goto out;
+		c.term = o->term;
+	} else if (oci.terminal) {
+		r = cb_fail(e, EINVAL, "process.terminal is true: --console-socket is needed");
+		goto out;
+	}
+	if (only_caller(oci.uidmap, getuid()) && getuid() != 0)
+		oci.p.single_map = 1;
+	if ((r = cb_seccomp_build(&oci.p.seccomp, -1, oci.p.caps, e)) < 0 || (r = join_all(&oci, e)) < 0)
+		goto out;
+	if (pipe2(ready, O_CLOEXEC) < 0 || ((oci.new_ns & CLONE_NEWUSER) && pipe2(go, O_CLOEXEC) < 0)) {
+		r = cb_fail_errno(e, errno, "pipe");
+		goto out;
+	}
+	c.go = go[0];
+	c.ready = ready[1];
+	/* Relative mount sources are the bundle's. */
+	if (chdir(o->bundle) < 0) {
+		r = cb_fail_errno(e, errno, "--bundle %s", o->bundle);
+		goto out;
+	}
+	r = cb_ns_spawn(oci.new_ns, child_main, &c, pid, &syncfd, e);
+	if (fchdir(cwd) < 0)
+		cb_debug("back to the working directory: %s", strerror(errno));
+	if (r < 0)
+		goto out;
+	close(ready[1]);
+	ready[1] = -1;
+	if (go[1] >= 0) {
+		r = id_maps(&oci, *pid, e);
+		if (r == 0 && write(go[1], "g", 1) != 1)
+			r = cb_fail_errno(e, errno, "the container's process");
+	}
+	char b;
+	if (r == 0 && read(ready[0], &b, 1) != 1) {
+		cb_ns_started(*pid, syncfd, e);
+		r = e->errnum ? -e->errnum : -EPROTO;
+	}
+	if (r == 0 && o->pid_file)
+		r = write_pid_file(o->pid_file, -1, *pid, e);
+	if (r == 0)
+		r = record_state(dfd, id, &oci, o->bundle, *pid, e);
+	if (r < 0) {
+		kill(*pid, SIGKILL);
+		while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+out:
+	for (int i = 0; i < 2; i++) {
+		if (go[i] >= 0)
+			close(go[i]);
+		if (ready[i] >= 0)
+			close(ready[i]);
+	}
+	if (syncfd >= 0)
+		close(syncfd);
+	if (c.fifo >= 0)
+		close(c.fifo);
+	cb_term_close(&term);
+	if (r < 0 && made)
+		cb_rm_rf_at(AT_FDCWD, dir);
+	if (oci.doc)
+		cb_oci_free(&oci);
+	return r;
+}
+
+/* state.json and the live status. */
+static int load(const char *root, const char *id, char *dir, size_t n, cJSON **st, int *status, cb_err *e)
+{
+	char path[4200], *text;
+	struct stat sb;
+	int r = dir_of(root, id, dir, n, e);
+	if (r < 0)
+		return r;
+	if (stat(dir, &sb) < 0)
+		return cb_fail(e, ENOENT, "container \"%s\" does not exist", id);
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	*st = NULL;
+	*status = CB_BUNDLE_CREATING;
+	if (cb_read_file_at(AT_FDCWD, path, 1 << 20, &text, NULL, e) < 0)
+		return 0;
+	*st = cJSON_Parse(text);
+	free(text);
+	pid_t pid = (pid_t)cJSON_GetNumberValue(cJSON_GetObjectItem(*st, "pid"));
+	unsigned long long start = (unsigned long long)cJSON_GetNumberValue(cJSON_GetObjectItem(*st, "pid_start"));
+	snprintf(path, sizeof(path), "%s/exec.fifo", dir);
+	*status = !cb_pid_same(pid, start) ? CB_BUNDLE_STOPPED : access(path, F_OK) == 0 ? CB_BUNDLE_CREATED
+											   : CB_BUNDLE_RUNNING;
+	return 0;
+}
+
+static const char *const status_names[] = { "creating", "created", "running", "stopped" };
+
+int cb_bundle_state(const char *root, const char *id, cJSON **out, int *status, cb_err *e)
+{
+	char dir[4096];
+	cJSON *st;
+	int s, r = load(root, id, dir, sizeof(dir), &st, &s, e);
+	if (r < 0)
+		return r;
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "ociVersion", CB_OCI_VERSION);
+	cJSON_AddStringToObject(j, "id", id);
+	cJSON_AddStringToObject(j, "status", status_names[s]);
+	cJSON_AddNumberToObject(j, "pid", s == CB_BUNDLE_STOPPED ? 0 : cJSON_GetNumberValue(cJSON_GetObjectItem(st, "pid")));
+	cJSON_AddStringToObject(j, "bundle", cJSON_GetStringValue(cJSON_GetObjectItem(st, "bundle")) ?: "");
+	cJSON_AddItemToObject(j, "annotations", st && cJSON_GetObjectItem(st, "annotations")
+							 ? cJSON_Duplicate(cJSON_GetObjectItem(st, "annotations"), 1)
+							 : cJSON_CreateObject());
+	/* As runc's: when it was made, and who owns it. */
+	cJSON_AddStringToObject(j, "created", cJSON_GetStringValue(cJSON_GetObjectItem(st, "created")) ?: "");
+	cJSON_AddStringToObject(j, "owner", "");
+	cJSON_Delete(st);
+	*out = j;
+	if (status)
+		*status = s;
+	return 0;
+}
+
+int cb_bundle_start(const char *root, const char *id, cb_err *e)
+{
+	char dir[4096], path[4200];
+	cJSON *st;
+	int s, r = load(root, id, dir, sizeof(dir), &st, &s, e);
+	cJSON_Delete(st);
+	if (r < 0)
+		return r;
+	if (s != CB_BUNDLE_CREATED)
+		return cb_fail(e, EINVAL, "container \"%s\" is %s: only a created one can start", id, status_names[s]);
+	snprintf(path, sizeof(path), "%s/exec.fifo", dir);
+	int fd CB_AUTOCLOSE = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || write(fd, "s", 1) != 1)
+		return cb_fail_errno(e, errno == ENXIO ? ESRCH : errno, "start %s: its process is not waiting", id);
+	unlink(path);
+	return 0;
+}
+
+static unsigned long long ns_of(pid_t pid)
+{
+	char path[64];
+	struct stat sb;
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+	return stat(path, &sb) < 0 ? 0 : (unsigned long long)sb.st_ino;
+}
+
+int cb_bundle_pids(const char *root, const char *id, pid_t **pids, int *n, cb_err *e)
+{
+	char dir[4096];
+	cJSON *st;
+	int s, r = load(root, id, dir, sizeof(dir), &st, &s, e), cap = 0;
+	pid_t pid = (pid_t)cJSON_GetNumberValue(cJSON_GetObjectItem(st, "pid"));
+	cJSON_Delete(st);
+	*pids = NULL;
+	*n = 0;
+	if (r < 0 || s == CB_BUNDLE_STOPPED || s == CB_BUNDLE_CREATING)
+		return r;
+	unsigned long long want = ns_of(pid), self = ns_of(getpid());
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		pid_t p = (pid_t)atoi(de->d_name);
+		/* Its own pid namespace: every member; else (shared with us) the process alone. */
+		if (p <= 0 || (want == self ? p != pid : ns_of(p) != want))
+			continue;
+		if (*n == cap) {
+			pid_t *m = realloc(*pids, (size_t)(cap = cap ? 2 * cap : 16) * sizeof(*m));
+			if (!m) {
+				closedir(d);
+				return cb_fail(e, ENOMEM, "out of memory");
+			}
+			*pids = m;
+		}
+		(*pids)[(*n)++] = p;
+	}
+	if (d)
+		closedir(d);
+	return 0;
+}
+
+int cb_bundle_kill(const char *root, const char *id, int sig, int all, cb_err *e)
+{
+	char dir[4096];
+	cJSON *st;
+	int s, r = load(root, id, dir, sizeof(dir), &st, &s, e);
+	pid_t pid = (pid_t)cJSON_GetNumberValue(cJSON_GetObjectItem(st, "pid"));
+	cJSON_Delete(st);
+	if (r < 0)
+		return r;
+	if (s != CB_BUNDLE_CREATED && s != CB_BUNDLE_RUNNING)
+		return cb_fail(e, ESRCH, "container \"%s\" is %s: nothing to signal", id, status_names[s]);
+	if (all) {
+		pid_t *pids;
+		int n;
+		if ((r = cb_bundle_pids(root, id, &pids, &n, e)) < 0)
+			return r;
+		for (int i = 0; i < n; i++)
+			if (pids[i] != pid)
+				kill(pids[i], sig);
+		free(pids);
+	}
+	if (kill(pid, sig) < 0)
+		return cb_fail_errno(e, errno, "kill %s (pid %d)", id, (int)pid);
+	return 0;
+}
+
+int cb_bundle_delete(const char *root, const char *id, int force, cb_err *e)
+{
+	char dir[4096];
+	cJSON *st;
+	int s, r = load(root, id, dir, sizeof(dir), &st, &s, e);
+	pid_t pid = (pid_t)cJSON_GetNumberValue(cJSON_GetObjectItem(st, "pid"));
+	unsigned long long start = (unsigned long long)cJSON_GetNumberValue(cJSON_GetObjectItem(st, "pid_start"));
+	cJSON_Delete(st);
+	if (r < 0)
+		return r;
+	if (s == CB_BUNDLE_RUNNING && !force)
+		return cb_fail(e, EBUSY, "container \"%s\" is running: stop it first, or delete --force", id);
+	if (s == CB_BUNDLE_RUNNING || s == CB_BUNDLE_CREATED) {
+		kill(pid, SIGKILL);
+		if (!cb_pid_wait_gone(pid, start, 10000))
+			return cb_fail(e, EBUSY, "container \"%s\": pid %d outlived SIGKILL for 10 s", id, (int)pid);
+	}
+	if ((r = cb_rm_rf_at(AT_FDCWD, dir)) < 0)
+		return cb_fail_errno(e, -r, "remove %s", dir);
+	return 0;
+}
+
+int cb_bundle_process(const char *root, const char *id, cJSON **out, cb_err *e)
+{
+	char dir[4096], path[4200], *text;
+	cJSON *st;
+	int s, r = load(root, id, dir, sizeof(dir), &st, &s, e);
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "%s/config.json", cJSON_GetStringValue(cJSON_GetObjectItem(st, "bundle")) ?: "");
+	cJSON_Delete(st);
+	if ((r = cb_read_file_at(AT_FDCWD, path, 4 << 20, &text, NULL, e)) < 0)
+		return r;
+	cJSON *cfg = cJSON_Parse(text);
+	free(text);
+	*out = cJSON_DetachItemFromObject(cfg, "process");
+	cJSON_Delete(cfg);
+	return *out ? 0 : cb_fail(e, EINVAL, "%s: no process", path);
+}
+
+struct exec_child {
+	struct cb_proc *p;
+	struct cb_term *term;
+};
+
+static int exec_main(void *arg, cb_err *e)
+{
+	struct exec_child *x = arg;
+	if (x->term && cb_term_open_in_child(x->term, e) < 0)
+		return CB_EXIT_FAIL;
+	return cb_proc_exec(x->p, e);
+}
+
+int cb_bundle_exec(const char *root, const char *id, const struct cb_bundle_exec *x, int *status, cb_err *e)
+{
+	char dir[4096], cfgpath[4200], *text = NULL;
+	cJSON *st, *cfg = NULL;
+	struct cb_proc p = { 0 };
+	struct cb_proc_oci po;
+	struct cb_term term = { .sock = { -1, -1 } };
+	struct exec_child xc = { .p = &p };
+	int s, terminal = 0, syncfd = -1, r = load(root, id, dir, sizeof(dir), &st, &s, e);
+	pid_t cpid = (pid_t)cJSON_GetNumberValue(cJSON_GetObjectItem(st, "pid")), pid;
+	unsigned long long start = (unsigned long long)cJSON_GetNumberValue(cJSON_GetObjectItem(st, "pid_start"));
+	snprintf(cfgpath, sizeof(cfgpath), "%s/config.json", cJSON_GetStringValue(cJSON_GetObjectItem(st, "bundle")) ?: "");
+	int single = cJSON_IsTrue(cJSON_GetObjectItem(st, "single_map"));
+	cJSON_Delete(st);
+	if (r == 0 && s != CB_BUNDLE_RUNNING)
+		r = cb_fail(e, EINVAL, "container \"%s\" is %s: exec needs a running one", id, status_names[s]);
+	if (r == 0 && (r = cb_oci_process(x->process, &p, &po, &terminal, &term.ws, e)) == 0)
+		r = cb_read_file_at(AT_FDCWD, cfgpath, 4 << 20, &text, NULL, e);
+	/* The container's seccomp filter applies to what runs in it. */
+	const cJSON *sc = r == 0 && (cfg = cJSON_Parse(text)) ? cJSON_GetObjectItem(cJSON_GetObjectItem(cfg, "linux"), "seccomp") : NULL;
+	if (sc) {
+		p.seccomp.kind = CB_SECCOMP_PROFILE;
+		p.seccomp.profile = cJSON_PrintUnformatted(sc);
+	}
+	p.single_map = single;
+	po.preserve_fds = x->preserve_fds;
+	if (r == 0 && terminal) {
+		if (!x->console_socket)
+			r = cb_fail(e, EINVAL, "exec --tty: --console-socket is needed");
+		else if ((term.sock[1] = connect_socket(x->console_socket, e)) < 0)
+			r = term.sock[1];
+		xc.term = &term;
+	}
+	if (r == 0)
+		r = cb_seccomp_build(&p.seccomp, -1, p.caps, e);
+	int pidfd CB_AUTOCLOSE = r == 0 && x->pid_file ? open(x->pid_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
+	if (r == 0 && x->pid_file && pidfd < 0)
+		r = cb_fail_errno(e, errno, "--pid-file %s", x->pid_file);
+	if (r == 0)
+		r = cb_container_join(cpid, start, e);
+	if (r == 0)
+		r = cb_ns_spawn(0, exec_main, &xc, &pid, &syncfd, e);
+	if (r == 0 && (*status = cb_ns_started(pid, syncfd, e)))
+		r = e->errnum ? -e->errnum : -EINVAL;
+	else if (r == 0 && x->pid_file)
+		r = write_pid_file(x->pid_file, pidfd, pid, e);
+	if (r == 0)
+		*status = x->detach ? 0 : cb_ns_wait(pid);
+	if (syncfd >= 0)
+		close(syncfd);
+	cb_term_close(&term);
+	cb_proc_free(&p);
+	cJSON_Delete(cfg);
+	free(text);
+	return r;
+}
