@@ -373,6 +373,9 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 		if (started) {
 			*status = started; /* the child's message is in *e */
 			r = e->errnum ? -e->errnum : -EINVAL;
+			/* Reported now: a start's caller holds the state lock until then, and the
+			 * exit is recorded under it below. */
+			send_report(report, started, e);
 		} else {
 			/* Written before a detached run returns, so ps, exec and stop see it. */
 			cb_state_set_running(&st, pid, getpid());
