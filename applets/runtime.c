@@ -159,7 +159,7 @@ static int exec_main(const char *root, int argc, char **argv)
 	cJSON *env = cJSON_CreateArray(), *caps = cJSON_CreateArray(), *set = cJSON_CreateObject();
 	cb_err e = { 0 };
 	int c, status = 0;
-	cb_opt_init(&st, argc, argv);
+	cb_opt_init_cmd(&st, argc, argv); /* after the id: the command */
 	while ((c = cb_getopt(&st, opts))) {
 		switch (c) {
 		case PROC: process = st.arg; break;
@@ -339,7 +339,7 @@ int runtime_main(int argc, char **argv)
 	struct cb_opt_state st;
 	int c, systemd = 0;
 	cb_err e = { 0 };
-	cb_opt_init(&st, argc, argv);
+	cb_opt_init_cmd(&st, argc, argv); /* the command and its own options follow */
 	while ((c = cb_getopt(&st, opts))) {
 		switch (c) {
 		case LOG: log_file = st.arg; break;

@@ -366,6 +366,8 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 		refuse("passthrough logging driver is not supported in detached mode");
 	if (attach)
 		o->proc.null_fds = 7 & ~(attach | o->interactive); /* -i: stdin too */
+	if (!o->interactive && !o->tty)
+		o->proc.null_fds |= 1; /* as podman: without -i the caller's stdin is not the container's */
 	if (o->restart && strcmp(o->restart, "no") && o->rm)
 		refuse("the --rm option conflicts with --restart, when the restartPolicy is not \"\" and \"no\"");
 	if (st.ind >= argc)
