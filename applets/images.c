@@ -164,7 +164,7 @@ static cJSON *template_row(struct cb_store *s, const struct row *r, int no_trunc
 	char hist[2048] = "";
 	const cJSON *h;
 	cJSON_ArrayForEach(h, cJSON_GetObjectItem(img, "names_history"))
-		if (cJSON_IsString(h))
+		if (CFG_HOUSEKEEPING && cJSON_IsString(h))
 			snprintf(hist + strlen(hist), sizeof(hist) - strlen(hist), "%s%s", hist[0] ? ", " : "", h->valuestring);
 	cJSON_AddStringToObject(o, "History", hist);
 	int n = 0;

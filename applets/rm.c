@@ -138,7 +138,7 @@ int rm_main(int argc, char **argv)
 		how.force |= c == O_FORCE;
 		all |= c == O_ALL;
 		ignore |= c == O_IGNORE;
-		prune |= c == O_PRUNE;
+		prune |= CFG_HOUSEKEEPING && c == O_PRUNE;
 		volumes |= c == O_VOLUMES;
 		if (c == O_TIME && (how.timeout = cb_opt_seconds(st.arg)) < 0) {
 			fprintf(stderr, "Error: invalid argument \"%s\" for \"-t, --time\" flag: want a number of seconds\n", st.arg);

@@ -72,7 +72,7 @@ int rmi_main(int argc, char **argv)
 		else if (c == O_IGNORE)
 			ignore = 1;
 		else if (c == O_PRUNE)
-			prune = 1;
+			prune = CFG_HOUSEKEEPING;
 	if (prune && st.ind < argc) {
 		fprintf(stderr, "Error: image prune takes no arguments\n");
 		return CB_EXIT_FAIL;

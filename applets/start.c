@@ -1,25 +1,20 @@
 //config:config APPLET_START
-//config:	bool "start, restart: start containers (again)"
+//config:	bool "start: start containers again"
 //config:	default y
 //applet:CB_APPLET(start, start_main, CB_NOSUID)
-//applet:CB_APPLET(restart, restart_main, CB_NOSUID)
 //usage:Usage: cbox start [OPTIONS] CONTAINER...
-//usage:       cbox restart [-t N] [--all|--running] CONTAINER...
 //usage:
-//usage:start runs each (created or exited) container again in the background, with its
-//usage:own rootfs and the options it was made with (create's or run's: -t, --rm,
-//usage:--restart ...). Its output goes to 'cbox logs'. restart stops a running
-//usage:container first (as stop -t N), then starts it.
+//usage:Run each (created or exited) container again in the background, with its own
+//usage:rootfs and the options it was made with (create's or run's: -t, --rm, --restart
+//usage:...). Its output goes to 'cbox logs'.
 //usage:
 //usage:  -a, --attach       run it in the foreground: its output on ours, exit with its
 //usage:                     status (one container)
 //usage:  -i, --interactive  with -a: our stdin goes to it (with -t: the pty)
-//usage:      --all          every container that does not run (restart: every one)
-//usage:      --running      restart: every running container
+//usage:      --all          every container that does not run
 //usage:  -f, --filter K=V   only the containers that pass (as ps --filter; also
 //usage:                     restart-policy=)
-//usage:  -t, --time N       restart: seconds to wait for the stop before KILL (default 10)
-/* start.c - cbox start, cbox restart */
+/* start.c - cbox start */
 #include <stdio.h>
 #include <string.h>
 
@@ -30,7 +25,7 @@
 
 struct start_args {
 	const char *filters[32];
-	int nf, restart, timeout;
+	int nf;
 };
 
 static int start_one(struct cb_store *s, const char *id, void *arg, cb_err *e)
@@ -49,8 +44,7 @@ static int start_one(struct cb_store *s, const char *id, void *arg, cb_err *e)
 		if (ok <= 0)
 			return ok < 0 ? -EINVAL : 1; /* filtered out: nothing to print */
 	}
-	int r = a->restart ? cb_container_stop(s, id, a->timeout, e) : 0;
-	return r < 0 ? r : cb_container_start(s, id, e);
+	return cb_container_start(s, id, e);
 }
 
 /* start --attach: in the foreground (create's cb_container_start_attached). */
@@ -69,39 +63,32 @@ static int attach(const char *ref, int interactive)
 	return status;
 }
 
-static int start_or_restart(int argc, char **argv, const char *applet, int restart)
+int start_main(int argc, char **argv)
 {
-	enum { O_ALL = 1, O_ATTACH, O_INTER, O_FILTER, O_TIME, O_RUNNING };
-	static const struct cb_option start_opts[] = {
+	enum { O_ALL = 1, O_ATTACH, O_INTER, O_FILTER };
+	static const struct cb_option opts[] = {
 		{ "all", 0, CB_OPT_NONE, O_ALL },             { "attach", 'a', CB_OPT_BOOL, O_ATTACH },
 		{ "interactive", 'i', CB_OPT_BOOL, O_INTER }, { "filter", 'f', CB_OPT_ARG, O_FILTER },
 		{ 0 },
 	};
-	static const struct cb_option restart_opts[] = {
-		{ "all", 'a', CB_OPT_NONE, O_ALL },      { "running", 0, CB_OPT_NONE, O_RUNNING },
-		{ "time", 't', CB_OPT_ARG, O_TIME },     { "timeout", 0, CB_OPT_ARG, O_TIME },
-		{ "filter", 'f', CB_OPT_ARG, O_FILTER }, { 0 },
-	};
 	struct cb_opt_state st;
-	struct start_args a = { .restart = restart, .timeout = 10 };
+	struct start_args a = { .nf = 0 };
 	int flags = CB_CTL_USERNS, c, attached = 0, interactive = 0;
 	cb_opt_init(&st, argc, argv);
-	while ((c = cb_getopt(&st, restart ? restart_opts : start_opts))) {
+	while ((c = cb_getopt(&st, opts))) {
 		if (c == O_ATTACH || c == O_INTER) /* podman's -i implies -a */
 			*(c == O_ATTACH ? &attached : &interactive) = !strcmp(st.arg, "true");
 		if (c == O_ALL)
-			flags |= CB_CTL_ALL | (restart ? 0 : CB_CTL_STOPPED);
-		if (c == O_RUNNING)
-			flags |= CB_CTL_ALL | CB_CTL_RUNNING;
-		if (c == O_FILTER && a.nf < (int)CB_ARRAY_SIZE(a.filters))
-			a.filters[a.nf++] = st.arg;
-		if (c == O_TIME && (a.timeout = cb_opt_seconds(st.arg)) < 0) {
-			fprintf(stderr, "Error: invalid argument \"%s\" for \"-t, --time\" flag: want a number of seconds\n", st.arg);
+			flags |= CB_CTL_ALL | CB_CTL_STOPPED;
+		if (c == O_FILTER && !CFG_HOUSEKEEPING) {
+			fprintf(stderr, "Error: start --filter: not in this build (CONFIG_HOUSEKEEPING)\n");
 			return CB_EXIT_FAIL;
 		}
+		if (c == O_FILTER && a.nf < (int)CB_ARRAY_SIZE(a.filters))
+			a.filters[a.nf++] = st.arg;
 	}
 	if ((flags & CB_CTL_ALL) && st.ind < argc) {
-		fprintf(stderr, "Error: either %s all containers or the container(s) provided in the arguments\n", applet);
+		fprintf(stderr, "Error: either start all containers or the container(s) provided in the arguments\n");
 		return CB_EXIT_FAIL;
 	}
 	if (attached || interactive) {
@@ -111,15 +98,5 @@ static int start_or_restart(int argc, char **argv, const char *applet, int resta
 		}
 		return attach(argv[st.ind], interactive);
 	}
-	return cb_ctl_main(&st, applet, flags, start_one, &a);
-}
-
-int start_main(int argc, char **argv)
-{
-	return start_or_restart(argc, argv, "start", 0);
-}
-
-int restart_main(int argc, char **argv)
-{
-	return start_or_restart(argc, argv, "restart", 1);
+	return cb_ctl_main(&st, "start", flags, start_one, &a);
 }

@@ -433,8 +433,8 @@ int system_main(int argc, char **argv)
 		return check(repair);
 	if (!strcmp(cmd, "migrate"))
 		return migrate(force);
-	if (!strcmp(cmd, "df"))
+	if (CFG_SYSTEM_DF && !strcmp(cmd, "df"))
 		return df(verbose, format);
-	fprintf(stderr, "Error: unknown command '%s' (prune, reset, check, migrate, df)\n", cmd);
+	fprintf(stderr, "Error: unknown command '%s' (prune, reset, check, migrate%s)\n", cmd, CFG_SYSTEM_DF ? ", df" : "");
 	return CB_EXIT_FAIL;
 }

@@ -287,7 +287,8 @@ static int open_log(int dfd, struct child *c, int driver, int tty, int detach, c
 {
 	c->out = c->err = c->logfd = -1;
 	c->passthrough = !detach;
-	if (driver != CB_LOG_K8S_FILE || (tty && !detach))
+	/* A build without the logs applet keeps none (nothing could read them). */
+	if (!CFG_APPLET_LOGS || driver != CB_LOG_K8S_FILE || (tty && !detach))
 		return 0;
 	int fd = openat(dfd, "ctr.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
@@ -307,7 +308,7 @@ static int log_pipes(struct child *c, int rd[2], cb_err *e)
 {
 	int o[2], er[2];
 	rd[0] = rd[1] = -1;
-	if (c->logfd < 0)
+	if (!CFG_APPLET_LOGS || c->logfd < 0)
 		return 0;
 	if (pipe2(o, O_CLOEXEC) < 0)
 		return cb_fail_errno(e, errno, "pipe");
@@ -393,7 +394,7 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 			} else {
 				if (c->sig_proxy)
 					cb_ns_forward(pid);
-				if (rd[0] >= 0)
+				if (CFG_APPLET_LOGS && rd[0] >= 0)
 					cb_ctrlog_copy(pid, rd[0], rd[1], c->logfd, c->passthrough);
 				rd[0] = rd[1] = -1;
 				*status = cb_ns_wait_proxy(pid, c->sig_proxy);

@@ -29,7 +29,7 @@ static int filter_ok(struct cb_store *s, const char *f, const char *id, const cJ
 	}
 	if (KEY("status"))
 		return !strcmp(v, cb_state_name(st->state)) || (!strcmp(v, "stopped") && st->state == CB_STATE_EXITED);
-	if (KEY("restart-policy")) {
+	if (CFG_HOUSEKEEPING && KEY("restart-policy")) {
 		static const char *const policies[] = { "always", "no", "none", "on-failure", "unless-stopped" };
 		const char *have = get(cfg, "restart"); /* run --restart, as create records it */
 		size_t i = 0;

@@ -434,7 +434,8 @@ int cb_store_index_save(struct cb_store *s, cJSON *index, cb_err *e)
 {
 	cJSON *img;
 	cJSON_ArrayForEach(img, cJSON_GetObjectItem(index, "images"))
-		names_history(img);
+		if (CFG_HOUSEKEEPING)
+			names_history(img);
 	char *text = cJSON_Print(index);
 	if (!text)
 		return cb_fail(e, ENOMEM, "out of memory");
