@@ -160,6 +160,13 @@ static cJSON *template_row(struct cb_store *s, const struct row *r, int no_trunc
 	cJSON_AddItemToObject(o, "Labels", cJSON_Duplicate(r->labels, 1));
 	cJSON_AddItemToObject(o, "Names", cJSON_Duplicate(cJSON_GetObjectItem(img, "names"), 1));
 	cJSON_AddBoolToObject(o, "Dangling", cJSON_GetArraySize(cJSON_GetObjectItem(img, "names")) == 0);
+	/* podman's .History: the names it has had, joined */
+	char hist[2048] = "";
+	const cJSON *h;
+	cJSON_ArrayForEach(h, cJSON_GetObjectItem(img, "names_history"))
+		if (CFG_HOUSEKEEPING && cJSON_IsString(h))
+			snprintf(hist + strlen(hist), sizeof(hist) - strlen(hist), "%s%s", hist[0] ? ", " : "", h->valuestring);
+	cJSON_AddStringToObject(o, "History", hist);
 	int n = 0;
 	char cid[128];
 	(void)s;

@@ -44,6 +44,7 @@ static cJSON *image_json(struct cb_store *s, const cJSON *img, cb_err *e)
 	cJSON_AddStringToObject(o, "Digest", digest);
 	cJSON_AddItemToObject(o, "RepoTags", cJSON_Duplicate(cJSON_GetObjectItem(img, "names"), 1));
 	cJSON_AddItemToObject(o, "RepoDigests", cJSON_Duplicate(cJSON_GetObjectItem(img, "repo_digests"), 1));
+	cJSON_AddItemToObject(o, "NamesHistory", cJSON_Duplicate(cJSON_GetObjectItem(img, "names_history"), 1));
 	cJSON *c;
 	if ((c = cJSON_GetObjectItem(config, "created")))
 		cJSON_AddItemToObject(o, "Created", cJSON_Duplicate(c, 1));
@@ -54,6 +55,7 @@ static cJSON *image_json(struct cb_store *s, const cJSON *img, cb_err *e)
 		cJSON_AddItemToObject(o, "Os", cJSON_Duplicate(c, 1));
 	cJSON_AddNumberToObject(o, "Size", cJSON_GetNumberValue(cJSON_GetObjectItem(img, "size")));
 	cJSON_AddItemToObject(o, "RootFS", cJSON_Duplicate(cJSON_GetObjectItem(config, "rootfs"), 1));
+	cJSON_AddItemToObject(o, "History", cJSON_Duplicate(cJSON_GetObjectItem(config, "history"), 1));
 	cJSON_AddItemToObject(o, "Layers", cJSON_Duplicate(cJSON_GetObjectItem(img, "layers"), 1));
 	cJSON_AddItemToObject(o, "Manifest", manifest);
 	cJSON_Delete(config);

@@ -11,6 +11,7 @@
 /* kill.c - cbox kill */
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "ctl.h"
 
@@ -28,8 +29,13 @@ int kill_main(int argc, char **argv)
 	while ((c = cb_getopt(&st, opts)))
 		if (c == 2)
 			flags = CB_CTL_ALL | CB_CTL_RUNNING;
-		else if ((sig = cb_signal_parse(st.arg)) < 0) {
-			fprintf(stderr, "Error: invalid signal: %s\n", st.arg);
+		else if ((sig = cb_signal_parse(st.arg + (st.arg[0] == '-'))) < 0) {
+			/* podman's words: a leading dash is no part of the name */
+			const char *s = st.arg + (st.arg[0] == '-');
+			if (*s && strspn(s, "0123456789") == strlen(s) && strspn(s, "0") < strlen(s))
+				fprintf(stderr, "Error: valid signals are 1 through 64\n");
+			else
+				fprintf(stderr, "Error: invalid signal: %s\n", s);
 			return CB_EXIT_FAIL;
 		}
 	return cb_ctl_main(&st, "kill", flags, kill_one, &sig);

@@ -8,13 +8,15 @@
 //usage:oci-archive, plain, gzip or zstd, from FILE or standard input. Layers and blobs are
 //usage:verified against their digests as with pull.
 //usage:
-//usage:  -i, --input FILE   read FILE instead of standard input
+//usage:  -i, --input FILE   read FILE instead of standard input; an http:// or https://
+//usage:                     URL is downloaded (as it is read)
 //usage:  -q, --quiet        print nothing but errors
 /* load.c - cbox load */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "http.h"
 #include "idmap.h"
 #include "load.h"
 
@@ -41,7 +43,24 @@ int load_main(int argc, char **argv)
 		return CB_EXIT_FAIL;
 	}
 	int fd = 0;
-	if (input && (fd = open(input, O_RDONLY | O_CLOEXEC)) < 0) {
+	struct cb_reader in = cb_fd_reader(&fd);
+	int url = input && (!strncmp(input, "http://", 7) || !strncmp(input, "https://", 8));
+	struct cb_http_client *hc = url ? cb_http_client_new() : NULL;
+	struct cb_http_response rs = { 0 };
+	if (url && !CFG_TLS) {
+		fprintf(stderr, "Error: %s: loading from a URL needs a build with TLS (this one has none)\n", input);
+		return CB_EXIT_FAIL;
+	}
+	if (CFG_TLS && url) {
+		struct cb_http_request rq = { .method = "GET", .url = input, .max_redirects = 5 };
+		if ((!hc && cb_fail(&e, ENOMEM, "out of memory") < 0) || cb_http_do(hc, &rq, &rs, &e) < 0)
+			cb_die(&e);
+		if (rs.status != 200) {
+			fprintf(stderr, "Error: %s: HTTP status %d\n", input, rs.status);
+			return CB_EXIT_FAIL;
+		}
+		in = rs.body;
+	} else if (input && (fd = open(input, O_RDONLY | O_CLOEXEC)) < 0) {
 		fprintf(stderr, "Error: %s: %s\n", input, strerror(errno));
 		return CB_EXIT_FAIL;
 	}
@@ -50,7 +69,6 @@ int load_main(int argc, char **argv)
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;
-	struct cb_reader in = cb_fd_reader(&fd);
 	char *loaded = NULL;
 	if (cb_userns_enter(&e) < 0 || cb_store_open(&s, cb_opt_root, &e) < 0)
 		cb_die(&e);

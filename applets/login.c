@@ -15,8 +15,11 @@
 //usage:  -p, --password PASS
 //usage:      --password-stdin          read the password from stdin
 //usage:      --tls-verify=false, --cert-dir DIR   as for pull
+//usage:      --authfile FILE           (login, logout) this auth file, not the default one
 /* login.c - cbox login, cbox logout */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 
@@ -63,13 +66,14 @@ static int read_line(const char *prompt, char *buf, size_t n, int echo)
 
 int login_main(int argc, char **argv)
 {
-	enum { O_USER = 1, O_PASS, O_STDIN, O_TLS, O_CERTDIR };
+	enum { O_USER = 1, O_PASS, O_STDIN, O_TLS, O_CERTDIR, O_AUTHFILE };
 	static const struct cb_option opts[] = {
 		{ "username", 'u', CB_OPT_ARG, O_USER },
 		{ "password", 'p', CB_OPT_ARG, O_PASS },
 		{ "password-stdin", 0, CB_OPT_NONE, O_STDIN },
 		{ "tls-verify", 0, CB_OPT_BOOL, O_TLS },
 		{ "cert-dir", 0, CB_OPT_ARG, O_CERTDIR },
+		{ "authfile", 0, CB_OPT_ARG, O_AUTHFILE },
 		{ 0 },
 	};
 	char user[256] = "", pass[512] = "", name[256], creds[800];
@@ -89,6 +93,8 @@ int login_main(int argc, char **argv)
 			ro.tls_verify = strcmp(st.arg, "true") == 0;
 		else if (c == O_CERTDIR)
 			ro.cert_dir = st.arg;
+		else if (c == O_AUTHFILE)
+			setenv("REGISTRY_AUTH_FILE", st.arg, 1);
 	}
 	if (argc - st.ind != 1) {
 		fprintf(stderr, "Error: name exactly one registry\nSee 'cbox login --help'.\n");
@@ -107,7 +113,10 @@ int login_main(int argc, char **argv)
 	ro.creds = creds;
 	struct cb_registry reg;
 	if (cb_registry_open(&reg, name, &ro, &e) < 0 || cb_registry_ping(&reg, &e) < 0) {
-		fprintf(stderr, "Error: %s\n", e.msg);
+		if (e.errnum == EACCES) /* podman's words */
+			fprintf(stderr, "Error: logging into \"%s\": invalid username/password\n", name);
+		else
+			fprintf(stderr, "Error: %s\n", e.msg);
 		return CB_EXIT_FAIL;
 	}
 	cb_registry_close(&reg);
@@ -119,13 +128,13 @@ int login_main(int argc, char **argv)
 
 int logout_main(int argc, char **argv)
 {
-	static const struct cb_option opts[] = { { 0 } };
+	static const struct cb_option opts[] = { { "authfile", 0, CB_OPT_ARG, 1 }, { 0 } };
 	struct cb_opt_state st;
 	char name[256], u[256], p[512];
 	cb_err e;
 	cb_opt_init(&st, argc, argv);
 	while (cb_getopt(&st, opts))
-		;
+		setenv("REGISTRY_AUTH_FILE", st.arg, 1);
 	if (argc - st.ind != 1) {
 		fprintf(stderr, "Error: name exactly one registry\nSee 'cbox logout --help'.\n");
 		return CB_EXIT_FAIL;

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ctrfilter.h"
 #include "format.h"
 #include "image.h"
 #include "json.h"
@@ -181,84 +182,6 @@ static int by_key(const void *a, const void *b)
 	return c ? c : strcmp(get(x->cfg, "created"), get(y->cfg, "created"));
 }
 
-/* One filter against a container: 1 it passes, 0 not, -1 not understood. */
-static int filter_ok(struct cb_store *s, const char *f, const struct row *r)
-{
-	const char *eq = strchr(f, '='), *v = eq ? eq + 1 : "";
-	size_t kl = eq ? (size_t)(eq - f) : strlen(f);
-#define KEY(k) (kl == strlen(k) && !strncmp(f, k, kl))
-	if (KEY("id"))
-		return !strncmp(r->id, v, strlen(v));
-	if (KEY("name")) {
-		regex_t re;
-		if (!CFG_REGEX_FILTERS || regcomp(&re, v, REG_EXTENDED | REG_NOSUB))
-			return !strcmp(v, r->col[6]);
-		int ok = !regexec(&re, r->col[6], 0, NULL, 0);
-		regfree(&re);
-		return ok;
-	}
-	if (KEY("status")) {
-		const char *st = cb_state_name(r->st.state);
-		return !strcmp(v, st) || (!strcmp(v, "stopped") && r->st.state == CB_STATE_EXITED);
-	}
-	if (KEY("exited"))
-		return r->st.state == CB_STATE_EXITED && r->st.exit_code == atoi(v);
-	if (KEY("ancestor")) {
-		const char *img = get(r->cfg, "image"), *name = get(r->cfg, "image_name"), *slash = strrchr(name, '/');
-		size_t l = strlen(v);
-		return !strcmp(v, name) || (slash && !strcmp(v, slash + 1)) || (!strncmp(name, v, l) && name[l] == ':') ||
-		       (slash && !strncmp(slash + 1, v, l) && slash[1 + l] == ':') ||
-		       (l >= 3 && !strncmp(img + (strncmp(img, "sha256:", 7) ? 0 : 7), v, l));
-	}
-	if (KEY("label")) {
-		const char *leq = strchr(v, '=');
-		size_t ll = leq ? (size_t)(leq - v) : strlen(v);
-		const cJSON *l;
-		cJSON_ArrayForEach(l, cJSON_GetObjectItem(r->cfg, "labels"))
-			if (strlen(l->string) == ll && !strncmp(l->string, v, ll))
-				return !leq || !strcmp(cJSON_GetStringValue(l) ?: "", leq + 1);
-		return 0;
-	}
-	if (KEY("before") || KEY("since")) {
-		char id[65];
-		cb_err e;
-		int fd;
-		cJSON *cfg;
-		if (cb_container_resolve(s, v, id, sizeof(id), &e) < 0 || cb_container_open(s, id, &fd, &cfg, &e) < 0)
-			return 0;
-		close(fd);
-		int c = strcmp(get(r->cfg, "created"), get(cfg, "created"));
-		cJSON_Delete(cfg);
-		return f[0] == 'b' ? c < 0 : c > 0;
-	}
-#undef KEY
-	return -1;
-}
-
-/* Several filters: the same key again widens (either), different keys narrow (all). */
-static int filters_ok(struct cb_store *s, const char **f, int nf, const struct row *r)
-{
-	for (int i = 0; i < nf; i++) {
-		size_t kl = strcspn(f[i], "=");
-		int any = 0, seen = 0;
-		for (int j = 0; j < nf; j++) {
-			if (strncmp(f[i], f[j], kl + 1))
-				continue;
-			if (j < i) {
-				seen = 1; /* this key was judged already */
-				break;
-			}
-			int ok = filter_ok(s, f[j], r);
-			if (ok < 0)
-				return -1;
-			any |= ok;
-		}
-		if (!seen && !any)
-			return 0;
-	}
-	return 1;
-}
-
 int ps_main(int argc, char **argv)
 {
 	enum { O_ALL = 1, O_QUIET, O_NOTRUNC, O_FORMAT, O_NOHEAD, O_LAST, O_LATEST, O_FILTER, O_SORT, O_SIZE, O_EXT };
@@ -333,9 +256,9 @@ int ps_main(int argc, char **argv)
 		close(fd);
 		snprintf(r->id, sizeof(r->id), "%s", ids[i]);
 		fill(r, no_trunc);
-		int ok = filters_ok(&s, filters, nf, r);
+		int ok = cb_ctr_filters_ok(&s, filters, nf, r->id, r->cfg, &r->st, &e);
 		if (ok < 0) {
-			fprintf(stderr, "Error: invalid filter \"%s\"\n", filters[0]);
+			fprintf(stderr, "Error: %s\n", e.msg);
 			return CB_EXIT_FAIL;
 		}
 		if ((!all && r->st.state != CB_STATE_RUNNING) || !ok) {

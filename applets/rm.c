@@ -9,25 +9,37 @@
 //usage:  -f, --force      kill a running container first
 //usage:  -a, --all        every container
 //usage:  -i, --ignore     a missing container is no error (nor is it with -f)
-//usage:  -t, --time N     accepted (a forced rm kills at once)
+//usage:  -t, --time N     with -f: stop a running container as stop -t N does (its
+//usage:                   stop signal, KILL after N seconds); without -t or with 0:
+//usage:                   KILL at once
 //usage:  -v, --volumes    its anonymous volumes go too
+//usage:
+//usage:cbox container prune [-f] removes every container that does not run, printing
+//usage:their IDs (without -f it asks first).
 //usage:
 //usage:Exit status: 1 when a container does not exist, 2 when one is running (without
 //usage:-f), as podman's; 125 for other failures.
 /* rm.c - cbox rm */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "idmap.h"
 #include "volume.h"
 
+struct rm_how {
+	int force, timeout; /* -f, -t */
+};
+
 /* First pass, in our own user namespace (which may signal every process of the
  * container): refuse or kill the running ones. */
 static int check_one(struct cb_store *s, const char *id, void *arg, cb_err *e)
 {
-	int force = *(int *)arg, fd;
+	const struct rm_how *how = arg;
+	int force = how->force, timeout = how->timeout, fd;
 	cJSON *cfg;
 	struct cb_state st;
 	if (cb_container_open(s, id, &fd, &cfg, e) < 0)
@@ -39,7 +51,11 @@ static int check_one(struct cb_store *s, const char *id, void *arg, cb_err *e)
 		return cb_fail(e, EBUSY, /* podman's words */
 			       "cannot remove container %s as it is running - running or paused containers cannot be "
 			       "removed without force: container state improper", id);
-	if (st.state == CB_STATE_RUNNING) {
+	if (st.state == CB_STATE_RUNNING && timeout > 0) {
+		int r = cb_container_stop(s, id, timeout, e);
+		if (r < 0)
+			return r;
+	} else if (st.state == CB_STATE_RUNNING) {
 		kill(st.pid, SIGKILL);
 		cb_pid_wait_gone(st.pid, st.pid_start, -1);
 	}
@@ -73,9 +89,37 @@ static int remove_one(struct cb_store *s, const char *id, const char *dir, int v
 	return r;
 }
 
+static int running(struct cb_store *s, const char *id)
+{
+	struct cb_state st;
+	cb_err ignore;
+	cJSON *cfg;
+	int fd;
+	if (cb_container_open(s, id, &fd, &cfg, &ignore) < 0)
+		return 0;
+	cb_state_read(fd, &st);
+	close(fd);
+	cJSON_Delete(cfg);
+	return st.state == CB_STATE_RUNNING;
+}
+
+/* container prune without -f: podman's question, on a terminal only. */
+static int confirm(int force)
+{
+	char answer[16] = "";
+	if (force)
+		return 1;
+	if (!isatty(0)) {
+		fprintf(stderr, "Error: container prune: refusing without -f (stdin is not a terminal)\n");
+		exit(CB_EXIT_FAIL);
+	}
+	fprintf(stderr, "WARNING! This will remove all non running containers.\nAre you sure you want to continue? [y/N] ");
+	return fgets(answer, sizeof(answer), stdin) && (answer[0] == 'y' || answer[0] == 'Y');
+}
+
 int rm_main(int argc, char **argv)
 {
-	enum { O_FORCE = 1, O_ALL, O_IGNORE, O_TIME, O_VOLUMES };
+	enum { O_FORCE = 1, O_ALL, O_IGNORE, O_TIME, O_VOLUMES, O_PRUNE };
 	static const struct cb_option opts[] = {
 		{ "force", 'f', CB_OPT_NONE, O_FORCE },
 		{ "all", 'a', CB_OPT_NONE, O_ALL },
@@ -83,21 +127,30 @@ int rm_main(int argc, char **argv)
 		{ "time", 't', CB_OPT_ARG, O_TIME },
 		{ "volumes", 'v', CB_OPT_NONE, O_VOLUMES },
 		{ "depend", 0, CB_OPT_NONE, O_VOLUMES },
+		{ "prune", 0, CB_OPT_NONE, O_PRUNE }, /* "container prune" */
 		{ 0 },
 	};
 	struct cb_opt_state st;
-	int force = 0, all = 0, ignore = 0, volumes = 0, c, n = 0;
+	struct rm_how how = { 0, 0 };
+	int all = 0, ignore = 0, prune = 0, volumes = 0, c, n = 0;
 	cb_opt_init(&st, argc, argv);
 	while ((c = cb_getopt(&st, opts))) {
-		force |= c == O_FORCE;
+		how.force |= c == O_FORCE;
 		all |= c == O_ALL;
 		ignore |= c == O_IGNORE;
+		prune |= CFG_HOUSEKEEPING && c == O_PRUNE;
 		volumes |= c == O_VOLUMES;
-		if (c == O_TIME && cb_opt_seconds(st.arg) < 0) {
+		if (c == O_TIME && (how.timeout = cb_opt_seconds(st.arg)) < 0) {
 			fprintf(stderr, "Error: invalid argument \"%s\" for \"-t, --time\" flag: want a number of seconds\n", st.arg);
 			return CB_EXIT_FAIL;
 		}
 	}
+	if (prune && (st.ind < argc || !confirm(how.force))) {
+		if (st.ind < argc)
+			fprintf(stderr, "Error: container prune takes no arguments\n");
+		return st.ind < argc ? CB_EXIT_FAIL : 0;
+	}
+	all |= prune;
 	if (st.ind >= argc && !all) {
 		fprintf(stderr, "Error: name at least one container (or --all)\nSee 'cbox rm --help'.\n");
 		return CB_EXIT_FAIL;
@@ -119,12 +172,16 @@ int rm_main(int argc, char **argv)
 	int status = 0;
 	for (int i = 0; ids && refs && i < n; i++) {
 		int r = cb_container_resolve(&s, refs[i], ids[i], sizeof(ids[i]), &e), found = r == 0;
+		if (r == 0 && prune && running(&s, ids[i])) {
+			ids[i][0] = '\0'; /* prune: the running ones stay */
+			continue;
+		}
 		if (r == 0)
-			r = check_one(&s, ids[i], &force, &e);
+			r = check_one(&s, ids[i], &how, &e);
 		if (r >= 0)
 			continue;
 		ids[i][0] = '\0';
-		if (r == -ENOENT && (ignore || force || found))
+		if (r == -ENOENT && (ignore || how.force || found))
 			continue; /* missing and --ignore, or gone meanwhile */
 		fprintf(stderr, "Error: %s\n", e.msg);
 		status = r == -ENOENT ? 1 : r == -EBUSY ? 2 : CB_EXIT_FAIL;

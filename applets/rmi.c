@@ -12,6 +12,9 @@
 //usage:  -i, --ignore  a missing image is no error (so is it with -f)
 //usage:
 //usage:Exit status: 1 when an image does not exist, 2 when one is in use, as podman's.
+//usage:
+//usage:cbox image prune [-a] [-f] removes the images without a name (-a: every image)
+//usage:that no container uses, printing their IDs.
 /* rmi.c - cbox rmi */
 #include <stdio.h>
 #include <string.h>
@@ -50,14 +53,15 @@ static int remove_image(struct cb_store *s, cJSON *images, cJSON *img, int force
 
 int rmi_main(int argc, char **argv)
 {
-	enum { O_FORCE = 1, O_ALL, O_IGNORE };
+	enum { O_FORCE = 1, O_ALL, O_IGNORE, O_PRUNE };
 	static const struct cb_option opts[] = {
 		{ "force", 'f', CB_OPT_NONE, O_FORCE },
 		{ "all", 'a', CB_OPT_NONE, O_ALL },
 		{ "ignore", 'i', CB_OPT_NONE, O_IGNORE },
+		{ "prune", 0, CB_OPT_NONE, O_PRUNE }, /* "image prune" */
 		{ 0 },
 	};
-	int all = 0, force = 0, ignore = 0, c, status = 0;
+	int all = 0, force = 0, ignore = 0, prune = 0, c, status = 0;
 	struct cb_opt_state st;
 	cb_opt_init(&st, argc, argv);
 	while ((c = cb_getopt(&st, opts)))
@@ -67,7 +71,13 @@ int rmi_main(int argc, char **argv)
 			force = 1;
 		else if (c == O_IGNORE)
 			ignore = 1;
-	if (st.ind >= argc && !all) {
+		else if (c == O_PRUNE)
+			prune = CFG_HOUSEKEEPING;
+	if (prune && st.ind < argc) {
+		fprintf(stderr, "Error: image prune takes no arguments\n");
+		return CB_EXIT_FAIL;
+	}
+	if (st.ind >= argc && !all && !prune) {
 		fprintf(stderr, "Error: name at least one image (or --all)\nSee 'cbox rmi --help'.\n");
 		return CB_EXIT_FAIL;
 	}
@@ -79,7 +89,16 @@ int rmi_main(int argc, char **argv)
 	if (cb_userns_enter(&e) < 0 || cb_image_index_open(&s, &rc, 1, &index, &e) < 0)
 		cb_die(&e);
 	cJSON *images = cJSON_GetObjectItem(index, "images");
-	for (int i = all ? cJSON_GetArraySize(images) - 1 : -1; i >= 0; i--)
+	for (int i = prune ? cJSON_GetArraySize(images) - 1 : -1; i >= 0; i--) {
+		cJSON *img = cJSON_GetArrayItem(images, i);
+		const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(img, "id")) ?: "";
+		if ((all || !cJSON_GetArraySize(cJSON_GetObjectItem(img, "names"))) &&
+		    !cb_container_find(&s, "image", id, NULL, 0)) {
+			printf("%s\n", id + 7);
+			cJSON_DeleteItemFromArray(images, i);
+		}
+	}
+	for (int i = all && !prune ? cJSON_GetArraySize(images) - 1 : -1; i >= 0; i--)
 		if (remove_image(&s, images, cJSON_GetArrayItem(images, i), force, &e) < 0) {
 			fprintf(stderr, "Error: %s\n", e.msg);
 			status = 2;

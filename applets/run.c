@@ -14,7 +14,11 @@
 //usage:      --hostname NAME          the container's hostname (default: ID prefix)
 //usage:      --rm                     remove the container when it exits
 //usage:  -d, --detach                 run in the background, print the container's id
-//usage:                               (its output, with -t the pty's, goes to 'cbox logs')
+//usage:                               (its output, with -t the pty's, is in 'cbox logs')
+//usage:      --log-driver DRIVER      k8s-file (default): stdout and stderr, foreground or
+//usage:                               not, also go to the container's log ('cbox logs'),
+//usage:                               in podman's k8s-file format; none: no log;
+//usage:                               passthrough: no log, the output is not copied
 //usage:  -i, --interactive            keep stdin (with -t: forwarded to the pty)
 //usage:  -t, --tty                    a pty from the container's devpts on 0-2; with -i
 //usage:                               and a terminal: raw mode, window size follows

@@ -10,6 +10,8 @@
 //usage:
 //usage:  -o, --output FILE   write FILE instead of standard output
 //usage:      --format FMT    docker-archive (default) or oci-archive
+//usage:  -m, --multi-image-archive, --uncompressed   accepted: several images always go
+//usage:                      into one archive, and layers always uncompressed
 /* save.c - cbox save */
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,10 +24,12 @@
 
 int save_main(int argc, char **argv)
 {
-	enum { O_OUTPUT = 1, O_FORMAT };
+	enum { O_OUTPUT = 1, O_FORMAT, O_AS_IS };
 	static const struct cb_option opts[] = {
 		{ "output", 'o', CB_OPT_ARG, O_OUTPUT },
 		{ "format", 0, CB_OPT_ARG, O_FORMAT },
+		{ "multi-image-archive", 'm', CB_OPT_NONE, O_AS_IS },
+		{ "uncompressed", 0, CB_OPT_NONE, O_AS_IS },
 		{ 0 },
 	};
 	const char *output = NULL;
@@ -37,6 +41,8 @@ int save_main(int argc, char **argv)
 	while ((c = cb_getopt(&st, opts))) {
 		if (c == O_OUTPUT) {
 			output = st.arg;
+		} else if (c == O_AS_IS) {
+			continue; /* what save does anyway */
 		} else if (!strcmp(st.arg, "docker-archive")) {
 			fmt = CB_SAVE_DOCKER;
 		} else if (!strcmp(st.arg, "oci-archive")) {

@@ -9,8 +9,8 @@
 //usage:  create [NAME]            make a volume (no NAME: a random one); prints its name
 //usage:  ls [-q] [--format json]  list them
 //usage:  inspect NAME...          their details as JSON
-//usage:  rm [-f] NAME...          remove them (-f: a missing one is no error); one a
-//usage:                           container uses stays (exit 2)
+//usage:  rm [-f] NAME...|--all    remove them (-f: a missing one is no error); one a
+//usage:                           container uses stays (exit 2); --all: every one
 //usage:  prune [-f]               remove every volume no container uses
 //usage:  exists NAME              exit 0 when it exists, else 1
 /* volume.c - cbox volume */
@@ -79,11 +79,12 @@ static int remove_all(char **names, int n, int force)
 
 int volume_main(int argc, char **argv)
 {
-	enum { O_QUIET = 1, O_FORMAT, O_FORCE };
+	enum { O_QUIET = 1, O_FORMAT, O_FORCE, O_ALL };
 	static const struct cb_option opts[] = {
 		{ "quiet", 'q', CB_OPT_NONE, O_QUIET },
 		{ "format", 0, CB_OPT_ARG, O_FORMAT },
 		{ "force", 'f', CB_OPT_NONE, O_FORCE },
+		{ "all", 'a', CB_OPT_NONE, O_ALL },
 		{ 0 },
 	};
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -92,7 +93,7 @@ int volume_main(int argc, char **argv)
 		return 0;
 	}
 	struct cb_opt_state st;
-	int quiet = 0, json = 0, force = 0, c;
+	int quiet = 0, json = 0, force = 0, all = 0, c;
 	cb_err e;
 	cb_opt_init(&st, argc - 1, argv + 1);
 	while ((c = cb_getopt(&st, opts)))
@@ -100,6 +101,8 @@ int volume_main(int argc, char **argv)
 			quiet = 1;
 		else if (c == O_FORCE)
 			force = 1;
+		else if (c == O_ALL)
+			all = 1;
 		else if (!strcmp(st.arg, "json"))
 			json = 1;
 		else {
@@ -131,9 +134,13 @@ int volume_main(int argc, char **argv)
 		}
 		return print_json(all);
 	}
-	if (!strcmp(cmd, "rm") && nops) {
+	if (!strcmp(cmd, "rm") && (nops ? !all : all)) {
+		char **names = ops;
+		int n = nops;
 		open_store();
-		return remove_all(ops, nops, force);
+		if (all && cb_volume_names(&s, &names, &n, &e) < 0)
+			cb_die(&e);
+		return remove_all(names, n, force);
 	}
 	if (!strcmp(cmd, "prune") && !nops) {
 		char **names, id[65];

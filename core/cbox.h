@@ -55,9 +55,15 @@ int cb_read_full(struct cb_reader *r, void *buf, size_t len, const char *what, c
 struct cb_reader cb_fd_reader(int *fd);
 
 /* ---- logging (log.c) ---- */
-enum cb_log_level { CB_LOG_ERROR, CB_LOG_WARN, CB_LOG_INFO, CB_LOG_DEBUG };
+enum cb_log_level { CB_LOG_ERROR, CB_LOG_WARN, CB_LOG_INFO, CB_LOG_DEBUG, CB_LOG_TRACE };
 extern int cb_log_level;
+/* podman's levels (trace, debug, info, warn/warning, error, fatal, panic); an unknown one:
+ * podman's 'Log Level "x" is not supported, ...' in *e. Messages are logrus's text lines:
+ * time="2026-12-07T10:00:00Z" level=warning msg="...". */
 int cb_log_set_level(const char *name, cb_err *e);
+/* Once the options are parsed: at info and below, say so (and, from debug, how cbox was
+ * called), as podman's first lines do. */
+void cb_log_announce(void);
 void cb_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define cb_debug(...) (cb_log_level >= CB_LOG_DEBUG ? cb_log(CB_LOG_DEBUG, __VA_ARGS__) : (void)0)
 #define cb_info(...) (cb_log_level >= CB_LOG_INFO ? cb_log(CB_LOG_INFO, __VA_ARGS__) : (void)0)

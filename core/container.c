@@ -15,6 +15,7 @@
 #include <dirent.h>
 
 #include "container.h"
+#include "ctrlog.h"
 #include "volume.h"
 #include "driver.h"
 #include "init.h"
@@ -36,6 +37,9 @@ struct child {
 	int interactive;      /* -i: stdin goes to the pty */
 	int init;             /* --init: cbox's pid 1 runs the command */
 	struct cb_keepid *keepid; /* --userns=keep-id, or NULL */
+	int out, err;         /* pipes to the log's copier for stdout and stderr, or -1 */
+	int logfd;            /* ctr.log for the copier, or -1 (the output is not logged) */
+	int passthrough;      /* ... and the copier passes the output on to ours */
 	int host_ns;          /* CB_HOST_UTS | _PID | _IPC: namespaces not made */
 	int sig_proxy;        /* forward signals to it (run, start -a) */
 	const char *restart;  /* --restart: the monitor runs it again */
@@ -67,6 +71,8 @@ static void on_timeout(int sig)
 static int child_main(void *arg, cb_err *e)
 {
 	struct child *c = arg;
+	if (c->out >= 0 && (dup2(c->out, 1) < 0 || dup2(c->err, 2) < 0))
+		return cb_fail_errno(e, errno, "dup2"), CB_EXIT_FAIL;
 	/* By path: an fd from before the clone names the parent's mount namespace. */
 	if (chdir(c->s->root) < 0)
 		return cb_fail_errno(e, errno, "storage root %s", c->s->root), CB_EXIT_FAIL;
@@ -275,15 +281,44 @@ static void send_report(int *report, int status, const cb_err *e)
 	*report = -1;
 }
 
-/* The monitor's stdout and stderr, and so the container's, go to ctr.log. */
-static int log_to(int dfd, cb_err *e)
+/* The log, by its driver: k8s-file opens ctr.log for the copier (c->logfd); a detached
+ * pty's output (tty) goes there as it is, through the monitor's stdout and stderr. */
+static int open_log(int dfd, struct child *c, int driver, int tty, int detach, cb_err *e)
 {
+	c->out = c->err = c->logfd = -1;
+	c->passthrough = !detach;
+	/* A build without the logs applet keeps none (nothing could read them). */
+	if (!CFG_APPLET_LOGS || driver != CB_LOG_K8S_FILE || (tty && !detach))
+		return 0;
 	int fd = openat(dfd, "ctr.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return cb_fail_errno(e, errno, "ctr.log");
+	if (!tty) {
+		c->logfd = fd;
+		return 0;
+	}
 	dup2(fd, 1);
 	dup2(fd, 2);
 	close(fd);
+	return 0;
+}
+
+/* With a log, the child's stdout and stderr are pipes to the copier. */
+static int log_pipes(struct child *c, int rd[2], cb_err *e)
+{
+	int o[2], er[2];
+	rd[0] = rd[1] = -1;
+	if (!CFG_APPLET_LOGS || c->logfd < 0)
+		return 0;
+	if (pipe2(o, O_CLOEXEC) < 0)
+		return cb_fail_errno(e, errno, "pipe");
+	if (pipe2(er, O_CLOEXEC) < 0) {
+		close(o[0]);
+		close(o[1]);
+		return cb_fail_errno(e, errno, "pipe");
+	}
+	rd[0] = o[0], c->out = o[1];
+	rd[1] = er[0], c->err = er[1];
 	return 0;
 }
 
@@ -311,8 +346,16 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 		r = cb_emul_rec_open(&rec, s->rootfd, e);
 	if (r == 0 && c->p.root_emul)
 		c->p.emul_sock = rec.sock[1];
+	int rd[2] = { -1, -1 };
+	if (r == 0)
+		r = log_pipes(c, rd, e);
 	if (r == 0)
 		r = cb_ns_spawn(flags, child_main, c, &pid, &syncfd, e);
+	if (c->out >= 0) {
+		close(c->out);
+		close(c->err);
+		c->out = c->err = -1;
+	}
 	cb_emul_rec_forked(&rec);
 	if (r == 0) {
 		cb_debug("container %s: pid %d", dir, (int)pid);
@@ -331,6 +374,9 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 		if (started) {
 			*status = started; /* the child's message is in *e */
 			r = e->errnum ? -e->errnum : -EINVAL;
+			/* Reported now: a start's caller holds the state lock until then, and the
+			 * exit is recorded under it below. */
+			send_report(report, started, e);
 		} else {
 			/* Written before a detached run returns, so ps, exec and stop see it. */
 			cb_state_set_running(&st, pid, getpid());
@@ -343,13 +389,22 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 				sigaction(SIGALRM, &sa, NULL);
 				alarm((unsigned)c->timeout);
 			}
-			if (c->term)
+			if (c->term) {
 				r = cb_term_attach(c->term, pid, c->interactive, status, e);
-			else
+			} else {
+				if (c->sig_proxy)
+					cb_ns_forward(pid);
+				if (CFG_APPLET_LOGS && rd[0] >= 0)
+					cb_ctrlog_copy(pid, rd[0], rd[1], c->logfd, c->passthrough);
+				rd[0] = rd[1] = -1;
 				*status = cb_ns_wait_proxy(pid, c->sig_proxy);
+			}
 			alarm(0);
 			timeout_pid = 0;
 		}
+		for (int i = 0; i < 2; i++)
+			if (rd[i] >= 0)
+				close(rd[i]);
 		cb_net_stop(c->net);
 		if (!rm) {
 			int lock = cb_state_lock(dfd, &ignore);
@@ -479,7 +534,7 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
 		return cb_fail(e, EINVAL, "image config %s: not JSON", image_id);
 made:;
 
-	struct child c = { .s = s, .net = o->net, .keepid = o->keep_id && o->rootless ? &kid : NULL };
+	struct child c = { .s = s, .out = -1, .err = -1, .logfd = -1, .net = o->net, .keepid = o->keep_id && o->rootless ? &kid : NULL };
 	struct etc_text etc;
 	int dfd CB_AUTOCLOSE = -1, report = -1, monitor = 0;
 	cJSON *cj = NULL;
@@ -548,8 +603,8 @@ made:;
 	cJSON_AddStringToObject(cj, "created", created);
 	cb_net_json(o->net, cj);
 	r = dfd < 0 ? cb_fail_errno(e, errno, "%s", dir) : 0;
-	if (r == 0 && o->detach && !o->create)
-		r = log_to(dfd, e);
+	if (r == 0 && !o->create)
+		r = open_log(dfd, &c, o->log_driver, o->tty, o->detach, e);
 
 	/* The rootfs: lowerdir top-first, relative to the store root (the child's cwd) so a
 	 * deep image still fits the one page of mount options. */
@@ -662,6 +717,7 @@ made:;
 		cJSON_AddItemToArray(tj, t);
 	}
 	cJSON_AddBoolToObject(cj, "init", o->init);
+	cJSON_AddStringToObject(cj, "log_driver", cb_log_driver_name(o->log_driver));
 	const char *sig = cJSON_GetStringValue(
 		cJSON_GetObjectItem(cJSON_GetObjectItem(config, "config"), "StopSignal"));
 	cJSON_AddStringToObject(cj, "stop_signal", o->stop_signal ? o->stop_signal : sig ? sig : "");
@@ -693,6 +749,8 @@ made:;
 		cb_rm_rf_at(s->rootfd, dir); /* a create that failed leaves nothing */
 	free(config_text);
 	cb_term_close(&term);
+	if (c.logfd >= 0)
+		close(c.logfd);
 out:
 	cb_keepid_close(&kid);
 	cb_net_stop(o->net);
@@ -763,6 +821,8 @@ struct started {
 
 static void started_free(struct started *t)
 {
+	if (t->c.logfd >= 0)
+		close(t->c.logfd);
 	cb_keepid_close(&t->kid);
 	cb_term_close(&t->term);
 	free(t->vols);
@@ -803,6 +863,15 @@ static struct cb_volume *binds_from_json(const cJSON *a, int *n)
 	return v;
 }
 
+/* The log driver config.json names (k8s-file when none: an older cbox's). */
+static int log_driver(const cJSON *cj)
+{
+	int driver = CB_LOG_K8S_FILE;
+	cb_err ignore;
+	cb_log_driver_parse(cJSON_GetStringValue(cJSON_GetObjectItem(cj, "log_driver")) ?: "k8s-file", &driver, &ignore);
+	return driver;
+}
+
 /* Open and lock the container, rebuild its child from config.json. 1: running already
  * (nothing to do), 0: t ready, else a negative errno. */
 static int start_prepare(struct cb_store *s, const char *id, struct started *t, cb_err *e)
@@ -814,6 +883,7 @@ static int start_prepare(struct cb_store *s, const char *id, struct started *t, 
 	t->dfd = t->lock = -1;
 	t->kid.req[0] = t->kid.req[1] = t->kid.go[0] = t->kid.go[1] = -1;
 	t->term.sock[0] = t->term.sock[1] = -1;
+	c->out = c->err = c->logfd = -1;
 	c->s = s;
 	if ((r = cb_container_open(s, id, &t->dfd, &t->cj, e)) < 0)
 		return r;
@@ -886,7 +956,7 @@ int cb_container_start(struct cb_store *s, const char *id, cb_err *e)
 	close(t.lock); /* the caller's copy holds it until the start is reported */
 	t.lock = -1;
 	status = CB_EXIT_FAIL;
-	r = log_to(t.dfd, e);
+	r = open_log(t.dfd, &t.c, log_driver(t.cj), cJSON_IsTrue(cJSON_GetObjectItem(t.cj, "tty")), 1, e);
 	if (r == 0 && cJSON_IsTrue(cJSON_GetObjectItem(t.cj, "tty")) && (r = cb_term_prepare(&t.term, e)) == 0)
 		t.c.term = &t.term;
 	if (r == 0)
@@ -908,7 +978,9 @@ int cb_container_start_attached(struct cb_store *s, const char *id, int interact
 	if (r == 0) {
 		close(t.lock); /* launch takes it to record the exit */
 		t.lock = -1;
-		if (cJSON_IsTrue(cJSON_GetObjectItem(t.cj, "tty")) && (r = cb_term_prepare(&t.term, e)) == 0) {
+		int tty = cJSON_IsTrue(cJSON_GetObjectItem(t.cj, "tty"));
+		r = open_log(t.dfd, &t.c, log_driver(t.cj), tty, 0, e);
+		if (r == 0 && tty && (r = cb_term_prepare(&t.term, e)) == 0) {
 			t.c.term = &t.term;
 			t.c.interactive = interactive;
 		}

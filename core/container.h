@@ -32,6 +32,7 @@ struct cb_run_opts {
 	const struct cb_tmpfs *tmpfs; /* --tmpfs */
 	int ntmpfs;
 	int init;             /* --init: cbox's own pid 1 (init.c) runs the command */
+	int log_driver;       /* --log-driver: CB_LOG_K8S_FILE (0), _NONE, _PASSTHROUGH (ctrlog.h) */
 	struct cb_proc_opts proc;
 	int create;           /* create: make it (state created), start nothing */
 	const char **labels, **annotations; /* --label/--annotation K=V ("labels", "annotations") */

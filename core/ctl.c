@@ -135,6 +135,19 @@ int cb_container_stop(struct cb_store *s, const char *id, int timeout, cb_err *e
 	char name[256];
 	snprintf(name, sizeof(name), "%s", cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "name")) ?: id);
 	cJSON_Delete(cfg);
+	if (st.state == CB_STATE_RUNNING && timeout > 0) {
+		/* "stopping" (inspect says so) until the monitor records the exit. */
+		int dfd CB_AUTOCLOSE = -1, lock CB_AUTOCLOSE = -1;
+		cJSON *ignore_cfg;
+		if (cb_container_open(s, id, &dfd, &ignore_cfg, e) == 0) {
+			cJSON_Delete(ignore_cfg);
+			lock = cb_state_lock(dfd, e);
+			cb_state_read(dfd, &st);
+			st.stopping = st.state == CB_STATE_RUNNING;
+			if (st.stopping && lock >= 0)
+				cb_state_write(dfd, &st, e);
+		}
+	}
 	/* --restart: the monitor sees this and runs the command no more. */
 	char path[128];
 	snprintf(path, sizeof(path), "containers/%s/stopped", id);
@@ -142,11 +155,11 @@ int cb_container_stop(struct cb_store *s, const char *id, int timeout, cb_err *e
 	if (fd >= 0)
 		close(fd);
 	if (st.state == CB_STATE_RUNNING) {
-		if (sig < 0)
-			sig = SIGTERM;
+		if (sig < 0 || timeout == 0)
+			sig = timeout ? SIGTERM : SIGKILL; /* -t 0: KILL at once, as podman */
 		if (kill(st.pid, sig) < 0 && errno != ESRCH)
 			return cb_fail_errno(e, errno, "container %.12s: signal %d", id, sig);
-		if (!cb_pid_wait_gone(st.pid, st.pid_start, timeout * 1000)) {
+		if (sig != SIGKILL && !cb_pid_wait_gone(st.pid, st.pid_start, timeout * 1000)) {
 			/* podman's words */
 			cb_warn("StopSignal %s failed to stop container %s in %d seconds, resorting to SIGKILL",
 				sig == SIGTERM ? "SIGTERM" : "(the image's)", name, timeout);

@@ -55,7 +55,7 @@ cJSON *cb_container_inspect(struct cb_store *s, const char *id, cb_err *e)
 	for (int i = 1; i < cJSON_GetArraySize(args); i++)
 		cJSON_AddItemToArray(a, cJSON_Duplicate(cJSON_GetArrayItem(args, i), 1));
 	cJSON *sj = cJSON_AddObjectToObject(o, "State");
-	cJSON_AddStringToObject(sj, "Status", cb_state_name(st.state));
+	cJSON_AddStringToObject(sj, "Status", st.state == CB_STATE_RUNNING && st.stopping ? "stopping" : cb_state_name(st.state));
 	cJSON_AddBoolToObject(sj, "Running", st.state == CB_STATE_RUNNING);
 	cJSON_AddNumberToObject(sj, "Pid", st.state == CB_STATE_RUNNING ? st.pid : 0);
 	cJSON_AddNumberToObject(sj, "ExitCode", st.exit_code);

@@ -468,8 +468,8 @@ int cb_load(struct cb_store *s, struct cb_reader *in, char **loaded, cb_err *e)
 	int r = 0;
 	if (r == 0)
 		r = cb_decompress_open(in, CB_COMP_AUTO, &tar_in, &dz, e);
-	if (r == 0)
-		r = spool_archive(&sp, &tar_in, e);
+	if (r == 0 && (r = spool_archive(&sp, &tar_in, e)) < 0 && sp.n == 0)
+		cb_err_prefix(e, "payload does not match any of the supported image formats"); /* podman's words */
 	if (r == 0) {
 		int is_oci = spool_find(&sp, "index.json", e) >= 0 && spool_find(&sp, "oci-layout", e) >= 0;
 		int is_docker = spool_find(&sp, "manifest.json", e) >= 0;
@@ -478,7 +478,8 @@ int cb_load(struct cb_store *s, struct cb_reader *in, char **loaded, cb_err *e)
 		else if (is_oci)
 			r = load_oci(&sp, loaded, e);
 		else
-			r = cb_fail(e, EINVAL, "not a docker-archive (manifest.json) nor an oci-archive (oci-layout, index.json)");
+			r = cb_fail(e, EINVAL, "payload does not match any of the supported image formats: not a "
+				    "docker-archive (manifest.json) nor an oci-archive (oci-layout, index.json)");
 	}
 	cb_decompress_free(dz);
 	for (int i = 0; i < sp.n; i++) {

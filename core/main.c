@@ -183,11 +183,13 @@ static const struct {
 	{ "container", "list", "ps", NULL },
 	{ "container", "inspect", "inspect", "--type=container" },
 	{ "container", "exists", "inspect", "--exists=container" },
+	{ "container", "prune", "rm", "--prune" },
 	{ "image", "ls", "images", NULL },
 	{ "image", "list", "images", NULL },
 	{ "image", "rm", "rmi", NULL },
 	{ "image", "inspect", "inspect", "--type=image" },
 	{ "image", "exists", "inspect", "--exists=image" },
+	{ "image", "prune", "rmi", "--prune" },
 };
 
 static int is_group(const char *name)

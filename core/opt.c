@@ -3,6 +3,7 @@
  * podman's (cobra) parsing allows: argv is permuted so the operands end up last. Applets
  * whose operands carry a command (run, exec, unshare) stop at the first operand. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cbox.h"
@@ -42,6 +43,7 @@ static void hoist(struct cb_opt_state *st)
 /* Parsing is over: the operands start at ind. */
 static int done(struct cb_opt_state *st)
 {
+	cb_log_announce();
 	hoist(st);
 	st->ind -= st->nops;
 	st->nops = 0;
@@ -59,8 +61,25 @@ static const struct cb_option global_opts[] = {
 	{ "events-backend", 0, CB_OPT_ARG, 4 },
 	{ "cgroup-manager", 0, CB_OPT_ARG, 4 },
 	{ "noout", 0, CB_OPT_NONE, 5 }, /* podman's: no standard output */
+	{ "debug", 'D', CB_OPT_NONE, 6 }, /* docker's: --log-level=debug */
 	{ 0 },
 };
+
+/* --log-level and --debug: podman's exit 1 and words when either is wrong. */
+static void log_opt(int debug, const char *level)
+{
+	static int seen[2];
+	cb_err e;
+	seen[debug] = 1;
+	if (seen[0] && seen[1]) {
+		fprintf(stderr, "Setting --log-level and --debug is not allowed\n");
+		exit(1);
+	}
+	if (cb_log_set_level(debug ? "debug" : level, &e) < 0) {
+		fprintf(stderr, "%s\n", e.msg);
+		exit(1);
+	}
+}
 
 static const struct cb_option *find_long(const struct cb_option *opts, const char *name, size_t len)
 {
@@ -77,6 +96,9 @@ static const struct cb_option *find_short(const struct cb_option *opts, int c)
 {
 	for (; opts->id; opts++)
 		if (opts->short_name == c)
+			return opts;
+	for (opts = global_opts; opts->id; opts++)
+		if (opts->short_name && opts->short_name == c)
 			return opts;
 	return NULL;
 }
@@ -105,9 +127,9 @@ static int take(struct cb_opt_state *st, const struct cb_option *o, const char *
 	if (o >= global_opts && o < global_opts + CB_ARRAY_SIZE(global_opts)) {
 		if (o->id == 5)
 			return freopen("/dev/null", "w", stdout) ? 1 : cb_fail_errno(e, errno, "--noout: /dev/null");
-		if (o->id == 1) {
-			int r = cb_log_set_level(st->arg, e);
-			return r < 0 ? r : 1;
+		if (o->id == 1 || o->id == 6) {
+			log_opt(o->id == 6, st->arg);
+			return 1;
 		}
 		if (!*st->arg)
 			return cb_fail(e, EINVAL, "option '%s' needs a value", spelled);

@@ -13,6 +13,7 @@
 
 #include "binfmt.h"
 #include "ctl.h"
+#include "ctrlog.h"
 #include "emul.h"
 #include "idmap.h"
 #include "image.h"
@@ -153,7 +154,7 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 	       O_ENVFILE, O_INIT, O_EMUL, O_SECOPT, O_ROOTFS, O_USERNS, O_QUIET, O_CIDFILE, O_REPLACE, O_LABEL,
 	       O_ANNOT, O_STOPSIG, O_STOPTIME, O_TZ, O_ENVHOST, O_NOHOSTS, O_DNSOPT, O_DNSSEARCH, O_UTS, O_PID,
 	       O_IPC, O_GROUPADD, O_HOSTUSER, O_PRESERVE, O_SIGPROXY, O_RESTART, O_DEVICE, O_PROXY, O_ARCH, O_OS,
-	       O_VARIANT, O_ATTACH, O_TIMEOUT, O_MOUNT };
+	       O_VARIANT, O_ATTACH, O_TIMEOUT, O_MOUNT, O_LOGDRIVER };
 	static const struct cb_option opts[] = {
 		{ "name", 0, CB_OPT_ARG, O_NAME },
 		{ "hostname", 0, CB_OPT_ARG, O_HOST },
@@ -213,6 +214,7 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 		{ "tty", 't', CB_OPT_BOOL, O_TTY },
 		{ "detach", 'd', CB_OPT_BOOL, O_DETACH },
 		{ "rootfs", 0, CB_OPT_BOOL, O_ROOTFS },
+		{ "log-driver", 0, CB_OPT_ARG, O_LOGDRIVER },
 		{ 0 },
 	};
 	struct cb_run_opts *o = &r->o;
@@ -337,6 +339,13 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 		case O_TTY: o->tty = yes; break;
 		case O_DETACH: o->detach = yes; break;
 		case O_ROOTFS: r->rootfs = yes; break;
+		case O_LOGDRIVER:
+			if (cb_log_driver_parse(st.arg, &o->log_driver, e) < 0) {
+				char msg[sizeof(e->msg)];
+				snprintf(msg, sizeof(msg), "%s", e->msg);
+				refuse("%s", msg);
+			}
+			break;
 		default:
 			r->platform_set |= c == CB_PULL_O_PLATFORM;
 			bad = cb_pull_opt(&r->po, c, st.arg, e);
@@ -353,6 +362,8 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 	}
 	if (attach && o->detach)
 		refuse("--attach and --detach cannot be set at the same time");
+	if (o->detach && o->log_driver == CB_LOG_PASSTHROUGH)
+		refuse("passthrough logging driver is not supported in detached mode");
 	if (attach)
 		o->proc.null_fds = 7 & ~(attach | o->interactive); /* -i: stdin too */
 	if (!o->interactive && !o->tty)

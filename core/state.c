@@ -88,6 +88,7 @@ void cb_state_read(int dirfd, struct cb_state *st)
 	st->monitor = (pid_t)num(j, "monitor");
 	st->monitor_start = (unsigned long long)num(j, "monitor_start");
 	st->exit_code = (int)num(j, "exit_code");
+	st->stopping = cJSON_IsTrue(cJSON_GetObjectItem(j, "stopping"));
 	str(j, "boot_id", st->boot_id, sizeof(st->boot_id));
 	str(j, "started", st->started, sizeof(st->started));
 	str(j, "finished", st->finished, sizeof(st->finished));
@@ -112,6 +113,8 @@ int cb_state_write(int dirfd, const struct cb_state *st, cb_err *e)
 	cJSON_AddNumberToObject(j, "exit_code", st->exit_code);
 	cJSON_AddStringToObject(j, "started", st->started);
 	cJSON_AddStringToObject(j, "finished", st->finished);
+	if (st->stopping)
+		cJSON_AddTrueToObject(j, "stopping");
 	char *text = cb_json_print(j);
 	cJSON_Delete(j);
 	int r = text ? cb_write_replace(dirfd, "state.json", text, strlen(text), 0600, !st->ephemeral, e) : cb_fail(e, ENOMEM, "state.json");

@@ -409,8 +409,33 @@ int cb_store_index_load(struct cb_store *s, cJSON **index, cb_err *e)
 	return 0;
 }
 
+/* An image's names_history, as containers/storage keeps it (podman's NamesHistory): its
+ * names now, then the names it had before, each once. */
+static void names_history(cJSON *img)
+{
+	cJSON *hist = cJSON_CreateArray(), *n, *old = cJSON_GetObjectItem(img, "names_history");
+	const cJSON *lists[2] = { cJSON_GetObjectItem(img, "names"), old };
+	for (int l = 0; l < 2; l++)
+		cJSON_ArrayForEach(n, lists[l]) {
+			const cJSON *h;
+			int seen = 0;
+			cJSON_ArrayForEach(h, hist)
+				seen |= !strcmp(h->valuestring, n->valuestring ?: "");
+			if (cJSON_IsString(n) && !seen && cJSON_GetArraySize(hist) < 64)
+				cJSON_AddItemToArray(hist, cJSON_CreateString(n->valuestring));
+		}
+	if (old)
+		cJSON_ReplaceItemInObject(img, "names_history", hist);
+	else
+		cJSON_AddItemToObject(img, "names_history", hist);
+}
+
 int cb_store_index_save(struct cb_store *s, cJSON *index, cb_err *e)
 {
+	cJSON *img;
+	cJSON_ArrayForEach(img, cJSON_GetObjectItem(index, "images"))
+		if (CFG_HOUSEKEEPING)
+			names_history(img);
 	char *text = cJSON_Print(index);
 	if (!text)
 		return cb_fail(e, ENOMEM, "out of memory");

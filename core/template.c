@@ -850,6 +850,7 @@ int cb_tmpl_exec(const struct cb_tmpl *t, const cJSON *dot, const cJSON *heads, 
 	struct ev v = { .dot = dot, .root = dot, .heads = heads, .e = e };
 	struct frame fs[CB_TMPL_DEPTH];
 	int sp = 0, pc = 0, r = 0;
+	long steps = 0;
 	if (!(v.trash = cJSON_CreateArray()))
 		return cb_fail(e, ENOMEM, "template: out of memory");
 	if (heads)
@@ -857,6 +858,11 @@ int cb_tmpl_exec(const struct cb_tmpl *t, const cJSON *dot, const cJSON *heads, 
 	while (pc < t->count && r >= 0) {
 		const struct node *n = &t->n[pc];
 		const cJSON *val;
+		/* Nested ranges multiply: a bounded amount of work and output per value. */
+		if (++steps > CB_TMPL_STEPS || out->len > CB_TMPL_OUTPUT) {
+			r = cb_fail(e, E2BIG, "template: too much work or output (nested ranges?)");
+			break;
+		}
 		char vars[2][32];
 		int nv;
 		switch (n->kind) {

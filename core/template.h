@@ -7,7 +7,8 @@
  * println, len, upper, lower, title, join, split, truncate, eq, ne, lt, le, gt, ge, not,
  * and, or. Values print as Go's fmt %v does: [a b], map[k:v], true, 3, <nil>.
  * Blocks nest at most CB_TMPL_DEPTH deep and parentheses CB_TMPL_PARENS deep; deeper
- * templates are refused. Evaluation is iterative (an explicit, bounded block stack). */
+ * templates are refused. Evaluation is iterative (an explicit, bounded block stack) and
+ * bounded: at most CB_TMPL_STEPS actions and CB_TMPL_OUTPUT bytes per value. */
 #ifndef CB_TEMPLATE_H
 #define CB_TEMPLATE_H
 
@@ -17,6 +18,8 @@
 
 #define CB_TMPL_DEPTH 32
 #define CB_TMPL_PARENS 8
+#define CB_TMPL_STEPS 1000000L        /* actions and texts run per value */
+#define CB_TMPL_OUTPUT (64UL << 20)   /* bytes of output */
 
 struct cb_tbuf {
 	char *p;

@@ -314,6 +314,24 @@ int cb_rm_rf_at(int dirfd, const char *name)
 	return r;
 }
 
+static int add_size(void *ctx, const struct cb_walk_ent *w, int post)
+{
+	if (!post && S_ISREG(w->st->st_mode))
+		*(double *)ctx += (double)w->st->st_size;
+	return 0;
+}
+
+double cb_tree_size(int dirfd, const char *path)
+{
+	double n = 0;
+	int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		cb_walk(fd, -1, add_size, &n, NULL, 0);
+		close(fd);
+	}
+	return n;
+}
+
 struct owner {
 	uid_t uid;
 	gid_t gid;

@@ -56,4 +56,7 @@ int cb_chown_tree_at(int dirfd, const char *path, uid_t uid, gid_t gid);
 /* "PATH: deeper than 4096 levels" and the like: what a walk's error means, for messages. */
 const char *cb_walk_strerror(int err);
 
+/* The bytes of the regular files below dirfd/path (0 when it is not there). */
+double cb_tree_size(int dirfd, const char *path);
+
 #endif

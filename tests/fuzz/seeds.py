@@ -129,6 +129,14 @@ for i, c in enumerate(('Bearer realm="https://auth.docker.io/token",service="reg
                        'Basic realm="Registry \\"x\\""', 'Bearer service="s", realm="http://h/t?a=b", scope="a b"')):
     put("wwwauth", f"w{i}", c)
 
+for i, t in enumerate(("{{.Id}} {{.State.Status}}", "table {{.Id}}\t{{json .Names}}",
+                       "{{range $i, $n := .Names}}{{if $i}},{{end}}{{upper $n}}{{else}}none{{end}}",
+                       "{{with .Labels}}{{index . \"k\"}}{{end}} {{printf \"%-8s|%5.1f\" .Id .Size}}",
+                       "{{- join .Names \", \" -}} {{len .Labels}} {{if and .Ok (not .Nil)}}y{{end}}",
+                       "{{$x := .Id}}{{range .Names}}{{$x}}={{.}} {{end}}{{/* c */}}")):
+    put("template", f"t{i}", t)
+put("template", "dot", '{{range .}}{{.}}{{end}}\0[1, "two", {"a": [3]}]')
+
 for i, r in enumerate(("alpine", "alpine:3.19", "docker.io/library/alpine:latest", "localhost:5000/a/b/c:t",
                        "quay.io/x/y@sha256:" + "0123456789abcdef" * 4, "[::1]:5000/img:tag", "a/b:c@sha256:" + "f" * 64)):
     put("ref", f"r{i}", r)

@@ -76,6 +76,13 @@ int main(void)
 		strcat(deep, "{{if 1}}");
 	R(deep, c, "ERR:template: 1: blocks nested too deeply");
 	R("{{((((((((((1))))))))))}}", c, "ERR:template: parentheses nested too deeply");
+	/* so is the work: ranges over ranges multiply (2^24 rounds here) */
+	char nest[1024] = "";
+	for (int i = 0; i < 24; i++)
+		strcat(nest, "{{range $.Names}}");
+	for (int i = 0; i < 24; i++)
+		strcat(nest, "{{end}}");
+	R(nest, c, "ERR:template: too much work or output (nested ranges?)");
 	/* a header line: field names, upper-cased and split, or the given header */
 	CHECK_STR(render("{{.ID}}\t{{.CreatedAt}}\t{{.State.Status}}\t{{upper .Names}}", c, "{\"ID\":\"CONTAINER ID\"}"),
 		  "CONTAINER ID\tCREATED AT\tSTATUS\tNAMES");
