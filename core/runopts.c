@@ -509,6 +509,8 @@ static int image_of(struct cb_runopts *r, struct cb_store *s, cJSON **index, con
 	}
 	if (!img && !strcmp(r->pull, "never"))
 		return -ENOENT;
+	if (!img && !CFG_APPLET_PULL) /* a build without TLS (tiny): local images only */
+		return cb_fail(e, ENOENT, "%s: no such local image, and this build pulls none (cbox load it)", image);
 	if (!img) {
 		char id[CB_DIGEST_LEN + 1];
 		cb_err pe;
