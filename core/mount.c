@@ -741,6 +741,8 @@ int cb_mount_oci(const struct cb_mount_oci *m, cb_err *e)
 			return r;
 	if (m->root_ro && (r = remount_ro(root, "/", e)) < 0)
 		return r;
+	if (m->before_root && (r = m->before_root(m->arg, e)) < 0)
+		return r;
 	if ((r = enter_root(root, m->no_pivot, e)) < 0)
 		return r;
 	if (m->propagation && mount(NULL, "/", NULL, m->propagation, NULL) < 0)

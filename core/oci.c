@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <fcntl.h>
 
+#include "hooks.h"
 #include "oci.h"
 #include "store.h"
 
@@ -270,15 +271,6 @@ static int devices(struct cb_oci *o, const cJSON *list, cb_err *e)
 	return 0;
 }
 
-static int hooks_empty(const cJSON *h, cb_err *e)
-{
-	const cJSON *it;
-	cJSON_ArrayForEach(it, h)
-		if (cJSON_GetArraySize(it) > 0)
-			return cb_fail(e, ENOTSUP, "config.json: hooks.%s: not supported", it->string);
-	return 0;
-}
-
 static int linux_part(struct cb_oci *o, const cJSON *lj, cb_err *e)
 {
 	int r = only_known(lj, "linux",
@@ -334,7 +326,7 @@ int cb_oci_load(struct cb_oci *o, const char *bundle, cb_err *e)
 	const cJSON *root = cJSON_GetObjectItem(o->doc, "root"), *lj = cJSON_GetObjectItem(o->doc, "linux");
 	if ((r = only_known(o->doc, "", "ociVersion process root hostname domainname mounts hooks annotations linux", NULL,
 			    e)) < 0 ||
-	    (r = hooks_empty(cJSON_GetObjectItem(o->doc, "hooks"), e)) < 0 ||
+	    (r = cb_hooks_check(o->hooks = cJSON_GetObjectItem(o->doc, "hooks"), e)) < 0 ||
 	    (r = cb_oci_process(cJSON_GetObjectItem(o->doc, "process"), &o->p, &o->po, &o->terminal, &o->ws, e)) < 0 ||
 	    (r = mounts(o, cJSON_GetObjectItem(o->doc, "mounts"), e)) < 0)
 		return r;
@@ -464,7 +456,8 @@ cJSON *cb_oci_features(void)
 	cJSON *j = cJSON_CreateObject(), *l = cJSON_AddObjectToObject(j, "linux");
 	cJSON_AddStringToObject(j, "ociVersionMin", "1.0.0");
 	cJSON_AddStringToObject(j, "ociVersionMax", CB_OCI_VERSION);
-	cJSON_AddItemToObject(j, "hooks", cJSON_CreateArray());
+	static const char *const hooks[] = { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop" };
+	cJSON_AddItemToObject(j, "hooks", cJSON_CreateStringArray(hooks, (int)CB_ARRAY_SIZE(hooks)));
 	cJSON_AddItemToObject(j, "mountOptions", cJSON_CreateStringArray(mount_opts, (int)CB_ARRAY_SIZE(mount_opts)));
 	cJSON *ns = cJSON_AddArrayToObject(l, "namespaces");
 	for (size_t i = 0; i < CB_ARRAY_SIZE(ns_types); i++)
