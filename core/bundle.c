@@ -308,7 +308,8 @@ int cb_bundle_create(const struct cb_bundle_opts *o, const char *id, pid_t *pid,
 	char b = 0;
 	if (r == 0 && read(ready[0], &b, 1) == 1 && b == 'h') {
 		/* Its mounts are made, its root not yet entered: our hooks, in our namespaces. */
-		cJSON *st = cb_hooks_state(id, "creating", (int)*pid, o->bundle, oci.annotations);
+		/* "created", as runc's and runtime-tools' hooks_stdin want */
+		cJSON *st = cb_hooks_state(id, "created", (int)*pid, o->bundle, oci.annotations);
 		r = cb_hooks_run(oci.hooks, "prestart", st, e);
 		if (r == 0)
 			r = cb_hooks_run(oci.hooks, "createRuntime", st, e);
@@ -418,6 +419,22 @@ static void state_hooks(const cJSON *st, const char *id, const char *kind, const
 	cJSON_Delete(hs);
 }
 
+/* start returns once the program runs, as runc's: the process's executable is no
+ * longer ours (at most 2 s: a program that is cbox itself looks the same). */
+static void wait_exec(pid_t pid)
+{
+	char path[64];
+	struct stat self, it;
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	if (stat("/proc/self/exe", &self) < 0)
+		return;
+	for (int i = 0; i < 2000; i++) {
+		if (stat(path, &it) < 0 || it.st_ino != self.st_ino || it.st_dev != self.st_dev)
+			return;
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	}
+}
+
 int cb_bundle_start(const char *root, const char *id, cb_err *e)
 {
 	char dir[4096], path[4200];
@@ -431,6 +448,7 @@ int cb_bundle_start(const char *root, const char *id, cb_err *e)
 		r = cb_fail_errno(e, errno == ENXIO ? ESRCH : errno, "start %s: its process is not waiting", id);
 	if (r == 0) {
 		unlink(path);
+		wait_exec((pid_t)cJSON_GetNumberValue(cJSON_GetObjectItem(st, "pid")));
 		state_hooks(st, id, "poststart", "running");
 	}
 	cJSON_Delete(st);

@@ -17,8 +17,14 @@ static const char *str(const cJSON *o, const char *key)
 	return cJSON_GetStringValue(cJSON_GetObjectItem(o, key));
 }
 
+/* The runtime-spec's own fields cbox does not honour: refused by name. Other keys the
+ * spec does not define are ignored with a note, as its extensibility rule says. */
+static const char unhonoured[] = " solaris windows vm zos ioPriority scheduler execCPUAffinity intelRdt personality "
+				 "timeOffsets memoryPolicy netDevices uidMappings gidMappings clos ";
+
 /* Every key of object o must be in known (space-separated) or in noted (ignored with a
- * note): else "config.json: WHERE.KEY: not supported". */
+ * note): a field of the spec's cbox does not honour: "config.json: WHERE.KEY: not
+ * supported". */
 static int only_known(const cJSON *o, const char *where, const char *known, const char *noted, cb_err *e)
 {
 	const cJSON *it;
@@ -30,7 +36,7 @@ static int only_known(const cJSON *o, const char *where, const char *known, cons
 		snprintf(n, sizeof(n), " %s ", noted ? noted : "");
 		if (strstr(k, word))
 			continue;
-		if (strstr(n, word)) {
+		if (strstr(n, word) || !strstr(unhonoured, word)) {
 			cb_debug("config.json: %s%s%s: ignored", where, *where ? "." : "", it->string);
 			continue;
 		}
@@ -330,6 +336,9 @@ int cb_oci_load(struct cb_oci *o, const char *bundle, cb_err *e)
 	    (r = cb_oci_process(cJSON_GetObjectItem(o->doc, "process"), &o->p, &o->po, &o->terminal, &o->ws, e)) < 0 ||
 	    (r = mounts(o, cJSON_GetObjectItem(o->doc, "mounts"), e)) < 0)
 		return r;
+	const char *v = str(o->doc, "ociVersion");
+	if (!v || strncmp(v, "1.", 2) || v[2] < '0' || v[2] > '9')
+		return cb_fail(e, EINVAL, "config.json: ociVersion %s: want a runtime-spec 1.x version", v ? v : "(none)");
 	if (!cJSON_IsObject(lj))
 		return cb_fail(e, EINVAL, "config.json: linux: missing");
 	if ((r = linux_part(o, lj, e)) < 0)
@@ -347,7 +356,10 @@ int cb_oci_load(struct cb_oci *o, const char *bundle, cb_err *e)
 	o->m.root_ro = cJSON_IsTrue(cJSON_GetObjectItem(root, "readonly"));
 	o->hostname = str(o->doc, "hostname");
 	o->domainname = str(o->doc, "domainname");
-	if ((o->hostname || o->domainname) && !(o->new_ns & CLONE_NEWUTS))
+	int uts_joined = 0;
+	for (int i = 0; i < o->njoin; i++)
+		uts_joined |= o->join[i].type == CLONE_NEWUTS;
+	if ((o->hostname || o->domainname) && !(o->new_ns & CLONE_NEWUTS) && !uts_joined)
 		return cb_fail(e, EINVAL, "config.json: hostname without a new uts namespace");
 	o->annotations = cJSON_GetObjectItem(o->doc, "annotations");
 	return 0;
