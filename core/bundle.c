@@ -305,6 +305,12 @@ int cb_bundle_create(const struct cb_bundle_opts *o, const char *id, pid_t *pid,
 		if (r == 0 && write(go[1], "g", 1) != 1)
 			r = cb_fail_errno(e, errno, "the container's process");
 	}
+	if (r == 0 && oci.has_oom) {
+		char v[16];
+		snprintf(v, sizeof(v), "%d", oci.oom_score_adj);
+		if ((r = write_map(*pid, "oom_score_adj", v, e)) < 0)
+			cb_err_prefix(e, "config.json: process.oomScoreAdj");
+	}
 	char b = 0;
 	if (r == 0 && read(ready[0], &b, 1) == 1 && b == 'h') {
 		/* Its mounts are made, its root not yet entered: our hooks, in our namespaces. */

@@ -706,6 +706,7 @@ static int make_device(int root, const struct cb_device *d, cb_err *e)
 		return parent;
 	if (mknodat(parent, slash + 1, d->mode, makedev(d->major, d->minor)) == 0) {
 		fchownat(parent, slash + 1, d->uid, d->gid, AT_SYMLINK_NOFOLLOW);
+		fchmodat(parent, slash + 1, d->mode & 07777, 0); /* fileMode exactly, not less the umask */
 		return 0;
 	}
 	/* In a user namespace: the host's node, bound (it must exist there). */

@@ -343,6 +343,11 @@ int cb_oci_load(struct cb_oci *o, const char *bundle, cb_err *e)
 		return cb_fail(e, EINVAL, "config.json: linux: missing");
 	if ((r = linux_part(o, lj, e)) < 0)
 		return r;
+	const cJSON *oom = cJSON_GetObjectItem(cJSON_GetObjectItem(o->doc, "process"), "oomScoreAdj");
+	if (oom && (!cJSON_IsNumber(oom) || oom->valuedouble < -1000 || oom->valuedouble > 1000))
+		return cb_fail(e, EINVAL, "config.json: process.oomScoreAdj: want -1000..1000");
+	o->has_oom = oom != NULL;
+	o->oom_score_adj = oom ? (int)oom->valuedouble : 0;
 	const char *rp = str(root, "path");
 	if (!rp || !rp[0])
 		return cb_fail(e, EINVAL, "config.json: root.path: missing");
