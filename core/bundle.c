@@ -111,6 +111,9 @@ static int child_main(void *arg, cb_err *e)
 		return CB_EXIT_FAIL;
 	if (c->term && cb_term_open_in_child(c->term, e) < 0)
 		return CB_EXIT_FAIL;
+	/* A missing program fails create, as runc's (podman turns the message into 127). */
+	if (!cJSON_GetArraySize(cJSON_GetObjectItem(o->hooks, "startContainer")) && cb_proc_lookup(&o->p, e) < 0)
+		return CB_EXIT_FAIL;
 	if (write(c->ready, "r", 1) != 1)
 		return cb_fail_errno(e, errno, "tell the runtime"), CB_EXIT_FAIL;
 	close(c->ready);
@@ -537,7 +540,7 @@ int cb_bundle_delete(const char *root, const char *id, int force, cb_err *e)
 	pid_t pid = (pid_t)cJSON_GetNumberValue(cJSON_GetObjectItem(st, "pid"));
 	unsigned long long start = (unsigned long long)cJSON_GetNumberValue(cJSON_GetObjectItem(st, "pid_start"));
 	if (r < 0)
-		return r;
+		return r == -ENOENT && force ? 0 : r; /* --force: a missing one is no error, as runc */
 	if (s == CB_BUNDLE_RUNNING && !force) {
 		cJSON_Delete(st);
 		return cb_fail(e, EBUSY, "container \"%s\" is running: stop it first, or delete --force", id);
