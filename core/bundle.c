@@ -360,6 +360,17 @@ out:
 	return r;
 }
 
+/* A zombie (killed, its parent not yet reaping it: conmon's --timeout) has stopped, as
+ * runc says. */
+static int zombie(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	ssize_t n = cb_read_small_at(AT_FDCWD, path, buf, sizeof(buf));
+	char *paren = n > 0 ? strrchr(buf, ')') : NULL;
+	return paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
 /* state.json and the live status. */
 static int load(const char *root, const char *id, char *dir, size_t n, cJSON **st, int *status, cb_err *e)
 {
@@ -381,7 +392,7 @@ static int load(const char *root, const char *id, char *dir, size_t n, cJSON **s
 	pid_t pid = (pid_t)cJSON_GetNumberValue(cJSON_GetObjectItem(*st, "pid"));
 	unsigned long long start = (unsigned long long)cJSON_GetNumberValue(cJSON_GetObjectItem(*st, "pid_start"));
 	snprintf(path, sizeof(path), "%s/exec.fifo", dir);
-	*status = !cb_pid_same(pid, start) ? CB_BUNDLE_STOPPED : access(path, F_OK) == 0 ? CB_BUNDLE_CREATED
+	*status = !cb_pid_same(pid, start) || zombie(pid) ? CB_BUNDLE_STOPPED : access(path, F_OK) == 0 ? CB_BUNDLE_CREATED
 											   : CB_BUNDLE_RUNNING;
 	return 0;
 }
