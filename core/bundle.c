@@ -111,6 +111,9 @@ static int child_main(void *arg, cb_err *e)
 		return CB_EXIT_FAIL;
 	if (c->term && cb_term_open_in_child(c->term, e) < 0)
 		return CB_EXIT_FAIL;
+	/* Its own session and process group, as runc's init: conmon's --timeout kills the
+	 * container's group, which must not be conmon's own. (With a terminal, already.) */
+	setsid();
 	/* A missing program fails create, as runc's (podman turns the message into 127). */
 	if (!cJSON_GetArraySize(cJSON_GetObjectItem(o->hooks, "startContainer")) && cb_proc_lookup(&o->p, e) < 0)
 		return CB_EXIT_FAIL;
