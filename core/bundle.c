@@ -451,10 +451,10 @@ static void wait_exec(pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
 	if (stat("/proc/self/exe", &self) < 0)
 		return;
-	for (int i = 0; i < 2000; i++) {
+	for (int i = 0; i < 10000; i++) {
 		if (stat(path, &it) < 0 || it.st_ino != self.st_ino || it.st_dev != self.st_dev)
 			return;
-		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+		nanosleep(&(struct timespec){ 0, 200000 }, NULL);
 	}
 }
 
