@@ -2,7 +2,8 @@
 # build.sh - the one driver for cbox: host packages, pinned vendor sources, static musl
 # builds of the dependencies, config, compile, test, bench and cross builds.
 #
-#   ./build.sh                      build ./cbox for this machine (ARCH=aarch64: ./cbox-aarch64)
+#   ./build.sh                      build ./cbox for this machine (ARCH=aarch64: ./cbox-aarch64,
+#                                   ARCH=armv7: ./cbox-armv7)
 #   ./build.sh demo                 build, make an image from Debian's busybox-static, run it
 #   ./build.sh test                 build if needed, run every test, end with "N passed, N failed"
 #   ./build.sh defconfig|tiny_defconfig|oldconfig|menuconfig
@@ -13,8 +14,9 @@
 #                                   ./build.sh fuzz build: only build them
 #   ./build.sh clean                remove build outputs (the vendor cache stays)
 #
-# Environment: ARCH (x86_64|aarch64) or CROSS_COMPILE=aarch64-linux-gnu-, CBOX_CACHE
-# (default ~/.cache/cbox), CBOX_SOURCES (offline source dir, default $CBOX_CACHE/sources), JOBS.
+# Environment: ARCH (x86_64|aarch64|armv7) or CROSS_COMPILE=aarch64-linux-gnu- (or
+# arm-linux-gnueabihf-), CBOX_CACHE (default ~/.cache/cbox), CBOX_SOURCES (offline source
+# dir, default $CBOX_CACHE/sources), JOBS.
 set -eu
 
 TOP=$(cd "$(dirname "$0")" && pwd)
@@ -26,12 +28,20 @@ say() { echo "build.sh: $*" >&2; }
 # ---- target selection -------------------------------------------------------------------
 case "${CROSS_COMPILE:-}" in
 aarch64-*) ARCH=${ARCH:-aarch64} ;;
+arm-*) ARCH=${ARCH:-armv7} ;;
 esac
 ARCH=${ARCH:-$(uname -m)}
 case "$ARCH" in
 x86_64 | amd64) ARCH=x86_64 DEBARCH=amd64 GNU=x86_64-linux-gnu ;;
 aarch64 | arm64) ARCH=aarch64 DEBARCH=arm64 GNU=aarch64-linux-gnu ;;
-*) die "unsupported ARCH '$ARCH' (x86_64 or aarch64)" ;;
+armv7 | armv7l | armhf) ARCH=armv7 DEBARCH=armhf GNU=arm-linux-gnueabihf ;;
+*) die "unsupported ARCH '$ARCH' (x86_64, aarch64 or armv7)" ;;
+esac
+# musl's triple (its specs file's directory, the vendor builds' --host), qemu-user's name
+# and meson's cpu family for the arch.
+case "$ARCH" in
+armv7) MUSL=arm-linux-musleabihf QEMU=arm MESON_CPU=arm ;;
+*) MUSL=$ARCH-linux-musl QEMU=$ARCH MESON_CPU=$ARCH ;;
 esac
 HOSTARCH=$(dpkg --print-architecture 2>/dev/null || uname -m)
 NATIVE=0
@@ -48,14 +58,14 @@ VENDOR_ABI=4
 # ---- host packages ----------------------------------------------------------------------
 BUILD_PKGS="gcc make musl-tools musl-dev meson ninja-build pkg-config dpkg-dev cmake python3
  xz-utils bzip2 file gperf kconfig-frontends-nox linux-libc-dev"
-CROSS_PKGS="gcc-aarch64-linux-gnu musl-dev:arm64 linux-libc-dev-arm64-cross qemu-user-static"
+CROSS_PKGS="gcc-$GNU musl-dev:$DEBARCH linux-libc-dev-$DEBARCH-cross qemu-user-static"
 # The fuzz harnesses: clang's libFuzzer and sanitizers against the host's glibc and the
 # host's builds of the vendor libraries (stock zlib is also the differential's reference).
 FUZZ_PKGS="clang-14 libclang-rt-14-dev llvm-14 zlib1g-dev libzstd-dev libcjson-dev libbearssl-dev libseccomp-dev"
 # Everything the test world needs; later issues add their peers here.
 TEST_PKGS="qemu-user-static binfmt-support util-linux libcap2-bin docker-registry skopeo umoci openssl curl
  ca-certificates python3-cryptography mmdebstrap debian-archive-keyring zstd gzip tar file python3 attr dnsmasq-base
- uidmap $FUZZ_PKGS"
+ uidmap qemu-system-x86 qemu-system-arm cpio $FUZZ_PKGS"
 
 pkg_missing() {
 	for p in "$@"; do
@@ -67,15 +77,15 @@ pkg_missing() {
 ensure_pkgs() {
 	missing=$(pkg_missing "$@" | tr '\n' ' ')
 	[ -z "$missing" ] && return 0
-	need_arm64=0
-	case " $missing " in *:arm64*) need_arm64=1 ;; esac
+	# Foreign Debian architectures the missing packages name (musl-dev:arm64, :armhf).
+	foreign=$(echo "$missing" | tr ' ' '\n' | sed -n 's/^[^:]*://p' | sort -u)
 	if [ "$(id -u)" != 0 ]; then
-		[ "$need_arm64" = 1 ] && echo "  sudo dpkg --add-architecture arm64" >&2
+		for a in $foreign; do echo "  sudo dpkg --add-architecture $a" >&2; done
 		die "missing host packages; run: sudo apt-get update && sudo apt-get install -y $missing"
 	fi
-	if [ "$need_arm64" = 1 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
-		dpkg --add-architecture arm64
-	fi
+	for a in $foreign; do
+		dpkg --print-foreign-architectures | grep -qx "$a" || dpkg --add-architecture "$a"
+	done
 	say "installing: $missing"
 	apt-get update -qq >&2 || die "apt-get update failed"
 	# shellcheck disable=SC2086
@@ -147,7 +157,7 @@ unpack_recipe() {
 # ---- toolchain: gcc + musl specs + kernel headers --------------------------------------
 toolchain() {
 	TC=$CACHE/$ARCH/toolchain
-	specs=/usr/lib/$ARCH-linux-musl/musl-gcc.specs
+	specs=/usr/lib/$MUSL/musl-gcc.specs
 	[ -f "$specs" ] || die "musl for $ARCH not installed ($specs missing): run ./build.sh deps"
 	if [ "$NATIVE" = 1 ]; then
 		gcc=gcc khdr_arch=/usr/include/$GNU/asm khdr=/usr/include
@@ -159,16 +169,17 @@ toolchain() {
 	CROSS=${gcc%gcc}
 	mkdir -p "$TC/bin" "$TC/khdr"
 	# musl-gcc's specs say -nostdinc: the kernel headers come back through one -isystem dir.
-	ln -sfn "$khdr/linux" "$TC/khdr/linux"
-	ln -sfn "$khdr/asm-generic" "$TC/khdr/asm-generic"
-	ln -sfn "$khdr_arch" "$TC/khdr/asm"
-	printf '#!/bin/sh\nexec %s "$@" -specs %s -isystem %s\n' "$gcc" "$specs" "$TC/khdr" >"$TC/bin/cc.tmp"
-	chmod +x "$TC/bin/cc.tmp" && mv "$TC/bin/cc.tmp" "$TC/bin/cc"
+	# Every file here is replaced by rename: another build may be using them meanwhile.
+	for l in "linux $khdr/linux" "asm-generic $khdr/asm-generic" "asm $khdr_arch"; do
+		ln -sfn "${l#* }" "$TC/khdr/.${l%% *}.$$" && mv -T "$TC/khdr/.${l%% *}.$$" "$TC/khdr/${l%% *}"
+	done
+	printf '#!/bin/sh\nexec %s "$@" -specs %s -isystem %s\n' "$gcc" "$specs" "$TC/khdr" >"$TC/bin/cc.$$"
+	chmod +x "$TC/bin/cc.$$" && mv "$TC/bin/cc.$$" "$TC/bin/cc"
 	CC=$TC/bin/cc AR=${CROSS}ar RANLIB=${CROSS}ranlib STRIP=${CROSS}strip
-	HOST=$ARCH-linux-musl
+	HOST=$MUSL
 	# A cross build's test programs run through qemu-user: binfmt_misc may not be mounted.
 	wrap=
-	[ "$NATIVE" = 1 ] || wrap=$(command -v "qemu-$ARCH-static" || true)
+	[ "$NATIVE" = 1 ] || wrap=$(command -v "qemu-$QEMU-static" || true)
 	cat >"$TC/meson.cross.$$" <<EOF
 [binaries]
 c = '$CC'
@@ -178,7 +189,7 @@ pkgconfig = 'pkg-config'
 ${wrap:+exe_wrapper = '$wrap'}
 [host_machine]
 system = 'linux'
-cpu_family = '$ARCH'
+cpu_family = '$MESON_CPU'
 cpu = '$ARCH'
 endian = 'little'
 [properties]
@@ -192,9 +203,13 @@ EOF
 # ---- vendor recipes ---------------------------------------------------------------------
 RECIPES="zlib zstd bearssl cjson libcap libseccomp libffi pcre2 glib libslirp"
 
+# vendor/NAME.recipe.ARCH, when there is one, is sourced after vendor/NAME.recipe for that
+# ARCH only (it redefines what differs there, e.g. recipe_build); it joins that arch's key
+# alone, so an overlay for one arch leaves the other arches' cached builds as they are.
 load_recipe() {
 	NAME= VERSION= SRCPKG= ORIG= SHA256= DEPS=
 	. "$TOP/vendor/$1.recipe"
+	if [ -f "$TOP/vendor/$1.recipe.$ARCH" ]; then . "$TOP/vendor/$1.recipe.$ARCH"; fi
 	[ "$NAME" = "$1" ] || die "vendor/$1.recipe: NAME is '$NAME'"
 }
 
@@ -204,6 +219,7 @@ recipe_key() {
 		load_recipe "$1"
 		{
 			cat "$TOP/vendor/$1.recipe"
+			if [ -f "$TOP/vendor/$1.recipe.$ARCH" ]; then cat "$TOP/vendor/$1.recipe.$ARCH"; fi
 			echo "$TOOLCHAIN_ID"
 			for d in $DEPS; do recipe_key "$d"; done
 		} | sha256sum | cut -c1-16
@@ -245,7 +261,7 @@ build_recipe() {
 	# A separate shell, so that `set -e` holds inside the recipe.
 	if ! env PREFIX="$PREFIX" DEP_PC="$DEP_PC" CFLAGS="$CFLAGS" DEP_LDFLAGS="$DEP_LDFLAGS" \
 		CACHE="$CACHE" ARCH="$ARCH" JOBS="$JOBS" PKG_CONFIG_PATH="$DEP_PC" PKG_CONFIG_LIBDIR="$DEP_PC" \
-		sh -ec '. "$1"; cd "$2"; recipe_build' recipe "$TOP/vendor/$NAME.recipe" "$src" >"$log" 2>&1; then
+		sh -ec '. "$1"; [ ! -f "$1.$ARCH" ] || . "$1.$ARCH"; cd "$2"; recipe_build' recipe "$TOP/vendor/$NAME.recipe" "$src" >"$log" 2>&1; then
 		tail -n 30 "$log" >&2
 		die "$NAME: build failed (full log: $log)"
 	fi
@@ -620,6 +636,6 @@ bench)
 	;;
 clean) rm -rf build cbox cbox-* ;;
 distclean) rm -rf build cbox cbox-* .config .config.old ;;
--h | --help | help) sed -n '2,16s/^# \{0,1\}//p' "$0" ;;
+-h | --help | help) sed -n '2,19s/^# \{0,1\}//p' "$0" ;;
 *) die "unknown verb '$verb' (see ./build.sh --help)" ;;
 esac

@@ -10,6 +10,7 @@
 //usage:Go template over the same keys with podman's names ({{.Store.GraphDriverName}},
 //usage:{{.Store.GraphRoot}}, {{.Store.RunRoot}}, {{.Host.OCIRuntime.Name}}, {{.Version.Version}}).
 /* info.c - cbox info */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,12 +28,40 @@
 #include "json.h"
 #include "paths.h"
 
+/* v2: cgroup2 on /sys/fs/cgroup; v1: a v1 hierarchy there, or a tmpfs holding v1
+ * hierarchies (hybrid counts as v1, as podman says); none: nothing mounted there (the
+ * bare sysfs directory of an initramfs) or a tmpfs without cgroup hierarchies. */
 static const char *cgroup_version(void)
 {
 	struct statfs sf;
 	if (statfs("/sys/fs/cgroup", &sf) < 0)
 		return "none";
-	return sf.f_type == CGROUP2_SUPER_MAGIC ? "v2" : "v1";
+	if (sf.f_type == CGROUP2_SUPER_MAGIC)
+		return "v2";
+	if (sf.f_type == CGROUP_SUPER_MAGIC)
+		return "v1";
+	if (sf.f_type != TMPFS_MAGIC)
+		return "none";
+	DIR *d = opendir("/sys/fs/cgroup");
+	struct dirent *de;
+	const char *v = "none";
+	char p[300];
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "/sys/fs/cgroup/%s", de->d_name);
+		if (statfs(p, &sf) < 0)
+			continue;
+		if (sf.f_type == CGROUP_SUPER_MAGIC) {
+			v = "v1";
+			break;
+		}
+		if (sf.f_type == CGROUP2_SUPER_MAGIC)
+			v = "v2";
+	}
+	if (d)
+		closedir(d);
+	return v;
 }
 
 int info_main(int argc, char **argv)

@@ -55,7 +55,6 @@
 //usage:      --dns IP                 the resolver (with slirp: what 10.0.2.3 forwards to)
 //usage:      --add-host NAME:IP       add a line to /etc/hosts
 //usage:      --pull missing|always|never   when to pull IMAGE (default missing)
-//usage:  -q, --quiet                  no pull progress (errors still print)
 //usage:      --root-emulation auto|on|off  chown, setuid, setgroups, capset and device
 //usage:                               mknod succeed without effect (a seccomp filter; the
 //usage:                               owners asked for kept in user.rootlesscontainers);
@@ -64,339 +63,49 @@
 //usage:                               nested user namespace; runs as you unless -u)
 //usage:      --tls-verify=false, --cert-dir DIR, --creds USER[:PASS], --platform OS/ARCH
 //usage:                               for the pull, as in 'cbox pull'
+//usage:  -q, --quiet                  no pull progress (errors still print)
+//usage:      --pull newer             pull when the registry has a newer image (the local
+//usage:                               one when the registry cannot be reached)
+//usage:      --replace                remove a container of the same --name first
+//usage:      --cidfile FILE           write the id there (refused when FILE exists)
+//usage:  -l, --label K=V, --annotation K=V   kept in config.json ("labels", "annotations")
+//usage:      --stop-signal SIG, --stop-timeout N   for 'cbox stop' (default TERM, 10 s)
+//usage:      --restart no|on-failure[:N]|always|unless-stopped   with -d: the monitor runs
+//usage:                               the command again when it ends (backing off from
+//usage:                               100 ms to 10 s); 'cbox stop' ends that
+//usage:      --tz local|AREA/CITY     TZ and /etc/localtime (the host's zoneinfo file)
+//usage:      --env-host               the whole caller's environment (--env-file, -e win)
+//usage:      --no-hosts               the image's /etc/hosts, as it is
+//usage:      --dns-search DOM, --dns-option OPT   resolv.conf's search and options
+//usage:      --uts, --pid, --ipc host|private   host: share the host's namespace
+//usage:      --group-add GROUP        a supplementary group (a name from the image or a gid)
+//usage:      --hostuser NAME          the host's passwd entry for NAME in the container's
+//usage:      --preserve-fds N         pass fds 3..3+N-1 on to the command
+//usage:  -a, --attach stdin|stdout|stderr   only these streams (the others on /dev/null)
+//usage:      --timeout N              KILL the command after N seconds
+//usage:      --sig-proxy=false        do not forward signals to the command (default: do)
+//usage:      --http-proxy=false       keep the caller's http_proxy, https_proxy, ftp_proxy,
+//usage:                               no_proxy (either case) out (default: they go in)
+//usage:      --os OS, --arch ARCH, --variant V   the platform to pull (as --platform)
+//usage:      --device HOST[:CTR][:rwm]  the host's device node inside (bound; read-only
+//usage:                               without w)
 /* run.c - cbox run */
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 
-#include "binfmt.h"
-#include "container.h"
-#include "emul.h"
-#include "idmap.h"
-#include "image.h"
-#include "paths.h"
-#include "pull.h"
-#include "volume.h"
-
-static void __attribute__((noreturn)) usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "Error: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nSee 'cbox run --help'.\n");
-	exit(CB_EXIT_FAIL);
-}
-
-/* --cap-add/--cap-drop NAME[,NAME...]: each name checked now. */
-static void add_caps(const char ***v, int *n, const char *arg, const char *opt)
-{
-	char *s = strdup(arg);
-	for (char *c = s ? strtok(s, ",") : NULL; c; c = strtok(NULL, ",")) {
-		if (cb_cap_number(c) < 0) {
-			fprintf(stderr, "Error: %s %s: unknown capability\n", opt, c);
-			exit(CB_EXIT_FAIL);
-		}
-		const char **nv = realloc(*v, (size_t)(*n + 1) * sizeof(*nv));
-		if (!nv)
-			usage_error("out of memory%s", "");
-		*v = nv;
-		nv[(*n)++] = c;
-	}
-}
-
-/* The image entry is for platform p (os and arch; the variant when both give one). */
-static int platform_is(const cJSON *img, const struct cb_platform *p)
-{
-	struct cb_platform got;
-	cb_err ignore;
-	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(img, "platform"));
-	return !s || (cb_platform_parse(s, &got, &ignore) == 0 && cb_platform_matches(p, &got));
-}
+#include "runopts.h"
 
 int run_main(int argc, char **argv)
 {
-	enum { O_NAME = 1, O_HOST, O_RM, O_ENV, O_WORKDIR, O_USER, O_ENTRY, O_VOLUME, O_RO, O_NET, O_PULL,
-	       O_INTERACTIVE, O_TTY, O_DETACH, O_PUBLISH, O_DNS, O_ADDHOST, O_CAPADD, O_CAPDROP, O_PRIV, O_TMPFS,
-	       O_ENVFILE, O_INIT, O_EMUL, O_SECOPT, O_ROOTFS,
-	       O_USERNS, O_QUIET, O_MOUNT };
-	static const struct cb_option opts[] = {
-		{ "name", 0, CB_OPT_ARG, O_NAME },
-		{ "hostname", 0, CB_OPT_ARG, O_HOST },
-		{ "rm", 0, CB_OPT_BOOL, O_RM },
-		{ "env", 'e', CB_OPT_ARG, O_ENV },
-		{ "workdir", 'w', CB_OPT_ARG, O_WORKDIR },
-		{ "user", 'u', CB_OPT_ARG, O_USER },
-		{ "entrypoint", 0, CB_OPT_ARG, O_ENTRY },
-		{ "volume", 'v', CB_OPT_ARG, O_VOLUME },
-		{ "read-only", 0, CB_OPT_BOOL, O_RO },
-		{ "network", 0, CB_OPT_ARG, O_NET },
-		{ "net", 0, CB_OPT_ARG, O_NET },
-		{ "publish", 'p', CB_OPT_ARG, O_PUBLISH },
-		{ "dns", 0, CB_OPT_ARG, O_DNS },
-		{ "add-host", 0, CB_OPT_ARG, O_ADDHOST },
-		{ "pull", 0, CB_OPT_ARG, O_PULL },
-		{ "quiet", 'q', CB_OPT_BOOL, O_QUIET },
-		{ "cap-add", 0, CB_OPT_ARG, O_CAPADD },
-		{ "cap-drop", 0, CB_OPT_ARG, O_CAPDROP },
-		{ "privileged", 0, CB_OPT_BOOL, O_PRIV },
-		{ "tmpfs", 0, CB_OPT_ARG, O_TMPFS },
-		{ "mount", 0, CB_OPT_ARG, O_MOUNT },
-		{ "env-file", 0, CB_OPT_ARG, O_ENVFILE },
-		{ "init", 0, CB_OPT_BOOL, O_INIT },
-		{ "root-emulation", 0, CB_OPT_ARG, O_EMUL },
-		{ "security-opt", 0, CB_OPT_ARG, O_SECOPT },
-		{ "userns", 0, CB_OPT_ARG, O_USERNS },
-		CB_PULL_OPTIONS,
-		{ "interactive", 'i', CB_OPT_BOOL, O_INTERACTIVE },
-		{ "tty", 't', CB_OPT_BOOL, O_TTY },
-		{ "detach", 'd', CB_OPT_BOOL, O_DETACH },
-		{ "rootfs", 0, CB_OPT_BOOL, O_ROOTFS },
-		{ 0 },
-	};
-	struct cb_run_opts o = { 0 };
-	struct cb_seccomp seccomp = { 0 };
-	struct cb_pull_opts po;
-	const char *pull = "missing";
-	int platform_set = 0, rootfs = 0;
-	const char **env = calloc((size_t)argc, sizeof(*env));
-	struct cb_volume *vols = calloc((size_t)argc, sizeof(*vols));
-	struct cb_tmpfs *tmpfs = calloc((size_t)argc, sizeof(*tmpfs));
-	const char **env_files = calloc((size_t)argc, sizeof(*env_files));
-	int nenv_files = 0;
-	struct cb_opt_state st;
-	struct cb_net net;
-	cb_err e;
-	int c;
-	if (!env || !vols || !tmpfs || !env_files || cb_net_init(&net, argc, &e) < 0)
-		usage_error("out of memory%s", "");
-	o.net = &net;
-	cb_pull_opts_default(&po);
-	po.quiet = 0;
-	cb_opt_init_cmd(&st, argc, argv);
-	while ((c = cb_getopt(&st, opts))) {
-		int yes = st.arg && !strcmp(st.arg, "true");
-		switch (c) {
-		case O_NAME:
-			o.name = st.arg;
-			break;
-		case O_HOST:
-			o.hostname = st.arg;
-			break;
-		case O_RM:
-			o.rm = yes;
-			break;
-		case O_ENV:
-			if (!*st.arg || *st.arg == '=') /* before any pull (checked again in proc.c) */
-				usage_error("--env '%s': no variable name", st.arg);
-			env[o.proc.nenv++] = st.arg;
-			break;
-		case O_WORKDIR:
-			o.proc.workdir = st.arg;
-			break;
-		case O_USER:
-			o.proc.user = st.arg;
-			break;
-		case O_ENTRY:
-			o.proc.entrypoint = st.arg;
-			break;
-		case O_VOLUME:
-			if (cb_volume_parse(st.arg, &vols[o.nvols++], &e) < 0)
-				usage_error("--volume %s", e.msg);
-			break;
-		case O_MOUNT: {
-			int k = cb_mount_parse(st.arg, &vols[o.nvols], &tmpfs[o.ntmpfs], &e);
-			if (k < 0)
-				usage_error("%s", e.msg);
-			o.nvols += k == 1;
-			o.ntmpfs += k == 2;
-			break;
-		}
-		case O_RO:
-			o.readonly = yes;
-			break;
-		case O_NET:
-			if (cb_net_parse(&net, st.arg, &e) < 0)
-				usage_error("%s", e.msg);
-			break;
-		case O_PUBLISH:
-			if (cb_net_publish(&net, st.arg, &e) < 0)
-				usage_error("%s", e.msg);
-			break;
-		case O_DNS:
-			if (cb_net_dns(&net, st.arg, &e) < 0)
-				usage_error("%s", e.msg);
-			break;
-		case O_ADDHOST:
-			if (cb_net_add_host(&net, st.arg, &e) < 0)
-				usage_error("%s", e.msg);
-			break;
-		case O_PULL:
-			if (strcmp(st.arg, "missing") && strcmp(st.arg, "always") && strcmp(st.arg, "never"))
-				usage_error("--pull %s: want missing, always or never", st.arg);
-			pull = st.arg;
-			break;
-		case O_CAPADD:
-			add_caps(&o.proc.cap_add, &o.proc.ncap_add, st.arg, "--cap-add");
-			break;
-		case O_CAPDROP:
-			add_caps(&o.proc.cap_drop, &o.proc.ncap_drop, st.arg, "--cap-drop");
-			break;
-		case O_PRIV:
-			o.proc.privileged = yes;
-			break;
-		case O_TMPFS:
-			if (cb_tmpfs_parse(st.arg, &tmpfs[o.ntmpfs++], &e) < 0)
-				usage_error("%s", e.msg);
-			break;
-		case O_ENVFILE:
-			env_files[nenv_files++] = st.arg;
-			break;
-		case O_INIT:
-			o.init = yes;
-			break;
-		case O_QUIET:
-			po.quiet = yes;
-			break;
-		case O_EMUL:
-			if (cb_emul_parse(st.arg, &o.root_emul, &e) < 0)
-				usage_error("%s", e.msg);
-			break;
-		case O_SECOPT:
-			/* What every container but a privileged one has, and no LSM at all. */
-			if (!strcmp(st.arg, "no-new-privileges") || !strcmp(st.arg, "no-new-privileges=true") ||
-			    !strcmp(st.arg, "label=disable") || !strcmp(st.arg, "apparmor=unconfined"))
-				break;
-			if (strncmp(st.arg, "seccomp=", 8))
-				usage_error("--security-opt %s: want seccomp=unconfined|FILE or no-new-privileges", st.arg);
-			if (cb_seccomp_opt(&seccomp, st.arg + 8, &e) < 0)
-				usage_error("%s", e.msg);
-			o.proc.seccomp = &seccomp;
-			break;
-		case O_USERNS:
-			if (strcmp(st.arg, "keep-id") && strcmp(st.arg, "host") && st.arg[0])
-				usage_error("--userns %s: want keep-id (or host, the default)", st.arg);
-			o.keep_id = !strcmp(st.arg, "keep-id");
-			break;
-		case O_INTERACTIVE:
-			o.interactive = yes; /* without -t stdin is the container's already */
-			break;
-		case O_TTY:
-			o.tty = yes;
-			break;
-		case O_DETACH:
-			o.detach = yes;
-			break;
-		case O_ROOTFS:
-			rootfs = yes;
-			break;
-		default:
-			platform_set |= c == CB_PULL_O_PLATFORM;
-			if (cb_pull_opt(&po, c, st.arg, &e) < 0)
-				usage_error("%s", e.msg);
-		}
-	}
-	if (o.name && !cb_container_name_ok(o.name)) {
-		fprintf(stderr, "Error: --name '%s': names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument\n", o.name);
-		return CB_EXIT_FAIL;
-	}
-	if (st.ind >= argc)
-		usage_error(rootfs ? "--rootfs: name a directory%s" : "name an image%s", "");
-	const char *image = argv[st.ind];
-	char rootfs_dir[4096];
-	if (rootfs) {
-		if (st.ind + 1 >= argc)
-			usage_error("--rootfs %s: name a command (a directory has no image config)", image);
-		size_t n = strlen(image);
-		o.rootfs_overlay = n > 2 && !strcmp(image + n - 2, ":O");
-		snprintf(rootfs_dir, sizeof(rootfs_dir), "%.*s", (int)(n - 2 * o.rootfs_overlay), image);
-		struct stat sb = { 0 };
-		char *abs = realpath(rootfs_dir, NULL);
-		if (!abs || stat(abs, &sb) < 0 || !S_ISDIR(sb.st_mode) || strlen(abs) >= 3000 || strchr(abs, ',') ||
-		    strchr(abs, ':')) {
-			fprintf(stderr, "Error: --rootfs %s: %s\n", rootfs_dir,
-				!abs ? strerror(errno) : !S_ISDIR(sb.st_mode) ? "not a directory" :
-				"a path with ',' or ':' (or this long) cannot be mounted");
-			return CB_EXIT_FAIL;
-		}
-		snprintf(rootfs_dir, sizeof(rootfs_dir), "%s", abs);
-		free(abs);
-		if (!strcmp(rootfs_dir, "/"))
-			usage_error("--rootfs %s: the host's own root cannot be pivoted into (bind it elsewhere first)",
-				    rootfs_dir);
-		o.rootfs_dir = rootfs_dir;
-	}
-	o.proc.cmd = argv + st.ind + 1;
-	o.proc.ncmd = argc - st.ind - 1;
-	o.proc.env = env;
-	for (int i = 0; i < nenv_files; i++)
-		if (cb_proc_env_file(&o.proc, env_files[i], &e) < 0) {
-			fprintf(stderr, "Error: %s\n", e.msg);
-			return CB_EXIT_FAIL;
-		}
-	if (cb_mounts_check(vols, o.nvols, tmpfs, o.ntmpfs, &e) < 0)
-		cb_die(&e);
-	o.vols = vols;
-	o.tmpfs = tmpfs;
-	o.driver = cb_opt_storage_driver;
-	o.image_name = image;
-	o.rootless = cb_rootless();
-	/* keep-id: the caller's uid:gid inside too, unless -u says otherwise. */
-	char keep_user[32];
-	if (o.keep_id && o.rootless && !o.proc.user) {
-		snprintf(keep_user, sizeof(keep_user), "%u:%u", (unsigned)cb_host_uid(), (unsigned)cb_host_gid());
-		o.proc.user = keep_user;
-	}
-	if (cb_net_finish_opts(&net, o.rootless, &e) < 0)
-		usage_error("%s", e.msg);
-
-	/* The storage's user namespace (the privilege ladder): layers unpack and containers
-	 * run in it. */
-	struct cb_store s;
-	struct cb_regconf rc;
-	cJSON *index, *img = NULL;
-	if ((net.mode == CB_NET_CONTAINER ? cb_net_join_peer(&net, &e) : cb_userns_enter(&e)) < 0 ||
-	    cb_store_open(&s, cb_opt_root, &e) < 0 || cb_regconf_load(&rc, &e) < 0 ||
-	    cb_store_index_load(&s, &index, &e) < 0)
-		cb_die(&e);
-	o.single_map = cb_idmap_current.mode == CB_IDMAP_SINGLE;
-	if (rootfs)
-		goto run;
-	if (strcmp(pull, "always"))
-		img = cb_image_lookup(index, image, &rc, NULL, 0, &e);
-	if (img && platform_set && !platform_is(img, &po.platform))
-		img = NULL; /* a local image of another platform: pull the one asked for */
-	if (!img && !strcmp(pull, "never")) {
-		fprintf(stderr, "Error: %s\n", e.msg);
-		return CB_EXIT_FAIL;
-	}
-	if (!img) {
-		char id[CB_DIGEST_LEN + 1];
-		if (cb_pull(&s, image, &po, id, &e) < 0)
-			cb_die(&e);
-		cJSON_Delete(index);
-		if (cb_store_index_load(&s, &index, &e) < 0)
-			cb_die(&e);
-		if (!(img = cb_index_find(index, id))) {
-			fprintf(stderr, "Error: %s: pulled, but not in the index\n", image);
-			return CB_EXIT_FAIL;
-		}
-	}
-	/* A foreign-arch image needs a binfmt_misc handler: say so before anything starts. */
-	if (cb_binfmt_check(image, cJSON_GetStringValue(cJSON_GetObjectItem(img, "platform")), &e) < 0) {
-		fprintf(stderr, "Error: %s\n", e.msg);
-		return CB_EXIT_FAIL;
-	}
-run:
-	if (cb_volumes_resolve(&s, vols, o.nvols, &e) < 0)
-		cb_die(&e);
-	int status;
+	struct cb_runopts r;
 	char id[65];
-	o.id_out = id;
-	if (cb_container_run(&s, img, &o, &status, &e) < 0)
+	int status;
+	cb_err e;
+	int k = cb_runopts_parse(&r, argc, argv, &e);
+	if (k)
+		return cb_opt_report(k, r.hint, &e);
+	if (cb_runopts_run(&r, id, &status, &e) < 0)
 		fprintf(stderr, "Error: %s\n", e.msg);
-	else if (o.detach)
+	else if (r.o.detach)
 		printf("%s\n", id);
-	cb_net_free(&net);
 	return status;
 }

@@ -104,7 +104,7 @@ static int create_or_run(const char *root, const char *cmd, int argc, char **arg
 	char bundle[4096];
 	int c, detach = 0, run = !strcmp(cmd, "run");
 	cb_err e = { 0 };
-	cb_opt_init_cmd(&st, argc, argv);
+	cb_opt_init(&st, argc, argv);
 	while ((c = cb_getopt(&st, opts)))
 		switch (c) {
 		case B: o.bundle = st.arg; break;
@@ -160,7 +160,7 @@ static int exec_main(const char *root, int argc, char **argv)
 	cJSON *env = cJSON_CreateArray(), *caps = cJSON_CreateArray(), *set = cJSON_CreateObject();
 	cb_err e = { 0 };
 	int c, status = 0;
-	cb_opt_init_cmd(&st, argc, argv);
+	cb_opt_init_cmd(&st, argc, argv); /* after the id: the command */
 	while ((c = cb_getopt(&st, opts))) {
 		switch (c) {
 		case PROC: process = st.arg; break;
@@ -231,7 +231,7 @@ static int ps_main(const char *root, int argc, char **argv)
 	struct cb_opt_state st;
 	const char *format = "table";
 	cb_err e;
-	cb_opt_init_cmd(&st, argc, argv);
+	cb_opt_init(&st, argc, argv);
 	while (cb_getopt(&st, opts))
 		format = st.arg;
 	const char *id = one_id(&st, "ps", 1);
@@ -267,7 +267,7 @@ static int list_main(const char *root, int argc, char **argv)
 	struct cb_opt_state st;
 	const char *format = "table";
 	int quiet = 0, c;
-	cb_opt_init_cmd(&st, argc, argv);
+	cb_opt_init(&st, argc, argv);
 	while ((c = cb_getopt(&st, opts)))
 		if (c == 1)
 			format = st.arg;
@@ -308,7 +308,7 @@ static int spec_main(int argc, char **argv)
 	const char *bundle = ".";
 	int rootless = 0, c;
 	cb_err e = { 0 };
-	cb_opt_init_cmd(&st, argc, argv);
+	cb_opt_init(&st, argc, argv);
 	while ((c = cb_getopt(&st, opts)))
 		if (c == 1)
 			rootless = 1;
@@ -340,7 +340,7 @@ int runtime_main(int argc, char **argv)
 	struct cb_opt_state st;
 	int c, systemd = 0;
 	cb_err e = { 0 };
-	cb_opt_init_cmd(&st, argc, argv);
+	cb_opt_init_cmd(&st, argc, argv); /* the command and its own options follow */
 	while ((c = cb_getopt(&st, opts))) {
 		switch (c) {
 		case LOG: log_file = st.arg; break;
@@ -387,7 +387,7 @@ int runtime_main(int argc, char **argv)
 		return print_json(cb_oci_features());
 	static const struct cb_option kill_opts[] = { { "all", 'a', CB_OPT_NONE, 1 }, { "force", 'f', CB_OPT_NONE, 2 }, { 0 } };
 	int all = 0, force = 0;
-	cb_opt_init_cmd(&st, sub_argc, sub);
+	cb_opt_init(&st, sub_argc, sub);
 	while ((c = cb_getopt(&st, kill_opts)))
 		*(c == 1 ? &all : &force) = 1;
 	const char *id = one_id(&st, cmd, !strcmp(cmd, "kill"));

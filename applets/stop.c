@@ -8,7 +8,7 @@
 //usage:KILL when it has not exited after the timeout. CONTAINER: a name, an id or a
 //usage:unique id prefix.
 //usage:
-//usage:  -t, --time N     seconds to wait before KILL (default 10)
+//usage:  -t, --time N     seconds to wait before KILL (default: its --stop-timeout, or 10)
 //usage:  -a, --all        every running container
 //usage:  -i, --ignore     a missing container is no error
 /* stop.c - cbox stop */
@@ -29,7 +29,7 @@ int stop_main(int argc, char **argv)
 		{ "all", 'a', CB_OPT_NONE, 2 }, { "ignore", 'i', CB_OPT_NONE, 3 }, { 0 },
 	};
 	struct cb_opt_state st;
-	int timeout = 10, c, flags = 0;
+	int timeout = -1, c, flags = 0;
 	cb_opt_init(&st, argc, argv);
 	while ((c = cb_getopt(&st, opts))) {
 		flags |= c == 2 ? CB_CTL_ALL | CB_CTL_RUNNING : c == 3 ? CB_CTL_IGNORE : 0;

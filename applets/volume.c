@@ -87,6 +87,10 @@ int volume_main(int argc, char **argv)
 		{ 0 },
 	};
 	const char *cmd = argc > 1 ? argv[1] : "";
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		fputs(cb_applet_current->usage, stdout);
+		return 0;
+	}
 	struct cb_opt_state st;
 	int quiet = 0, json = 0, force = 0, c;
 	cb_err e;

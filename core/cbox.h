@@ -114,6 +114,9 @@ int cb_applet_count(void);
 const char *cb_applet_name(int i);
 /* For applets: the shared option loop's error path; prints and exits. */
 int cb_getopt(struct cb_opt_state *st, const struct cb_option *opts);
+/* For applets: what a parser returned (CB_OPT_HELP: the usage on stdout, 0; an error:
+ * "Error: MSG", with hint the "See 'cbox APPLET --help'." line, 125). */
+int cb_opt_report(int r, int hint, const cb_err *e);
 /* For applets: print "Error: MSG" and exit 125. */
 void cb_die(const cb_err *e) __attribute__((noreturn));
 

@@ -77,7 +77,8 @@ static int same(int afd, const char *name, const struct stat *a, int bfd)
  * below the upper dir): no change of the container's. */
 static int mount_point(const char *path)
 {
-	static const char *const made[] = { "dev", "proc", "sys", "etc/hosts", "etc/hostname", "etc/resolv.conf" };
+	static const char *const made[] = { "dev", "proc", "sys", "etc/hosts", "etc/hostname", "etc/resolv.conf",
+					    "run", "run/.containerenv" };
 	for (size_t i = 0; i < CB_ARRAY_SIZE(made); i++)
 		if (!strcmp(path, made[i]))
 			return 1;

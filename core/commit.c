@@ -412,7 +412,7 @@ int cb_commit_tar(struct cb_store *s, struct cb_reader *tar, const struct cb_com
 	}
 	if (r == 0) {
 		struct cb_layer_desc *l = &m.layers[m.nlayers - 1];
-		struct cb_unpack_stats st = { 0, 0, 0 };
+		struct cb_unpack_stats st = { 0 };
 		int lock = cb_layer_lock(s, l, e);
 		struct cb_reader in = cb_fd_reader(&fd);
 		r = lock < 0 ? lock : cb_store_has_layer(s, l->chain_id) ? 0 : cb_layer_store(s, &in, l, &st, e);

@@ -36,6 +36,10 @@ struct child {
 	int interactive;      /* -i: stdin goes to the pty */
 	int init;             /* --init: cbox's pid 1 runs the command */
 	struct cb_keepid *keepid; /* --userns=keep-id, or NULL */
+	int host_ns;          /* CB_HOST_UTS | _PID | _IPC: namespaces not made */
+	int sig_proxy;        /* forward signals to it (run, start -a) */
+	const char *restart;  /* --restart: the monitor runs it again */
+	int timeout;          /* --timeout: KILL after this many seconds */
 };
 
 /* :U volumes' destinations, for the process to chown once its user is known. */
@@ -50,6 +54,15 @@ static int chown_list(struct child *c, cb_err *e)
 	return 0;
 }
 
+/* --timeout: the waiting parent's SIGALRM kills the container's process. */
+static pid_t timeout_pid;
+static void on_timeout(int sig)
+{
+	(void)sig;
+	if (timeout_pid > 0)
+		kill(timeout_pid, SIGKILL);
+}
+
 /* In the new namespaces: the filesystem, then the process. */
 static int child_main(void *arg, cb_err *e)
 {
@@ -57,7 +70,7 @@ static int child_main(void *arg, cb_err *e)
 	/* By path: an fd from before the clone names the parent's mount namespace. */
 	if (chdir(c->s->root) < 0)
 		return cb_fail_errno(e, errno, "storage root %s", c->s->root), CB_EXIT_FAIL;
-	if (sethostname(c->hostname, strlen(c->hostname)) < 0)
+	if (!(c->host_ns & CB_HOST_UTS) && sethostname(c->hostname, strlen(c->hostname)) < 0)
 		return cb_fail_errno(e, errno, "sethostname"), CB_EXIT_FAIL;
 	if (cb_net_child(c->net, e) < 0)
 		return CB_EXIT_FAIL;
@@ -113,19 +126,42 @@ static int name_in_use(struct cb_store *s, const char *name)
 	return cb_container_find(s, "name", name, NULL, 0);
 }
 
-/* The text of the container's /etc/hosts, hostname and resolv.conf (the child writes
- * them on a tmpfs of its own: nothing on disk to make and remove). */
+/* The text of the container's /etc/hosts, hostname, resolv.conf and /run/.containerenv
+ * (the child writes them on a tmpfs of its own: nothing on disk to make and remove). */
 struct etc_text {
-	char text[3][8192];
+	char text[4][8192];
+	int no_hosts;
 };
 
-static void etc_text(struct etc_text *t, const char *hostname, const char *name, const struct cb_net *net)
+/* The host's /etc/hosts lines, but its comments and loopback names (they name the
+ * host), appended to buf: podman copies the host's entries. */
+static size_t host_hosts(char *buf, size_t o, size_t size)
+{
+	char line[1024];
+	FILE *f = fopen("/etc/hosts", "re");
+	while (f && o < size && fgets(line, sizeof(line), f)) {
+		const char *a = line + strspn(line, " \t");
+		if (*a == '#' || *a == '\n' || !*a || !strncmp(a, "127.", 4) || !strncmp(a, "::1", 3) ||
+		    !strncmp(a, "fe00::", 6) || !strncmp(a, "ff0", 3))
+			continue;
+		o += (size_t)snprintf(buf + o, size - o, "%s%s", a, strchr(a, '\n') ? "" : "\n");
+	}
+	if (f)
+		fclose(f);
+	return o < size ? o : size - 1;
+}
+
+static void etc_text(struct etc_text *t, const char *hostname, const char *name, const struct cb_net *net,
+		     const cJSON *cj)
 {
 	char *hosts = t->text[0], *resolv = t->text[2];
-	snprintf(hosts, sizeof(t->text[0]),
+	size_t o = (size_t)snprintf(hosts, sizeof(t->text[0]),
 		 "127.0.0.1\tlocalhost localhost.localdomain\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-		 "127.0.1.1\t%s %s\n",
-		 hostname, name);
+		 "127.0.1.1\t%s %s\n", hostname, name);
+	if (net->mode != CB_NET_CONTAINER)
+		o = host_hosts(hosts, o, sizeof(t->text[0]));
+	if (net->mode == CB_NET_SLIRP)
+		snprintf(hosts + o, sizeof(t->text[0]) - o, "%s\thost.containers.internal\n", CB_SLIRP_HOST);
 	cb_net_hosts(net, hosts, sizeof(t->text[0]));
 	snprintf(t->text[1], sizeof(t->text[1]), "%s\n", hostname);
 	/* A copy of the host's (a bind would follow the host's changes, and its symlinks). */
@@ -138,13 +174,23 @@ static void etc_text(struct etc_text *t, const char *hostname, const char *name,
 	}
 	n = cb_net_resolv(net, resolv, n, sizeof(t->text[2]) - 1);
 	resolv[n] = '\0';
+	/* podman's keys (engine says cbox). */
+#define J(k) (cJSON_GetStringValue(cJSON_GetObjectItem(cj, k)) ?: "")
+	snprintf(t->text[3], sizeof(t->text[3]),
+		 "engine=\"cbox-%s\"\nname=\"%s\"\nid=\"%s\"\nimage=\"%s\"\nimageid=\"%s\"\nrootless=%d\n", CB_VERSION,
+		 J("name"), J("id"), J("image_name"), strlen(J("image")) > 7 ? cb_digest_hex(J("image")) : "",
+		 cJSON_IsTrue(cJSON_GetObjectItem(cj, "rootless")));
+#undef J
+	t->no_hosts = cJSON_IsTrue(cJSON_GetObjectItem(cj, "no_hosts"));
 }
 
 static void child_etc(struct child *c, struct etc_text *t)
 {
 	c->m.scratch = "tmp";
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		c->m.etc[i] = t->text[i];
+	if (t->no_hosts)
+		c->m.etc[0] = NULL;
 }
 
 /* What the root's /etc is in the tree at dirfd/dir: 1 a directory, 0 absent (a lower
@@ -251,7 +297,8 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 	int syncfd CB_AUTOCLOSE = -1, r;
 	/* The network namespace is the child's to make (cb_net_child): its ~0.4 ms in the
 	 * kernel then overlaps our writing config.json. */
-	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
+	int flags = CLONE_NEWNS | CLONE_NEWCGROUP | (c->host_ns & CB_HOST_PID ? 0 : CLONE_NEWPID) |
+		    (c->host_ns & CB_HOST_UTS ? 0 : CLONE_NEWUTS) | (c->host_ns & CB_HOST_IPC ? 0 : CLONE_NEWIPC);
 	struct cb_state st = { .ephemeral = rm };
 	cb_err ignore;
 	/* Root emulation's owner recorder: the child sends it the seccomp listener. */
@@ -290,10 +337,18 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 			cb_state_write(dfd, &st, &ignore);
 			send_report(report, 0, e);
 			cb_emul_rec_start(&rec);
+			if (c->timeout) {
+				struct sigaction sa = { .sa_handler = on_timeout };
+				timeout_pid = pid;
+				sigaction(SIGALRM, &sa, NULL);
+				alarm((unsigned)c->timeout);
+			}
 			if (c->term)
 				r = cb_term_attach(c->term, pid, c->interactive, status, e);
 			else
-				*status = cb_ns_wait(pid);
+				*status = cb_ns_wait_proxy(pid, c->sig_proxy);
+			alarm(0);
+			timeout_pid = 0;
 		}
 		cb_net_stop(c->net);
 		if (!rm) {
@@ -312,6 +367,86 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 			cb_warn("could not remove %s/%s: %s", s->root, dir, strerror(-rr));
 	}
 	return r;
+}
+
+/* The monitor, once the command has ended: --restart's policy says whether it runs again
+ * (on-failure: after a non-zero status, at most N times when N is given), after a pause
+ * that doubles from 100 ms to 10 s (back to 100 ms after a run of 10 s or more); 'cbox
+ * stop' leaves the file "stopped" that ends it. */
+static void relaunch(struct cb_store *s, struct child *c, int dfd, const char *dir, int *status, cb_err *e)
+{
+	const char *p = c->restart ? c->restart : "no";
+	int always = !strcmp(p, "always") || !strcmp(p, "unless-stopped"), report = -1;
+	int max = !strncmp(p, "on-failure:", 11) ? atoi(p + 11) : 0;
+	long delay = 100;
+	for (int tries = 0; always || (!strncmp(p, "on-failure", 10) && *status && (!max || tries < max)); tries++) {
+		time_t t0 = time(NULL);
+		for (long slept = 0; slept < delay && faccessat(dfd, "stopped", F_OK, 0) < 0; slept += 50)
+			usleep(50000);
+		if (faccessat(dfd, "stopped", F_OK, 0) == 0)
+			return;
+		cb_info("restarting the container (--restart %s), pause %ld ms", p, delay);
+		if (c->term) { /* -t: a new pty (the last one went with its process) */
+			cb_term_close(c->term);
+			if (cb_term_prepare(c->term, e) < 0)
+				c->term = NULL;
+		}
+		if (cb_net_start(c->net, e) < 0 || launch(s, c, dfd, dir, 0, NULL, &report, status, e) < 0)
+			cb_warn("restart: %s", e->msg);
+		cb_net_stop(c->net);
+		delay = time(NULL) - t0 >= 10 ? 100 : delay * 2 > 10000 ? 10000 : delay * 2;
+	}
+}
+
+/* volumes and binds: [{src, dst, ro}] */
+static void binds_json(cJSON *cj, const char *key, const struct cb_volume *v, int n)
+{
+	cJSON *a = cJSON_AddArrayToObject(cj, key);
+	for (int i = 0; i < n; i++) {
+		cJSON *b = cJSON_CreateObject();
+		cJSON_AddStringToObject(b, "src", v[i].src);
+		cJSON_AddStringToObject(b, "dst", v[i].dst);
+		cJSON_AddBoolToObject(b, "ro", v[i].ro);
+		if (v[i].name) /* a named or anonymous volume, and its options */
+			cJSON_AddStringToObject(b, "name", v[i].name);
+		cJSON_AddBoolToObject(b, "anon", v[i].anon);
+		cJSON_AddBoolToObject(b, "copyup", v[i].copyup);
+		cJSON_AddBoolToObject(b, "chown", v[i].chown);
+		cJSON_AddBoolToObject(b, "overlay", v[i].overlay);
+		cJSON_AddItemToArray(a, b);
+	}
+}
+
+/* The options start needs again, and what inspect shows ("labels", "annotations"). */
+static void run_json(cJSON *cj, const struct cb_run_opts *o, const cJSON *config)
+{
+	cJSON *kv[2] = { cJSON_AddObjectToObject(cj, "labels"), cJSON_AddObjectToObject(cj, "annotations") };
+	const cJSON *it;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(cJSON_GetObjectItem(config, "config"), "Labels"))
+		if (cJSON_IsString(it))
+			cJSON_AddStringToObject(kv[0], it->string, it->valuestring);
+	for (int i = 0; i < o->nlabels + o->nannotations; i++) {
+		int a = i >= o->nlabels;
+		const char *s = a ? o->annotations[i - o->nlabels] : o->labels[i];
+		char key[256];
+		size_t k = strcspn(s, "=");
+		snprintf(key, sizeof(key), "%.*s", (int)k, s);
+		cJSON_DeleteItemFromObjectCaseSensitive(kv[a], key);
+		cJSON_AddStringToObject(kv[a], key, s[k] ? s + k + 1 : "");
+	}
+	cJSON_AddBoolToObject(cj, "tty", o->tty);
+	cJSON_AddBoolToObject(cj, "interactive", o->interactive);
+	cJSON_AddBoolToObject(cj, "rm", o->rm);
+	cJSON_AddBoolToObject(cj, "sig_proxy", o->sig_proxy);
+	cJSON_AddNumberToObject(cj, "timeout", o->timeout);
+	cJSON_AddBoolToObject(cj, "no_hosts", o->no_hosts);
+	cJSON_AddNumberToObject(cj, "host_ns", o->host_ns);
+	cJSON_AddStringToObject(cj, "restart", o->restart ? o->restart : "no");
+	if (o->stop_timeout >= 0)
+		cJSON_AddNumberToObject(cj, "stop_timeout", o->stop_timeout);
+	if (o->tz)
+		cJSON_AddStringToObject(cj, "tz", o->tz);
+	binds_json(cj, "binds", o->binds, o->nbinds);
 }
 
 int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_opts *o, int *status, cb_err *e)
@@ -365,6 +500,7 @@ made:;
 		snprintf(hostname, sizeof(hostname), "%.12s", id);
 	struct cb_proc_opts po = o->proc;
 	po.hostname = hostname;
+	po.tty = o->tty;
 	if ((r = cb_proc_build(&c.p, config, &po, e)) < 0 || (c.keepid && (r = cb_keepid_init(&kid, e)) < 0))
 		goto out;
 	c.p.single_map = o->single_map;
@@ -375,7 +511,9 @@ made:;
 	}
 	if (o->id_out)
 		snprintf(o->id_out, 65, "%s", id);
-	if (o->detach) {
+	if (o->cidfile && (r = cb_write_replace(AT_FDCWD, o->cidfile, id, strlen(id), 0644, 0, e)) < 0)
+		goto out;
+	if (o->detach && !o->create) {
 		int f = fork_monitor(&report, status, e);
 		if (f != 0) {
 			r = f < 0 ? f : *status ? -EINVAL : 0;
@@ -385,7 +523,7 @@ made:;
 	}
 
 	/* The published ports are bound before the container exists. */
-	if ((r = cb_net_start(o->net, e)) < 0)
+	if (!o->create && (r = cb_net_start(o->net, e)) < 0)
 		goto out;
 	snprintf(dir, sizeof(dir), "containers/%s", id);
 	if (mkdirat(s->rootfd, dir, 0700) < 0) {
@@ -410,9 +548,7 @@ made:;
 	cJSON_AddStringToObject(cj, "created", created);
 	cb_net_json(o->net, cj);
 	r = dfd < 0 ? cb_fail_errno(e, errno, "%s", dir) : 0;
-	etc_text(&etc, hostname, name, o->net);
-	child_etc(&c, &etc);
-	if (r == 0 && o->detach)
+	if (r == 0 && o->detach && !o->create)
 		r = log_to(dfd, e);
 
 	/* The rootfs: lowerdir top-first, relative to the store root (the child's cwd) so a
@@ -484,7 +620,14 @@ made:;
 	c.init = o->init;
 	c.m.readonly = o->readonly;
 	c.m.rootless = o->rootless;
+	c.m.host_pid = !!(o->host_ns & CB_HOST_PID);
+	c.m.binds = o->binds;
+	c.m.nbinds = o->nbinds;
 	c.hostname = hostname;
+	c.host_ns = o->host_ns;
+	c.sig_proxy = o->sig_proxy;
+	c.restart = o->restart;
+	c.timeout = o->timeout;
 
 	/* What start needs to run it again. */
 	cJSON *pj = cJSON_AddObjectToObject(cj, "process");
@@ -499,26 +642,16 @@ made:;
 	cJSON_AddBoolToObject(pj, "privileged", c.p.privileged);
 	cJSON_AddBoolToObject(pj, "root_emul", c.p.root_emul);
 	cJSON_AddItemToObject(pj, "seccomp", cb_seccomp_to_json(&c.p.seccomp));
+	cJSON_AddItemToObject(pj, "groups_add", str_array(c.p.groups_add));
+	if (c.p.passwd_add)
+		cJSON_AddStringToObject(pj, "passwd_add", c.p.passwd_add);
 	cJSON_AddStringToObject(cj, "hostname", hostname);
 	cJSON_AddStringToObject(cj, "rootfs", rootfs);
 	if (c.m.overlay)
 		cJSON_AddStringToObject(cj, "overlay", overlay);
 	cJSON_AddBoolToObject(cj, "read_only", o->readonly);
 	cJSON_AddBoolToObject(cj, "rootless", o->rootless);
-	cJSON *vj = cJSON_AddArrayToObject(cj, "volumes");
-	for (int i = 0; i < o->nvols; i++) {
-		cJSON *v = cJSON_CreateObject();
-		cJSON_AddStringToObject(v, "src", o->vols[i].src);
-		cJSON_AddStringToObject(v, "dst", o->vols[i].dst);
-		cJSON_AddBoolToObject(v, "ro", o->vols[i].ro);
-		if (o->vols[i].name)
-			cJSON_AddStringToObject(v, "name", o->vols[i].name);
-		cJSON_AddBoolToObject(v, "anon", o->vols[i].anon);
-		cJSON_AddBoolToObject(v, "copyup", o->vols[i].copyup);
-		cJSON_AddBoolToObject(v, "chown", o->vols[i].chown);
-		cJSON_AddBoolToObject(v, "overlay", o->vols[i].overlay);
-		cJSON_AddItemToArray(vj, v);
-	}
+	binds_json(cj, "volumes", o->vols, o->nvols);
 	cJSON *tj = cJSON_AddArrayToObject(cj, "tmpfs");
 	for (int i = 0; i < o->ntmpfs; i++) {
 		cJSON *t = cJSON_CreateObject();
@@ -531,7 +664,10 @@ made:;
 	cJSON_AddBoolToObject(cj, "init", o->init);
 	const char *sig = cJSON_GetStringValue(
 		cJSON_GetObjectItem(cJSON_GetObjectItem(config, "config"), "StopSignal"));
-	cJSON_AddStringToObject(cj, "stop_signal", sig ? sig : "");
+	cJSON_AddStringToObject(cj, "stop_signal", o->stop_signal ? o->stop_signal : sig ? sig : "");
+	run_json(cj, o, config);
+	etc_text(&etc, hostname, name, o->net, cj);
+	child_etc(&c, &etc);
 	char *config_text = r == 0 ? cb_json_print(cj) : NULL;
 	if (r == 0 && !config_text)
 		r = cb_fail(e, ENOMEM, "out of memory");
@@ -542,10 +678,19 @@ made:;
 		c.term = &term;
 		c.interactive = o->interactive && !o->detach;
 	}
-	if (r == 0)
+	if (r == 0 && o->create) {
+		/* create: made, nothing started (no state.json reads as created) */
+		r = cb_write_replace(dfd, "config.json", config_text, strlen(config_text), 0600, !o->rm, e);
+		*status = r < 0 ? CB_EXIT_FAIL : 0;
+	} else if (r == 0) {
 		r = launch(s, &c, dfd, dir, o->rm, config_text, &report, status, e);
-	else if (o->rm && dfd >= 0)
+		if (monitor && r == 0)
+			relaunch(s, &c, dfd, dir, status, e);
+	} else if (dfd >= 0 && o->rm) {
 		cb_rm_rf_at(s->rootfd, dir);
+	}
+	if (r < 0 && dfd >= 0 && o->create)
+		cb_rm_rf_at(s->rootfd, dir); /* a create that failed leaves nothing */
 	free(config_text);
 	cb_term_close(&term);
 out:
@@ -572,7 +717,16 @@ int cb_container_proc(const cJSON *cj, const struct cb_proc_opts *o, struct cb_p
 	cJSON_AddItemReferenceToObject(ic, "Env", cJSON_GetObjectItem(pj, "env"));
 	cJSON_AddItemReferenceToObject(ic, "WorkingDir", cJSON_GetObjectItem(pj, "cwd"));
 	cJSON_AddItemReferenceToObject(ic, "User", cJSON_GetObjectItem(pj, "user"));
-	int r = cb_proc_build(p, img, o, e);
+	/* --group-add as recorded, unless the caller gives its own */
+	struct cb_proc_opts oo = *o;
+	const char *groups[64];
+	const cJSON *it;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(pj, "groups_add"))
+		if (cJSON_IsString(it) && !o->ngroups_add && oo.ngroups_add < 64)
+			groups[oo.ngroups_add++] = it->valuestring;
+	if (!o->ngroups_add)
+		oo.groups_add = groups;
+	int r = cb_proc_build(p, img, &oo, e);
 	p->single_map = cJSON_IsTrue(cJSON_GetObjectItem(pj, "single_map"));
 	if (!o->workdir)
 		p->cwd_given = cJSON_IsTrue(cJSON_GetObjectItem(pj, "cwd_given"));
@@ -586,103 +740,184 @@ int cb_container_proc(const cJSON *cj, const struct cb_proc_opts *o, struct cb_p
 	p->emul_sock = -1;
 	if (r == 0)
 		r = cb_seccomp_from_json(&p->seccomp, cJSON_GetObjectItem(pj, "seccomp"), e);
+	if (r == 0 && cJSON_IsString(cJSON_GetObjectItem(pj, "passwd_add")) &&
+	    !(p->passwd_add = strdup(cJSON_GetObjectItem(pj, "passwd_add")->valuestring)))
+		r = cb_fail(e, ENOMEM, "out of memory");
 	cJSON_Delete(img);
 	return r;
 }
 
+/* What start reads back from config.json to run the container again. */
+struct started {
+	struct child c;
+	struct cb_net net;
+	struct cb_volume *vols, *binds;
+	struct cb_tmpfs *tmpfs;
+	struct cb_keepid kid;
+	struct cb_term term;
+	struct etc_text etc;
+	cJSON *cj;
+	int dfd, lock, rm;
+	char dir[128];
+};
+
+static void started_free(struct started *t)
+{
+	cb_keepid_close(&t->kid);
+	cb_term_close(&t->term);
+	free(t->vols);
+	free(t->binds);
+	free(t->tmpfs);
+	cb_net_free(&t->net);
+	cb_proc_free(&t->c.p);
+	cJSON_Delete(t->cj);
+	if (t->lock >= 0)
+		close(t->lock);
+	if (t->dfd >= 0)
+		close(t->dfd);
+}
+
+/* An int of config.json, 0 when absent (a container of an older cbox). */
+static int num(const cJSON *cj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItem(cj, key);
+	return cJSON_IsNumber(v) ? (int)v->valuedouble : 0;
+}
+
+static struct cb_volume *binds_from_json(const cJSON *a, int *n)
+{
+	struct cb_volume *v = calloc((size_t)cJSON_GetArraySize(a) + 1, sizeof(*v));
+	const cJSON *it;
+	cJSON_ArrayForEach(it, a) {
+		if (!v)
+			break;
+		v[*n].src = cJSON_GetStringValue(cJSON_GetObjectItem(it, "src")) ?: "";
+		v[*n].dst = cJSON_GetStringValue(cJSON_GetObjectItem(it, "dst")) ?: "";
+		v[*n].name = cJSON_GetStringValue(cJSON_GetObjectItem(it, "name"));
+		v[*n].anon = cJSON_IsTrue(cJSON_GetObjectItem(it, "anon"));
+		v[*n].copyup = cJSON_IsTrue(cJSON_GetObjectItem(it, "copyup"));
+		v[*n].chown = cJSON_IsTrue(cJSON_GetObjectItem(it, "chown"));
+		v[*n].overlay = cJSON_IsTrue(cJSON_GetObjectItem(it, "overlay"));
+		v[(*n)++].ro = cJSON_IsTrue(cJSON_GetObjectItem(it, "ro"));
+	}
+	return v;
+}
+
+/* Open and lock the container, rebuild its child from config.json. 1: running already
+ * (nothing to do), 0: t ready, else a negative errno. */
+static int start_prepare(struct cb_store *s, const char *id, struct started *t, cb_err *e)
+{
+	struct child *c = &t->c;
+	struct cb_state st;
+	int r;
+	memset(t, 0, sizeof(*t));
+	t->dfd = t->lock = -1;
+	t->kid.req[0] = t->kid.req[1] = t->kid.go[0] = t->kid.go[1] = -1;
+	t->term.sock[0] = t->term.sock[1] = -1;
+	c->s = s;
+	if ((r = cb_container_open(s, id, &t->dfd, &t->cj, e)) < 0)
+		return r;
+	const cJSON *cj = t->cj;
+	if ((r = cb_net_from_json(&t->net, cj, e)) < 0 || (r = t->lock = cb_state_lock(t->dfd, e)) < 0)
+		return r;
+	cb_state_read(t->dfd, &st);
+	if (st.state == CB_STATE_RUNNING || cb_state_monitor_alive(&st))
+		return 1; /* as podman: starting a running container is no error */
+	if (t->net.mode == CB_NET_CONTAINER && (r = cb_net_join_peer(&t->net, e)) < 0)
+		return r;
+	struct cb_proc_opts po = { 0 };
+	if ((r = cb_container_proc(cj, &po, &c->p, e)) < 0)
+		return r;
+	if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(cj, "userns")) ?: "", "keep-id")) {
+		if ((r = cb_keepid_init(&t->kid, e)) < 0)
+			return r;
+		c->keepid = &t->kid;
+	}
+	const cJSON *tj = cJSON_GetObjectItem(cj, "tmpfs"), *it;
+	t->vols = binds_from_json(cJSON_GetObjectItem(cj, "volumes"), &c->m.nvols);
+	t->binds = binds_from_json(cJSON_GetObjectItem(cj, "binds"), &c->m.nbinds);
+	t->tmpfs = calloc((size_t)cJSON_GetArraySize(tj) + 1, sizeof(*t->tmpfs));
+	if (!t->vols || !t->binds || !t->tmpfs)
+		return cb_fail(e, ENOMEM, "out of memory");
+	cJSON_ArrayForEach(it, tj) {
+		struct cb_tmpfs *tf = &t->tmpfs[c->m.ntmpfs++];
+		tf->dst = cJSON_GetStringValue(cJSON_GetObjectItem(it, "dst")) ?: "";
+		tf->flags = (unsigned long)cJSON_GetNumberValue(cJSON_GetObjectItem(it, "flags"));
+		snprintf(tf->data, sizeof(tf->data), "%s", cJSON_GetStringValue(cJSON_GetObjectItem(it, "data")) ?: "");
+		tf->copyup = cJSON_IsTrue(cJSON_GetObjectItem(it, "copyup"));
+	}
+	snprintf(t->dir, sizeof(t->dir), "containers/%s", id);
+	c->m.vols = t->vols;
+	if ((r = chown_list(c, e)) < 0)
+		return r;
+	c->m.binds = t->binds;
+	c->m.tmpfs = t->tmpfs;
+	c->m.privileged = c->p.privileged;
+	c->init = cJSON_IsTrue(cJSON_GetObjectItem(cj, "init"));
+	c->m.rootfs = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "rootfs")) ?: "";
+	c->m.overlay = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "overlay"));
+	c->m.workdir = c->p.cwd;
+	c->m.workdir_given = c->p.cwd_given;
+	c->m.readonly = cJSON_IsTrue(cJSON_GetObjectItem(cj, "read_only"));
+	c->m.rootless = cJSON_IsTrue(cJSON_GetObjectItem(cj, "rootless"));
+	c->host_ns = num(cj, "host_ns");
+	c->m.host_pid = !!(c->host_ns & CB_HOST_PID);
+	c->sig_proxy = !cJSON_IsFalse(cJSON_GetObjectItem(cj, "sig_proxy"));
+	c->restart = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "restart"));
+	c->timeout = num(cj, "timeout");
+	c->hostname = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "hostname")) ?: "";
+	c->net = &t->net;
+	t->rm = cJSON_IsTrue(cJSON_GetObjectItem(cj, "rm"));
+	etc_text(&t->etc, c->hostname, cJSON_GetStringValue(cJSON_GetObjectItem(cj, "name")) ?: "", &t->net, cj);
+	child_etc(c, &t->etc);
+	unlinkat(t->dfd, "stopped", 0); /* a stop before: the monitor may restart it again */
+	return 0;
+}
+
 int cb_container_start(struct cb_store *s, const char *id, cb_err *e)
 {
-	int dfd CB_AUTOCLOSE = -1, lock CB_AUTOCLOSE = -1, report = -1, status, r;
-	cJSON *cj;
-	struct child c = { .s = s };
-	struct cb_net net;
-	struct cb_state st;
-	struct cb_volume *vols = NULL;
-	struct cb_tmpfs *tmpfs = NULL;
-	struct cb_keepid kid = { .req = { -1, -1 }, .go = { -1, -1 } };
-	char dir[128];
-	if ((r = cb_container_open(s, id, &dfd, &cj, e)) < 0)
+	struct started t;
+	int report = -1, status, r = start_prepare(s, id, &t, e);
+	if (r != 0 || (r = fork_monitor(&report, &status, e)) != 0) {
+		r = r < 0 ? r : r == 1 && status ? -EINVAL : 0;
+		started_free(&t);
 		return r;
-	if ((r = cb_net_from_json(&net, cj, e)) < 0 || (r = lock = cb_state_lock(dfd, e)) < 0)
-		goto out;
-	cb_state_read(dfd, &st);
-	r = 0;
-	if (st.state == CB_STATE_RUNNING || cb_state_monitor_alive(&st))
-		goto out; /* as podman: starting a running container is no error */
-	if (net.mode == CB_NET_CONTAINER && (r = cb_net_join_peer(&net, e)) < 0)
-		goto out;
-
-	const cJSON *vj = cJSON_GetObjectItem(cj, "volumes"), *tj = cJSON_GetObjectItem(cj, "tmpfs"), *it;
-	struct cb_proc_opts po = { 0 };
-	if ((r = cb_container_proc(cj, &po, &c.p, e)) < 0)
-		goto out;
-	if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(cj, "userns")) ?: "", "keep-id")) {
-		if ((r = cb_keepid_init(&kid, e)) < 0)
-			goto out;
-		c.keepid = &kid;
 	}
-	vols = calloc((size_t)cJSON_GetArraySize(vj) + 1, sizeof(*vols));
-	tmpfs = calloc((size_t)cJSON_GetArraySize(tj) + 1, sizeof(*tmpfs));
-	if (!vols || !tmpfs) {
-		r = cb_fail(e, ENOMEM, "out of memory");
-		goto out;
-	}
-	cJSON_ArrayForEach(it, vj) {
-		struct cb_volume *v = &vols[c.m.nvols++];
-		v->src = cJSON_GetStringValue(cJSON_GetObjectItem(it, "src")) ?: "";
-		v->dst = cJSON_GetStringValue(cJSON_GetObjectItem(it, "dst")) ?: "";
-		v->ro = cJSON_IsTrue(cJSON_GetObjectItem(it, "ro"));
-		v->name = cJSON_GetStringValue(cJSON_GetObjectItem(it, "name"));
-		v->copyup = cJSON_IsTrue(cJSON_GetObjectItem(it, "copyup"));
-		v->chown = cJSON_IsTrue(cJSON_GetObjectItem(it, "chown"));
-		v->overlay = cJSON_IsTrue(cJSON_GetObjectItem(it, "overlay"));
-	}
-	cJSON_ArrayForEach(it, tj) {
-		struct cb_tmpfs *t = &tmpfs[c.m.ntmpfs++];
-		t->dst = cJSON_GetStringValue(cJSON_GetObjectItem(it, "dst")) ?: "";
-		t->flags = (unsigned long)cJSON_GetNumberValue(cJSON_GetObjectItem(it, "flags"));
-		snprintf(t->data, sizeof(t->data), "%s", cJSON_GetStringValue(cJSON_GetObjectItem(it, "data")) ?: "");
-		t->copyup = cJSON_IsTrue(cJSON_GetObjectItem(it, "copyup"));
-	}
-	snprintf(dir, sizeof(dir), "containers/%s", id);
-	c.m.vols = vols;
-	if ((r = chown_list(&c, e)) < 0)
-		goto out;
-	c.m.tmpfs = tmpfs;
-	c.m.privileged = c.p.privileged;
-	c.init = cJSON_IsTrue(cJSON_GetObjectItem(cj, "init"));
-	c.m.rootfs = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "rootfs")) ?: "";
-	c.m.overlay = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "overlay"));
-	c.m.workdir = c.p.cwd;
-	c.m.workdir_given = c.p.cwd_given;
-	c.m.readonly = cJSON_IsTrue(cJSON_GetObjectItem(cj, "read_only"));
-	c.m.rootless = cJSON_IsTrue(cJSON_GetObjectItem(cj, "rootless"));
-	c.hostname = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "hostname")) ?: "";
-	c.net = &net;
-	struct etc_text etc;
-	etc_text(&etc, c.hostname, cJSON_GetStringValue(cJSON_GetObjectItem(cj, "name")) ?: "", &net);
-	child_etc(&c, &etc);
-	if ((r = fork_monitor(&report, &status, e)) != 0) {
-		r = r < 0 ? r : status ? -EINVAL : 0;
-		goto out;
-	}
-	close(lock); /* the caller's copy holds it until the start is reported */
-	lock = -1;
+	close(t.lock); /* the caller's copy holds it until the start is reported */
+	t.lock = -1;
 	status = CB_EXIT_FAIL;
-	r = log_to(dfd, e);
+	r = log_to(t.dfd, e);
+	if (r == 0 && cJSON_IsTrue(cJSON_GetObjectItem(t.cj, "tty")) && (r = cb_term_prepare(&t.term, e)) == 0)
+		t.c.term = &t.term;
 	if (r == 0)
-		r = cb_net_start(&net, e);
+		r = cb_net_start(&t.net, e);
 	if (r == 0)
-		r = launch(s, &c, dfd, dir, 0, NULL, &report, &status, e);
-	cb_net_stop(&net);
+		r = launch(s, &t.c, t.dfd, t.dir, t.rm, NULL, &report, &status, e);
+	cb_net_stop(&t.net);
+	if (r == 0 && !t.rm)
+		relaunch(s, &t.c, t.dfd, t.dir, &status, e);
 	send_report(&report, status ? status : CB_EXIT_FAIL, e);
 	_exit(0);
-out:
-	cb_keepid_close(&kid);
-	free(vols);
-	free(tmpfs);
-	cb_net_free(&net);
-	cb_proc_free(&c.p);
-	cJSON_Delete(cj);
-	return r;
+}
+
+int cb_container_start_attached(struct cb_store *s, const char *id, int interactive, int *status, cb_err *e)
+{
+	struct started t;
+	int report = -1, r = start_prepare(s, id, &t, e);
+	*status = r == 1 ? 0 : CB_EXIT_FAIL;
+	if (r == 0) {
+		close(t.lock); /* launch takes it to record the exit */
+		t.lock = -1;
+		if (cJSON_IsTrue(cJSON_GetObjectItem(t.cj, "tty")) && (r = cb_term_prepare(&t.term, e)) == 0) {
+			t.c.term = &t.term;
+			t.c.interactive = interactive;
+		}
+		if (r == 0)
+			r = cb_net_start(&t.net, e);
+		if (r == 0)
+			r = launch(s, &t.c, t.dfd, t.dir, t.rm, NULL, &report, status, e);
+		cb_net_stop(&t.net);
+	}
+	started_free(&t);
+	return r < 0 ? r : 0;
 }

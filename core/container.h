@@ -33,7 +33,22 @@ struct cb_run_opts {
 	int ntmpfs;
 	int init;             /* --init: cbox's own pid 1 (init.c) runs the command */
 	struct cb_proc_opts proc;
+	int create;           /* create: make it (state created), start nothing */
+	const char **labels, **annotations; /* --label/--annotation K=V ("labels", "annotations") */
+	int nlabels, nannotations;
+	const char *stop_signal; /* --stop-signal, or NULL: the image's */
+	int stop_timeout;     /* --stop-timeout seconds, -1: stop's default */
+	const char *tz;       /* --tz local|Area/City, or NULL */
+	int no_hosts;         /* --no-hosts: the image's /etc/hosts as it is */
+	int host_ns;          /* --uts/--pid/--ipc host: CB_HOST_UTS | _PID | _IPC */
+	const char *restart;  /* --restart no|on-failure[:N]|always|unless-stopped, or NULL */
+	const struct cb_volume *binds; /* --device HOST[:CTR][:rwm], --tz's /etc/localtime */
+	int nbinds;
+	int sig_proxy;        /* run forwards signals to the process (default on) */
+	int timeout;          /* --timeout N: KILL after N seconds (0: none) */
+	const char *cidfile;  /* --cidfile: the id written there once chosen */
 };
+enum { CB_HOST_UTS = 1, CB_HOST_PID = 2, CB_HOST_IPC = 4 };
 
 /* Create the container for image entry img (from the index; NULL with o->rootfs_dir),
  * run it, wait: *status is the command's exit status (128+n for a signal), or
@@ -44,6 +59,9 @@ int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_o
  * 0 once its command has exec'd (or when it is running already); else a negative errno
  * with *e (the child's message when it could not start). */
 int cb_container_start(struct cb_store *s, const char *id, cb_err *e);
+/* start -a (attach): run it in this process, its output on ours (stdin too with
+ * interactive), and wait: *status as cb_container_run's. */
+int cb_container_start_attached(struct cb_store *s, const char *id, int interactive, int *status, cb_err *e);
 
 /* The process spec recorded in a container's config.json (cj), with o on top (exec's
  * command, -e, -u, -w; a command replaces the recorded one). */

@@ -129,9 +129,18 @@ int cb_container_stop(struct cb_store *s, const char *id, int timeout, cb_err *e
 	if (r < 0)
 		return r;
 	int sig = cb_signal_parse(cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "stop_signal")) ?: "");
+	const cJSON *t = cJSON_GetObjectItem(cfg, "stop_timeout");
+	if (timeout < 0)
+		timeout = cJSON_IsNumber(t) ? (int)cJSON_GetNumberValue(t) : 10;
 	char name[256];
 	snprintf(name, sizeof(name), "%s", cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "name")) ?: id);
 	cJSON_Delete(cfg);
+	/* --restart: the monitor sees this and runs the command no more. */
+	char path[128];
+	snprintf(path, sizeof(path), "containers/%s/stopped", id);
+	int fd = openat(s->rootfd, path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0)
+		close(fd);
 	if (st.state == CB_STATE_RUNNING) {
 		if (sig < 0)
 			sig = SIGTERM;

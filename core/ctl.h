@@ -12,7 +12,8 @@ int cb_signal_parse(const char *name);
  * ID is in state exited: container state improper". */
 int cb_container_kill(struct cb_store *s, const char *id, int sig, cb_err *e);
 
-/* Its stop signal (the image's StopSignal, else TERM), then KILL after timeout seconds;
+/* Its stop signal (--stop-signal, the image's StopSignal, else TERM), then KILL after
+ * timeout seconds (-1: --stop-timeout's, else 10); a --restart policy ends here;
  * returns once its monitor has recorded the exit. A stopped container: nothing to do. */
 int cb_container_stop(struct cb_store *s, const char *id, int timeout, cb_err *e);
 

@@ -7,14 +7,17 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <linux/fs.h>
+#include <linux/magic.h>
 
 #include "driver.h"
 #include "keepid.h"
 #include "json.h"
+#include "unpack.h"
 
 /* Can this kernel, here, mount overlay on the store's filesystem? Tried in a child with
  * its own mount namespace; returns 0 or the errno of the mount. */
@@ -51,6 +54,37 @@ static int probe_overlay(struct cb_store *s, int rootless)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : EIO;
 }
 
+/* Does the store's filesystem take user.* xattrs? Rootless layers keep opaque dirs and
+ * the owners beyond the mapping in them, and a rootless overlay (userxattr) writes its
+ * own there: without them (tmpfs before Linux 6.6) overlay mounts but a directory
+ * removed in the container gives EIO. Returns 0 or the errno of the set. */
+static int probe_user_xattr(struct cb_store *s)
+{
+	char name[64];
+	snprintf(name, sizeof(name), "tmp/xattr-probe-%d", (int)getpid());
+	int fd = openat(s->rootfd, name, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno;
+	int r = fsetxattr(fd, "user.cbox.probe", "1", 1, 0) < 0 ? errno : 0;
+	close(fd);
+	unlinkat(s->rootfd, name, 0);
+	return r;
+}
+
+/* The store's filesystem type, for messages: "tmpfs", else its magic in hex. */
+static void fs_name(struct cb_store *s, char *out, size_t n)
+{
+	struct statfs sf;
+	if (fstatfs(s->rootfd, &sf) < 0)
+		snprintf(out, n, "unknown");
+	else if (sf.f_type == TMPFS_MAGIC)
+		snprintf(out, n, "tmpfs");
+	else if (sf.f_type == RAMFS_MAGIC)
+		snprintf(out, n, "ramfs");
+	else
+		snprintf(out, n, "type 0x%lx", (unsigned long)sf.f_type);
+}
+
 int cb_driver_choose(struct cb_store *s, const char *want, int rootless, char driver[16], cb_err *e)
 {
 	char *text = NULL, reason[256];
@@ -71,9 +105,22 @@ int cb_driver_choose(struct cb_store *s, const char *want, int rootless, char dr
 	} else if (e->errnum != ENOENT) {
 		return e->errnum ? -e->errnum : -EIO;
 	}
+	int xerr = rootless ? probe_user_xattr(s) : 0;
+	char fsn[32];
+	fs_name(s, fsn, sizeof(fsn));
+	if (want && !strcmp(want, "overlay") && xerr) {
+		cJSON_Delete(j);
+		return cb_fail(e, xerr, "storage driver overlay: the store's filesystem (%s, %s) takes no user.* xattrs, "
+			       "which a rootless overlay needs: use --storage-driver vfs or another --root",
+			       fsn, s->root);
+	}
 	if (want) {
 		snprintf(driver, 16, "%s", want);
 		snprintf(reason, sizeof(reason), "--storage-driver %s", want);
+	} else if (xerr) {
+		snprintf(driver, 16, "vfs");
+		snprintf(reason, sizeof(reason), "the store's filesystem (%s) takes no user.* xattrs (%s), which a rootless overlay needs",
+			 fsn, strerror(xerr));
 	} else {
 		int err = probe_overlay(s, rootless);
 		snprintf(driver, 16, "%s", err ? "vfs" : "overlay");
@@ -119,10 +166,14 @@ struct vfs {
 static int is_opaque(int fd)
 {
 	char v[4];
+	struct stat st;
 	ssize_t n = fgetxattr(fd, "user.overlay.opaque", v, sizeof(v));
 	if (n < 0)
 		n = fgetxattr(fd, "trusted.overlay.opaque", v, sizeof(v));
-	return n == 1 && v[0] == 'y';
+	if (n == 1 && v[0] == 'y')
+		return 1;
+	/* the marker file of a store without user xattrs (unpack.h) */
+	return fstatat(fd, CB_OPAQUE_MARKER, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
 }
 
 /* Copy xattrs but overlay's own; failures are ignored (the filesystem may not take them). */
@@ -193,6 +244,8 @@ static int apply_entry(void *ctx, const struct cb_walk_ent *w, int post)
 		copy_meta(v, sfd, name, st, dfd);
 		return 0;
 	}
+	if (S_ISREG(st->st_mode) && !strcmp(name, CB_OPAQUE_MARKER))
+		return 0; /* the opaque marker of a store without user xattrs (unpack.h): not copied */
 	int exists = fstatat(dfd, name, &dst, AT_SYMLINK_NOFOLLOW) == 0;
 	if (S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0))
 		return exists ? cb_rm_rf_at(dfd, name) : 0; /* whiteout */

@@ -948,6 +948,11 @@ oom:
 	return cb_fail(e, ENOMEM, "%s %s: out of memory", method, url);
 }
 
+static int is_https(const char *url)
+{
+	return strncasecmp(url, "https://", 8) == 0;
+}
+
 static int same_origin(const char *a, const char *b)
 {
 	struct cb_url ua, ub;
@@ -983,19 +988,26 @@ int cb_http_do(struct cb_http_client *c, const struct cb_http_request *rq, struc
 		}
 		int s = rs->status;
 		const char *loc = cb_http_header(rs, "Location");
-		if ((s != 301 && s != 302 && s != 303 && s != 307 && s != 308) || !loc || hop >= rq->max_redirects)
+		if ((s != 301 && s != 302 && s != 303 && s != 307 && s != 308) || !loc || !rq->max_redirects)
 			break;
 		char *next = cb_url_resolve(url, loc);
 		struct cb_url nu;
 		cb_err ignore;
-		if (!next || cb_url_parse(&nu, next, &ignore)) {
+		if (hop >= rq->max_redirects)
+			r = cb_fail(e, ELOOP, "%s %s: too many redirects (over %d)", method, rq->url,
+				    rq->max_redirects);
+		else if (!next || cb_url_parse(&nu, next, &ignore))
 			r = cb_fail(e, EPROTO, "%s %s: bad redirect Location '%.100s'", method, url, loc);
+		else if (cb_url_free(&nu), !nu.https && is_https(url))
+			/* What was asked for over TLS is not fetched in clear (nor are credentials sent). */
+			r = cb_fail(e, EPROTO, "%s %s: redirect from https to plain http refused (%.100s)", method, url,
+				    next);
+		if (r) {
 			free(next);
 			free(url);
 			cb_http_response_end(c, rs);
 			return r;
 		}
-		cb_url_free(&nu);
 		/* Credentials stay with the origin they were meant for (a registry
 		 * redirecting a blob to object storage must not leak its token). */
 		if (!same_origin(url, next))

@@ -17,7 +17,8 @@ struct cb_http_request {
 	const char *const *headers;     /* "Name: value", NULL-terminated, may be NULL */
 	const void *body;
 	size_t body_len;
-	int max_redirects;              /* 0: none; redirects never carry Authorization to another host */
+	int max_redirects;              /* 0: none (the 3xx is the answer); more: an error; never
+					 * Authorization to another origin, never https -> http */
 	const struct cb_tls_opts *tls;  /* NULL: system trust only */
 	int timeout_ms;                 /* connect and per-read; 0 = default 30 s */
 	int total_s;                    /* the whole exchange, redirects and body included; 0: none */

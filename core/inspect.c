@@ -72,7 +72,19 @@ cJSON *cb_container_inspect(struct cb_store *s, const char *id, cb_err *e)
 	copy(c, "WorkingDir", proc, "cwd");
 	copy(c, "User", proc, "user");
 	copy(c, "StopSignal", cfg, "stop_signal");
+	/* create/run's --label, --annotation, --stop-timeout, -t, --restart */
+	copy(c, "Labels", cfg, "labels");
+	copy(c, "Annotations", cfg, "annotations");
+	const cJSON *t = cJSON_GetObjectItem(cfg, "stop_timeout");
+	cJSON_AddNumberToObject(c, "StopTimeout", cJSON_IsNumber(t) ? t->valuedouble : 10);
+	cJSON_AddBoolToObject(c, "Tty", cJSON_IsTrue(cJSON_GetObjectItem(cfg, "tty")));
 	cJSON *h = cJSON_AddObjectToObject(o, "HostConfig");
+	const char *rp = cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "restart")) ?: "";
+	cJSON *rj = cJSON_AddObjectToObject(h, "RestartPolicy");
+	char policy[32];
+	snprintf(policy, sizeof(policy), "%.*s", (int)strcspn(rp, ":"), strcmp(rp, "no") ? rp : "");
+	cJSON_AddStringToObject(rj, "Name", policy);
+	cJSON_AddNumberToObject(rj, "MaximumRetryCount", strchr(rp, ':') ? atoi(strchr(rp, ':') + 1) : 0);
 	cJSON_AddStringToObject(h, "NetworkMode", str(cfg, "network"));
 	cJSON_AddItemToObject(h, "PortBindings", port_map(cfg));
 	cJSON_AddItemToObject(cJSON_AddObjectToObject(o, "NetworkSettings"), "Ports", port_map(cfg));

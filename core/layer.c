@@ -20,12 +20,16 @@ int cb_layer_lock(struct cb_store *s, const struct cb_layer_desc *l, cb_err *e)
 }
 
 /* Read a stream to its end: the digest readers check at EOF. */
-static int drain(struct cb_reader *r, cb_err *e)
+/* Read r to its end; an error that does not name the layer yet (the transport's, after
+ * the last entry) is named once. */
+static int drain(struct cb_reader *r, const char *label, cb_err *e)
 {
 	char sink[4096];
 	ssize_t n;
 	while ((n = cb_read(r, sink, sizeof(sink), e)) > 0)
 		;
+	if (n < 0 && strncmp(e->msg, label, strlen(label)) != 0)
+		cb_err_prefix(e, "%s", label);
 	return (int)n;
 }
 
@@ -62,7 +66,8 @@ static void limit_init(struct limit *l, struct cb_store *s, struct cb_reader *in
 {
 	struct statvfs vfs;
 	*l = (struct limit){ in, 0, UINT64_MAX, 0, s->root };
-	if (fstatvfs(s->rootfd, &vfs) < 0)
+	/* No size at all (ramfs; an initramfs' rootfs without tmpfs): no limit to take. */
+	if (fstatvfs(s->rootfd, &vfs) < 0 || vfs.f_blocks == 0)
 		return;
 	l->free = (uint64_t)vfs.f_bavail * vfs.f_frsize;
 	uint64_t margin = l->free / 20 > (1u << 20) ? l->free / 20 : 1u << 20;
@@ -113,7 +118,7 @@ int cb_layer_store(struct cb_store *s, struct cb_reader *blob, const struct cb_l
 	 * back the very same stream (and digest) later. */
 	if (r == 0)
 		r = split_open(s, tmpname, &diff_r, &split_r, &rec, e);
-	struct cb_unpack_stats us = { 0, 0, 0 };
+	struct cb_unpack_stats us = { 0 };
 	if (r == 0) {
 		/* Rootless (a user namespace, even as uid 0 inside): user.* xattrs, no devices. */
 		struct cb_unpack_opts uo = { .whiteouts = CB_WH_OVERLAY, .rootless = cb_in_userns(),
@@ -122,12 +127,12 @@ int cb_layer_store(struct cb_store *s, struct cb_reader *blob, const struct cb_l
 	}
 	/* Past the tar's end-of-archive blocks (recorded too): both digests are checked at EOF. */
 	if (r == 0)
-		r = drain(&split_r, e);
+		r = drain(&split_r, label, e);
 	if (r == 0)
 		r = cb_tsplit_rec_finish(rec, e);
 	cb_async_close(ahead);
 	if (r == 0)
-		r = drain(&fetch_r, e);
+		r = drain(&fetch_r, label, e);
 	cb_async_close(fetch);
 	cb_tsplit_rec_free(rec);
 	if (dirfd >= 0)
@@ -144,15 +149,22 @@ int cb_layer_store(struct cb_store *s, struct cb_reader *blob, const struct cb_l
 	st->entries += us.entries;
 	st->squashed_ids += us.squashed_ids;
 	st->skipped_devices += us.skipped_devices;
+	st->unrecorded_ids += us.unrecorded_ids;
 	return 0;
 }
 
 void cb_layer_report(const char *image, const struct cb_unpack_stats *st)
 {
-	if (st->squashed_ids)
+	unsigned long kept = st->squashed_ids - st->unrecorded_ids;
+	if (kept)
 		cb_warn("%s: %lu files are owned by ids outside this user namespace's mapping: stored as 0:0, "
 			"the original ids kept in the user.rootlesscontainers xattr",
-			image, st->squashed_ids);
+			image, kept);
+	if (st->unrecorded_ids)
+		cb_warn("%s: %lu files are owned by ids outside this user namespace's mapping: stored as 0:0; "
+			"the store's filesystem takes no user.* xattrs, so their ids are not in user.rootlesscontainers "
+			"(save still writes the original ids)",
+			image, st->unrecorded_ids);
 	if (st->skipped_devices)
 		cb_info("%s: %lu device nodes skipped (rootless)", image, st->skipped_devices);
 }

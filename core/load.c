@@ -297,7 +297,7 @@ static int load_docker(struct spool *sp, char **loaded, cb_err *e)
 		char *config = NULL;
 		size_t config_len;
 		struct cb_manifest m = { 0 };
-		struct cb_unpack_stats st = { 0, 0, 0 };
+		struct cb_unpack_stats st = { 0 };
 		if (!cfg_path || !cJSON_IsArray(layers)) {
 			r = cb_fail(e, EINVAL, "docker-archive: an image in manifest.json lacks Config or Layers");
 			break;
@@ -399,7 +399,7 @@ static int load_oci(struct spool *sp, char **loaded, cb_err *e)
 		char digest[CB_DIGEST_LEN + 1], *doc = NULL, *config = NULL;
 		size_t len, config_len;
 		struct cb_manifest m = { 0 };
-		struct cb_unpack_stats st = { 0, 0, 0 };
+		struct cb_unpack_stats st = { 0 };
 		const char *dg = cJSON_GetStringValue(cJSON_GetObjectItem(d, "digest"));
 		const char *mt = cJSON_GetStringValue(cJSON_GetObjectItem(d, "mediaType"));
 		if ((r = cb_digest_check(dg, "oci-archive index.json", e)) < 0)

@@ -147,18 +147,24 @@ static int usage(FILE *f, int status)
 	return status;
 }
 
+int cb_opt_report(int r, int hint, const cb_err *e)
+{
+	if (r == CB_OPT_HELP) {
+		fputs(cb_applet_current->usage, stdout);
+		return 0;
+	}
+	fprintf(stderr, "Error: %s\n", e->msg);
+	if (hint)
+		fprintf(stderr, "See 'cbox %s --help'.\n", cb_applet_current->name);
+	return CB_EXIT_FAIL;
+}
+
 int cb_getopt(struct cb_opt_state *st, const struct cb_option *opts)
 {
 	cb_err e;
 	int r = cb_opt_next(st, opts, &e);
-	if (r == CB_OPT_HELP) {
-		fputs(cb_applet_current->usage, stdout);
-		exit(0);
-	}
-	if (r < 0) {
-		fprintf(stderr, "Error: %s\nSee 'cbox %s --help'.\n", e.msg, cb_applet_current->name);
-		exit(CB_EXIT_FAIL);
-	}
+	if (r == CB_OPT_HELP || r < 0)
+		exit(cb_opt_report(r, 1, &e));
 	return r;
 }
 

@@ -271,7 +271,7 @@ static int mount_sys(int root, const char *path, int rw, cb_err *e)
  * nothing of them on the store's disk, no host path in the container's mountinfo. */
 static int mount_etc(int root, const struct cb_mount_spec *m, cb_err *e)
 {
-	static const char *const names[] = { "hosts", "hostname", "resolv.conf" };
+	static const char *const names[] = { "hosts", "hostname", "resolv.conf", ".containerenv" };
 	if (mount("tmpfs", m->scratch, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755,size=65536k") < 0)
 		return cb_fail_errno(e, errno, "mount a tmpfs for /etc/hosts");
 	int dir CB_AUTOCLOSE = open(m->scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -279,8 +279,10 @@ static int mount_etc(int root, const struct cb_mount_spec *m, cb_err *e)
 		return cb_fail_errno(e, errno, "the tmpfs for /etc/hosts");
 	for (size_t i = 0; i < CB_ARRAY_SIZE(names); i++) {
 		char dst[64];
+		if (!m->etc[i])
+			continue;
 		size_t len = strlen(m->etc[i]);
-		snprintf(dst, sizeof(dst), "/etc/%s", names[i]);
+		snprintf(dst, sizeof(dst), "/%s/%s", i == 3 ? "run" : "etc", names[i]);
 		/* The fd written is the bind's source too. */
 		int fd CB_AUTOCLOSE = openat(dir, names[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		if (fd < 0 || write(fd, m->etc[i], len) != (ssize_t)len)
@@ -536,11 +538,12 @@ int cb_mount_rootfs(const struct cb_mount_spec *m, cb_err *e)
 		return cb_fail_errno(e, errno, "open the rootfs");
 
 	int t CB_AUTOCLOSE = target(root, "/proc", 'd', e);
-	if (t < 0 || (r = do_mount("proc", t, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/proc", e)) < 0)
+	/* --pid host, rootless: the host's pid namespace is not ours to mount a proc of. */
+	if (t >= 0 && m->host_pid && mount("/proc", P(t).p, NULL, MS_BIND | MS_REC, NULL) == 0)
+		r = 0;
+	else if (t < 0 || (r = do_mount("proc", t, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/proc", e)) < 0)
 		return t < 0 ? t : r;
 	if ((r = mount_dev(root, m->rootless, e)) < 0 || (r = mount_sys(root, "/sys", m->privileged, e)) < 0)
-		return r;
-	if ((r = mount_etc(root, m, e)) < 0)
 		return r;
 	/* --read-only's tmpfs first: a volume under /tmp goes on top of it, not under. */
 	static const char *const tmps[] = { "/tmp", "/var/tmp", "/run" };
@@ -555,8 +558,12 @@ int cb_mount_rootfs(const struct cb_mount_spec *m, cb_err *e)
 		if (r < 0)
 			return r;
 	}
-	if ((r = mount_user(root, m, e)) < 0)
+	/* After --read-only's /run: .containerenv goes on top. */
+	if ((r = mount_etc(root, m, e)) < 0 || (r = mount_user(root, m, e)) < 0)
 		return r;
+	for (int i = 0; i < m->nbinds; i++)
+		if ((r = mount_volume(root, &m->binds[i], m->rootless, e)) < 0)
+			return r;
 	/* --privileged: none of podman's masks and read-only paths. */
 	for (size_t i = 0; !m->privileged && i < CB_ARRAY_SIZE(masked); i++)
 		if ((r = mask(root, masked[i], e)) < 0)

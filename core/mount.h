@@ -35,7 +35,8 @@ struct cb_mount_spec {
 	const char *rootfs;   /* the mount point (overlay) or the vfs tree, relative to cwd */
 	const char *overlay;  /* overlay mount data (paths relative to cwd), or NULL: vfs */
 	const char *scratch;  /* a directory (relative to cwd) to put a tmpfs on for: */
-	const char *etc[3];   /* the text of /etc/hosts, hostname and resolv.conf */
+	const char *etc[4];   /* the text of /etc/hosts (NULL: the image's), hostname,
+	                       * resolv.conf and /run/.containerenv */
 	const char *workdir;  /* made when missing, unless workdir_given */
 	int workdir_given;
 	const struct cb_volume *vols;
@@ -45,6 +46,9 @@ struct cb_mount_spec {
 	int privileged; /* no masked or read-only paths, /sys read-write */
 	int readonly; /* --read-only: root remounted read-only, tmpfs on /tmp /var/tmp /run */
 	int rootless; /* in a user namespace: devpts without gid=, /sys may be a bind */
+	int host_pid; /* --pid host: /proc may only be the host's, bound */
+	const struct cb_volume *binds; /* --device nodes, /etc/localtime: files bound last */
+	int nbinds;
 };
 
 /* The OCI runtime's filesystem (config.json's root, mounts, maskedPaths, readonlyPaths,

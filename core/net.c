@@ -30,7 +30,9 @@ int cb_net_init(struct cb_net *n, int max, cb_err *e)
 	n->ctl = n->sock[0] = n->sock[1] = n->netns = -1;
 	n->dns = calloc((size_t)max + 1, sizeof(*n->dns));
 	n->hosts = calloc((size_t)max + 1, sizeof(*n->hosts));
-	if (!n->dns || !n->hosts)
+	n->dns_opts = calloc((size_t)max + 1, sizeof(*n->dns_opts));
+	n->dns_search = calloc((size_t)max + 1, sizeof(*n->dns_search));
+	if (!n->dns || !n->hosts || !n->dns_opts || !n->dns_search)
 		return cb_fail_errno(e, ENOMEM, "network");
 	return 0;
 }
@@ -40,6 +42,9 @@ void cb_net_free(struct cb_net *n)
 	cb_slirp_opts_free(&n->slirp);
 	free(n->dns);
 	free(n->hosts);
+	free(n->dns_opts);
+	free(n->dns_search);
+	n->dns_opts = n->dns_search = NULL;
 	free(n->peer_hosts);
 	free(n->peer_resolv);
 	n->dns = n->hosts = NULL;
@@ -104,6 +109,9 @@ int cb_net_finish_opts(struct cb_net *n, int rootless, cb_err *e)
 {
 	/* As podman: rootless gets slirp (when built in). Root keeps the host's network
 	 * unless it publishes ports. */
+	if (n->mode == CB_NET_DEFAULT && rootless && !CFG_SLIRP && !n->slirp.nports)
+		cb_warn("this cbox is built without slirp: the container shares the host's network "
+			"(--network host; --network none isolates it)");
 	if (n->mode == CB_NET_DEFAULT)
 		n->mode = n->slirp.nports || (rootless && CFG_SLIRP) ? CB_NET_SLIRP : CB_NET_HOST;
 	if (n->mode == CB_NET_CONTAINER && n->slirp.nports)
@@ -324,7 +332,7 @@ size_t cb_net_resolv(const struct cb_net *n, char *buf, size_t len, size_t size)
 		memcpy(buf, n->peer_resolv ?: "", l);
 		return l;
 	}
-	if (n->mode != CB_NET_SLIRP && !n->ndns)
+	if (n->mode != CB_NET_SLIRP && !n->ndns && !n->ndns_search && !n->ndns_opts)
 		return len; /* the host's, as it is */
 	char out[8192];
 	size_t o = 0;
@@ -333,13 +341,25 @@ size_t cb_net_resolv(const struct cb_net *n, char *buf, size_t len, size_t size)
 	else
 		for (int i = 0; i < n->ndns && o < sizeof(out); i++)
 			o += snprintf(out + o, sizeof(out) - o, "nameserver %s\n", n->dns[i]);
-	/* Keep the host's search and options lines. */
+	/* The host's lines that no option replaces (nameservers: with host or none). */
 	for (char *line = buf; line < buf + len && o < sizeof(out);) {
 		char *end = memchr(line, '\n', buf + len - line);
 		size_t l = end ? (size_t)(end - line) : (size_t)(buf + len - line);
-		if (!strncmp(line, "search", 6) || !strncmp(line, "domain", 6) || !strncmp(line, "options", 7))
+		if ((!n->ndns_search && (!strncmp(line, "search", 6) || !strncmp(line, "domain", 6))) ||
+		    (!n->ndns_opts && !strncmp(line, "options", 7)) ||
+		    (n->mode != CB_NET_SLIRP && !n->ndns && !strncmp(line, "nameserver", 10)))
 			o += snprintf(out + o, sizeof(out) - o, "%.*s\n", (int)l, line);
 		line += l + 1;
+	}
+	/* --dns-search (podman's "." means none), --dns-option: one line each. */
+	for (int k = 0; k < 2 && o < sizeof(out); k++) {
+		const char **v = k ? n->dns_opts : n->dns_search;
+		int nv = k ? n->ndns_opts : n->ndns_search, any = 0;
+		for (int i = 0; i < nv && o < sizeof(out); i++)
+			if (strcmp(v[i], "."))
+				o += snprintf(out + o, sizeof(out) - o, "%s %s", any++ ? "" : k ? "options" : "search", v[i]);
+		if (any && o < sizeof(out))
+			o += snprintf(out + o, sizeof(out) - o, "\n");
 	}
 	if (o >= sizeof(out))
 		o = sizeof(out) - 1;
@@ -380,18 +400,19 @@ void cb_net_json(const struct cb_net *n, cJSON *cj)
 	cJSON_AddNumberToObject(o, "mtu", n->slirp.mtu);
 	cJSON_AddBoolToObject(o, "allow_host_loopback", n->slirp.allow_host_loopback);
 	cJSON_AddBoolToObject(o, "enable_ipv6", n->slirp.enable_ipv6);
-	cJSON *dns = cJSON_AddArrayToObject(o, "dns"), *hosts = cJSON_AddArrayToObject(o, "add_hosts");
-	for (int i = 0; i < n->ndns; i++)
-		cJSON_AddItemToArray(dns, cJSON_CreateString(n->dns[i]));
-	for (int i = 0; i < n->nhosts; i++)
-		cJSON_AddItemToArray(hosts, cJSON_CreateString(n->hosts[i]));
+	cJSON_AddItemToObject(o, "dns", cJSON_CreateStringArray(n->dns, n->ndns));
+	cJSON_AddItemToObject(o, "add_hosts", cJSON_CreateStringArray(n->hosts, n->nhosts));
+	cJSON_AddItemToObject(o, "dns_search", cJSON_CreateStringArray(n->dns_search, n->ndns_search));
+	cJSON_AddItemToObject(o, "dns_options", cJSON_CreateStringArray(n->dns_opts, n->ndns_opts));
 }
 
 int cb_net_from_json(struct cb_net *n, const cJSON *cj, cb_err *e)
 {
 	const cJSON *o = cJSON_GetObjectItem(cj, "network_opts"), *ports = cJSON_GetObjectItem(cj, "ports"), *it;
 	const cJSON *dns = cJSON_GetObjectItem(o, "dns"), *hosts = cJSON_GetObjectItem(o, "add_hosts");
-	if (cb_net_init(n, cJSON_GetArraySize(dns) + cJSON_GetArraySize(hosts), e) < 0)
+	const cJSON *search = cJSON_GetObjectItem(o, "dns_search"), *opts = cJSON_GetObjectItem(o, "dns_options");
+	if (cb_net_init(n, cJSON_GetArraySize(dns) + cJSON_GetArraySize(hosts) + cJSON_GetArraySize(search) +
+			   cJSON_GetArraySize(opts), e) < 0)
 		return -ENOMEM;
 	const char *mode = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "network")) ?: "";
 	for (int i = 0; i < (int)CB_ARRAY_SIZE(mode_names); i++)
@@ -409,6 +430,12 @@ int cb_net_from_json(struct cb_net *n, const cJSON *cj, cb_err *e)
 	cJSON_ArrayForEach(it, hosts)
 		if (cJSON_IsString(it))
 			n->hosts[n->nhosts++] = it->valuestring;
+	cJSON_ArrayForEach(it, search)
+		if (cJSON_IsString(it))
+			n->dns_search[n->ndns_search++] = it->valuestring;
+	cJSON_ArrayForEach(it, opts)
+		if (cJSON_IsString(it))
+			n->dns_opts[n->ndns_opts++] = it->valuestring;
 	int np = cJSON_GetArraySize(ports);
 	if (np && !(n->slirp.ports = calloc((size_t)np, sizeof(*n->slirp.ports))))
 		return cb_fail(e, ENOMEM, "out of memory");

@@ -28,6 +28,8 @@ struct cb_net {
 	int ndns;
 	const char **hosts; /* --add-host NAME:IP */
 	int nhosts;
+	const char **dns_search, **dns_opts; /* --dns-search, --dns-option */
+	int ndns_search, ndns_opts;
 	/* container:REF: the other container (its full id once joined), its network
 	 * namespace and the /etc files the two share */
 	const char *peer_ref;

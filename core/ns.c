@@ -126,11 +126,16 @@ static void forward(int sig)
 
 int cb_ns_wait(pid_t pid)
 {
+	return cb_ns_wait_proxy(pid, 1);
+}
+
+int cb_ns_wait_proxy(pid_t pid, int proxy)
+{
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 	struct sigaction sa = { .sa_handler = forward };
 	sigemptyset(&sa.sa_mask);
 	forward_to = pid;
-	for (size_t i = 0; i < CB_ARRAY_SIZE(sigs); i++)
+	for (size_t i = 0; proxy && i < CB_ARRAY_SIZE(sigs); i++)
 		sigaction(sigs[i], &sa, NULL);
 	int st;
 	while (waitpid(pid, &st, 0) < 0)
@@ -138,7 +143,7 @@ int cb_ns_wait(pid_t pid)
 			return CB_EXIT_FAIL;
 	forward_to = 0;
 	sa.sa_handler = SIG_DFL;
-	for (size_t i = 0; i < CB_ARRAY_SIZE(sigs); i++)
+	for (size_t i = 0; proxy && i < CB_ARRAY_SIZE(sigs); i++)
 		sigaction(sigs[i], &sa, NULL);
 	if (WIFSIGNALED(st))
 		return 128 + WTERMSIG(st);

@@ -21,5 +21,7 @@ int cb_ns_started(pid_t pid, int syncfd, cb_err *e);
 /* Forward INT, TERM, HUP, QUIT, USR1, USR2 to pid and wait for it: its exit status, or
  * 128+n when a signal ended it. */
 int cb_ns_wait(pid_t pid);
+/* The same, forwarding nothing when proxy is 0 (--sig-proxy=false). */
+int cb_ns_wait_proxy(pid_t pid, int proxy);
 
 #endif

@@ -166,48 +166,79 @@ static const unsigned char stub_aarch64[] = {
 	0xfa, 0xff, 0xff, 0x17, /* b loop */
 	'c', 'b', 'o', 'x', '-', 'p', 'a', 'u', 's', 'e', 0, /* name */
 };
+static const unsigned char stub_arm[] = {
+	/* 32-bit ARM (A32) instructions, little-endian words; EABI: number in r7, svc #0 */
+	0x0f, 0x00, 0xa0, 0xe3, /* mov r0, #15 (PR_SET_NAME) */
+	0x10, 0x10, 0x8f, 0xe2, /* add r1, pc, #16 (adr r1, name: pc reads 8 ahead) */
+	0xac, 0x70, 0xa0, 0xe3, /* mov r7, #172 (prctl) */
+	0x00, 0x00, 0x00, 0xef, /* svc #0 */
+	0x1d, 0x70, 0xa0, 0xe3, /* loop: mov r7, #29 (pause) */
+	0x00, 0x00, 0x00, 0xef, /* svc #0 */
+	0xfc, 0xff, 0xff, 0xea, /* b loop */
+	'c', 'b', 'o', 'x', '-', 'p', 'a', 'u', 's', 'e', 0, /* name */
+};
+
+/* One read+exec segment holding the whole file, and a non-executable stack: the ELF
+ * header and the program headers, 64- or 32-bit (E: Elf64 or Elf32). */
+#define STUB_HEADERS(E, class, flags)                                                                        \
+	do {                                                                                                 \
+		struct {                                                                                     \
+			E##_Ehdr eh;                                                                         \
+			E##_Phdr load, stack;                                                                \
+		} h = { 0 };                                                                                 \
+		if (n < sizeof(h) + len)                                                                     \
+			return 0;                                                                            \
+		memcpy(h.eh.e_ident, ELFMAG, SELFMAG);                                                       \
+		h.eh.e_ident[EI_CLASS] = class;                                                              \
+		h.eh.e_ident[EI_DATA] = ELFDATA2LSB;                                                         \
+		h.eh.e_ident[EI_VERSION] = EV_CURRENT;                                                       \
+		h.eh.e_type = ET_EXEC;                                                                       \
+		h.eh.e_machine = (E##_Half)machine;                                                          \
+		h.eh.e_version = EV_CURRENT;                                                                 \
+		h.eh.e_entry = base + sizeof(h);                                                             \
+		h.eh.e_phoff = offsetof(__typeof__(h), load);                                                \
+		h.eh.e_flags = flags;                                                                        \
+		h.eh.e_ehsize = sizeof(h.eh);                                                                \
+		h.eh.e_phentsize = sizeof(h.load);                                                           \
+		h.eh.e_phnum = 2;                                                                            \
+		h.load = (E##_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_vaddr = base, .p_paddr = base, \
+				     .p_filesz = sizeof(h) + len, .p_memsz = sizeof(h) + len, .p_align = 0x10000 }; \
+		h.stack = (E##_Phdr){ .p_type = PT_GNU_STACK, .p_flags = PF_R | PF_W, .p_align = 16 };      \
+		memcpy(buf, &h, sizeof(h));                                                                  \
+		memcpy(buf + sizeof(h), code, len);                                                          \
+		return sizeof(h) + len;                                                                      \
+	} while (0)
 
 size_t cb_pause_stub(int machine, unsigned char *buf, size_t n)
 {
-	/* One read+exec segment holding the whole file, and a non-executable stack. */
-	struct {
-		Elf64_Ehdr eh;
-		Elf64_Phdr load, stack;
-	} h = { 0 };
-	const unsigned char *code = machine == EM_X86_64 ? stub_x86_64 : machine == EM_AARCH64 ? stub_aarch64 : NULL;
-	size_t len = machine == EM_X86_64 ? sizeof(stub_x86_64) : sizeof(stub_aarch64);
-	const Elf64_Addr base = 0x400000; /* a multiple of every page size */
-	if (!code || n < sizeof(h) + len)
-		return 0;
-	memcpy(h.eh.e_ident, ELFMAG, SELFMAG);
-	h.eh.e_ident[EI_CLASS] = ELFCLASS64;
-	h.eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	h.eh.e_ident[EI_VERSION] = EV_CURRENT;
-	h.eh.e_type = ET_EXEC;
-	h.eh.e_machine = (Elf64_Half)machine;
-	h.eh.e_version = EV_CURRENT;
-	h.eh.e_entry = base + sizeof(h);
-	h.eh.e_phoff = offsetof(__typeof__(h), load);
-	h.eh.e_ehsize = sizeof(h.eh);
-	h.eh.e_phentsize = sizeof(h.load);
-	h.eh.e_phnum = 2;
-	h.load = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_vaddr = base, .p_paddr = base,
-			       .p_filesz = sizeof(h) + len, .p_memsz = sizeof(h) + len, .p_align = 0x10000 };
-	h.stack = (Elf64_Phdr){ .p_type = PT_GNU_STACK, .p_flags = PF_R | PF_W, .p_align = 16 };
-	memcpy(buf, &h, sizeof(h));
-	memcpy(buf + sizeof(h), code, len);
-	return sizeof(h) + len;
+	const unsigned base = 0x400000; /* a multiple of every page size */
+	const unsigned char *code;
+	size_t len;
+	switch (machine) {
+	case EM_X86_64:
+		code = stub_x86_64, len = sizeof(stub_x86_64);
+		STUB_HEADERS(Elf64, ELFCLASS64, 0);
+	case EM_AARCH64:
+		code = stub_aarch64, len = sizeof(stub_aarch64);
+		STUB_HEADERS(Elf64, ELFCLASS64, 0);
+	case EM_ARM: /* EABI version 5, as every EABI Linux program (no float: no float ABI flag) */
+		code = stub_arm, len = sizeof(stub_arm);
+		STUB_HEADERS(Elf32, ELFCLASS32, EF_ARM_EABI_VER5);
+	}
+	return 0;
 }
 
 /* Become the stub, run from memory; returns only when that cannot be. */
 static void exec_stub(void)
 {
-#if defined(__x86_64__) || defined(__aarch64__)
+#if defined(__x86_64__) || defined(__aarch64__) || defined(__arm__)
 	unsigned char img[256];
 #if defined(__x86_64__)
 	size_t n = cb_pause_stub(EM_X86_64, img, sizeof(img));
-#else
+#elif defined(__aarch64__)
 	size_t n = cb_pause_stub(EM_AARCH64, img, sizeof(img));
+#else
+	size_t n = cb_pause_stub(EM_ARM, img, sizeof(img));
 #endif
 	/* Executable said so (Linux 6.3 on warns without it, and vm.memfd_noexec=1 refuses
 	 * the exec); older kernels know no MFD_EXEC. */

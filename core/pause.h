@@ -23,7 +23,7 @@ void cb_pause_record(pid_t pid);
  * as the stub program below (so it holds no file: cp over a running cbox would fail
  * with ETXTBSY), else as cbox. */
 void __attribute__((noreturn)) cb_pause_forever(void);
-/* The stub: a whole ELF executable for machine (EM_X86_64 or EM_AARCH64) that waits for
+/* The stub: a whole ELF executable for machine (EM_X86_64, EM_AARCH64 or EM_ARM) that waits for
  * signals for ever, in buf; its size, or 0 for another machine or a small buf. */
 size_t cb_pause_stub(int machine, unsigned char *buf, size_t n);
 

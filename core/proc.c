@@ -204,6 +204,41 @@ int cb_proc_env_file(struct cb_proc_opts *o, const char *path, cb_err *e)
 	return r == -ENOMEM ? cb_fail(e, ENOMEM, "out of memory") : r;
 }
 
+/* podman's --http-proxy variables */
+static int proxy_var(const char *kv)
+{
+	static const char *const names[] = { "http_proxy=", "https_proxy=", "ftp_proxy=", "no_proxy=" };
+	for (size_t i = 0; i < CB_ARRAY_SIZE(names); i++)
+		if (!strncasecmp(kv, names[i], strlen(names[i])))
+			return 1;
+	return 0;
+}
+
+int cb_proc_env_host(struct cb_proc_opts *o, int all, cb_err *e)
+{
+	for (char **v = environ; *v; v++)
+		if (strchr(*v, '=') && (all || proxy_var(*v)) && env_insert(o, o->nenv_file++, *v) < 0)
+			return cb_fail(e, ENOMEM, "out of memory");
+	return 0;
+}
+
+/* --hostuser NAME: the host's passwd line for each, kept as text for the child. */
+static int host_users(struct cb_proc *p, const struct cb_proc_opts *o, cb_err *e)
+{
+	char line[4096], *f[7];
+	size_t len = 0;
+	for (int i = 0; i < o->nhostusers; i++) {
+		if (!cb_db_find("/etc/passwd", o->hostusers[i], 0, line, sizeof(line), f, 7))
+			return cb_fail(e, ENOENT, "--hostuser %s: no such user in the host's /etc/passwd", o->hostusers[i]);
+		char *n = realloc(p->passwd_add, len + strlen(line) + 64);
+		if (!n)
+			return cb_fail(e, ENOMEM, "out of memory");
+		p->passwd_add = n;
+		len += (size_t)sprintf(n + len, "%s:x:%s:%s:%s:%s:%s\n", f[0], f[2], f[3], f[4], f[5], f[6]);
+	}
+	return 0;
+}
+
 int cb_proc_build(struct cb_proc *p, const cJSON *image_config, const struct cb_proc_opts *o, cb_err *e)
 {
 	const cJSON *c = cJSON_GetObjectItem(image_config, "config");
@@ -231,6 +266,12 @@ int cb_proc_build(struct cb_proc *p, const cJSON *image_config, const struct cb_
 	if (r == 0 && !p->argv)
 		return cb_fail(e, EINVAL, "no command: the image has none, give one after the image name");
 
+	/* podman's defaults, under the image's and the caller's: container=cbox (podman says
+	 * container=podman), TERM=xterm with -t. */
+	if (r == 0)
+		r = env_put(&p->env, "container=cbox");
+	if (r == 0 && o->tty)
+		r = env_put(&p->env, "TERM=xterm");
 	const cJSON *it;
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(c, "Env"))
 		if (r == 0 && cJSON_IsString(it) && strchr(it->valuestring, '='))
@@ -265,6 +306,12 @@ int cb_proc_build(struct cb_proc *p, const cJSON *image_config, const struct cb_
 	const char *u = o->user ? o->user : cJSON_GetStringValue(cJSON_GetObjectItem(c, "User"));
 	if (r == 0 && (r = build_caps(p, o, e)) < 0)
 		return r;
+	for (int i = 0; r == 0 && i < o->ngroups_add; i++)
+		r = vec_push(&p->groups_add, strdup(o->groups_add[i]));
+	if (r == 0 && o->nhostusers && (r = host_users(p, o, e)) < 0)
+		return r;
+	p->preserve_fds = o->preserve_fds;
+	p->null_fds = o->null_fds;
 	p->cwd = strdup(w);
 	p->cwd_given = o->workdir != NULL;
 	p->user = strdup(u ? u : "");
@@ -279,8 +326,12 @@ void cb_proc_free(struct cb_proc *p)
 		free(p->argv[i]);
 	for (size_t i = 0; p->env && p->env[i]; i++)
 		free(p->env[i]);
+	for (size_t i = 0; p->groups_add && p->groups_add[i]; i++)
+		free(p->groups_add[i]);
 	free(p->argv);
 	free(p->env);
+	free(p->groups_add);
+	free(p->passwd_add);
 	free(p->cwd);
 	free(p->chown);
 	free(p->user);
@@ -406,14 +457,17 @@ static int drop_bounding(unsigned long long keep, cb_err *e)
 	return 0;
 }
 
-static void close_fds(unsigned keep)
+static void close_fds(int keep)
 {
-	/* Everything but 0-2 (and the kept ones after them) closes at exec; the sync socket
-	 * stays until then. */
-	if (syscall(SYS_close_range, 3U + keep, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) == 0)
+	/* Everything but 0-2 (and --preserve-fds') closes at exec; the sync socket stays
+	 * until then. */
+	unsigned first = 3U + (unsigned)keep;
+	for (int fd = 3; fd < (int)first; fd++)
+		fcntl(fd, F_SETFD, 0);
+	if (syscall(SYS_close_range, first, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) == 0)
 		return;
-	for (unsigned fd = 3 + keep; fd < 65536; fd++)
-		fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+	for (int fd = (int)first; fd < 65536; fd++)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
 /* The OCI process's own pieces, before the uid change (rlimits may need privilege). */
@@ -437,6 +491,41 @@ static int oci_prepare(const struct cb_proc_oci *o, cb_err *e)
 	if (o->umask >= 0)
 		umask((mode_t)o->umask);
 	return 0;
+}
+
+/* --hostuser: its lines appended to the container's /etc/passwd, each unless the name is
+ * there already (a read-only root keeps its file). */
+static void add_passwd(const char *text)
+{
+	char line[4096], *f[7];
+	for (const char *l = text; l && *l;) {
+		size_t n = strcspn(l, "\n"), k = strcspn(l, ":");
+		char name[256];
+		snprintf(name, sizeof(name), "%.*s", (int)(k < n ? k : n), l);
+		if (!cb_db_find("/etc/passwd", name, 0, line, sizeof(line), f, 7)) {
+			int fd = open("/etc/passwd", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+			if (fd >= 0) {
+				(void)!write(fd, l, n + 1);
+				close(fd);
+			}
+		}
+		l += n + (l[n] != 0);
+	}
+}
+
+/* --group-add: a gid, or a group name of the container's /etc/group. */
+static int add_groups(char **names, gid_t *groups, int ng, int max, cb_err *e)
+{
+	char line[4096], *g[4];
+	for (size_t i = 0; names && names[i] && ng < max; i++) {
+		if (numeric(names[i]))
+			groups[ng++] = (gid_t)strtoul(names[i], NULL, 10);
+		else if (cb_db_find("/etc/group", names[i], 0, line, sizeof(line), g, 4) && numeric(g[2]))
+			groups[ng++] = (gid_t)strtoul(g[2], NULL, 10);
+		else
+			return cb_fail(e, ENOENT, "unable to find group %s: no matching entries in group file", names[i]);
+	}
+	return ng;
 }
 
 static int exec_cmd(const struct cb_proc *p, char **env, cb_err *e)
@@ -528,6 +617,8 @@ static void reset_signals(void)
 int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 {
 	char user[256], *group, line[4096], gline[4096], *f[7], *g[4];
+	if (p->passwd_add)
+		add_passwd(p->passwd_add);
 	snprintf(user, sizeof(user), "%s", p->user);
 	if ((group = strchr(user, ':')))
 		*group++ = '\0';
@@ -589,13 +680,22 @@ int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 		return CB_EXIT_FAIL;
 	if (!p->single_map) {
 		CB_AUTOFREE gid_t *groups = NULL;
-		int ng = p->oci ? p->oci->ngroups : have_pw ? member_groups(f[0], &groups, e) : 0;
+		int ng = p->oci ? p->oci->ngroups : have_pw ? member_groups(f[0], &groups, e) : 0, nadd = 0;
 		if (ng < 0)
 			return CB_EXIT_FAIL;
-		if (p->oci && ng && !(groups = calloc((size_t)ng, sizeof(*groups))))
-			return cb_fail(e, ENOMEM, "out of memory"), CB_EXIT_FAIL;
+		while (p->groups_add && p->groups_add[nadd])
+			nadd++;
+		/* room for the OCI process's groups or --group-add's */
+		gid_t *more = (p->oci && ng) || nadd ? realloc(groups, (size_t)(ng + nadd + 1) * sizeof(*groups)) : groups;
+		if ((p->oci && ng) || nadd) {
+			if (!more)
+				return cb_fail(e, ENOMEM, "out of memory"), CB_EXIT_FAIL;
+			groups = more;
+		}
 		for (int i = 0; p->oci && i < ng; i++)
 			groups[i] = p->oci->groups[i];
+		if ((ng = add_groups(p->groups_add, groups, ng, ng + nadd, e)) < 0)
+			return CB_EXIT_FAIL;
 		if (setgroups((size_t)ng, groups) < 0)
 			return cb_fail_errno(e, errno, "setgroups"), CB_EXIT_FAIL;
 	}
@@ -624,7 +724,12 @@ int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 		return cb_fail(e, ENOENT, "workdir \"%s\" does not exist on container", p->cwd), CB_EXIT_NOEXEC;
 	if (chdir(p->cwd) < 0)
 		return cb_fail_errno(e, errno, "working directory %s", p->cwd), CB_EXIT_FAIL;
-	close_fds(p->oci ? (unsigned)p->oci->preserve_fds : 0);
+	close_fds(p->oci ? p->oci->preserve_fds : p->preserve_fds);
+	for (int fd = 0; fd < 3; fd++) { /* run -a: the streams not attached */
+		int null = p->null_fds >> fd & 1 ? open("/dev/null", O_RDWR | O_CLOEXEC) : -1;
+		if (null >= 0 && (dup2(null, fd) < 0 || close(null) < 0))
+			return cb_fail_errno(e, errno, "/dev/null on fd %d", fd), CB_EXIT_FAIL;
+	}
 	reset_signals();
 	/* Set after the uid change, which would clear it (not for the OCI runtime's, whose
 	 * creator exits at once). */

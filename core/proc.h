@@ -44,6 +44,10 @@ struct cb_proc {
 	const char **chown;   /* volumes' paths (:U) to give to the user once it is known */
 	int nchown;
 	const struct cb_proc_oci *oci; /* the OCI runtime's process, or NULL */
+	char **groups_add; /* --group-add: names (the container's /etc/group) or gids */
+	char *passwd_add;  /* --hostuser: the host's passwd lines, added to the container's */
+	int preserve_fds;  /* --preserve-fds N: fds 3..3+N-1 stay open across the exec */
+	int null_fds;      /* run -a: the streams not attached, 1 << fd (0-2), on /dev/null */
 };
 
 /* What the caller asked for on top of the image. */
@@ -59,6 +63,13 @@ struct cb_proc_opts {
 	int ncap_add, ncap_drop;
 	int privileged;         /* --privileged: every capability, no no_new_privs */
 	const struct cb_seccomp *seccomp; /* --security-opt seccomp=, or NULL: the default */
+	const char **groups_add; /* --group-add */
+	int ngroups_add;
+	const char **hostusers;  /* --hostuser NAME: the host's passwd entry inside too */
+	int nhostusers;
+	int preserve_fds;
+	int null_fds;           /* -a/--attach: the streams not named (bits 1 << 0..2) */
+	int tty;                /* -t: TERM=xterm unless the image or -e set it */
 };
 
 /* A capability's number from its name, with or without CAP_, any case: 0..63, CB_CAP_ALL
@@ -72,6 +83,11 @@ int cb_cap_name(int c, char *buf, size_t n);
  * KEY taken from this environment) into o->env after the entries of earlier files and
  * before the -e ones, which therefore win. o->env must be malloc'd (it is grown). */
 int cb_proc_env_file(struct cb_proc_opts *o, const char *path, cb_err *e);
+
+/* --env-host (all): the caller's whole environment, else (--http-proxy, podman's default)
+ * its http_proxy, https_proxy, ftp_proxy, no_proxy in either case; after the image's
+ * and before --env-file and -e (which win). */
+int cb_proc_env_host(struct cb_proc_opts *o, int all, cb_err *e);
 
 /* Fill p from the image config blob (the whole JSON: its "config" is used) and o. */
 int cb_proc_build(struct cb_proc *p, const cJSON *image_config, const struct cb_proc_opts *o, cb_err *e);

@@ -170,8 +170,11 @@ static int pull_layer(struct job *j, struct cb_registry *reg, cb_err *e)
 			unlinkat(j->s->rootfd, partial, 0);
 			return r;
 		}
-		if (attempt >= j->o->retries)
+		if (attempt >= j->o->retries) {
+			if (fstat(pfd, &pst) == 0 && pst.st_size == 0)
+				unlinkat(j->s->rootfd, partial, 0); /* nothing to resume */
 			return r;
+		}
 		if (j->pg && !j->o->quiet)
 			cb_progress_msg(j->pg, "Error: %s; retrying in %d ms (%d of %d)", e->msg, delay, attempt + 1,
 					j->o->retries);
@@ -240,7 +243,7 @@ static int pull_layers(struct cb_store *s, const struct cb_pull_opts *o, struct 
 			cb_progress_end(pg, slot, "skipped: already exists");
 			continue;
 		}
-		jobs[p.njobs++] = (struct job){ s, o, pg, slot, reg, repo, &m->layers[i], { 0, 0, 0 }, { 0, "" }, 0 };
+		jobs[p.njobs++] = (struct job){ s, o, pg, slot, reg, repo, &m->layers[i], { 0, 0, 0, 0 }, { 0, "" }, 0 };
 	}
 	int nthreads = p.njobs < o->jobs ? p.njobs : o->jobs;
 	pthread_t th[16];
@@ -255,7 +258,7 @@ static int pull_layers(struct cb_store *s, const struct cb_pull_opts *o, struct 
 	for (int i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
 	int r = 0;
-	struct cb_unpack_stats total = { 0, 0, 0 };
+	struct cb_unpack_stats total = { 0 };
 	for (int i = 0; i < p.njobs; i++) {
 		if (jobs[i].result < 0 && r == 0) {
 			*e = jobs[i].err;
@@ -265,6 +268,7 @@ static int pull_layers(struct cb_store *s, const struct cb_pull_opts *o, struct 
 			cb_progress_end(pg, jobs[i].slot, "failed");
 		total.squashed_ids += jobs[i].stats.squashed_ids;
 		total.skipped_devices += jobs[i].stats.skipped_devices;
+		total.unrecorded_ids += jobs[i].stats.unrecorded_ids;
 	}
 	if (r == 0)
 		cb_layer_report(repo, &total);

@@ -159,6 +159,10 @@ int cb_ref_qualify(struct cb_ref *r, const char *registry, cb_err *e)
 		memmove(r->repo + 8, r->repo, strlen(r->repo) + 1);
 		memcpy(r->repo, "library/", 8);
 	}
+	/* distribution's limit on a whole name (so its formatted form always parses again) */
+	if (strlen(r->registry) + 1 + strlen(r->repo) > 255)
+		return cb_fail(e, EINVAL, "invalid reference '%.40s.../%.40s...': name longer than 255 characters", r->registry,
+			       r->repo);
 	return 0;
 }
 

@@ -151,7 +151,11 @@ static void url_escape(const char *in, char *out, size_t n)
 
 static int read_body(struct cb_http_response *rs, size_t max, char **out, size_t *len, const char *what, cb_err *e)
 {
-	size_t cap = rs->content_length > 0 && (size_t)rs->content_length <= max ? (size_t)rs->content_length + 1 : 4096;
+	/* Refused by its announced size before any of it is read. */
+	if (rs->content_length > (long long)max)
+		return cb_fail(e, EFBIG, "%s: %lld bytes announced, over the %zu-byte limit", what, rs->content_length,
+			       max);
+	size_t cap = rs->content_length > 0 ? (size_t)rs->content_length + 1 : 4096;
 	size_t n = 0;
 	char *buf = malloc(cap);
 	if (!buf)
@@ -257,7 +261,7 @@ static int fetch_token(struct cb_registry *r, const char *challenge, const char 
 				       r->have_creds ? "invalid username or password" : "authentication required", st);
 		return cb_fail(e, EIO, "registry %s: token realm answered %d", r->name, st);
 	}
-	ret = read_body(&rs, 1 << 20, &body, NULL, "token", e);
+	ret = read_body(&rs, 1 << 20, &body, NULL, "answer", e);
 	cb_http_response_end(r->http, &rs);
 	if (ret < 0)
 		return cb_err_prefix(e, "registry %s: token", r->name);
@@ -386,7 +390,7 @@ static int registry_get(struct cb_registry *r, const char *repo, const char *wha
 int cb_registry_manifest(struct cb_registry *r, const char *repo, const char *ref, char **doc, size_t *len,
 			 char *content_type, size_t ct_len, char *digest, cb_err *e)
 {
-	char what[300];
+	char what[300], got[CB_DIGEST_LEN + 1];
 	struct cb_http_response rs;
 	snprintf(what, sizeof(what), "manifests/%s", ref);
 	int ret = registry_get(r, repo, what,
@@ -403,12 +407,14 @@ int cb_registry_manifest(struct cb_registry *r, const char *repo, const char *re
 	cb_http_response_end(r->http, &rs);
 	if (ret < 0)
 		return ret;
-	cb_sha256_digest(*doc, *len, digest);
-	if (!strncmp(ref, "sha256:", 7) && strcmp(ref, digest) != 0) {
+	/* ref and digest may be one buffer (a manifest named by an index): compare first. */
+	cb_sha256_digest(*doc, *len, got);
+	if (!strncmp(ref, "sha256:", 7) && strcmp(ref, got) != 0) {
 		free(*doc);
 		*doc = NULL;
-		return cb_fail(e, EIO, "%s/%s manifest %s: digest mismatch (got %s)", r->name, repo, ref, digest);
+		return cb_fail(e, EIO, "%s/%s manifest %s: digest mismatch (got %s)", r->name, repo, ref, got);
 	}
+	strcpy(digest, got);
 	return 0;
 }
 

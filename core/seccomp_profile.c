@@ -130,7 +130,7 @@ static int plan_add(struct plan *p, const struct rule *r)
 static unsigned native_bit(void)
 {
 	uint32_t a = seccomp_arch_native();
-	return a == SCMP_ARCH_X86_64 ? CB_SC_AMD64 : a == SCMP_ARCH_AARCH64 ? CB_SC_ARM64 : 0;
+	return a == SCMP_ARCH_X86_64 ? CB_SC_AMD64 : a == SCMP_ARCH_AARCH64 ? CB_SC_ARM64 : a == SCMP_ARCH_ARM ? CB_SC_ARM : 0;
 }
 
 static int has_cap(unsigned long long caps, int c)

@@ -42,7 +42,7 @@ void cb_seccomp_free(struct cb_seccomp *s);
 
 /* ---- shared with root emulation (emul.c); ctx is a scmp_filter_ctx ---- */
 /* The other ABIs this kernel may run next to the native one (x86_64: i386, x32 where
- * enabled; aarch64: arm). */
+ * enabled; aarch64: arm; arm (armv7): none). */
 void cb_seccomp_add_arches(void *ctx);
 /* Into h: what else decides a program (those ABIs, libseccomp's version). */
 void cb_seccomp_facts(struct cb_sha256 *h);

@@ -314,12 +314,18 @@ int cb_store_layer_commit(struct cb_store *s, const char *tmpname, const char *c
 
 int cb_store_mountpoints(struct cb_store *s, cb_err *e)
 {
-	static const char *const dirs[] = { "dev", "proc", "sys", "etc" };
-	static const char *const files[] = { "etc/hosts", "etc/hostname", "etc/resolv.conf" };
+	static const char *const dirs[] = { "dev", "proc", "sys", "etc", "run" };
+	static const char *const files[] = { "etc/hosts", "etc/hostname", "etc/resolv.conf", "run/.containerenv" };
 	char tmp[64];
 	struct stat st;
-	if (fstatat(s->rootfd, "mountpoints", &st, AT_SYMLINK_NOFOLLOW) == 0)
+	if (fstatat(s->rootfd, "mountpoints/run/.containerenv", &st, AT_SYMLINK_NOFOLLOW) == 0)
 		return 0;
+	if (fstatat(s->rootfd, "mountpoints", &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		/* An older store's, without /run/.containerenv: added (nothing else changes). */
+		mkdirat(s->rootfd, "mountpoints/run", 0755);
+		int fd = openat(s->rootfd, "mountpoints/run/.containerenv", O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+		return fd < 0 ? cb_fail_errno(e, errno, "%s/mountpoints/run/.containerenv", s->root) : close(fd);
+	}
 	/* Made aside and renamed into place: a reader sees all of it or nothing. */
 	cb_err ignore;
 	int d CB_AUTOCLOSE = cb_store_tmp_make(s, "mountpoints", tmp, sizeof(tmp), &ignore);

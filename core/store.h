@@ -72,9 +72,9 @@ cJSON *cb_index_find(cJSON *index, const char *name_or_id);
 /* Remove name from every other image (a name belongs to one image). */
 void cb_index_untag(cJSON *index, const char *name);
 
-/* mountpoints/: what every container mounts on (dev, proc, sys; etc/hosts, hostname,
- * resolv.conf), the top lower layer of an overlay root, so that no run makes them in its
- * upper dir (a copy-up of /etc and three files on disk, removed again at rm). Made once. */
+/* mountpoints/: what every container mounts on (dev, proc, sys, run; etc/hosts, hostname,
+ * resolv.conf; run/.containerenv), the top lower layer of an overlay root, so that no run makes them in its
+ * upper dir (a copy-up of /etc and four files on disk, removed again at rm). Made once. */
 int cb_store_mountpoints(struct cb_store *s, cb_err *e);
 
 #endif

@@ -108,6 +108,10 @@ int cb_slirp_tap_setup(const struct cb_slirp_opts *o, int *tapfd, cb_err *e)
 	if (!CFG_SLIRP)
 		return cb_fail(e, ENOTSUP, "network slirp: not built into this cbox: use --network host or --network none");
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0 && (errno == ENOENT || errno == ENODEV || errno == ENXIO))
+		/* no node, or a node without its driver: the module is not loaded */
+		return cb_fail(e, errno, "network slirp: /dev/net/tun: %s: the tun module is not loaded (as root: "
+			       "modprobe tun); or use --network host or --network none", strerror(errno));
 	if (fd < 0)
 		/* the cause before the advice, so not cb_fail_errno */
 		return cb_fail(e, errno, "network slirp: /dev/net/tun: %s: use --network host or --network none",

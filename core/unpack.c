@@ -408,8 +408,13 @@ static int set_owner(struct ctx *c, int fd, int pfd, const char *name, int is_li
 		cb_debug("layer %s: entry '%s': owner stays as created", c->what, c->cur);
 	unsigned char v[16];
 	size_t n = cb_rootless_value(v, uid, gid);
-	if (n && !is_link && set_xattr(fd, pfd, name, RC_XATTR, v, n) < 0)
-		ent_warn(c, "cannot record owner %" PRIu32 ":%" PRIu32 " in %s: %s", uid, gid, RC_XATTR, strerror(errno));
+	if (n && !is_link && set_xattr(fd, pfd, name, RC_XATTR, v, n) < 0) {
+		if (errno == EOPNOTSUPP || errno == ENOTSUP)
+			c->st->unrecorded_ids++; /* one line for the image, from cb_layer_report */
+		else
+			ent_warn(c, "cannot record owner %" PRIu32 ":%" PRIu32 " in %s: %s", uid, gid, RC_XATTR,
+				 strerror(errno));
+	}
 	return 0;
 }
 
@@ -601,8 +606,18 @@ static int do_whiteout(struct ctx *c, const char *dir, const char *name, cb_err 
 	int r = 0;
 	if (opaque) {
 		const char *key = c->o.rootless ? "user.overlay.opaque" : "trusted.overlay.opaque";
-		if (fsetxattr(pfd, key, "y", 1, 0) < 0)
+		if (fsetxattr(pfd, key, "y", 1, 0) == 0) {
+			r = 0;
+		} else if (c->o.rootless && (errno == EOPNOTSUPP || errno == ENOTSUP)) {
+			/* No user xattrs on this filesystem: the marker file (see unpack.h). */
+			int m = openat(pfd, CB_OPAQUE_MARKER, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+			if (m < 0)
+				r = ent_fail(c, e, errno, 1, "cannot mark the directory opaque (%s unsupported, marker file)", key);
+			else
+				close(m);
+		} else {
 			r = ent_fail(c, e, errno, 1, "cannot mark the directory opaque (%s)", key);
+		}
 	} else {
 		struct stat sb;
 		if (fstatat(pfd, target, &sb, AT_SYMLINK_NOFOLLOW) == 0)

@@ -27,6 +27,7 @@ struct cb_unpack_stats {
 	unsigned long entries;         /* tar entries processed */
 	unsigned long squashed_ids;    /* entries whose owner was squashed to 0:0 (ids in user.rootlesscontainers) */
 	unsigned long skipped_devices; /* device nodes not created (rootless) */
+	unsigned long unrecorded_ids;  /* of squashed_ids: no user.rootlesscontainers (no user xattrs here) */
 };
 
 /* Unpack the uncompressed tar stream into dirfd. `what` names the layer in messages.
@@ -36,6 +37,12 @@ struct cb_unpack_stats {
  * 'PATH': reason". The tar stream is read up to its end-of-archive blocks only. */
 int cb_unpack_tar(struct cb_reader *tar, int dirfd, const char *what, const struct cb_unpack_opts *o,
 		  struct cb_unpack_stats *st, cb_err *e);
+
+/* Where the store's filesystem takes no user.* xattrs (tmpfs before Linux 6.6), an opaque
+ * directory of a rootless layer is marked by an empty regular file of this name in it
+ * instead of user.overlay.opaque: the OCI whiteout's own name, which no layer can hold as
+ * a file. Only the vfs driver reads such layers (cb_driver_choose picks vfs there). */
+#define CB_OPAQUE_MARKER ".wh..wh..opq"
 
 /* Owners beyond the mapping are kept in this xattr, as umoci does: the rootless-containers
  * Resource message (uid = field 1, gid = field 2, varints). */

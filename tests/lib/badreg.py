@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""badreg.py - a misbehaving registry for tests/harden.test, loopback only.
+"""badreg.py - a misbehaving registry for tests/harden.test and tests/hostreg.test, loopback only.
 
   badreg.py DIR [CERT KEY]
 
@@ -17,6 +17,10 @@ Repositories (GET /v2/REPO/manifests/TAG and blobs):
   slowblob   a valid image whose layer blob trickles after its first half
   badblob    a valid manifest whose layer blob has other, longer content
   evil       an image whose layer has a '../escape' entry, then 4 MB
+  the hostile cases of hostreg.test: the HOSTILE table below (one behaviour per
+             repository, the first path component); each request is logged to
+             DIR/requests as "LISTENER REPO KIND REF auth=yes|no", what a streaming case
+             sent as "sent REPO BYTES"
 Test tooling only.
 """
 import gzip
@@ -80,6 +84,155 @@ evil_manifest, evil_blobs, _ = image(evil_tar.getvalue())
 MT = "application/vnd.oci.image.manifest.v1+json"
 
 
+# ---- hostreg.test: one hostile behaviour per repository ------------------------------
+IDX = "application/vnd.oci.image.index.v1+json"
+DOCKER_MT = "application/vnd.docker.distribution.manifest.v2+json"
+base = json.loads(manifest)
+reqlog = open(os.path.join(D, "requests"), "a", buffering=1)
+
+
+def doc(**change):
+    """The valid manifest with some fields changed ("layer"/"config": descriptor fields)."""
+    m = json.loads(manifest)
+    m["layers"][0].update(change.pop("layer", {}))
+    m["config"].update(change.pop("config", {}))
+    m.update(change)
+    return json.dumps(m).encode()
+
+
+def index_of(digest, mt=MT):
+    return json.dumps({"schemaVersion": 2, "mediaType": IDX, "manifests": [
+        {"mediaType": mt, "digest": digest, "size": 1,
+         "platform": {"architecture": "amd64", "os": "linux"}},
+        {"mediaType": mt, "digest": digest, "size": 1,
+         "platform": {"architecture": "arm64", "os": "linux"}}]}).encode()
+
+
+# Another valid gzip layer, served under the real layer's digest with its own size.
+swapped = gzip.compress(layer_of("etc/passwd", os.urandom(64 << 10)), mtime=0)
+inner_index = index_of(sha(manifest))  # a second index, named by the first
+H_DOCS = {
+    "wrongdigest": (doc(layer={"size": len(swapped)}), MT),
+    "mtype-ct": (doc(mediaType=DOCKER_MT), MT),
+    "mtype-content": (doc(mediaType=IDX), IDX),
+    "dig-dotdot": (doc(layer={"digest": "sha256:../../../../sentinel/f"}), MT),
+    "dig-config": (doc(config={"digest": "sha256:" + "../" * 21 + "x"}), MT),
+    "dig-upper": (doc(layer={"digest": layer_digest.upper().replace("SHA256", "sha256")}), MT),
+    "dig-short": (doc(layer={"digest": layer_digest[:-1]}), MT),
+    "dig-algo": (doc(layer={"digest": "sha512:" + "ab" * 64}), MT),
+    "dig-index": (index_of("sha256:../../blobs/sha256/" + "0" * 48), IDX),
+    "index-self": (index_of(sha(b"this index itself"), IDX), IDX),
+    "index-nested": (index_of(sha(inner_index), IDX), IDX),
+}
+
+
+def h_stream(h, repo, head, chunk, total=None, chunked=False):
+    """Send a status-200 head, then chunk repeatedly (forever when total is None);
+    log what went out before the client hung up."""
+    h.send_response(200)
+    for k, v in head:
+        h.send_header(k, v)
+    if chunked:
+        h.send_header("Transfer-Encoding", "chunked")
+    h.end_headers()
+    sent = 0
+    try:
+        while total is None or sent < total:
+            c = chunk if total is None else chunk[:total - sent]
+            h.wfile.write(b"%x\r\n%s\r\n" % (len(c), c) if chunked else c)
+            sent += len(c)
+    except OSError:
+        pass
+    reqlog.write("sent %s %d\n" % (repo, sent))
+    h.close_connection = True
+
+
+def h_lie(h, body, ctype, length):
+    """A body whose Content-Length is length, then the connection closes."""
+    h.send_response(200)
+    h.send_header("Content-Type", ctype)
+    h.send_header("Content-Length", str(length))
+    h.end_headers()
+    try:
+        h.wfile.write(body)
+        h.wfile.flush()
+    except OSError:
+        pass
+    h.close_connection = True
+
+
+def hostile(h, repo, kind, ref):
+    """Answer a request for one of the hostile repositories; False: not one of them."""
+    P = ports
+    lb = blobs[layer_digest]
+    if repo in H_DOCS and kind == "manifests":
+        if repo == "index-nested" and ref == sha(inner_index):
+            return h.send(200, inner_index, IDX)
+        return h.send(200, *H_DOCS[repo])
+    if repo == "wrongdigest" and kind == "blobs" and ref == layer_digest:
+        return h.send(200, swapped)
+    if repo == "redirloop":
+        return h.send(302, b"", extra=[("Location", h.path)])
+    if repo == "downgrade":
+        if h.via == "plain":
+            return h.send(200, manifest, MT)
+        if not h.headers.get("Authorization"):
+            return h.send(401, b"", extra=[("WWW-Authenticate", 'Basic realm="badreg"')])
+        return h.send(302, b"", extra=[("Location", "http://127.0.0.1:%d%s" % (P["plain"], h.path))])
+    if repo == "truncated" and kind == "blobs" and ref == layer_digest:
+        return h_lie(h, lb[:len(lb) // 2], "application/octet-stream", len(lb))
+    if repo == "endless-manifest" and kind == "manifests":
+        return h_stream(h, repo, [("Content-Type", MT)], b" " * 65536, chunked=True)
+    if repo == "endless-blob" and kind == "blobs" and ref == layer_digest:
+        return h_stream(h, repo, [], lb[:65536] * 2)
+    if repo == "bigmanifest" and kind == "manifests":
+        return h_stream(h, repo, [("Content-Type", MT), ("Content-Length", str(100 << 20))],
+                        b" " * 65536, 100 << 20)
+    if repo == "trickle-blob" and kind == "blobs" and ref == layer_digest:
+        h.send_response(200)
+        h.send_header("Content-Length", str(len(lb)))
+        h.end_headers()
+        h.wfile.write(lb[:1000])
+        return h.trickle(lb[1000:], 0.5)
+    if repo == "trickle-manifest" and kind == "manifests":
+        h.send_response(200)
+        h.send_header("Content-Type", MT)
+        h.send_header("Content-Length", str(len(manifest)))
+        h.end_headers()
+        return h.trickle(manifest, 0.01)  # 100 bytes/s: over the stall floor, past the total limit
+    if (repo == "storm-manifest" and kind == "manifests") or (repo == "storm-blob" and ref == layer_digest):
+        return h.send(503, b"<html>busy</html>", "text/html")
+    if repo == "cl-long" and kind == "blobs" and ref == layer_digest:
+        return h_lie(h, lb, "application/octet-stream", len(lb) + 1000)
+    if repo == "cl-short" and kind == "blobs" and ref == layer_digest:
+        return h_lie(h, lb, "application/octet-stream", len(lb) - 1000)
+    if repo == "cl-long-manifest" and kind == "manifests":
+        return h_lie(h, manifest, MT, len(manifest) + 1000)
+    if repo == "cl-short-manifest" and kind == "manifests":
+        return h_lie(h, manifest, MT, len(manifest) - 10)
+    realms = {"plainrealm": "http://127.0.0.2:%d/token401" % P.get("other", 0),
+              "tokgarbage": "https://127.0.0.1:%d/garbage" % P.get("tls", 0),
+              "tokhuge": "https://127.0.0.1:%d/hugetoken" % P.get("tls", 0),
+              "tokbomb": "https://127.0.0.1:%d/tokenbomb" % P.get("tls", 0)}
+    if repo in realms:
+        return h.challenge(realms[repo])
+    return False
+
+
+def hostile_token(h, p):
+    """The hostile token endpoints; False: not one of them."""
+    if p == "/token401":
+        log.write("token auth=%s via=%s\n" % ("yes" if h.headers.get("Authorization") else "no", h.via))
+        return h.send(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}', "application/json")
+    bodies = {"/garbage": b'{"token": "t0k", "expires_in": [1, 2,,]} not json',
+              "/hugetoken": json.dumps({"token": "A" * (64 << 10)}).encode(),
+              "/tokenbomb": b'{"token": "' + b"A" * (2 << 20) + b'"}'}
+    if p in bodies:
+        return h.send(200, bodies[p], "application/json")
+    return False
+
+
+
 class H(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     via = "plain"
@@ -109,6 +262,8 @@ class H(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         p = self.path.split("?")[0]
+        if hostile_token(self, p) is not False:
+            return
         if p in ("/token", "/slowtoken"):
             got = "yes" if self.headers.get("Authorization") else "no"
             log.write("token auth=%s via=%s\n" % (got, self.via))
@@ -124,6 +279,10 @@ class H(http.server.BaseHTTPRequestHandler):
         if len(parts) < 3 or parts[1] != "v2":
             return self.send(404, b"")
         repo = parts[2]
+        kind, ref = (parts[3], parts[4]) if len(parts) > 4 else ("", "")
+        reqlog.write("%s %s %s %s auth=%s\n" % (self.via, repo, kind or "-", ref or "-", "yes" if self.headers.get("Authorization") else "no"))
+        if hostile(self, repo, kind, ref) is not False:
+            return
         authed = self.headers.get("Authorization") == "Bearer t0k"
         realms = {"same": "http://127.0.0.1:%d/token" % ports.get("plain", 0),
                   "other": "http://127.0.0.2:%d/token" % ports.get("other", 0),
@@ -133,7 +292,6 @@ class H(http.server.BaseHTTPRequestHandler):
             return self.challenge(realms[repo])
         if repo in realms:
             return self.send(404, b'{"errors":[{"code":"MANIFEST_UNKNOWN"}]}', "application/json")
-        kind = parts[3] if len(parts) > 4 else ""
         if repo == "slowman":
             self.send_response(200)
             self.send_header("Content-Type", MT)

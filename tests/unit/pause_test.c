@@ -1,10 +1,11 @@
-/* pause_test.c - the pause process's stub programs, both machines: each runs (aarch64
- * through the host's binfmt handler when there is one), names itself cbox-pause, sleeps,
- * and dies of SIGTERM. */
+/* pause_test.c - the pause process's stub programs, every machine: each runs (aarch64 and
+ * arm through the host's binfmt handler when there is one, else through qemu-user run by
+ * hand), names itself cbox-pause, sleeps, and dies of SIGTERM. */
 #include <elf.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -27,7 +28,8 @@ static void proc_line(pid_t pid, const char *name, char *buf, size_t n)
 		fclose(f);
 }
 
-static void run_stub(int machine, const char *what)
+/* runner: NULL to exec the stub itself, else the qemu-user that runs it. */
+static void run_stub(int machine, const char *what, const char *runner)
 {
 	unsigned char img[256];
 	char path[] = "/tmp/cbox-pause-stub.XXXXXX", comm[64] = "";
@@ -39,7 +41,11 @@ static void run_stub(int machine, const char *what)
 	pid_t pid = fork();
 	if (pid == 0) {
 		char *argv[] = { "cbox-pause", NULL }, *envp[] = { NULL };
-		execve(path, argv, envp);
+		char *qargv[] = { (char *)runner, path, NULL };
+		if (runner)
+			execve(runner, qargv, envp);
+		else
+			execve(path, argv, envp);
 		_exit(127);
 	}
 	/* Named and asleep (qemu takes a moment to start). */
@@ -48,7 +54,7 @@ static void run_stub(int machine, const char *what)
 		nanosleep(&ts, NULL);
 		proc_line(pid, "comm", comm, sizeof(comm));
 	}
-	printf("%s stub: comm %s\n", what, comm);
+	printf("%s stub%s%s: comm %s\n", what, runner ? " under " : "", runner ? runner : "", comm);
 	CHECK_STR(comm, "cbox-pause");
 	int st = 0;
 	CHECK(waitpid(pid, &st, WNOHANG) == 0); /* still there */
@@ -57,16 +63,40 @@ static void run_stub(int machine, const char *what)
 	unlink(path);
 }
 
+/* A foreign machine's stub: through binfmt_misc's handler qemu, else qemu-QEMU-static. */
+static void foreign(int machine, const char *what, const char *qemu)
+{
+	char path[96];
+	snprintf(path, sizeof(path), "/proc/sys/fs/binfmt_misc/%s", qemu);
+	if (access(path, F_OK) == 0) {
+		run_stub(machine, what, NULL);
+		return;
+	}
+	const char *dirs[] = { "/usr/bin", "/usr/local/bin" };
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s-static", dirs[i], qemu);
+		if (access(path, X_OK) == 0) {
+			run_stub(machine, what, path);
+			return;
+		}
+	}
+	printf("SKIP unit/pause %s: no binfmt handler and no %s-static\n", what, qemu);
+}
+
 int main(void)
 {
 	unit_name = "pause";
 	unsigned char img[256];
 	CHECK(cb_pause_stub(EM_386, img, sizeof(img)) == 0);
 	CHECK(cb_pause_stub(EM_X86_64, img, 100) == 0);
-	run_stub(EM_X86_64, "x86_64");
-	if (access("/proc/sys/fs/binfmt_misc/qemu-aarch64", F_OK) == 0)
-		run_stub(EM_AARCH64, "aarch64");
-	else
-		printf("SKIP unit/pause aarch64: no binfmt handler for aarch64\n");
+	run_stub(EM_X86_64, "x86_64", NULL);
+	foreign(EM_AARCH64, "aarch64", "qemu-aarch64");
+	foreign(EM_ARM, "arm", "qemu-arm");
+	/* The arm stub's ELF: 32-bit, EABI 5, entered right after its headers. */
+	size_t n = cb_pause_stub(EM_ARM, img, sizeof(img));
+	Elf32_Ehdr eh;
+	memcpy(&eh, img, sizeof(eh));
+	CHECK(n > sizeof(eh) && eh.e_ident[EI_CLASS] == ELFCLASS32 && eh.e_machine == EM_ARM);
+	CHECK(eh.e_flags == EF_ARM_EABI_VER5 && eh.e_entry == 0x400000 + sizeof(eh) + 2 * sizeof(Elf32_Phdr));
 	return unit_end();
 }

@@ -24,6 +24,15 @@ int main(void)
 {
 	unit_name = "ref";
 	CHECK_STR(fmt("alpine"), "docker.io/library/alpine:latest");
+	/* a whole name past 255 characters (its formatted form would not parse again) */
+	{
+		char longname[300];
+		memset(longname, 'a', 250);
+		strcpy(longname + 250, "/bbbbbb");
+		CHECK(strncmp(fmt(longname), "ERR invalid reference", 21) == 0);
+		longname[240] = '\0'; /* 240 + docker.io/library/ = 258 */
+		CHECK(strncmp(fmt(longname), "ERR qualify", 11) == 0);
+	}
 	CHECK_STR(fmt("alpine:3.19"), "docker.io/library/alpine:3.19");
 	CHECK_STR(fmt("library/alpine"), "docker.io/library/alpine:latest");
 	CHECK_STR(fmt("docker.io/alpine"), "docker.io/library/alpine:latest");

@@ -1,0 +1,548 @@
+/* runopts.c - run's and create's command line (see runopts.h). */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <setjmp.h>
+#include <stdarg.h>
+
+#include "binfmt.h"
+#include "ctl.h"
+#include "emul.h"
+#include "idmap.h"
+#include "image.h"
+#include "paths.h"
+#include "runopts.h"
+#include "volume.h"
+#include "walk.h"
+
+/* A refusal while parsing: its message goes to the cb_err of cb_runopts_parse, which
+ * returns it to the applet to print (with podman's "See --help" line when hint). */
+static jmp_buf bail_jmp;
+static cb_err *bail_e;
+static int bail_hint;
+
+static void __attribute__((noreturn, format(printf, 2, 3))) bail(int hint, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(bail_e->msg, sizeof(bail_e->msg), fmt, ap);
+	va_end(ap);
+	bail_e->errnum = EINVAL;
+	bail_hint = hint;
+	longjmp(bail_jmp, 1);
+}
+#define usage_error(...) bail(1, __VA_ARGS__) /* a bad option or value */
+#define refuse(...) bail(0, __VA_ARGS__)      /* a refusal of one value, as podman's */
+
+/* --device HOST[:CTR][:PERMS] (PERMS of r, w, m; without w the node is bound read-only). */
+static void parse_device(const char *spec, struct cb_volume *v)
+{
+	char *s = strdup(spec), *f[3] = { s, NULL, NULL };
+	if (!s)
+		usage_error("out of memory");
+	for (int k = 1; k < 3 && (f[k] = strchr(f[k - 1], ':')); k++)
+		*f[k]++ = '\0';
+	if (f[1] && !f[2] && f[1][0] != '/') {
+		f[2] = f[1]; /* HOST:PERMS */
+		f[1] = NULL;
+	}
+	const char *perms = f[2] ? f[2] : "rwm";
+	struct stat st;
+	if (s[0] != '/' || (f[1] && f[1][0] != '/') || !*perms || strspn(perms, "rwm") != strlen(perms))
+		refuse("--device %s: want /dev/HOST[:/dev/CONTAINER][:rwm]: invalid argument", spec);
+	if (stat(s, &st) < 0) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "%s", strerror(errno));
+		msg[0] = (char)tolower((unsigned char)msg[0]);
+		refuse("stat %s: %s", s, msg);
+	}
+	if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+		refuse("--device %s: not a device node", s);
+	v->src = s;
+	v->dst = f[1] ? f[1] : s;
+	v->ro = !strchr(perms, 'w');
+}
+
+/* --tz local|AREA/CITY: the host's zoneinfo file (its /etc/localtime for local) bound
+ * read-only on /etc/localtime, as podman (no TZ variable: an image without zoneinfo could
+ * not read it). */
+static int tz(struct cb_run_opts *o, struct cb_volume *b, cb_err *e)
+{
+	static char path[512];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s%s", strcmp(o->tz, "local") ? "/usr/share/zoneinfo/" : "/etc/localtime",
+		 strcmp(o->tz, "local") ? o->tz : "");
+	if (strstr(o->tz, "..") || stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return cb_fail(e, ENOENT, "--tz %s: finding timezone: unknown time zone %s", o->tz, o->tz);
+	b->src = path;
+	b->dst = "/etc/localtime";
+	b->ro = 1;
+	return 0;
+}
+
+/* --cap-add/--cap-drop NAME[,NAME...]: each name checked now. */
+static void add_caps(const char ***v, int *n, const char *arg, const char *opt)
+{
+	char *s = strdup(arg);
+	for (char *c = s ? strtok(s, ",") : NULL; c; c = strtok(NULL, ",")) {
+		if (cb_cap_number(c) < 0)
+			refuse("%s %s: unknown capability", opt, c);
+		const char **nv = realloc(*v, (size_t)(*n + 1) * sizeof(*nv));
+		if (!nv)
+			usage_error("out of memory");
+		*v = nv;
+		nv[(*n)++] = c;
+	}
+}
+
+/* --uts/--pid/--ipc host|private */
+static int host_ns(const char *opt, const char *arg, int bit)
+{
+	if (!strcmp(arg, "host"))
+		return bit;
+	if (strcmp(arg, "private") && strcmp(arg, ""))
+		usage_error("--%s %s: want host or private", opt, arg);
+	return 0;
+}
+
+/* -a/--attach stdin|stdout|stderr (any case): its bit */
+static int stream(const char *arg)
+{
+	static const char *const names[] = { "stdin", "stdout", "stderr" };
+	for (int i = 0; i < 3; i++)
+		if (!strcasecmp(arg, names[i]))
+			return 1 << i;
+	usage_error("invalid stream \"%s\" for --attach - must be one of stdin, stdout, or stderr", arg);
+}
+
+/* --restart no|on-failure[:N]|always|unless-stopped, podman's words for a bad one. */
+static void check_restart(const char *arg)
+{
+	const char *n = strchr(arg, ':');
+	char *end = NULL;
+	if (!strcmp(arg, "no") || !strcmp(arg, "always") || !strcmp(arg, "unless-stopped") ||
+	    !strcmp(arg, "on-failure"))
+		return;
+	if (n && !strncmp(arg, "on-failure:", 11) && n[1] && (strtol(n + 1, &end, 10) >= 0) && !*end)
+		return;
+	if (n && !strncmp(arg, "on-failure:", 11))
+		refuse("--restart %s: restart count must be a non-negative number", arg);
+	refuse("--restart %s: invalid restart policy: may only be \"no\", \"on-failure\", \"always\", or "
+	       "\"unless-stopped\"", arg);
+}
+
+static int number(const char *opt, const char *arg)
+{
+	char *end;
+	long n = strtol(arg, &end, 10);
+	if (*end || !*arg || n < 0 || n > 1 << 20)
+		usage_error("--%s '%s': want a number", opt, arg);
+	return (int)n;
+}
+
+static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
+{
+	enum { O_NAME = 1, O_HOST, O_RM, O_ENV, O_WORKDIR, O_USER, O_ENTRY, O_VOLUME, O_RO, O_NET, O_PULL,
+	       O_INTERACTIVE, O_TTY, O_DETACH, O_PUBLISH, O_DNS, O_ADDHOST, O_CAPADD, O_CAPDROP, O_PRIV, O_TMPFS,
+	       O_ENVFILE, O_INIT, O_EMUL, O_SECOPT, O_ROOTFS, O_USERNS, O_QUIET, O_CIDFILE, O_REPLACE, O_LABEL,
+	       O_ANNOT, O_STOPSIG, O_STOPTIME, O_TZ, O_ENVHOST, O_NOHOSTS, O_DNSOPT, O_DNSSEARCH, O_UTS, O_PID,
+	       O_IPC, O_GROUPADD, O_HOSTUSER, O_PRESERVE, O_SIGPROXY, O_RESTART, O_DEVICE, O_PROXY, O_ARCH, O_OS,
+	       O_VARIANT, O_ATTACH, O_TIMEOUT, O_MOUNT };
+	static const struct cb_option opts[] = {
+		{ "name", 0, CB_OPT_ARG, O_NAME },
+		{ "hostname", 0, CB_OPT_ARG, O_HOST },
+		{ "rm", 0, CB_OPT_BOOL, O_RM },
+		{ "env", 'e', CB_OPT_ARG, O_ENV },
+		{ "workdir", 'w', CB_OPT_ARG, O_WORKDIR },
+		{ "user", 'u', CB_OPT_ARG, O_USER },
+		{ "entrypoint", 0, CB_OPT_ARG, O_ENTRY },
+		{ "volume", 'v', CB_OPT_ARG, O_VOLUME },
+		{ "read-only", 0, CB_OPT_BOOL, O_RO },
+		{ "network", 0, CB_OPT_ARG, O_NET },
+		{ "net", 0, CB_OPT_ARG, O_NET },
+		{ "publish", 'p', CB_OPT_ARG, O_PUBLISH },
+		{ "dns", 0, CB_OPT_ARG, O_DNS },
+		{ "dns-option", 0, CB_OPT_ARG, O_DNSOPT },
+		{ "dns-opt", 0, CB_OPT_ARG, O_DNSOPT },
+		{ "dns-search", 0, CB_OPT_ARG, O_DNSSEARCH },
+		{ "add-host", 0, CB_OPT_ARG, O_ADDHOST },
+		{ "no-hosts", 0, CB_OPT_BOOL, O_NOHOSTS },
+		{ "pull", 0, CB_OPT_ARG, O_PULL },
+		{ "quiet", 'q', CB_OPT_BOOL, O_QUIET },
+		{ "cap-add", 0, CB_OPT_ARG, O_CAPADD },
+		{ "cap-drop", 0, CB_OPT_ARG, O_CAPDROP },
+		{ "privileged", 0, CB_OPT_BOOL, O_PRIV },
+		{ "tmpfs", 0, CB_OPT_ARG, O_TMPFS },
+		{ "env-file", 0, CB_OPT_ARG, O_ENVFILE },
+		{ "env-host", 0, CB_OPT_BOOL, O_ENVHOST },
+		{ "init", 0, CB_OPT_BOOL, O_INIT },
+		{ "root-emulation", 0, CB_OPT_ARG, O_EMUL },
+		{ "security-opt", 0, CB_OPT_ARG, O_SECOPT },
+		{ "userns", 0, CB_OPT_ARG, O_USERNS },
+		{ "uts", 0, CB_OPT_ARG, O_UTS },
+		{ "pid", 0, CB_OPT_ARG, O_PID },
+		{ "ipc", 0, CB_OPT_ARG, O_IPC },
+		{ "group-add", 0, CB_OPT_ARG, O_GROUPADD },
+		{ "hostuser", 0, CB_OPT_ARG, O_HOSTUSER },
+		{ "preserve-fds", 0, CB_OPT_ARG, O_PRESERVE },
+		{ "sig-proxy", 0, CB_OPT_BOOL, O_SIGPROXY },
+		{ "restart", 0, CB_OPT_ARG, O_RESTART },
+		{ "device", 0, CB_OPT_ARG, O_DEVICE },
+		{ "mount", 0, CB_OPT_ARG, O_MOUNT },
+		{ "cidfile", 0, CB_OPT_ARG, O_CIDFILE },
+		{ "replace", 0, CB_OPT_BOOL, O_REPLACE },
+		{ "label", 'l', CB_OPT_ARG, O_LABEL },
+		{ "annotation", 0, CB_OPT_ARG, O_ANNOT },
+		{ "stop-signal", 0, CB_OPT_ARG, O_STOPSIG },
+		{ "stop-timeout", 0, CB_OPT_ARG, O_STOPTIME },
+		{ "tz", 0, CB_OPT_ARG, O_TZ },
+		{ "http-proxy", 0, CB_OPT_BOOL, O_PROXY },
+		{ "arch", 0, CB_OPT_ARG, O_ARCH },
+		{ "os", 0, CB_OPT_ARG, O_OS },
+		{ "variant", 0, CB_OPT_ARG, O_VARIANT },
+		{ "attach", 'a', CB_OPT_ARG, O_ATTACH },
+		{ "timeout", 0, CB_OPT_ARG, O_TIMEOUT },
+		CB_PULL_OPTIONS,
+		{ "interactive", 'i', CB_OPT_BOOL, O_INTERACTIVE },
+		{ "tty", 't', CB_OPT_BOOL, O_TTY },
+		{ "detach", 'd', CB_OPT_BOOL, O_DETACH },
+		{ "rootfs", 0, CB_OPT_BOOL, O_ROOTFS },
+		{ 0 },
+	};
+	struct cb_run_opts *o = &r->o;
+	const char **env = calloc((size_t)argc, sizeof(*env));
+	const char **env_files = calloc((size_t)argc, sizeof(*env_files));
+	const char **labels = calloc((size_t)argc, sizeof(*labels)), **annot = calloc((size_t)argc, sizeof(*annot));
+	const char **groups = calloc((size_t)argc, sizeof(*groups)), **hostusers = calloc((size_t)argc, sizeof(char *));
+	struct cb_volume *vols = calloc((size_t)argc, sizeof(*vols)), *devs = calloc((size_t)argc + 1, sizeof(*devs));
+	struct cb_tmpfs *tmpfs = calloc((size_t)argc, sizeof(*tmpfs));
+	int nenv_files = 0, env_host = 0, proxy = 1, attach = 0;
+	const char *plat[3] = { NULL, NULL, NULL }; /* --os, --arch, --variant */
+	struct cb_opt_state st;
+	int c;
+	memset(r, 0, sizeof(*r));
+	if (!env || !vols || !devs || !tmpfs || !env_files || !labels || !annot || !groups || !hostusers ||
+	    cb_net_init(&r->net, argc, e) < 0)
+		usage_error("out of memory");
+	o->net = &r->net;
+	o->stop_timeout = -1;
+	o->sig_proxy = 1;
+	r->pull = "missing";
+	cb_pull_opts_default(&r->po);
+	r->po.quiet = 0;
+	cb_opt_init_cmd(&st, argc, argv);
+	while ((c = cb_opt_next(&st, opts, e))) {
+		if (c == CB_OPT_HELP)
+			return c;
+		if (c < 0)
+			return r->hint = 1, c;
+		int yes = st.arg && !strcmp(st.arg, "true");
+		int bad = 0;
+		switch (c) {
+		case O_NAME: o->name = st.arg; break;
+		case O_HOST: o->hostname = st.arg; break;
+		case O_RM: o->rm = yes; break;
+		case O_ENV:
+			if (!*st.arg || *st.arg == '=') /* before any pull (checked again in proc.c) */
+				usage_error("--env '%s': no variable name", st.arg);
+			env[o->proc.nenv++] = st.arg;
+			break;
+		case O_WORKDIR: o->proc.workdir = st.arg; break;
+		case O_USER: o->proc.user = st.arg; break;
+		case O_ENTRY: o->proc.entrypoint = st.arg; break;
+		case O_VOLUME:
+			if (cb_volume_parse(st.arg, &vols[o->nvols++], e) < 0) {
+				char m[sizeof(e->msg)];
+				snprintf(m, sizeof(m), "%s", e->msg);
+				usage_error("--volume %s", m);
+			}
+			break;
+		case O_MOUNT: {
+			int k = cb_mount_parse(st.arg, &vols[o->nvols], &tmpfs[o->ntmpfs], e);
+			if (k < 0)
+				return r->hint = 1, -EINVAL;
+			o->nvols += k == 1;
+			o->ntmpfs += k == 2;
+			break;
+		}
+		case O_DEVICE: parse_device(st.arg, &devs[o->nbinds++]); break;
+		case O_RO: o->readonly = yes; break;
+		case O_NET: bad = cb_net_parse(&r->net, st.arg, e); break;
+		case O_PUBLISH: bad = cb_net_publish(&r->net, st.arg, e); break;
+		case O_DNS: bad = cb_net_dns(&r->net, st.arg, e); break;
+		case O_DNSOPT: r->net.dns_opts[r->net.ndns_opts++] = st.arg; break;
+		case O_DNSSEARCH: r->net.dns_search[r->net.ndns_search++] = st.arg; break;
+		case O_ADDHOST: bad = cb_net_add_host(&r->net, st.arg, e); break;
+		case O_NOHOSTS: o->no_hosts = yes; break;
+		case O_PULL:
+			if (strcmp(st.arg, "missing") && strcmp(st.arg, "always") && strcmp(st.arg, "never") &&
+			    strcmp(st.arg, "newer"))
+				usage_error("--pull %s: want missing, always, newer or never", st.arg);
+			r->pull = st.arg;
+			break;
+		case O_QUIET: r->po.quiet = yes; break;
+		case O_CAPADD: add_caps(&o->proc.cap_add, &o->proc.ncap_add, st.arg, "--cap-add"); break;
+		case O_CAPDROP: add_caps(&o->proc.cap_drop, &o->proc.ncap_drop, st.arg, "--cap-drop"); break;
+		case O_PRIV: o->proc.privileged = yes; break;
+		case O_TMPFS: bad = cb_tmpfs_parse(st.arg, &tmpfs[o->ntmpfs++], e); break;
+		case O_ENVFILE: env_files[nenv_files++] = st.arg; break;
+		case O_ENVHOST: env_host = yes; break;
+		case O_PROXY: proxy = yes; break;
+		case O_OS: case O_ARCH: case O_VARIANT: plat[c == O_OS ? 0 : c == O_ARCH ? 1 : 2] = st.arg; break;
+		case O_INIT: o->init = yes; break;
+		case O_EMUL: bad = cb_emul_parse(st.arg, &o->root_emul, e); break;
+		case O_SECOPT:
+			/* What every container but a privileged one has, and no LSM at all. */
+			if (!strcmp(st.arg, "no-new-privileges") || !strcmp(st.arg, "no-new-privileges=true") ||
+			    !strcmp(st.arg, "label=disable") || !strcmp(st.arg, "apparmor=unconfined"))
+				break;
+			if (strncmp(st.arg, "seccomp=", 8))
+				usage_error("--security-opt %s: want seccomp=unconfined|FILE or no-new-privileges", st.arg);
+			bad = cb_seccomp_opt(&r->seccomp, st.arg + 8, e);
+			o->proc.seccomp = &r->seccomp;
+			break;
+		case O_USERNS:
+			if (strcmp(st.arg, "keep-id") && strcmp(st.arg, "host") && st.arg[0])
+				usage_error("--userns %s: want keep-id (or host, the default)", st.arg);
+			o->keep_id = !strcmp(st.arg, "keep-id");
+			break;
+		case O_UTS: o->host_ns = (o->host_ns & ~CB_HOST_UTS) | host_ns("uts", st.arg, CB_HOST_UTS); break;
+		case O_PID: o->host_ns = (o->host_ns & ~CB_HOST_PID) | host_ns("pid", st.arg, CB_HOST_PID); break;
+		case O_IPC: o->host_ns = (o->host_ns & ~CB_HOST_IPC) | host_ns("ipc", st.arg, CB_HOST_IPC); break;
+		case O_GROUPADD: groups[o->proc.ngroups_add++] = st.arg; break;
+		case O_HOSTUSER: hostusers[o->proc.nhostusers++] = st.arg; break;
+		case O_PRESERVE: o->proc.preserve_fds = number("preserve-fds", st.arg); break;
+		case O_ATTACH: attach |= stream(st.arg); break;
+		case O_TIMEOUT: o->timeout = number("timeout", st.arg); break;
+		case O_SIGPROXY: o->sig_proxy = yes; break;
+		case O_RESTART: check_restart(st.arg); o->restart = st.arg; break;
+		case O_CIDFILE: r->cidfile = o->cidfile = st.arg; break;
+		case O_REPLACE: r->replace = yes; break;
+		case O_LABEL: labels[o->nlabels++] = st.arg; break;
+		case O_ANNOT: annot[o->nannotations++] = st.arg; break;
+		case O_STOPSIG:
+			if (cb_signal_parse(st.arg) < 0)
+				refuse("--stop-signal %s: invalid signal", st.arg);
+			o->stop_signal = st.arg;
+			break;
+		case O_STOPTIME: o->stop_timeout = number("stop-timeout", st.arg); break;
+		case O_TZ: o->tz = st.arg; break;
+		case O_INTERACTIVE: o->interactive = yes; break; /* without -t stdin is the container's already */
+		case O_TTY: o->tty = yes; break;
+		case O_DETACH: o->detach = yes; break;
+		case O_ROOTFS: r->rootfs = yes; break;
+		default:
+			r->platform_set |= c == CB_PULL_O_PLATFORM;
+			bad = cb_pull_opt(&r->po, c, st.arg, e);
+		}
+		if (bad < 0)
+			return r->hint = 1, -EINVAL;
+	}
+	if (o->name && !cb_container_name_ok(o->name))
+		refuse("--name '%s': names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument", o->name);
+	for (int i = 0; i < o->nlabels + o->nannotations; i++) {
+		const char *kv = i < o->nlabels ? labels[i] : annot[i - o->nlabels];
+		if (!*kv || *kv == '=')
+			refuse("--%s '%s': no key", i < o->nlabels ? "label" : "annotation", kv);
+	}
+	if (attach && o->detach)
+		refuse("--attach and --detach cannot be set at the same time");
+	if (attach)
+		o->proc.null_fds = 7 & ~(attach | o->interactive); /* -i: stdin too */
+	if (!o->interactive && !o->tty)
+		o->proc.null_fds |= 1; /* as podman: without -i the caller's stdin is not the container's */
+	if (o->restart && strcmp(o->restart, "no") && o->rm)
+		refuse("the --rm option conflicts with --restart, when the restartPolicy is not \"\" and \"no\"");
+	if (st.ind >= argc)
+		usage_error(r->rootfs ? "--rootfs: name a directory" : "name an image");
+	r->image = argv[st.ind];
+	if (r->rootfs) {
+		const char *image = r->image;
+		if (st.ind + 1 >= argc)
+			usage_error("--rootfs %s: name a command (a directory has no image config)", image);
+		size_t n = strlen(image);
+		o->rootfs_overlay = n > 2 && !strcmp(image + n - 2, ":O");
+		snprintf(r->rootfs_dir, sizeof(r->rootfs_dir), "%.*s", (int)(n - 2 * o->rootfs_overlay), image);
+		struct stat sb = { 0 };
+		char *abs = realpath(r->rootfs_dir, NULL);
+		if (!abs || stat(abs, &sb) < 0 || !S_ISDIR(sb.st_mode) || strlen(abs) >= 3000 || strchr(abs, ',') ||
+		    strchr(abs, ':'))
+			refuse("--rootfs %s: %s", r->rootfs_dir,
+			       !abs ? strerror(errno) : !S_ISDIR(sb.st_mode) ? "not a directory" :
+			       "a path with ',' or ':' (or this long) cannot be mounted");
+		snprintf(r->rootfs_dir, sizeof(r->rootfs_dir), "%s", abs);
+		free(abs);
+		if (!strcmp(r->rootfs_dir, "/"))
+			usage_error("--rootfs %s: the host's own root cannot be pivoted into (bind it elsewhere first)",
+				    r->rootfs_dir);
+		o->rootfs_dir = r->rootfs_dir;
+	}
+	o->proc.cmd = argv + st.ind + 1;
+	o->proc.ncmd = argc - st.ind - 1;
+	o->proc.env = env;
+	o->proc.groups_add = groups;
+	o->proc.hostusers = hostusers;
+	o->labels = labels;
+	o->annotations = annot;
+	if ((env_host || proxy) && cb_proc_env_host(&o->proc, env_host, e) < 0)
+		return -EINVAL;
+	if (plat[0] || plat[1] || plat[2]) {
+		/* --os/--arch/--variant: this host's platform but for what they name */
+		struct cb_platform *p = &r->po.platform;
+		if (r->platform_set)
+			usage_error("--platform conflicts with --os, --arch and --variant");
+		if (plat[0])
+			snprintf(p->os, sizeof(p->os), "%s", plat[0]);
+		if (plat[1])
+			snprintf(p->arch, sizeof(p->arch), "%s", plat[1]);
+		if (plat[1] || plat[2])
+			snprintf(p->variant, sizeof(p->variant), "%s", plat[2] ?: "");
+		r->platform_set = 1;
+	}
+	for (int i = 0; i < nenv_files; i++)
+		if (cb_proc_env_file(&o->proc, env_files[i], e) < 0)
+			return -EINVAL;
+	free(env_files);
+	if (cb_mounts_check(vols, o->nvols, tmpfs, o->ntmpfs, e) < 0)
+		return -EINVAL;
+	o->vols = r->vols = vols;
+	if (o->tz && tz(o, &devs[o->nbinds++], e) < 0)
+		return -EINVAL;
+	o->binds = devs;
+	o->tmpfs = tmpfs;
+	o->driver = cb_opt_storage_driver;
+	o->image_name = r->image;
+	o->rootless = cb_rootless();
+	/* keep-id: the caller's uid:gid inside too, unless -u says otherwise. */
+	if (o->keep_id && o->rootless && !o->proc.user) {
+		snprintf(r->keep_user, sizeof(r->keep_user), "%u:%u", (unsigned)cb_host_uid(), (unsigned)cb_host_gid());
+		o->proc.user = r->keep_user;
+	}
+	if (cb_net_finish_opts(&r->net, o->rootless, e) < 0)
+		return r->hint = 1, -EINVAL;
+	return 0;
+}
+
+int cb_runopts_parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
+{
+	bail_e = e;
+	if (setjmp(bail_jmp)) {
+		r->hint = bail_hint;
+		return -EINVAL;
+	}
+	return parse(r, argc, argv, e);
+}
+
+/* The image entry is for platform p (os and arch; the variant when both give one). */
+static int platform_is(const cJSON *img, const struct cb_platform *p)
+{
+	struct cb_platform got;
+	cb_err ignore;
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(img, "platform"));
+	return !s || (cb_platform_parse(s, &got, &ignore) == 0 && cb_platform_matches(p, &got));
+}
+
+/* --replace: the container of that name goes first (killed at once, as podman's). */
+static int replace(struct cb_store *s, const char *name, cb_err *e)
+{
+	char id[65], dir[128];
+	int r;
+	if (!name || !cb_container_find(s, "name", name, id, sizeof(id)))
+		return 0;
+	if ((r = cb_container_stop(s, id, 0, e)) < 0)
+		return r;
+	snprintf(dir, sizeof(dir), "containers/%s", id);
+	if ((r = cb_rm_rf_at(s->rootfd, dir)) < 0 && r != -ENOENT)
+		return cb_fail_errno(e, -r, "--replace: remove %s", name);
+	return 0;
+}
+
+static int image_of(struct cb_runopts *r, struct cb_store *s, cJSON **index, const cJSON **imgp, cb_err *e)
+{
+	struct cb_regconf rc;
+	cJSON *img = NULL;
+	int k;
+	*index = NULL;
+	*imgp = NULL;
+	if (r->cidfile) {
+		int fd = open(r->cidfile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0 && errno == EEXIST)
+			return cb_fail(e, EEXIST, "container id file exists. Ensure another container is not using it or "
+				       "delete %s", r->cidfile);
+		if (fd < 0)
+			return cb_fail_errno(e, errno, "error opening cidfile %s", r->cidfile);
+		close(fd);
+		r->cid_made = 1;
+	}
+	/* The storage's user namespace (the privilege ladder): layers unpack and containers
+	 * run in it. */
+	if ((k = r->net.mode == CB_NET_CONTAINER ? cb_net_join_peer(&r->net, e) : cb_userns_enter(e)) < 0 ||
+	    (k = cb_store_open(s, cb_opt_root, e)) < 0 || (r->replace && (k = replace(s, r->o.name, e)) < 0) ||
+	    (k = cb_regconf_load(&rc, e)) < 0 || (k = cb_store_index_load(s, index, e)) < 0)
+		return k;
+	r->o.single_map = cb_idmap_current.mode == CB_IDMAP_SINGLE;
+	if (r->rootfs)
+		return 0;
+	const char *image = r->image;
+	if (strcmp(r->pull, "always") && strcmp(r->pull, "newer"))
+		img = cb_image_lookup(*index, image, &rc, NULL, 0, e);
+	if (img && r->platform_set && !platform_is(img, &r->po.platform)) {
+		img = NULL; /* a local image of another platform: pull the one asked for */
+		cb_fail(e, ENOENT, "%s: the local image is not for %s/%s", image, r->po.platform.os, r->po.platform.arch);
+	}
+	if (!img && !strcmp(r->pull, "never"))
+		return -ENOENT;
+	if (!img) {
+		char id[CB_DIGEST_LEN + 1];
+		cb_err pe;
+		if ((k = cb_pull(s, image, &r->po, id, &pe)) < 0 && !strcmp(r->pull, "newer") &&
+		    (img = cb_image_lookup(*index, image, &rc, NULL, 0, e))) {
+			/* newer: the local one when the registry cannot say (podman's too) */
+			cb_info("%s: %s; the local image is used", image, pe.msg);
+			goto check;
+		}
+		if (k < 0)
+			return *e = pe, k;
+		cJSON_Delete(*index);
+		if ((k = cb_store_index_load(s, index, e)) < 0)
+			return k;
+		if (!(img = cb_index_find(*index, id)))
+			return cb_fail(e, ENOENT, "%s: pulled, but not in the index", image);
+	}
+check:
+	/* A foreign-arch image needs a binfmt_misc handler: say so before anything starts. */
+	if ((k = cb_binfmt_check(image, cJSON_GetStringValue(cJSON_GetObjectItem(img, "platform")), e)) < 0)
+		return k;
+	*imgp = img;
+	return 0;
+}
+
+int cb_runopts_image(struct cb_runopts *r, struct cb_store *s, cJSON **index, const cJSON **img, cb_err *e)
+{
+	int k = image_of(r, s, index, img, e);
+	/* named volumes: made (and filled from the image) in the storage's user namespace */
+	return k < 0 ? k : cb_volumes_resolve(s, r->vols, r->o.nvols, e);
+}
+
+int cb_runopts_run(struct cb_runopts *r, char *id, int *status, cb_err *e)
+{
+	struct cb_store s;
+	cJSON *index;
+	const cJSON *img;
+	int k;
+	*status = CB_EXIT_FAIL;
+	r->o.id_out = id;
+	if ((k = cb_runopts_image(r, &s, &index, &img, e)) == 0)
+		k = cb_container_run(&s, img, &r->o, status, e);
+	/* nothing made: the --cidfile made early goes, as podman's */
+	if (k < 0 && r->cid_made && (r->o.create || *status == CB_EXIT_FAIL))
+		unlink(r->cidfile);
+	cb_net_free(&r->net);
+	return k;
+}
