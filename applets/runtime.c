@@ -7,8 +7,8 @@
 //usage:The OCI runtime command line, as runc and crun spell it, for podman (--runtime),
 //usage:conmon and containerd (BinaryName), on the same container core as cbox run.
 //usage:
-//usage:  --root DIR            state directory (/run/cbox-runtime; rootless:
-//usage:                        $XDG_RUNTIME_DIR/cbox-runtime)
+//usage:  --root DIR            state directory (/run/cbox-runtime; rootless or in a
+//usage:                        user namespace: $XDG_RUNTIME_DIR/cbox-runtime)
 //usage:  --log FILE            errors also go here; --log-format text|json
 //usage:  --debug               debug messages on stderr
 //usage:  --systemd-cgroup      refused: cbox makes no cgroups
@@ -33,6 +33,7 @@
 
 #include "bundle.h"
 #include "ctl.h"
+#include "idmap.h"
 #include "json.h"
 #include "ns.h"
 #include "oci.h"
@@ -366,7 +367,7 @@ int runtime_main(int argc, char **argv)
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	if (cb_opt_root)
 		snprintf(root, sizeof(root), "%s", cb_opt_root);
-	else if (getuid() != 0 && xdg && xdg[0] == '/')
+	else if ((getuid() != 0 || cb_in_userns()) && xdg && xdg[0] == '/')
 		snprintf(root, sizeof(root), "%s/cbox-runtime", xdg);
 	else if (getuid() != 0)
 		snprintf(root, sizeof(root), "/tmp/cbox-runtime-%u", (unsigned)getuid());

@@ -13,6 +13,7 @@
 
 #include "bundle.h"
 #include "ctl.h"
+#include "hooks.h"
 #include "json.h"
 #include "ns.h"
 #include "oci.h"
@@ -40,11 +41,39 @@ static int dir_of(const char *root, const char *id, char *buf, size_t n, cb_err 
 
 struct child {
 	struct cb_oci *o;
-	int go;    /* read end: the parent has written the id maps */
-	int ready; /* write end: set up, now waiting at the fifo */
+	const char *id, *bundle;
+	int go;    /* read end: the parent has written the id maps ('g'), run its hooks ('k') */
+	int ready; /* write end: 'h' run your hooks; 'r' set up, now waiting at the fifo */
 	int fifo;  /* exec.fifo, read-write: start writes the byte we wait for */
+	int wait_maps, parent_hooks;
 	struct cb_term *term;
 };
+
+/* Hooks of kind run here, with the state the spec gives them (pid: ours, as runc's). */
+static int child_hooks(struct child *c, const char *kind, const char *status, cb_err *e)
+{
+	if (!cJSON_GetArraySize(cJSON_GetObjectItem(c->o->hooks, kind)))
+		return 0;
+	cJSON *st = cb_hooks_state(c->id, status, (int)getpid(), c->bundle, c->o->annotations);
+	int r = cb_hooks_run(c->o->hooks, kind, st, e);
+	cJSON_Delete(st);
+	return r;
+}
+
+/* Every mount made, the host's tree still there: the runtime's prestart and createRuntime
+ * hooks (the parent runs them, in its namespaces), then createContainer (ours). */
+static int before_root(void *arg, cb_err *e)
+{
+	struct child *c = arg;
+	char b;
+	if (c->parent_hooks) {
+		if (write(c->ready, "h", 1) != 1)
+			return cb_fail_errno(e, errno, "tell the runtime");
+		if (read(c->go, &b, 1) != 1 || b != 'k')
+			return cb_fail(e, ECANCELED, "the runtime's hooks failed");
+	}
+	return child_hooks(c, "createContainer", "creating", e);
+}
 
 static int sysctls(const cJSON *sc, cb_err *e)
 {
@@ -67,7 +96,7 @@ static int child_main(void *arg, cb_err *e)
 	struct child *c = arg;
 	struct cb_oci *o = c->o;
 	char b;
-	if (c->go >= 0 && read(c->go, &b, 1) != 1)
+	if (c->wait_maps && read(c->go, &b, 1) != 1)
 		return cb_fail(e, EPROTO, "the runtime ended before the id mappings were written"), CB_EXIT_FAIL;
 	if ((o->new_ns & CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 		return cb_fail_errno(e, errno, "config.json: linux.uidMappings: container root (0) is not mapped"),
@@ -76,9 +105,17 @@ static int child_main(void *arg, cb_err *e)
 		return cb_fail_errno(e, errno, "hostname %s", o->hostname), CB_EXIT_FAIL;
 	if (o->domainname && setdomainname(o->domainname, strlen(o->domainname)) < 0)
 		return cb_fail_errno(e, errno, "domainname %s", o->domainname), CB_EXIT_FAIL;
+	o->m.before_root = before_root;
+	o->m.arg = c;
 	if (sysctls(o->sysctl, e) < 0 || cb_mount_oci(&o->m, e) < 0)
 		return CB_EXIT_FAIL;
 	if (c->term && cb_term_open_in_child(c->term, e) < 0)
+		return CB_EXIT_FAIL;
+	/* Its own session and process group, as runc's init: conmon's --timeout kills the
+	 * container's group, which must not be conmon's own. (With a terminal, already.) */
+	setsid();
+	/* A missing program fails create, as runc's (podman turns the message into 127). */
+	if (!cJSON_GetArraySize(cJSON_GetObjectItem(o->hooks, "startContainer")) && cb_proc_lookup(&o->p, e) < 0)
 		return CB_EXIT_FAIL;
 	if (write(c->ready, "r", 1) != 1)
 		return cb_fail_errno(e, errno, "tell the runtime"), CB_EXIT_FAIL;
@@ -91,7 +128,12 @@ static int child_main(void *arg, cb_err *e)
 	close(c->fifo);
 	/* Nobody reads the sync socket now: the program's failure goes to its stderr (the
 	 * driver's log), as runc's does. */
-	int r = cb_proc_exec(&o->p, e);
+	int r = child_hooks(c, "startContainer", "created", e);
+	if (r < 0) {
+		fprintf(stderr, "cbox-runtime: %s\n", e->msg);
+		return CB_EXIT_FAIL;
+	}
+	r = cb_proc_exec(&o->p, e);
 	fprintf(stderr, "cbox-runtime: %s\n", e->msg);
 	return r;
 }
@@ -188,6 +230,9 @@ static int record_state(int dfd, const char *id, const struct cb_oci *o, const c
 	cJSON_AddStringToObject(j, "created", created);
 	cJSON_AddBoolToObject(j, "single_map", o->p.single_map);
 	cJSON_AddItemToObject(j, "annotations", o->annotations ? cJSON_Duplicate(o->annotations, 1) : cJSON_CreateObject());
+	/* poststart and poststop, for start and delete (the bundle may change meanwhile) */
+	if (o->hooks)
+		cJSON_AddItemToObject(j, "hooks", cJSON_Duplicate(o->hooks, 1));
 	char *text = cb_json_print(j);
 	cJSON_Delete(j);
 	int r = text ? cb_write_replace(dfd, "state.json", text, strlen(text), 0600, 0, e) : cb_fail(e, ENOMEM, "out of memory");
@@ -200,7 +245,7 @@ int cb_bundle_create(const struct cb_bundle_opts *o, const char *id, pid_t *pid,
 	char dir[4096];
 	struct cb_oci oci;
 	struct cb_term term = { .sock = { -1, -1 } };
-	struct child c = { .o = &oci, .go = -1, .ready = -1, .fifo = -1 };
+	struct child c = { .o = &oci, .id = id, .bundle = o->bundle, .go = -1, .ready = -1, .fifo = -1 };
 	int r, go[2] = { -1, -1 }, ready[2] = { -1, -1 }, syncfd = -1, made = 0;
 	int cwd CB_AUTOCLOSE = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC), dfd CB_AUTOCLOSE = -1;
 	if ((r = dir_of(o->root, id, dir, sizeof(dir), e)) < 0 || (r = cb_oci_load(&oci, o->bundle, e)) < 0)
@@ -240,7 +285,10 @@ int cb_bundle_create(const struct cb_bundle_opts *o, const char *id, pid_t *pid,
 		oci.p.single_map = 1;
 	if ((r = cb_seccomp_build(&oci.p.seccomp, -1, oci.p.caps, e)) < 0 || (r = join_all(&oci, e)) < 0)
 		goto out;
-	if (pipe2(ready, O_CLOEXEC) < 0 || ((oci.new_ns & CLONE_NEWUSER) && pipe2(go, O_CLOEXEC) < 0)) {
+	c.wait_maps = !!(oci.new_ns & CLONE_NEWUSER);
+	c.parent_hooks = cJSON_GetArraySize(cJSON_GetObjectItem(oci.hooks, "prestart")) > 0 ||
+			 cJSON_GetArraySize(cJSON_GetObjectItem(oci.hooks, "createRuntime")) > 0;
+	if (pipe2(ready, O_CLOEXEC) < 0 || ((c.wait_maps || c.parent_hooks) && pipe2(go, O_CLOEXEC) < 0)) {
 		r = cb_fail_errno(e, errno, "pipe");
 		goto out;
 	}
@@ -258,13 +306,32 @@ int cb_bundle_create(const struct cb_bundle_opts *o, const char *id, pid_t *pid,
 		goto out;
 	close(ready[1]);
 	ready[1] = -1;
-	if (go[1] >= 0) {
+	if (c.wait_maps) {
 		r = id_maps(&oci, *pid, e);
 		if (r == 0 && write(go[1], "g", 1) != 1)
 			r = cb_fail_errno(e, errno, "the container's process");
 	}
-	char b;
-	if (r == 0 && read(ready[0], &b, 1) != 1) {
+	if (r == 0 && oci.has_oom) {
+		char v[16];
+		snprintf(v, sizeof(v), "%d", oci.oom_score_adj);
+		if ((r = write_map(*pid, "oom_score_adj", v, e)) < 0)
+			cb_err_prefix(e, "config.json: process.oomScoreAdj");
+	}
+	char b = 0;
+	if (r == 0 && read(ready[0], &b, 1) == 1 && b == 'h') {
+		/* Its mounts are made, its root not yet entered: our hooks, in our namespaces. */
+		/* "created", as runc's and runtime-tools' hooks_stdin want */
+		cJSON *st = cb_hooks_state(id, "created", (int)*pid, o->bundle, oci.annotations);
+		r = cb_hooks_run(oci.hooks, "prestart", st, e);
+		if (r == 0)
+			r = cb_hooks_run(oci.hooks, "createRuntime", st, e);
+		cJSON_Delete(st);
+		if (r == 0 && write(go[1], "k", 1) != 1)
+			r = cb_fail_errno(e, errno, "the container's process");
+		if (r == 0 && read(ready[0], &b, 1) != 1)
+			b = 0;
+	}
+	if (r == 0 && b != 'r') {
 		cb_ns_started(*pid, syncfd, e);
 		r = e->errnum ? -e->errnum : -EPROTO;
 	}
@@ -296,11 +363,23 @@ out:
 	return r;
 }
 
+/* A zombie (killed, its parent not yet reaping it: conmon's --timeout) has stopped, as
+ * runc says. */
+static int zombie(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	ssize_t n = cb_read_small_at(AT_FDCWD, path, buf, sizeof(buf));
+	char *paren = n > 0 ? strrchr(buf, ')') : NULL;
+	return paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
 /* state.json and the live status. */
 static int load(const char *root, const char *id, char *dir, size_t n, cJSON **st, int *status, cb_err *e)
 {
 	char path[4200], *text;
 	struct stat sb;
+	*st = NULL;
 	int r = dir_of(root, id, dir, n, e);
 	if (r < 0)
 		return r;
@@ -316,7 +395,7 @@ static int load(const char *root, const char *id, char *dir, size_t n, cJSON **s
 	pid_t pid = (pid_t)cJSON_GetNumberValue(cJSON_GetObjectItem(*st, "pid"));
 	unsigned long long start = (unsigned long long)cJSON_GetNumberValue(cJSON_GetObjectItem(*st, "pid_start"));
 	snprintf(path, sizeof(path), "%s/exec.fifo", dir);
-	*status = !cb_pid_same(pid, start) ? CB_BUNDLE_STOPPED : access(path, F_OK) == 0 ? CB_BUNDLE_CREATED
+	*status = !cb_pid_same(pid, start) || zombie(pid) ? CB_BUNDLE_STOPPED : access(path, F_OK) == 0 ? CB_BUNDLE_CREATED
 											   : CB_BUNDLE_RUNNING;
 	return 0;
 }
@@ -349,22 +428,54 @@ int cb_bundle_state(const char *root, const char *id, cJSON **out, int *status, 
 	return 0;
 }
 
+/* Hooks of kind (poststart, poststop) from state.json's copy: a failure is a warning. */
+static void state_hooks(const cJSON *st, const char *id, const char *kind, const char *status)
+{
+	const cJSON *hooks = cJSON_GetObjectItem(st, "hooks");
+	cb_err e;
+	if (!cJSON_GetArraySize(cJSON_GetObjectItem(hooks, kind)))
+		return;
+	cJSON *hs = cb_hooks_state(id, status, strcmp(status, "stopped") ? (int)cJSON_GetNumberValue(cJSON_GetObjectItem(st, "pid")) : 0,
+				   cJSON_GetStringValue(cJSON_GetObjectItem(st, "bundle")), cJSON_GetObjectItem(st, "annotations"));
+	if (cb_hooks_run(hooks, kind, hs, &e) < 0)
+		cb_warn("container %s: %s", id, e.msg);
+	cJSON_Delete(hs);
+}
+
+/* start returns once the program runs, as runc's: the process's executable is no
+ * longer ours (at most 2 s: a program that is cbox itself looks the same). */
+static void wait_exec(pid_t pid)
+{
+	char path[64];
+	struct stat self, it;
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	if (stat("/proc/self/exe", &self) < 0)
+		return;
+	for (int i = 0; i < 10000; i++) {
+		if (stat(path, &it) < 0 || it.st_ino != self.st_ino || it.st_dev != self.st_dev)
+			return;
+		nanosleep(&(struct timespec){ 0, 200000 }, NULL);
+	}
+}
+
 int cb_bundle_start(const char *root, const char *id, cb_err *e)
 {
 	char dir[4096], path[4200];
-	cJSON *st;
+	cJSON *st = NULL;
 	int s, r = load(root, id, dir, sizeof(dir), &st, &s, e);
-	cJSON_Delete(st);
-	if (r < 0)
-		return r;
-	if (s != CB_BUNDLE_CREATED)
-		return cb_fail(e, EINVAL, "container \"%s\" is %s: only a created one can start", id, status_names[s]);
+	if (r == 0 && s != CB_BUNDLE_CREATED)
+		r = cb_fail(e, EINVAL, "container \"%s\" is %s: only a created one can start", id, status_names[s]);
 	snprintf(path, sizeof(path), "%s/exec.fifo", dir);
-	int fd CB_AUTOCLOSE = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0 || write(fd, "s", 1) != 1)
-		return cb_fail_errno(e, errno == ENXIO ? ESRCH : errno, "start %s: its process is not waiting", id);
-	unlink(path);
-	return 0;
+	int fd CB_AUTOCLOSE = r < 0 ? -1 : open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (r == 0 && (fd < 0 || write(fd, "s", 1) != 1))
+		r = cb_fail_errno(e, errno == ENXIO ? ESRCH : errno, "start %s: its process is not waiting", id);
+	if (r == 0) {
+		unlink(path);
+		wait_exec((pid_t)cJSON_GetNumberValue(cJSON_GetObjectItem(st, "pid")));
+		state_hooks(st, id, "poststart", "running");
+	}
+	cJSON_Delete(st);
+	return r;
 }
 
 static unsigned long long ns_of(pid_t pid)
@@ -442,19 +553,22 @@ int cb_bundle_delete(const char *root, const char *id, int force, cb_err *e)
 	int s, r = load(root, id, dir, sizeof(dir), &st, &s, e);
 	pid_t pid = (pid_t)cJSON_GetNumberValue(cJSON_GetObjectItem(st, "pid"));
 	unsigned long long start = (unsigned long long)cJSON_GetNumberValue(cJSON_GetObjectItem(st, "pid_start"));
-	cJSON_Delete(st);
 	if (r < 0)
-		return r;
-	if (s == CB_BUNDLE_RUNNING && !force)
+		return r == -ENOENT && force ? 0 : r; /* --force: a missing one is no error, as runc */
+	if (s == CB_BUNDLE_RUNNING && !force) {
+		cJSON_Delete(st);
 		return cb_fail(e, EBUSY, "container \"%s\" is running: stop it first, or delete --force", id);
-	if (s == CB_BUNDLE_RUNNING || s == CB_BUNDLE_CREATED) {
-		kill(pid, SIGKILL);
-		if (!cb_pid_wait_gone(pid, start, 10000))
-			return cb_fail(e, EBUSY, "container \"%s\": pid %d outlived SIGKILL for 10 s", id, (int)pid);
+	}
+	if ((s == CB_BUNDLE_RUNNING || s == CB_BUNDLE_CREATED) && (kill(pid, SIGKILL), !cb_pid_wait_gone(pid, start, 10000))) {
+		cJSON_Delete(st);
+		return cb_fail(e, EBUSY, "container \"%s\": pid %d outlived SIGKILL for 10 s", id, (int)pid);
 	}
 	if ((r = cb_rm_rf_at(AT_FDCWD, dir)) < 0)
-		return cb_fail_errno(e, -r, "remove %s", dir);
-	return 0;
+		r = cb_fail_errno(e, -r, "remove %s", dir);
+	else
+		state_hooks(st, id, "poststop", "stopped");
+	cJSON_Delete(st);
+	return r;
 }
 
 int cb_bundle_process(const char *root, const char *id, cJSON **out, cb_err *e)

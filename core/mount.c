@@ -713,6 +713,7 @@ static int make_device(int root, const struct cb_device *d, cb_err *e)
 		return parent;
 	if (mknodat(parent, slash + 1, d->mode, makedev(d->major, d->minor)) == 0) {
 		fchownat(parent, slash + 1, d->uid, d->gid, AT_SYMLINK_NOFOLLOW);
+		fchmodat(parent, slash + 1, d->mode & 07777, 0); /* fileMode exactly, not less the umask */
 		return 0;
 	}
 	/* In a user namespace: the host's node, bound (it must exist there). */
@@ -722,6 +723,28 @@ static int make_device(int root, const struct cb_device *d, cb_err *e)
 	if (mount(d->path, P(t).p, NULL, MS_BIND, NULL) < 0)
 		return cb_fail_errno(e, errno, "linux.devices %s: neither mknod nor a bind of the host's", d->path);
 	return 0;
+}
+
+/* pivot_root refuses a shared new root or a shared parent mount of it: with
+ * rootfsPropagation shared, both are made private (not their children) first, as runc
+ * does; the new / is made shared again once entered. */
+static void unshare_for_pivot(const char *rootfs)
+{
+	char p[4096];
+	mount(NULL, rootfs, NULL, MS_PRIVATE, NULL);
+	snprintf(p, sizeof(p), "%s", rootfs);
+	for (;;) {
+		char *slash = strrchr(p, '/');
+		if (!slash)
+			return;
+		if (slash == p) {
+			mount(NULL, "/", NULL, MS_PRIVATE, NULL);
+			return;
+		}
+		*slash = '\0';
+		if (mount(NULL, p, NULL, MS_PRIVATE, NULL) == 0) /* EINVAL: not a mount point */
+			return;
+	}
 }
 
 int cb_mount_oci(const struct cb_mount_oci *m, cb_err *e)
@@ -748,6 +771,10 @@ int cb_mount_oci(const struct cb_mount_oci *m, cb_err *e)
 			return r;
 	if (m->root_ro && (r = remount_ro(root, "/", e)) < 0)
 		return r;
+	if (m->before_root && (r = m->before_root(m->arg, e)) < 0)
+		return r;
+	if (m->propagation & MS_SHARED)
+		unshare_for_pivot(m->rootfs);
 	if ((r = enter_root(root, m->no_pivot, e)) < 0)
 		return r;
 	if (m->propagation && mount(NULL, "/", NULL, m->propagation, NULL) < 0)

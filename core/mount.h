@@ -75,6 +75,10 @@ struct cb_mount_oci {
 	const struct cb_device *devices;
 	int ndevices;
 	int no_pivot; /* MS_MOVE + chroot instead of pivot_root */
+	/* Called with every mount made, before the new root is entered (the runtime's
+	 * prestart, createRuntime and createContainer hooks), or NULL. */
+	int (*before_root)(void *arg, cb_err *e);
+	void *arg;
 };
 /* An OCI mount's options (ro, nosuid, bind, rbind, rprivate...) into e's flags and data;
  * an unknown word goes to the data, as runc does. */

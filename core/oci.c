@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <fcntl.h>
 
+#include "hooks.h"
 #include "oci.h"
 #include "store.h"
 
@@ -16,8 +17,14 @@ static const char *str(const cJSON *o, const char *key)
 	return cJSON_GetStringValue(cJSON_GetObjectItem(o, key));
 }
 
+/* The runtime-spec's own fields cbox does not honour: refused by name. Other keys the
+ * spec does not define are ignored with a note, as its extensibility rule says. */
+static const char unhonoured[] = " solaris windows vm zos ioPriority scheduler execCPUAffinity intelRdt personality "
+				 "timeOffsets memoryPolicy netDevices uidMappings gidMappings clos ";
+
 /* Every key of object o must be in known (space-separated) or in noted (ignored with a
- * note): else "config.json: WHERE.KEY: not supported". */
+ * note): a field of the spec's cbox does not honour: "config.json: WHERE.KEY: not
+ * supported". */
 static int only_known(const cJSON *o, const char *where, const char *known, const char *noted, cb_err *e)
 {
 	const cJSON *it;
@@ -29,7 +36,7 @@ static int only_known(const cJSON *o, const char *where, const char *known, cons
 		snprintf(n, sizeof(n), " %s ", noted ? noted : "");
 		if (strstr(k, word))
 			continue;
-		if (strstr(n, word)) {
+		if (strstr(n, word) || !strstr(unhonoured, word)) {
 			cb_debug("config.json: %s%s%s: ignored", where, *where ? "." : "", it->string);
 			continue;
 		}
@@ -270,15 +277,6 @@ static int devices(struct cb_oci *o, const cJSON *list, cb_err *e)
 	return 0;
 }
 
-static int hooks_empty(const cJSON *h, cb_err *e)
-{
-	const cJSON *it;
-	cJSON_ArrayForEach(it, h)
-		if (cJSON_GetArraySize(it) > 0)
-			return cb_fail(e, ENOTSUP, "config.json: hooks.%s: not supported", it->string);
-	return 0;
-}
-
 static int linux_part(struct cb_oci *o, const cJSON *lj, cb_err *e)
 {
 	int r = only_known(lj, "linux",
@@ -334,14 +332,22 @@ int cb_oci_load(struct cb_oci *o, const char *bundle, cb_err *e)
 	const cJSON *root = cJSON_GetObjectItem(o->doc, "root"), *lj = cJSON_GetObjectItem(o->doc, "linux");
 	if ((r = only_known(o->doc, "", "ociVersion process root hostname domainname mounts hooks annotations linux", NULL,
 			    e)) < 0 ||
-	    (r = hooks_empty(cJSON_GetObjectItem(o->doc, "hooks"), e)) < 0 ||
+	    (r = cb_hooks_check(o->hooks = cJSON_GetObjectItem(o->doc, "hooks"), e)) < 0 ||
 	    (r = cb_oci_process(cJSON_GetObjectItem(o->doc, "process"), &o->p, &o->po, &o->terminal, &o->ws, e)) < 0 ||
 	    (r = mounts(o, cJSON_GetObjectItem(o->doc, "mounts"), e)) < 0)
 		return r;
+	const char *v = str(o->doc, "ociVersion");
+	if (!v || strncmp(v, "1.", 2) || v[2] < '0' || v[2] > '9')
+		return cb_fail(e, EINVAL, "config.json: ociVersion %s: want a runtime-spec 1.x version", v ? v : "(none)");
 	if (!cJSON_IsObject(lj))
 		return cb_fail(e, EINVAL, "config.json: linux: missing");
 	if ((r = linux_part(o, lj, e)) < 0)
 		return r;
+	const cJSON *oom = cJSON_GetObjectItem(cJSON_GetObjectItem(o->doc, "process"), "oomScoreAdj");
+	if (oom && (!cJSON_IsNumber(oom) || oom->valuedouble < -1000 || oom->valuedouble > 1000))
+		return cb_fail(e, EINVAL, "config.json: process.oomScoreAdj: want -1000..1000");
+	o->has_oom = oom != NULL;
+	o->oom_score_adj = oom ? (int)oom->valuedouble : 0;
 	const char *rp = str(root, "path");
 	if (!rp || !rp[0])
 		return cb_fail(e, EINVAL, "config.json: root.path: missing");
@@ -355,7 +361,10 @@ int cb_oci_load(struct cb_oci *o, const char *bundle, cb_err *e)
 	o->m.root_ro = cJSON_IsTrue(cJSON_GetObjectItem(root, "readonly"));
 	o->hostname = str(o->doc, "hostname");
 	o->domainname = str(o->doc, "domainname");
-	if ((o->hostname || o->domainname) && !(o->new_ns & CLONE_NEWUTS))
+	int uts_joined = 0;
+	for (int i = 0; i < o->njoin; i++)
+		uts_joined |= o->join[i].type == CLONE_NEWUTS;
+	if ((o->hostname || o->domainname) && !(o->new_ns & CLONE_NEWUTS) && !uts_joined)
 		return cb_fail(e, EINVAL, "config.json: hostname without a new uts namespace");
 	o->annotations = cJSON_GetObjectItem(o->doc, "annotations");
 	return 0;
@@ -464,7 +473,8 @@ cJSON *cb_oci_features(void)
 	cJSON *j = cJSON_CreateObject(), *l = cJSON_AddObjectToObject(j, "linux");
 	cJSON_AddStringToObject(j, "ociVersionMin", "1.0.0");
 	cJSON_AddStringToObject(j, "ociVersionMax", CB_OCI_VERSION);
-	cJSON_AddItemToObject(j, "hooks", cJSON_CreateArray());
+	static const char *const hooks[] = { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop" };
+	cJSON_AddItemToObject(j, "hooks", cJSON_CreateStringArray(hooks, (int)CB_ARRAY_SIZE(hooks)));
 	cJSON_AddItemToObject(j, "mountOptions", cJSON_CreateStringArray(mount_opts, (int)CB_ARRAY_SIZE(mount_opts)));
 	cJSON *ns = cJSON_AddArrayToObject(l, "namespaces");
 	for (size_t i = 0; i < CB_ARRAY_SIZE(ns_types); i++)

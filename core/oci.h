@@ -35,7 +35,7 @@ struct cb_oci {
 	struct cb_oci_ns join[8]; /* namespaces to join by path */
 	int njoin;
 	char uidmap[CB_IDMAP_TEXT], gidmap[CB_IDMAP_TEXT]; /* kernel map lines, "" none */
-	const cJSON *sysctl, *annotations;
+	const cJSON *sysctl, *annotations, *hooks;
 };
 
 /* Read BUNDLE/config.json into o (rootfs made absolute against bundle). */

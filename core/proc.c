@@ -572,6 +572,34 @@ static int exec_cmd(const struct cb_proc *p, char **env, cb_err *e)
 	return CB_EXIT_NOEXEC;
 }
 
+int cb_proc_lookup(const struct cb_proc *p, cb_err *e)
+{
+	const char *cmd = p->argv[0];
+	struct stat sb;
+	/* as runc's (Go's LookPath): a directory or a file nobody may execute is refused */
+	if (cmd[0] == '/') {
+		if (stat(cmd, &sb) < 0)
+			return errno != ENOENT ? 0 : cb_fail(e, ENOENT, "exec \"%s\": no such file or directory", cmd);
+		return !S_ISDIR(sb.st_mode) && (sb.st_mode & 0111) ? 0 : cb_fail(e, EACCES, "exec \"%s\": permission denied", cmd);
+	}
+	if (strchr(cmd, '/'))
+		return 0; /* relative to the cwd: exec will say */
+	const char *path = env_get(p->env, "PATH");
+	if (!path)
+		path = DEFAULT_PATH;
+	for (const char *s = path;; s++) {
+		const char *end = strchrnul(s, ':');
+		char full[4096];
+		snprintf(full, sizeof(full), "%.*s%s%s", (int)(end - s), s, end > s ? "/" : "", cmd);
+		if (stat(full, &sb) == 0 && !S_ISDIR(sb.st_mode) && (sb.st_mode & 0111))
+			return 0;
+		if (!*end)
+			break;
+		s = end;
+	}
+	return cb_fail(e, ENOENT, "exec \"%s\": executable file not found in $PATH", cmd);
+}
+
 /* Every signal default and none blocked, as crun does: a disposition the caller
  * inherited (SIGINT ignored in a background job, say) survives exec and would make the
  * container's ^C or pipe errors do nothing. */

@@ -102,5 +102,9 @@ int cb_db_find(const char *file, const char *name, unsigned long id, char *line,
  * fds 0-2, chdir, exec (PATH searched). Returns only on failure: the exit status (125,
  * 126 not executable, 127 not found) with *e filled. */
 int cb_proc_exec(const struct cb_proc *p, cb_err *e);
+/* Whether argv[0] is there to exec (an absolute path exists, a bare name is found in
+ * the process's PATH), with exec's own message when not: the OCI runtime's create
+ * fails on it, as runc's. */
+int cb_proc_lookup(const struct cb_proc *p, cb_err *e);
 
 #endif
