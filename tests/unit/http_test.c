@@ -445,7 +445,7 @@ int main(void)
 	R.body[got] = '\0';
 	if (f)
 		fclose(f);
-	snprintf(want, sizeof(want), "cbox: debug: GET %s -> 404", url);
+	snprintf(want, sizeof(want), "level=debug msg=\"GET %s -> 404\"", url);
 	CHECK(has(R.body, want));
 
 	cb_http_client_free(c);

@@ -82,9 +82,9 @@ int main(void)
 	CHECK_STR(tr, "3=;");
 	CHECK(ind == 5);
 	CHECK(cb_log_level == CB_LOG_ERROR);
-	char *a9[] = { "run", "--log-level=loud", NULL };
-	parse(2, a9, tr, sizeof(tr), &err);
-	CHECK_STR(tr, "ERR:invalid log level 'loud' (error, warn, info or debug)");
+	/* a bad --log-level exits 1 with podman's words (tests/cbox.test); the check itself: */
+	cb_err le;
+	CHECK(cb_log_set_level("loud", &le) < 0 && strstr(le.msg, "Log Level \"loud\" is not supported"));
 
 	char *a10[] = { "run", "-", NULL }; /* "-" is an operand (stdin) */
 	CHECK(parse(2, a10, tr, sizeof(tr), &err) == 1 && err == 0);
