@@ -65,7 +65,7 @@ FUZZ_PKGS="clang-14 libclang-rt-14-dev llvm-14 zlib1g-dev libzstd-dev libcjson-d
 # Everything the test world needs; later issues add their peers here.
 TEST_PKGS="qemu-user-static binfmt-support util-linux libcap2-bin docker-registry skopeo umoci openssl curl
  ca-certificates python3-cryptography mmdebstrap debian-archive-keyring zstd gzip tar file python3 attr dnsmasq-base
- uidmap qemu-system-x86 qemu-system-arm cpio $FUZZ_PKGS"
+ uidmap qemu-system-x86 qemu-system-arm cpio podman conmon containerd runc crun slirp4netns $FUZZ_PKGS"
 
 pkg_missing() {
 	for p in "$@"; do
