@@ -686,8 +686,8 @@ int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 		while (p->groups_add && p->groups_add[nadd])
 			nadd++;
 		/* room for the OCI process's groups or --group-add's */
-		gid_t *more = (p->oci && ng) || nadd ? realloc(groups, (size_t)(ng + nadd + 1) * sizeof(*groups)) : groups;
 		if ((p->oci && ng) || nadd) {
+			gid_t *more = realloc(groups, (size_t)(ng + nadd + 1) * sizeof(*groups));
 			if (!more)
 				return cb_fail(e, ENOMEM, "out of memory"), CB_EXIT_FAIL;
 			groups = more;

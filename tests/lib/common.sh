@@ -24,6 +24,9 @@ trap 'eval "$EXIT_HOOKS"; rm -rf "$T"' EXIT
 trap 'exit 143' TERM
 OUT=$T/.out
 
+# free_port: a TCP port on 127.0.0.1 that nothing listens on now.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1: $2"; }
 skip() { echo "SKIP $1: $2"; }
