@@ -51,11 +51,12 @@ static int done(struct cb_opt_state *st)
 }
 
 /* Options every applet understands, as podman's global flags. */
-const char *cb_opt_root, *cb_opt_storage_driver;
+const char *cb_opt_root, *cb_opt_storage_driver, *cb_opt_volume_path;
 static const struct cb_option global_opts[] = {
 	{ "log-level", 0, CB_OPT_ARG, 1 },
 	{ "root", 0, CB_OPT_ARG, 2 },
 	{ "storage-driver", 0, CB_OPT_ARG, 3 },
+	{ "volumepath", 0, CB_OPT_ARG, 7 }, /* podman's: where named volumes live */
 	/* podman's, accepted and without effect here (one runtime dir, no events, no cgroup manager) */
 	{ "runroot", 0, CB_OPT_ARG, 4 },
 	{ "events-backend", 0, CB_OPT_ARG, 4 },
@@ -103,6 +104,16 @@ static const struct cb_option *find_short(const struct cb_option *opts, int c)
 	return NULL;
 }
 
+int cb_opt_is_global(const char *arg)
+{
+	static const struct cb_option none[] = { { 0 } };
+	if (arg[0] != '-' || !arg[1])
+		return 0;
+	if (arg[1] != '-')
+		return find_short(none, arg[1]) != NULL;
+	return find_long(none, arg + 2, strcspn(arg + 2, "=")) != NULL;
+}
+
 /* The option is found: take its value if it wants one. */
 static int take(struct cb_opt_state *st, const struct cb_option *o, const char *inline_val,
 		const char *spelled, cb_err *e)
@@ -119,8 +130,10 @@ static int take(struct cb_opt_state *st, const struct cb_option *o, const char *
 			st->arg = inline_val;
 		else if (st->ind < st->argc)
 			st->arg = st->argv[st->ind++];
+		else if (spelled[1] != '-') /* podman's (cobra's) words */
+			return cb_fail(e, EINVAL, "flag needs an argument: '%c' in %s", spelled[1], spelled);
 		else
-			return cb_fail(e, EINVAL, "option '%s' needs a value", spelled);
+			return cb_fail(e, EINVAL, "flag needs an argument: %s", spelled);
 	} else if (inline_val) {
 		return cb_fail(e, EINVAL, "option '%s' takes no value", spelled);
 	}
@@ -135,7 +148,7 @@ static int take(struct cb_opt_state *st, const struct cb_option *o, const char *
 			return cb_fail(e, EINVAL, "option '%s' needs a value", spelled);
 		if (o->id == 4)
 			return 1;
-		*(o->id == 2 ? &cb_opt_root : &cb_opt_storage_driver) = st->arg;
+		*(o->id == 2 ? &cb_opt_root : o->id == 7 ? &cb_opt_volume_path : &cb_opt_storage_driver) = st->arg;
 		return 1;
 	}
 	return 0;

@@ -157,7 +157,7 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 	       O_VARIANT, O_ATTACH, O_TIMEOUT, O_MOUNT, O_LOGDRIVER };
 	static const struct cb_option opts[] = {
 		{ "name", 0, CB_OPT_ARG, O_NAME },
-		{ "hostname", 0, CB_OPT_ARG, O_HOST },
+		{ "hostname", 'h', CB_OPT_ARG, O_HOST }, /* -h as podman (help is --help) */
 		{ "rm", 0, CB_OPT_BOOL, O_RM },
 		{ "env", 'e', CB_OPT_ARG, O_ENV },
 		{ "workdir", 'w', CB_OPT_ARG, O_WORKDIR },

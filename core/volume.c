@@ -138,7 +138,7 @@ int cb_volume_exists(struct cb_store *s, const char *name)
 
 int cb_volume_create(struct cb_store *s, const char *name, char name_out[65], cb_err *e)
 {
-	char d[300], data[320], gen[65];
+	char d[300], data[320], gen[65], mp[4400];
 	if (!name) {
 		unsigned char rnd[32];
 		int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
@@ -154,6 +154,10 @@ int cb_volume_create(struct cb_store *s, const char *name, char name_out[65], cb
 	}
 	if (vol_dir(name, d, sizeof(d)) < 0)
 		return cb_fail(e, EINVAL, "invalid volume name '%s': [a-zA-Z0-9][a-zA-Z0-9_.-]*", name);
+	snprintf(mp, sizeof(mp), "%s/volumes", s->root);
+	if (cb_opt_volume_path && strcmp(cb_opt_volume_path, mp))
+		return cb_fail(e, EINVAL, "--volumepath %s: volumes live in %s here (under the storage root)",
+			       cb_opt_volume_path, mp);
 	if (mkdirat(s->rootfd, "volumes", 0700) < 0 && errno != EEXIST)
 		return cb_fail_errno(e, errno, "%s/volumes", s->root);
 	/* made under a temporary name and renamed (never over another: a volume's directory
@@ -164,7 +168,7 @@ int cb_volume_create(struct cb_store *s, const char *name, char name_out[65], cb
 		return tfd;
 	snprintf(data, sizeof(data), "%s/_data", tmp);
 	cJSON *j = cJSON_CreateObject();
-	char now[32], mp[4400];
+	char now[32];
 	cb_state_now(now, sizeof(now));
 	snprintf(mp, sizeof(mp), "%s/%s/_data", s->root, d);
 	cJSON_AddStringToObject(j, "Name", name);

@@ -66,7 +66,7 @@ int main(void)
 
 	char *a5[] = { "run", "--name", NULL };
 	parse(2, a5, tr, sizeof(tr), &err);
-	CHECK_STR(tr, "ERR:option '--name' needs a value");
+	CHECK_STR(tr, "ERR:flag needs an argument: --name");
 
 	char *a6[] = { "run", "--rm=yes", NULL };
 	parse(2, a6, tr, sizeof(tr), &err);
