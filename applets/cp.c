@@ -131,7 +131,7 @@ int cp_main(int argc, char **argv)
 	while (cb_getopt(&st, opts))
 		;
 	if (argc - st.ind != 2) {
-		fprintf(stderr, "Error: need a source and a destination\nSee 'cbox cp --help'.\n");
+		cb_usage_error("need a source and a destination");
 		return CB_EXIT_FAIL;
 	}
 	char *src = argv[st.ind], *dst = argv[st.ind + 1];

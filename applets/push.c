@@ -97,7 +97,7 @@ int push_main(int argc, char **argv)
 	}
 	int nargs = argc - st.ind;
 	if (nargs < 1 || nargs > 2) {
-		fprintf(stderr, "Error: %s\nSee 'cbox push --help'.\n",
+		cb_usage_error("%s",
 			nargs < 1 ? "requires at least 1 arg(s), only received 0"
 				  : "accepts at most 2 arg(s), received 3 or more");
 		return CB_EXIT_FAIL;

@@ -152,7 +152,7 @@ int rm_main(int argc, char **argv)
 	}
 	all |= prune;
 	if (st.ind >= argc && !all) {
-		fprintf(stderr, "Error: name at least one container (or --all)\nSee 'cbox rm --help'.\n");
+		cb_usage_error("name at least one container (or --all)");
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;

@@ -127,12 +127,12 @@ int cb_opt_is_global(const char *arg);
 /* For applets: the shared option loop's error path; prints and exits. */
 int cb_getopt(struct cb_opt_state *st, const struct cb_option *opts);
 /* For applets: what a parser returned (CB_OPT_HELP: the usage on stdout, 0; an error:
- * "Error: MSG", with hint the "See 'cbox APPLET --help'." line, 125). */
+ * "Error: MSG", with hint the "See 'cbox APPLET --help'" line (podman's, without a period), 125). */
 int cb_opt_report(int r, int hint, const cb_err *e);
 /* The name cbox was invoked by: "cbox", or "podman" through a symlink of that name
  * (tools that drive podman pointed at cbox); usage and hints say it. */
 extern const char *cb_prog;
-/* For applets: a usage error, "Error: MSG" and "See 'PROG APPLET --help'."; returns 125. */
+/* For applets: a usage error, "Error: MSG" and "See 'PROG APPLET --help'"; returns 125. */
 int cb_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* An applet's usage text, with the program named as it was invoked. */
 void cb_print_usage(FILE *f, const char *text);

@@ -242,7 +242,7 @@ int cb_ctl_main(struct cb_opt_state *st, const char *name, int flags, cb_ctl_fn 
 {
 	int all = flags & CB_CTL_ALL, n = 0;
 	if (st->ind >= st->argc && !all) {
-		fprintf(stderr, "Error: name at least one container\nSee 'cbox %s --help'.\n", name);
+		cb_usage_error("name at least one container");
 		return CB_EXIT_FAIL;
 	}
 	if (st->ind < st->argc && all) {

@@ -177,7 +177,7 @@ int cb_usage_error(const char *fmt, ...)
 	fputs("Error: ", stderr);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nSee '%s %s --help'.\n", cb_prog, cb_applet_current->name);
+	fprintf(stderr, "\nSee '%s %s --help'\n", cb_prog, cb_applet_current->name);
 	return CB_EXIT_FAIL;
 }
 
@@ -189,7 +189,7 @@ int cb_opt_report(int r, int hint, const cb_err *e)
 	}
 	fprintf(stderr, "Error: %s\n", e->msg);
 	if (hint)
-		fprintf(stderr, "See '%s %s --help'.\n", cb_prog, cb_applet_current->name);
+		fprintf(stderr, "See '%s %s --help'\n", cb_prog, cb_applet_current->name);
 	return CB_EXIT_FAIL;
 }
 
@@ -327,7 +327,7 @@ int main(int argc, char **argv)
 		case CB_OPT_HELP:
 			return usage(stdout, 0);
 		default:
-			fprintf(stderr, "Error: %s\nSee '%s --help'.\n", e.msg, cb_prog);
+			fprintf(stderr, "Error: %s\nSee '%s --help'\n", e.msg, cb_prog);
 			return CB_EXIT_FAIL;
 		}
 	}
@@ -349,7 +349,7 @@ int main(int argc, char **argv)
 					fprintf(stderr, "Error: unknown flag: %.*s\n", (int)strcspn(argv[i], "="), argv[i]);
 				else
 					fprintf(stderr, "Error: unknown shorthand flag: '%c' in -%c\n", argv[i][1], argv[i][1]);
-				fprintf(stderr, "See '%s --help'.\n", cb_prog);
+				fprintf(stderr, "See '%s --help'\n", cb_prog);
 				return CB_EXIT_FAIL;
 			}
 		fprintf(stderr, "Error: unrecognized command `%s %s`\nTry '%s --help' for more information\n", cb_prog,
