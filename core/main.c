@@ -1,8 +1,6 @@
 /* main.c - the multicall front door: privilege drop, applet dispatch, --list, --install,
  * --help. Applets come from the table build.sh generates from each applet's header. */
-#include <ctype.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <grp.h>
 #include <limits.h>
 #include <stdio.h>
@@ -26,8 +24,6 @@ static const struct cb_applet applets[] = {
 #undef CB_APPLET
 };
 
-const struct cb_applet *cb_applet_current;
-const char *cb_prog = "cbox";
 
 int cb_applet_count(void) { return (int)CB_ARRAY_SIZE(applets); }
 const char *cb_applet_name(int i) { return applets[i].name; }
@@ -137,21 +133,6 @@ static int install_links(const char *dir)
 	return status;
 }
 
-void cb_print_usage(FILE *f, const char *text)
-{
-	/* "cbox " as a word becomes the invoked name */
-	for (const char *p = text, *q; *p; p = q + 5) {
-		q = strstr(p, "cbox ");
-		while (q && q > text && (isalnum((unsigned char)q[-1]) || q[-1] == '-' || q[-1] == '/'))
-			q = strstr(q + 5, "cbox ");
-		if (!q) {
-			fputs(p, f);
-			break;
-		}
-		fprintf(f, "%.*s%s ", (int)(q - p), p, cb_prog);
-	}
-}
-
 static int usage(FILE *f, int status)
 {
 	char text[4096];
@@ -168,17 +149,6 @@ static int usage(FILE *f, int status)
 		snprintf(text + n, sizeof(text) - (size_t)n, "\n\nRun 'cbox APPLET --help' for an applet's options.\n");
 	cb_print_usage(f, text);
 	return status;
-}
-
-int cb_usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("Error: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nSee '%s %s --help'\n", cb_prog, cb_applet_current->name);
-	return CB_EXIT_FAIL;
 }
 
 int cb_opt_report(int r, int hint, const cb_err *e)

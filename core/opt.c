@@ -2,6 +2,7 @@
  * options, values inline or in the next argument. Options may follow operands, as
  * podman's (cobra) parsing allows: argv is permuted so the operands end up last. Applets
  * whose operands carry a command (run, exec, unshare) stop at the first operand. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,4 +218,35 @@ int cb_opt_seconds(const char *s)
 	char *end;
 	long v = strtol(s, &end, 10);
 	return *s && !*end && v >= 0 && v <= 1000000000 ? (int)v : -1;
+}
+
+/* ---- the program's name in what it prints (main.c sets both) ---- */
+
+const struct cb_applet *cb_applet_current;
+const char *cb_prog = "cbox";
+
+void cb_print_usage(FILE *f, const char *text)
+{
+	/* "cbox " as a word becomes the invoked name */
+	for (const char *p = text, *q; *p; p = q + 5) {
+		q = strstr(p, "cbox ");
+		while (q && q > text && (isalnum((unsigned char)q[-1]) || q[-1] == '-' || q[-1] == '/'))
+			q = strstr(q + 5, "cbox ");
+		if (!q) {
+			fputs(p, f);
+			break;
+		}
+		fprintf(f, "%.*s%s ", (int)(q - p), p, cb_prog);
+	}
+}
+
+int cb_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("Error: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nSee '%s %s --help'\n", cb_prog, cb_applet_current->name);
+	return CB_EXIT_FAIL;
 }

@@ -67,6 +67,9 @@ int main(void)
 	char *a5[] = { "run", "--name", NULL };
 	parse(2, a5, tr, sizeof(tr), &err);
 	CHECK_STR(tr, "ERR:flag needs an argument: --name");
+	char *a5s[] = { "run", "-u", NULL };
+	parse(2, a5s, tr, sizeof(tr), &err);
+	CHECK_STR(tr, "ERR:flag needs an argument: 'u' in -u");
 
 	char *a6[] = { "run", "--rm=yes", NULL };
 	parse(2, a6, tr, sizeof(tr), &err);
