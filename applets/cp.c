@@ -63,9 +63,11 @@ struct side {
 	const char *ref;
 	char path[4096];
 	int rootfd; /* c.rootfd, or a volume's directory the path lies in */
-	uid_t uid;  /* the container's user (numeric -u), for -a */
-	gid_t gid;
+	struct cb_unpack_opts own; /* how files copied in are owned (-a) */
 };
+
+static uid_t host_uid;
+static gid_t host_gid;
 
 /* "/a/./b/../c" is "/a/c" (lexically: the parents are resolved in-root afterwards). */
 static void lexical(char *p)
@@ -118,8 +120,12 @@ static void side_path(struct side *s, const char *arg)
 	const char *user = cJSON_GetStringValue(cJSON_GetObjectItem(proc, "user")) ?: "";
 	char *end;
 	unsigned long u = strtoul(user, &end, 10);
-	s->uid = (uid_t)(end != user && (!*end || *end == ':') ? u : 0);
-	s->gid = (gid_t)(*end == ':' ? strtoul(end + 1, NULL, 10) : s->uid);
+	s->own.uid = (uint32_t)(end != user && (!*end || *end == ':') ? u : 0);
+	s->own.gid = (uint32_t)(*end == ':' ? strtoul(end + 1, NULL, 10) : s->own.uid);
+	if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(s->c.cfg, "userns")) ?: "", "keep-id") && host_uid) {
+		s->own.keepid[0] = host_uid; /* ids as they show inside */
+		s->own.keepid[1] = host_gid;
+	}
 	snprintf(s->path, sizeof(s->path), "%s%s%s", arg[0] == '/' ? "" : cwd, arg[0] == '/' ? "" : "/", arg);
 	s->rootfd = s->c.rootfd;
 	size_t best = 0;
@@ -150,13 +156,14 @@ static void side_path(struct side *s, const char *arg)
 	}
 }
 
-/* Unpack the tar stream from fd into dirfd; own: every entry owned by uid:gid. */
-static int unpack_into(int fd, int dirfd, const char *what, int own, uid_t uid, gid_t gid, cb_err *e)
+/* Unpack the tar stream from fd into dirfd; owners as *own says. */
+static int unpack_into(int fd, int dirfd, const char *what, const struct cb_unpack_opts *own, cb_err *e)
 {
 	struct cb_reader in = cb_fd_reader(&fd), tar;
 	struct cb_decompressor *dz = NULL;
-	struct cb_unpack_opts uo = { .whiteouts = CB_WH_NONE, .rootless = cb_in_userns(), .own = own, .uid = uid,
-				     .gid = gid };
+	struct cb_unpack_opts uo = *own;
+	uo.whiteouts = CB_WH_NONE;
+	uo.rootless = cb_in_userns();
 	int r = cb_decompress_open(&in, CB_COMP_AUTO, &tar, &dz, e);
 	if (r == 0)
 		r = cb_unpack_tar(&tar, dirfd, what, &uo, NULL, e);
@@ -166,15 +173,15 @@ static int unpack_into(int fd, int dirfd, const char *what, int own, uid_t uid, 
 
 /* The tar of srcfd/name (named arcname; "" for a directory's contents) unpacked into
  * dirfd by way of a child and a pipe. */
-static int copy(int srcfd, const char *name, const char *arcname, int dirfd, const char *what, int own, uid_t uid,
-		gid_t gid, cb_err *e)
+static int copy(int srcfd, const char *name, const char *arcname, int dirfd, const char *what,
+		const struct cb_unpack_opts *own, cb_err *e)
 {
 	struct cb_tartree_opts to = { .name = arcname, .one_fs = 1 };
 	pid_t child;
 	int status = 0, fd = cb_tartree_pipe(srcfd, name, &to, &child, e);
 	if (fd < 0)
 		return fd;
-	int r = unpack_into(fd, dirfd, what, own, uid, gid, e);
+	int r = unpack_into(fd, dirfd, what, own, e);
 	close(fd);
 	waitpid(child, &status, 0);
 	return r < 0 ? r : status ? cb_fail(e, EIO, "%s: reading the source failed", what) : 0;
@@ -274,6 +281,8 @@ int cp_main(int argc, char **argv)
 	static struct side from, to;
 	struct cb_store s;
 	cb_err e;
+	host_uid = getuid();
+	host_gid = getgid();
 	if (cb_userns_enter(&e) < 0 || cb_store_open(&s, cb_opt_root, &e) < 0 ||
 	    (src_in && open_side(&s, &from, src, src_in, &e) < 0) || (dst_in && open_side(&s, &to, dst, dst_in, &e) < 0))
 		cb_die(&e);
@@ -335,7 +344,8 @@ int cp_main(int argc, char **argv)
 			fprintf(stderr, "Error: destination must be a directory when copying from stdin\n");
 			return CB_EXIT_FAIL;
 		}
-		r = unpack_into(0, dirfd, what, archive, to.uid, to.gid, &e);
+		to.own.own = archive;
+		r = unpack_into(0, dirfd, what, &to.own, &e);
 		if (r < 0 && strstr(e.msg, "tar")) {
 			fprintf(stderr, "Error: source must be a (compressed) tar archive when copying from stdin\n");
 			return CB_EXIT_FAIL;
@@ -375,10 +385,10 @@ int cp_main(int argc, char **argv)
 		snprintf(where, sizeof(where), "%s/%s", dst_in && strcmp(dpath, "/") ? dpath : "", arc);
 		if (r == 0)
 			r = clash(dirfd, arc, isdir, overwrite, where, &e);
-		if (r == 0 && dst_in)
-			r = copy(pfd, open_name, arc, dirfd, what, archive, to.uid, to.gid, &e);
-		else if (r == 0)
-			r = copy(pfd, open_name, arc, dirfd, what, 1, geteuid(), getegid(), &e);
+		struct cb_unpack_opts mine = { .own = 1, .uid = geteuid(), .gid = getegid() };
+		to.own.own = archive;
+		if (r == 0)
+			r = copy(pfd, open_name, arc, dirfd, what, dst_in ? &to.own : &mine, &e);
 	}
 	if (r < 0) {
 		if (!strstr(e.msg, "copier:") && !strstr(e.msg, "destination must"))
