@@ -441,3 +441,45 @@ int cb_volumes_resolve(struct cb_store *s, struct cb_volume *v, int nv, cb_err *
 	}
 	return 0;
 }
+
+/* A mount's propagation as podman names it. */
+static const char *prop_name(unsigned long prop)
+{
+	for (size_t i = 0; i < CB_ARRAY_SIZE(vol_words); i++)
+		if (vol_words[i].prop && vol_words[i].prop == prop)
+			return vol_words[i].name;
+	return "rprivate";
+}
+
+cJSON *cb_volume_mounts(const cJSON *cfg)
+{
+	cJSON *out = cJSON_CreateArray();
+	const cJSON *v;
+	for (int pass = 0; pass < 2; pass++) /* volumes first, then binds, as podman lists them */
+		cJSON_ArrayForEach(v, cJSON_GetObjectItem(cfg, "volumes")) {
+			const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(v, "name"));
+			const cJSON *f = cJSON_GetObjectItem(v, "flags");
+			unsigned long flags = cJSON_IsNumber(f) ? (unsigned long)f->valuedouble : 0;
+			const cJSON *p = cJSON_GetObjectItem(v, "prop");
+			if ((name == NULL) != pass)
+				continue;
+			cJSON *m = cJSON_CreateObject(), *o;
+			cJSON_AddStringToObject(m, "Type", name ? "volume" : "bind");
+			if (name)
+				cJSON_AddStringToObject(m, "Name", name);
+			cJSON_AddItemToObject(m, "Source", cJSON_Duplicate(cJSON_GetObjectItem(v, "src"), 0));
+			cJSON_AddItemToObject(m, "Destination", cJSON_Duplicate(cJSON_GetObjectItem(v, "dst"), 0));
+			cJSON_AddStringToObject(m, "Driver", name ? "local" : "");
+			cJSON_AddStringToObject(m, "Mode", "");
+			cJSON_AddItemToObject(m, "Options", o = cJSON_CreateArray());
+			for (size_t i = 0; i < 3; i++) /* noexec, nosuid, nodev: vol_words' first three */
+				if (flags & vol_words[i].flag)
+					cJSON_AddItemToArray(o, cJSON_CreateString(vol_words[i].name));
+			cJSON_AddItemToArray(o, cJSON_CreateString("rbind"));
+			cJSON_AddBoolToObject(m, "RW", !cJSON_IsTrue(cJSON_GetObjectItem(v, "ro")));
+			cJSON_AddStringToObject(m, "Propagation",
+						prop_name(cJSON_IsNumber(p) ? (unsigned long)p->valuedouble : 0));
+			cJSON_AddItemToArray(out, m);
+		}
+	return out;
+}

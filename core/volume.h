@@ -42,4 +42,8 @@ void cb_volume_rm_anon(struct cb_store *s, const cJSON *cfg);
 /* The same for the container whose directory is dfd. */
 void cb_volume_rm_anon_at(struct cb_store *s, int dfd);
 
+/* A container's volumes and binds as podman's inspect shows them ("Mounts": Type, Name,
+ * Source, Destination, Driver, Mode, Options, RW, Propagation). */
+cJSON *cb_volume_mounts(const cJSON *cfg);
+
 #endif
