@@ -46,7 +46,7 @@ static int parse_opts(char *opts, struct cb_volume *v, const char *spec, cb_err 
 		} else if (!strcmp(o, "O")) {
 			v->overlay = 1;
 		} else {
-			return cb_fail(e, EINVAL, "%s: invalid option type \"%s\"", spec, o);
+			return cb_fail(e, EINVAL, "invalid option type \"%s\"", o);
 		}
 	}
 	return 0;
@@ -465,8 +465,7 @@ cJSON *cb_volume_mounts(const cJSON *cfg)
 				continue;
 			cJSON *m = cJSON_CreateObject(), *o;
 			cJSON_AddStringToObject(m, "Type", name ? "volume" : "bind");
-			if (name)
-				cJSON_AddStringToObject(m, "Name", name);
+			cJSON_AddStringToObject(m, "Name", name ? name : ""); /* podman omits it; templates want it */
 			cJSON_AddItemToObject(m, "Source", cJSON_Duplicate(cJSON_GetObjectItem(v, "src"), 0));
 			cJSON_AddItemToObject(m, "Destination", cJSON_Duplicate(cJSON_GetObjectItem(v, "dst"), 0));
 			cJSON_AddStringToObject(m, "Driver", name ? "local" : "");
