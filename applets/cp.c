@@ -278,6 +278,14 @@ int cp_main(int argc, char **argv)
 			argv[st.ind], argv[st.ind + 1]);
 		return CB_EXIT_FAIL;
 	}
+	/* a host destination is a directory or a regular file (checked before our user
+	 * namespace: /dev/stdout's pipe may be closed to us there) */
+	struct stat dst_st;
+	if (!dst_in && strcmp(dst, "-") && stat(dst, &dst_st) == 0 && !S_ISDIR(dst_st.st_mode) &&
+	    !S_ISREG(dst_st.st_mode)) {
+		fprintf(stderr, "Error: invalid destination: \"%s\" must be a directory or a regular file\n", dst);
+		return CB_EXIT_FAIL;
+	}
 	static struct side from, to;
 	struct cb_store s;
 	cb_err e;
@@ -352,7 +360,6 @@ int cp_main(int argc, char **argv)
 		}
 	} else {
 		char dpath[4096];
-		struct stat dst_st;
 		int root = dst_in ? to.rootfd : -1;
 		if (dst_in) {
 			size_t l = strlen(to.path);
@@ -369,11 +376,10 @@ int cp_main(int argc, char **argv)
 			}
 			follow(to.rootfd, dpath, sizeof(dpath)); /* podman writes through a link */
 		} else {
-			snprintf(dpath, sizeof(dpath), "%s", dst);
-			if (stat(dst, &dst_st) == 0 && !S_ISDIR(dst_st.st_mode) && !S_ISREG(dst_st.st_mode)) {
-				fprintf(stderr, "Error: invalid destination: \"%s\" must be a directory or a regular file\n", dst);
-				return CB_EXIT_FAIL;
-			}
+			/* an existing one through its links: a copy replaces no host symlink */
+			char *real = realpath(dst, NULL);
+			snprintf(dpath, sizeof(dpath), "%s", real ? real : dst);
+			free(real);
 		}
 		r = place(root, dpath, name, isdir, contents, &dirfd, arc, sizeof(arc), &e);
 		if (r == -ENOENT && dst_in) {
