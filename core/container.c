@@ -468,6 +468,11 @@ static void binds_json(cJSON *cj, const char *key, const struct cb_volume *v, in
 		cJSON_AddBoolToObject(b, "copyup", v[i].copyup);
 		cJSON_AddBoolToObject(b, "chown", v[i].chown);
 		cJSON_AddBoolToObject(b, "overlay", v[i].overlay);
+		if (v[i].flags || v[i].prop || v[i].tmpfs) { /* :noexec..., :shared..., a tmpfs volume */
+			cJSON_AddNumberToObject(b, "flags", (double)v[i].flags);
+			cJSON_AddNumberToObject(b, "prop", (double)v[i].prop);
+			cJSON_AddBoolToObject(b, "tmpfs", v[i].tmpfs);
+		}
 		cJSON_AddItemToArray(a, b);
 	}
 }
@@ -858,6 +863,9 @@ static struct cb_volume *binds_from_json(const cJSON *a, int *n)
 		v[*n].copyup = cJSON_IsTrue(cJSON_GetObjectItem(it, "copyup"));
 		v[*n].chown = cJSON_IsTrue(cJSON_GetObjectItem(it, "chown"));
 		v[*n].overlay = cJSON_IsTrue(cJSON_GetObjectItem(it, "overlay"));
+		v[*n].flags = (unsigned long)num(it, "flags");
+		v[*n].prop = (unsigned long)num(it, "prop");
+		v[*n].tmpfs = cJSON_IsTrue(cJSON_GetObjectItem(it, "tmpfs"));
 		v[(*n)++].ro = cJSON_IsTrue(cJSON_GetObjectItem(it, "ro"));
 	}
 	return v;

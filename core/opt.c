@@ -168,8 +168,8 @@ int cb_opt_next(struct cb_opt_state *st, const struct cb_option *opts, cb_err *e
 			if (!o)
 				return cb_fail(e, EINVAL, "unknown shorthand flag: '%c' in -%c", c, c);
 			const char *val = NULL;
-			if (o->has_arg == CB_OPT_ARG && *st->bundle) {
-				val = st->bundle; /* -uroot */
+			if ((o->has_arg == CB_OPT_ARG && *st->bundle) || (o->has_arg == CB_OPT_BOOL && *st->bundle == '=')) {
+				val = st->bundle + (*st->bundle == '='); /* -uroot, -u=root, -a=false (pflag's) */
 				st->bundle = NULL;
 			}
 			int r = take(st, o, val, spelled, e);

@@ -262,7 +262,7 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 			if (cb_volume_parse(st.arg, &vols[o->nvols++], e) < 0) {
 				char m[sizeof(e->msg)];
 				snprintf(m, sizeof(m), "%s", e->msg);
-				usage_error("--volume %s", m);
+				refuse("%s", m); /* podman's words, no prefix */
 			}
 			break;
 		case O_MOUNT: {

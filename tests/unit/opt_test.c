@@ -44,11 +44,11 @@ int main(void)
 	int err, ind;
 	unit_name = "opt";
 
-	char *a1[] = { "run", "-it", "--rm", "--name=web", "-e", "A=1", "-uroot", "img", "sh", "-c", "x", NULL };
-	ind = parse(11, a1, tr, sizeof(tr), &err);
+	char *a1[] = { "run", "-it", "--rm", "--name=web", "-e=A=1", "-uroot", "img", "sh", "-c", "x", NULL };
+	ind = parse(10, a1, tr, sizeof(tr), &err);
 	CHECK(err == 0);
 	CHECK_STR(tr, "2=;3=;5=;6=web;1=A=1;4=root;");
-	CHECK(ind == 7); /* "img": options after it belong to the command */
+	CHECK(ind == 6); /* "img": options after it belong to the command */
 
 	char *a2[] = { "run", "--env", "B=2", "--", "-notopt", NULL };
 	ind = parse(5, a2, tr, sizeof(tr), &err);
