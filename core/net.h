@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "cbox.h"
+#include "ctrconf.h"
 #include "slirp.h"
 
 enum { CB_NET_DEFAULT, CB_NET_HOST, CB_NET_NONE, CB_NET_SLIRP, CB_NET_CONTAINER };
@@ -30,6 +31,7 @@ struct cb_net {
 	int nhosts;
 	const char **dns_search, **dns_opts; /* --dns-search, --dns-option */
 	int ndns_search, ndns_opts;
+	struct cb_ctrconf *conf; /* containers.conf: where no option says */
 	/* container:REF: the other container (its full id once joined), its network
 	 * namespace and the /etc files the two share */
 	const char *peer_ref;
@@ -76,8 +78,8 @@ void cb_net_stop(struct cb_net *n);
 /* The container's resolv.conf from the host's (in buf, len bytes; rewritten in place,
  * buf has size bytes): nameservers replaced by 10.0.2.3 with slirp, by --dns otherwise. */
 size_t cb_net_resolv(const struct cb_net *n, char *buf, size_t len, size_t size);
-/* --add-host lines for /etc/hosts, appended to buf (size bytes, NUL-terminated). */
-void cb_net_hosts(const struct cb_net *n, char *buf, size_t size);
+/* The container's /etc/hosts as podman writes it (see net.c), in buf (size bytes). */
+void cb_net_hosts(const struct cb_net *n, const char *hostname, const char *name, char *buf, size_t size);
 /* "network", "ports" and "network_opts" for config.json; from_json rebuilds n from them
  * (for start: dns and hosts point into cj, which must outlive n; cb_net_free after). */
 void cb_net_json(const struct cb_net *n, cJSON *cj);

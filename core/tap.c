@@ -83,6 +83,10 @@ static int add_addr4(int nl, int ifindex, const char *addr, int prefix)
 	r.ifa.ifa_index = ifindex;
 	add_attr(&r, IFA_LOCAL, &a, sizeof(a));
 	add_attr(&r, IFA_ADDRESS, &a, sizeof(a));
+	if (prefix < 31) { /* as ip(8) "brd +" */
+		struct in_addr b = { a.s_addr | htonl(0xffffffffu >> prefix) };
+		add_attr(&r, IFA_BROADCAST, &b, sizeof(b));
+	}
 	return nl_talk(nl, &r);
 }
 
@@ -141,10 +145,13 @@ int cb_slirp_tap_setup(const struct cb_slirp_opts *o, int *tapfd, cb_err *e)
 		step = "bring lo up";
 	if (!r && (r = link_up(nl, tap, o->mtu)) < 0)
 		step = "set " TAP_NAME " mtu and up";
-	if (!r && (r = add_addr4(nl, tap, CB_SLIRP_GUEST, 24)) < 0)
-		step = "address " CB_SLIRP_GUEST "/24 on " TAP_NAME;
-	if (!r && (r = add_default_route4(nl, tap, CB_SLIRP_HOST)) < 0)
-		step = "default route via " CB_SLIRP_HOST;
+	char guest[16], gw[16];
+	cb_slirp_ip(o, CB_SLIRP_GUEST, guest);
+	cb_slirp_ip(o, CB_SLIRP_HOST, gw);
+	if (!r && (r = add_addr4(nl, tap, guest, o->prefix)) < 0)
+		step = "address on " TAP_NAME;
+	if (!r && (r = add_default_route4(nl, tap, gw)) < 0)
+		step = "default route";
 	if (r < 0) {
 		close(fd);
 		return cb_fail_errno(e, -r, "network slirp: %s", step);
