@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "container.h"
 #include "ctl.h"
 #include "ctrconf.h"
 #include "fdpass.h"
@@ -18,11 +19,14 @@
 #include "mount.h"
 #include "net.h"
 
+#ifndef NS_GET_NSTYPE
+#define NS_GET_NSTYPE _IO(0xb7, 0x3)
+#endif
 #ifndef NS_GET_USERNS
 #define NS_GET_USERNS _IO(0xb7, 0x1)
 #endif
 
-static const char *const mode_names[] = { "default", "host", "none", "slirp", "container" };
+static const char *const mode_names[] = { "default", "host", "none", "slirp", "container", "ns" };
 
 int cb_net_init(struct cb_net *n, int max, cb_err *e)
 {
@@ -76,7 +80,24 @@ int cb_net_parse(struct cb_net *n, const char *spec, cb_err *e)
 		n->peer_ref = spec + 10;
 		return 0;
 	}
-	return cb_fail(e, EINVAL, "--network %s: not supported (slirp, host, none or container:NAME)", spec);
+	if (!strncmp(spec, "ns:", 3) && spec[3] == '/') {
+		n->mode = CB_NET_NS;
+		n->ns_path = spec + 3;
+		return 0;
+	}
+	if (!strcmp(spec, "private") || !strcmp(spec, "default")) {
+		n->mode = CB_NET_DEFAULT;
+		return 0;
+	}
+	/* bridge (podman's default network) and named networks: a slirp network of the
+	 * container's own, shaped like the network (cb_network_apply, once the store is open) */
+	if (cb_container_name_ok(spec) && !strchr(spec, ':')) {
+		n->mode = CB_NET_SLIRP;
+		n->netname = strcmp(spec, "bridge") ? spec : "podman";
+		return 0;
+	}
+	return cb_fail(e, EINVAL, "--network %s: not supported (slirp4netns[:OPTIONS], host, none, private, bridge, "
+			   "container:NAME, ns:PATH or a network's name)", spec);
 }
 
 int cb_net_publish(struct cb_net *n, const char *spec, cb_err *e)
@@ -138,7 +159,7 @@ int cb_net_finish_opts(struct cb_net *n, int rootless, cb_err *e)
 	n->ndns_opts = n->ndns_opts ?: n->conf->ndns_options;
 	if (n->mode == CB_NET_DEFAULT)
 		n->mode = n->slirp.nports || (rootless && CFG_SLIRP) ? CB_NET_SLIRP : CB_NET_HOST;
-	if (n->mode == CB_NET_CONTAINER && n->slirp.nports)
+	if ((n->mode == CB_NET_CONTAINER || n->mode == CB_NET_NS) && n->slirp.nports)
 		return cb_fail(e, EINVAL, "cannot set port bindings on an existing container network namespace");
 	if (n->mode == CB_NET_CONTAINER && (n->ndns || n->nhosts))
 		return cb_fail(e, EINVAL, "conflicting options: %s and the network mode container: the other container's "
@@ -235,6 +256,18 @@ int cb_net_join_peer(struct cb_net *n, cb_err *e)
 
 int cb_net_start(struct cb_net *n, cb_err *e)
 {
+	if (n->mode == CB_NET_NS) {
+		struct stat st;
+		if ((n->netns = open(n->ns_path, O_RDONLY | O_CLOEXEC)) < 0)
+			return cb_fail_errno(e, errno, "--network ns:%s", n->ns_path);
+		/* a network namespace's file (nsfs), not any file */
+		if (fstat(n->netns, &st) < 0 || ioctl(n->netns, NS_GET_NSTYPE) != CLONE_NEWNET) {
+			close(n->netns);
+			n->netns = -1;
+			return cb_fail(e, EINVAL, "--network ns:%s: not a network namespace", n->ns_path);
+		}
+		return 0;
+	}
 	if (n->mode != CB_NET_SLIRP)
 		return 0;
 	/* The forwarder (.3) answers with the first --dns on the host's loopback (others
@@ -243,6 +276,17 @@ int cb_net_start(struct cb_net *n, cb_err *e)
 	for (int i = n->ndns - 1; i >= 0; i--)
 		if (loopback_ip(n->dns[i]))
 			n->slirp.dns_forward = n->dns[i];
+	/* A named network's forwarder is its gateway, which libslirp answers as the host:
+	 * its DNS goes through our forwarder, to the host's first nameserver. */
+	FILE *f = !n->slirp.dns_forward && n->slirp.dns == n->slirp.gw ? fopen("/etc/resolv.conf", "re") : NULL;
+	char line[256];
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "nameserver %63s", n->host_dns) == 1) {
+			n->slirp.dns_forward = n->host_dns;
+			break;
+		}
+	if (f)
+		fclose(f);
 	int r = cb_slirp_pick_ports(&n->slirp, e);
 	if (r == 0)
 		r = cb_slirp_start(&n->slirp, &n->helper, &n->ctl, e);
@@ -257,7 +301,7 @@ int cb_net_start(struct cb_net *n, cb_err *e)
 /* A network namespace of its own: none and slirp. */
 static int own_netns(const struct cb_net *n)
 {
-	return n->mode != CB_NET_HOST && n->mode != CB_NET_CONTAINER;
+	return n->mode != CB_NET_HOST && n->mode != CB_NET_CONTAINER && n->mode != CB_NET_NS;
 }
 
 static int loopback_up(cb_err *e)
@@ -291,6 +335,14 @@ int cb_net_child(struct cb_net *n, cb_err *e)
 		 * the kernel keeps the namespace for us while we run. */
 		int r = setns(n->netns, CLONE_NEWNET) < 0 ? cb_fail_errno(e, errno, "join the network namespace of "
 											"container %.12s", n->peer) : 0;
+		close(n->netns);
+		n->netns = -1;
+		return r;
+	}
+	if (n->mode == CB_NET_NS) {
+		int r = setns(n->netns, CLONE_NEWNET) < 0 ? cb_fail_errno(e, errno, "--network ns:%s: join it%s", n->ns_path,
+			errno == EPERM ? " (its owner is not this user namespace: a namespace of a cbox container, or "
+					 "one made in `cbox unshare`, can be joined)" : "") : 0;
 		close(n->netns);
 		n->netns = -1;
 		return r;
@@ -528,9 +580,15 @@ void cb_net_hosts(const struct cb_net *n, const char *hostname, const char *name
 
 void cb_net_json(const struct cb_net *n, cJSON *cj)
 {
-	char peer[80];
-	snprintf(peer, sizeof(peer), "container:%s", n->peer);
-	cJSON_AddStringToObject(cj, "network", n->mode == CB_NET_CONTAINER ? peer : mode_names[n->mode]);
+	char peer[4200];
+	if (n->mode == CB_NET_NS)
+		snprintf(peer, sizeof(peer), "ns:%s", n->ns_path);
+	else
+		snprintf(peer, sizeof(peer), "container:%s", n->peer);
+	cJSON_AddStringToObject(cj, "network",
+				n->mode == CB_NET_CONTAINER || n->mode == CB_NET_NS ? peer : mode_names[n->mode]);
+	if (n->netname)
+		cJSON_AddStringToObject(cj, "network_name", n->netname);
 	cJSON *ports = cJSON_AddArrayToObject(cj, "ports");
 	for (int i = 0; i < n->slirp.nports; i++) {
 		const struct cb_portfwd *p = &n->slirp.ports[i];
@@ -552,6 +610,10 @@ void cb_net_json(const struct cb_net *n, cJSON *cj)
 	cJSON_AddStringToObject(o, "port_handler", n->slirp.port_handler_slirp ? "slirp4netns" : "rootlesskit");
 	cJSON_AddStringToObject(o, "outbound_addr", n->slirp.outbound);
 	cJSON_AddStringToObject(o, "outbound_addr6", n->slirp.outbound6);
+	cJSON_AddNumberToObject(o, "gateway", n->slirp.gw);
+	cJSON_AddNumberToObject(o, "dns_host", n->slirp.dns);
+	cJSON_AddNumberToObject(o, "guest", n->slirp.guest);
+	cJSON_AddStringToObject(o, "interface", n->slirp.ifname);
 	cJSON_AddItemToObject(o, "dns", cJSON_CreateStringArray(n->dns, n->ndns));
 	cJSON_AddItemToObject(o, "add_hosts", cJSON_CreateStringArray(n->hosts, n->nhosts));
 	cJSON_AddItemToObject(o, "dns_search", cJSON_CreateStringArray(n->dns_search, n->ndns_search));
@@ -570,8 +632,18 @@ int cb_net_from_json(struct cb_net *n, const cJSON *cj, cb_err *e)
 	for (int i = 0; i < (int)CB_ARRAY_SIZE(mode_names); i++)
 		if (!strcmp(mode, mode_names[i]))
 			n->mode = i;
-	if (!strncmp(mode, "container:", 10))
+	if (!strncmp(mode, "container:", 10) || !strncmp(mode, "ns:", 3))
 		cb_net_parse(n, mode, e);
+	n->netname = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "network_name"));
+	const cJSON *x;
+	if (cJSON_IsNumber(x = cJSON_GetObjectItem(o, "gateway")) && x->valueint > 0 && x->valueint < 255)
+		n->slirp.gw = x->valueint;
+	if (cJSON_IsNumber(x = cJSON_GetObjectItem(o, "dns_host")) && x->valueint > 0 && x->valueint < 255)
+		n->slirp.dns = x->valueint;
+	if (cJSON_IsNumber(x = cJSON_GetObjectItem(o, "guest")) && x->valueint > 0 && x->valueint < 255)
+		n->slirp.guest = x->valueint;
+	if (cJSON_IsString(x = cJSON_GetObjectItem(o, "interface")) && strlen(x->valuestring) < sizeof(n->slirp.ifname))
+		strcpy(n->slirp.ifname, x->valuestring);
 	if (cJSON_IsNumber(cJSON_GetObjectItem(o, "mtu")))
 		n->slirp.mtu = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "mtu"));
 	n->slirp.allow_host_loopback = cJSON_IsTrue(cJSON_GetObjectItem(o, "allow_host_loopback"));

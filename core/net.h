@@ -20,7 +20,7 @@
 #include "ctrconf.h"
 #include "slirp.h"
 
-enum { CB_NET_DEFAULT, CB_NET_HOST, CB_NET_NONE, CB_NET_SLIRP, CB_NET_CONTAINER };
+enum { CB_NET_DEFAULT, CB_NET_HOST, CB_NET_NONE, CB_NET_SLIRP, CB_NET_CONTAINER, CB_NET_NS };
 
 struct cb_net {
 	int mode;
@@ -35,6 +35,10 @@ struct cb_net {
 	/* container:REF: the other container (its full id once joined), its network
 	 * namespace and the /etc files the two share */
 	const char *peer_ref;
+	const char *netname;     /* --network NAME (bridge: podman): see network.h */
+	int dns_enabled;         /* that network answers names (search dns.podman) */
+	const char *ns_path;     /* --network ns:PATH */
+	char host_dns[64];       /* the host's first nameserver (a named network's forwarder) */
 	char peer[65];
 	int netns;
 	char *peer_hosts, *peer_resolv;
@@ -47,7 +51,7 @@ struct cb_net {
 int cb_net_init(struct cb_net *n, int max, cb_err *e);
 void cb_net_free(struct cb_net *n);
 
-/* --network host|none|slirp[:options]|slirp4netns[:options]|container:REF */
+/* --network host|none|private|slirp4netns[:options]|container:REF|ns:PATH|bridge|NAME */
 int cb_net_parse(struct cb_net *n, const char *spec, cb_err *e);
 /* container:REF, before anything else of run's (instead of cb_userns_enter): find the
  * running container, open its network namespace and enter the user namespace that owns

@@ -18,6 +18,7 @@
 #include "idmap.h"
 #include "image.h"
 #include "paths.h"
+#include "network.h"
 #include "runopts.h"
 #include "volume.h"
 #include "walk.h"
@@ -494,7 +495,8 @@ static int image_of(struct cb_runopts *r, struct cb_store *s, cJSON **index, con
 	/* The storage's user namespace (the privilege ladder): layers unpack and containers
 	 * run in it. */
 	if ((k = r->net.mode == CB_NET_CONTAINER ? cb_net_join_peer(&r->net, e) : cb_userns_enter(e)) < 0 ||
-	    (k = cb_store_open(s, cb_opt_root, e)) < 0 || (r->replace && (k = replace(s, r->o.name, e)) < 0) ||
+	    (k = cb_store_open(s, cb_opt_root, e)) < 0 || (k = cb_network_apply(s, &r->net, e)) < 0 ||
+	    (r->replace && (k = replace(s, r->o.name, e)) < 0) ||
 	    (k = cb_regconf_load(&rc, e)) < 0 || (k = cb_store_index_load(s, index, e)) < 0)
 		return k;
 	r->o.single_map = cb_idmap_current.mode == CB_IDMAP_SINGLE;

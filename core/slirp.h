@@ -25,8 +25,9 @@
 
 #define CB_SLIRP_MTU_DEFAULT 65520
 /* Addresses in the slirp network (cidr=, default 10.0.2.0/24), as slirp4netns places
- * them: the host (gateway) .2, the DNS forwarder .3, the container .100. */
-enum { CB_SLIRP_HOST = 2, CB_SLIRP_DNS = 3, CB_SLIRP_GUEST = 100 };
+ * them: the host (gateway) .2, the DNS forwarder .3, the container .100 (a named network
+ * moves them: see network.h). */
+enum { CB_SLIRP_HOST = -2, CB_SLIRP_DNS = -3, CB_SLIRP_GUEST = -4 };
 
 struct cb_portfwd {
 	int udp;           /* 0 tcp, 1 udp */
@@ -43,6 +44,8 @@ struct cb_slirp_opts {
 	int prefix;              /* and its length (24; at most 25: .100 must fit) */
 	int port_handler_slirp;  /* port_handler=slirp4netns (else rootlesskit, podman's default) */
 	char outbound[64], outbound6[64]; /* outbound_addr=, outbound_addr6=: IP or interface */
+	int gw, dns, guest;      /* host parts of those addresses: 2, 3, 100 */
+	char ifname[16];         /* the container's interface: tap0 */
 	struct cb_portfwd *ports; /* malloc'd by cb_slirp_parse_publish; cb_slirp_opts_free */
 	int nports;
 	/* Optional resolver for 10.0.2.3 ("IP" or "IP:PORT", "[IPv6]:PORT"); NULL means
@@ -58,7 +61,8 @@ socklen_t cb_portfwd_host_addr(const struct cb_portfwd *p, struct sockaddr_stora
  * the kernel, so that ps and inspect can show it. */
 int cb_slirp_pick_ports(struct cb_slirp_opts *o, cb_err *e);
 
-/* One of the network's addresses (CB_SLIRP_HOST, ...) as text (16 bytes) or in_addr. */
+/* One of the network's addresses (CB_SLIRP_HOST, ..., or a host part) as text (16 bytes)
+ * or in_addr. */
 const char *cb_slirp_ip(const struct cb_slirp_opts *o, int host, char buf[16]);
 struct in_addr cb_slirp_in(const struct cb_slirp_opts *o, int host);
 

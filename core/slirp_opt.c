@@ -17,6 +17,10 @@ void cb_slirp_opts_init(struct cb_slirp_opts *o)
 	o->enable_ipv6 = 1;
 	o->net4 = 0x0a000200; /* 10.0.2.0/24 */
 	o->prefix = 24;
+	o->gw = 2;
+	o->dns = 3;
+	o->guest = 100;
+	strcpy(o->ifname, "tap0");
 }
 
 void cb_slirp_opts_free(struct cb_slirp_opts *o)
@@ -59,6 +63,7 @@ const char *cb_slirp_ip(const struct cb_slirp_opts *o, int host, char buf[16])
 
 struct in_addr cb_slirp_in(const struct cb_slirp_opts *o, int host)
 {
+	host = host == CB_SLIRP_HOST ? o->gw : host == CB_SLIRP_DNS ? o->dns : host == CB_SLIRP_GUEST ? o->guest : host;
 	return (struct in_addr){ htonl(o->net4 + (uint32_t)host) };
 }
 
