@@ -494,8 +494,12 @@ static int image_of(struct cb_runopts *r, struct cb_store *s, cJSON **index, con
 	}
 	/* The storage's user namespace (the privilege ladder): layers unpack and containers
 	 * run in it. */
-	if ((k = r->net.mode == CB_NET_CONTAINER ? cb_net_join_peer(&r->net, e) : cb_userns_enter(e)) < 0 ||
+	/* container:NAME: run joins it now; create only names it (start joins it) */
+	int join = r->net.mode == CB_NET_CONTAINER && !r->o.create;
+	if ((k = join ? cb_net_join_peer(&r->net, e) : cb_userns_enter(e)) < 0 ||
 	    (k = cb_store_open(s, cb_opt_root, e)) < 0 || (k = cb_network_apply(s, &r->net, e)) < 0 ||
+	    (r->net.mode == CB_NET_CONTAINER && !join &&
+	     (k = cb_container_resolve(s, r->net.peer_ref, r->net.peer, sizeof(r->net.peer), e)) < 0) ||
 	    (r->replace && (k = replace(s, r->o.name, e)) < 0) ||
 	    (k = cb_regconf_load(&rc, e)) < 0 || (k = cb_store_index_load(s, index, e)) < 0)
 		return k;
