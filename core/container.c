@@ -553,7 +553,7 @@ made:;
 	}
 
 	/* The published ports are bound before the container exists. */
-	if (!o->create && (r = cb_net_start(o->net, e)) < 0)
+	if ((r = cb_net_publish_all(o->net, config, e)) < 0 || (!o->create && (r = cb_net_start(o->net, e)) < 0))
 		goto out;
 	snprintf(dir, sizeof(dir), "containers/%s", id);
 	if (mkdirat(s->rootfd, dir, 0700) < 0) {

@@ -41,7 +41,8 @@ int cb_net_init(struct cb_net *n, int max, cb_err *e)
 	n->dns_opts = calloc(m, sizeof(*n->dns_opts));
 	n->dns_search = calloc(m, sizeof(*n->dns_search));
 	n->conf = calloc(1, sizeof(*n->conf));
-	if (!n->dns || !n->hosts || !n->dns_opts || !n->dns_search || !n->conf)
+	n->expose = calloc(m, sizeof(*n->expose));
+	if (!n->dns || !n->hosts || !n->dns_opts || !n->dns_search || !n->conf || !n->expose)
 		return cb_fail_errno(e, ENOMEM, "network");
 	return 0;
 }
@@ -54,7 +55,9 @@ void cb_net_free(struct cb_net *n)
 	free(n->dns_opts);
 	free(n->dns_search);
 	free(n->conf);
+	free(n->expose);
 	n->conf = NULL;
+	n->expose = NULL;
 	n->dns_opts = n->dns_search = NULL;
 	free(n->peer_hosts);
 	free(n->peer_resolv);
@@ -134,6 +137,49 @@ int cb_net_add_host(struct cb_net *n, const char *spec, cb_err *e)
 	return 0;
 }
 
+int cb_net_expose(struct cb_net *n, const char *spec, cb_err *e)
+{
+	struct cb_slirp_opts o;
+	cb_slirp_opts_init(&o);
+	int r = strchr(spec, ':') ? -EINVAL : cb_slirp_parse_publish(&o, spec, e);
+	cb_slirp_opts_free(&o);
+	if (r < 0)
+		return cb_fail(e, EINVAL, "invalid range format for --expose: %s", spec);
+	n->expose[n->nexpose++] = spec;
+	return 0;
+}
+
+/* One more port to publish (container port p, host port free), unless published. */
+static int publish_more(struct cb_net *n, const char *spec, cb_err *e)
+{
+	struct cb_slirp_opts o;
+	cb_slirp_opts_init(&o);
+	int r = cb_slirp_parse_publish(&o, spec, e);
+	for (int i = 0; r == 0 && i < o.nports; i++) {
+		int dup = 0;
+		for (int j = 0; j < n->slirp.nports; j++)
+			dup |= n->slirp.ports[j].guest_port == o.ports[i].guest_port && n->slirp.ports[j].udp == o.ports[i].udp;
+		char one[16];
+		snprintf(one, sizeof(one), "%d/%s", o.ports[i].guest_port, o.ports[i].udp ? "udp" : "tcp");
+		if (!dup)
+			r = cb_slirp_parse_publish(&n->slirp, one, e);
+	}
+	cb_slirp_opts_free(&o);
+	return r;
+}
+
+int cb_net_publish_all(struct cb_net *n, const cJSON *image_config, cb_err *e)
+{
+	const cJSON *p;
+	int r = 0;
+	for (int i = 0; n->publish_all && r == 0 && i < n->nexpose; i++)
+		r = publish_more(n, n->expose[i], e);
+	cJSON_ArrayForEach(p, cJSON_GetObjectItem(cJSON_GetObjectItem(image_config, "config"), "ExposedPorts"))
+		if (n->publish_all && r == 0 && p->string && publish_more(n, p->string, e) < 0)
+			cb_debug("-P: image port '%s' skipped: %s", p->string, e->msg);
+	return r;
+}
+
 const char *cb_net_default_name(int rootless)
 {
 	return mode_names[rootless && CFG_SLIRP ? CB_NET_SLIRP : CB_NET_HOST];
@@ -158,8 +204,14 @@ int cb_net_finish_opts(struct cb_net *n, int rootless, cb_err *e)
 	n->ndns_search = n->ndns_search ?: n->conf->ndns_searches;
 	n->ndns_opts = n->ndns_opts ?: n->conf->ndns_options;
 	if (n->mode == CB_NET_DEFAULT)
-		n->mode = n->slirp.nports || (rootless && CFG_SLIRP) ? CB_NET_SLIRP : CB_NET_HOST;
-	if ((n->mode == CB_NET_CONTAINER || n->mode == CB_NET_NS) && n->slirp.nports)
+		n->mode = n->slirp.nports || n->publish_all || (rootless && CFG_SLIRP) ? CB_NET_SLIRP : CB_NET_HOST;
+	if (n->static_addr && !n->netname)
+		return cb_fail(e, EINVAL, "invalid config provided: networks and static ip/mac address can only be used "
+				   "with Bridge mode networking");
+	if (n->static_addr) /* a bridge network here is a slirp network of the container's own */
+		return cb_fail(e, ENOTSUP, "--network %s: a static ip/mac address is not supported: cbox's bridge networks "
+				   "are a slirp network per container (the container is always the subnet's .2)", n->netname);
+	if ((n->mode == CB_NET_CONTAINER || n->mode == CB_NET_NS) && (n->slirp.nports || n->publish_all))
 		return cb_fail(e, EINVAL, "cannot set port bindings on an existing container network namespace");
 	if (n->mode == CB_NET_CONTAINER && (n->ndns || n->nhosts))
 		return cb_fail(e, EINVAL, "conflicting options: %s and the network mode container: the other container's "

@@ -39,6 +39,9 @@ struct cb_net {
 	int dns_enabled;         /* that network answers names (search dns.podman) */
 	const char *ns_path;     /* --network ns:PATH */
 	char host_dns[64];       /* the host's first nameserver (a named network's forwarder) */
+	const char **expose;     /* --expose PORT[-PORT][/PROTO] */
+	int nexpose, publish_all;
+	int static_addr;         /* --ip, --ip6 or --mac-address: refused */ /* -P: those and the image's ExposedPorts, on free host ports */
 	char peer[65];
 	int netns;
 	char *peer_hosts, *peer_resolv;
@@ -62,6 +65,10 @@ int cb_net_join_peer(struct cb_net *n, cb_err *e);
 int cb_net_publish(struct cb_net *n, const char *spec, cb_err *e);
 int cb_net_dns(struct cb_net *n, const char *ip, cb_err *e);
 int cb_net_add_host(struct cb_net *n, const char *spec, cb_err *e);
+/* --expose (checked here), and with -P their ports and the image config's ExposedPorts
+ * published on free host ports (those -p publishes already stay as they are). */
+int cb_net_expose(struct cb_net *n, const char *spec, cb_err *e);
+int cb_net_publish_all(struct cb_net *n, const cJSON *image_config, cb_err *e);
 
 /* After the options: the default mode (slirp for rootless or with -p, host for root)
  * and the combinations refused. */
