@@ -15,6 +15,7 @@
 //usage:  inspect NAME...                    their details as JSON
 //usage:  rm [-f] NAME...                    remove them (-f: a missing one is no error; one
 //usage:                                     a container uses stays: cbox rm that first)
+//usage:  prune [-f]                         remove every network no container uses
 //usage:  exists NAME                        exit 0 when it exists, else 1
 //usage:  connect, disconnect, reload        refused: no shared bridge to (re)attach to
 /* network.c - cbox network */
@@ -134,6 +135,21 @@ int network_main(int argc, char **argv)
 			}
 		}
 		return status;
+	}
+	if (!strcmp(cmd, "prune") && !nops) { /* -f: no question (cbox asks none) */
+		char **names, id[65];
+		int n;
+		open_store();
+		if (cb_network_names(&s, &names, &n, &e) < 0)
+			cb_die(&e);
+		for (int i = 0; i < n; i++) {
+			if (strcmp(names[i], CB_NETWORK_DEFAULT) && !cb_network_user(&s, names[i], id) &&
+			    cb_network_rm(&s, names[i], &e) == 0)
+				printf("%s\n", names[i]);
+			free(names[i]);
+		}
+		free(names);
+		return 0;
 	}
 	if (!strcmp(cmd, "exists") && nops == 1) {
 		open_store();

@@ -84,8 +84,16 @@ int cb_net_parse(struct cb_net *n, const char *spec, cb_err *e)
 		return 0;
 	}
 	if (!strncmp(spec, "ns:", 3) && spec[3] == '/') {
+		/* opened now, as the caller (a user namespace entered later may not open it) */
 		n->mode = CB_NET_NS;
 		n->ns_path = spec + 3;
+		if (n->netns >= 0)
+			close(n->netns);
+		if ((n->netns = open(n->ns_path, O_RDONLY | O_CLOEXEC)) < 0)
+			return cb_fail_errno(e, errno, "--network ns:%s", n->ns_path);
+		/* a network namespace's file (nsfs), not any file */
+		if (ioctl(n->netns, NS_GET_NSTYPE) != CLONE_NEWNET)
+			return cb_fail(e, EINVAL, "--network ns:%s: not a network namespace", n->ns_path);
 		return 0;
 	}
 	if (!strcmp(spec, "private") || !strcmp(spec, "default")) {
@@ -308,18 +316,6 @@ int cb_net_join_peer(struct cb_net *n, cb_err *e)
 
 int cb_net_start(struct cb_net *n, cb_err *e)
 {
-	if (n->mode == CB_NET_NS) {
-		struct stat st;
-		if ((n->netns = open(n->ns_path, O_RDONLY | O_CLOEXEC)) < 0)
-			return cb_fail_errno(e, errno, "--network ns:%s", n->ns_path);
-		/* a network namespace's file (nsfs), not any file */
-		if (fstat(n->netns, &st) < 0 || ioctl(n->netns, NS_GET_NSTYPE) != CLONE_NEWNET) {
-			close(n->netns);
-			n->netns = -1;
-			return cb_fail(e, EINVAL, "--network ns:%s: not a network namespace", n->ns_path);
-		}
-		return 0;
-	}
 	if (n->mode != CB_NET_SLIRP)
 		return 0;
 	/* The forwarder (.3) answers with the first --dns on the host's loopback (others
@@ -684,8 +680,8 @@ int cb_net_from_json(struct cb_net *n, const cJSON *cj, cb_err *e)
 	for (int i = 0; i < (int)CB_ARRAY_SIZE(mode_names); i++)
 		if (!strcmp(mode, mode_names[i]))
 			n->mode = i;
-	if (!strncmp(mode, "container:", 10) || !strncmp(mode, "ns:", 3))
-		cb_net_parse(n, mode, e);
+	if ((!strncmp(mode, "container:", 10) || !strncmp(mode, "ns:", 3)) && cb_net_parse(n, mode, e) < 0)
+		return -EINVAL;
 	n->netname = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "network_name"));
 	const cJSON *x;
 	if (cJSON_IsNumber(x = cJSON_GetObjectItem(o, "gateway")) && x->valueint > 0 && x->valueint < 255)
