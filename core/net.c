@@ -268,12 +268,35 @@ static int read_peer_etc(pid_t pid, const char *name, char **text, cb_err *e)
 	return cb_read_file_at(etc, name, 1 << 16, text, NULL, e);
 }
 
+/* Before anything else of run's (instead of cb_userns_enter): the user namespace that
+ * owns n->netns: ours already (as root), else the one a container's run made, which we,
+ * its owner outside, may join; a new one of ours could not enter it. */
+static int enter_owner(struct cb_net *n, const char *what, cb_err *e)
+{
+	cb_err ignore;
+	int r = 0, user;
+	if (getuid() != 0 && cb_idmap_plan(&cb_idmap_current, &ignore) < 0)
+		cb_idmap_current.mode = CB_IDMAP_UNSET;
+	if ((user = ioctl(n->netns, NS_GET_USERNS)) < 0)
+		return cb_fail_errno(e, errno, "--network %s%s: the owner of its network namespace",
+				     n->mode == CB_NET_NS ? "ns:" : "container:", what);
+	if (!same_ns(user, "/proc/self/ns/user")) {
+		if (setns(user, CLONE_NEWUSER) < 0)
+			r = cb_fail_errno(e, errno, "--network %s%s: join its user namespace",
+					  n->mode == CB_NET_NS ? "ns:" : "container:", what);
+		else
+			cb_idmap_current.mode = joined_idmap_mode();
+	}
+	close(user);
+	return r;
+}
+
 int cb_net_join_peer(struct cb_net *n, cb_err *e)
 {
 	struct cb_store s;
 	struct cb_state st;
 	cJSON *cfg = NULL;
-	int dfd = -1, user = -1;
+	int dfd = -1;
 	char path[64];
 	const char *ref = n->peer_ref;
 	int r = cb_ctl_open(&s, ref, n->peer, &dfd, &cfg, &st, e);
@@ -292,26 +315,18 @@ int cb_net_join_peer(struct cb_net *n, cb_err *e)
 	/* Opened after the pid was read: still its process? */
 	if (r == 0 && !cb_pid_same(st.pid, st.pid_start))
 		r = cb_fail(e, ESRCH, "--network container:%s: the container has ended", ref);
-	/* The namespace's owner: ours already (as root), else the one its run made, which
-	 * we, its owner outside, may join; a new one of ours could not enter it. */
-	cb_err ignore;
-	if (r == 0 && getuid() != 0 && cb_idmap_plan(&cb_idmap_current, &ignore) < 0)
-		cb_idmap_current.mode = CB_IDMAP_UNSET;
-	if (r == 0 && (user = ioctl(n->netns, NS_GET_USERNS)) < 0)
-		r = cb_fail_errno(e, errno, "--network container:%s: the owner of its network namespace", ref);
-	if (r == 0 && !same_ns(user, "/proc/self/ns/user")) {
-		if (setns(user, CLONE_NEWUSER) < 0)
-			r = cb_fail_errno(e, errno, "--network container:%s: join its user namespace", ref);
-		else
-			cb_idmap_current.mode = joined_idmap_mode();
-	}
-	if (user >= 0)
-		close(user);
+	if (r == 0)
+		r = enter_owner(n, ref, e);
 	if (dfd >= 0)
 		close(dfd);
 	cJSON_Delete(cfg);
 	cb_store_close(&s);
 	return r;
+}
+
+int cb_net_enter_ns_owner(struct cb_net *n, cb_err *e)
+{
+	return enter_owner(n, n->ns_path, e);
 }
 
 int cb_net_start(struct cb_net *n, cb_err *e)

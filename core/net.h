@@ -61,6 +61,9 @@ int cb_net_parse(struct cb_net *n, const char *spec, cb_err *e);
  * it (a sibling's could not be joined: podman's containers share one). */
 int cb_net_join_peer(struct cb_net *n, cb_err *e);
 
+/* ns:PATH, the same: enter the user namespace that owns it (not ours: a container's). */
+int cb_net_enter_ns_owner(struct cb_net *n, cb_err *e);
+
 /* -p/--publish, --dns, --add-host */
 int cb_net_publish(struct cb_net *n, const char *spec, cb_err *e);
 int cb_net_dns(struct cb_net *n, const char *ip, cb_err *e);

@@ -45,50 +45,38 @@ static cJSON *describe(const char *name, const char *id, const char *subnet, con
 
 cJSON *cb_network_inspect(struct cb_store *s, const char *name, cb_err *e)
 {
-	char f[300], *text = NULL;
+	char f[300];
 	if (!strcmp(name, CB_NETWORK_DEFAULT) || !strcmp(name, DEFAULT_ID) || !strcmp(name, "bridge"))
 		return describe(CB_NETWORK_DEFAULT, DEFAULT_ID, "10.88.0.0/16", "10.88.0.1", 0, 0);
-	if (net_file(name, f, sizeof(f)) < 0 || cb_read_file_at(s->rootfd, f, 1 << 16, &text, NULL, e) < 0) {
+	if (net_file(name, f, sizeof(f)) < 0 || faccessat(s->rootfd, f, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
 		cb_fail(e, ENOENT, "unable to find network with name or ID %s: network not found", name);
 		return NULL;
 	}
-	cJSON *j = cJSON_Parse(text);
-	free(text);
-	if (!j)
-		cb_fail(e, EINVAL, "%s/%s: not JSON", s->root, f);
-	return j;
+	return cb_store_read_json(s, f, 1 << 16, e);
 }
 
-static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+/* a created network's name (podman's is built in) */
+static int created_ok(const char *name)
+{
+	return cb_container_name_ok(name) && strcmp(name, CB_NETWORK_DEFAULT);
+}
 
 int cb_network_names(struct cb_store *s, char ***names, int *n, cb_err *e)
 {
-	int cap = 16;
-	*n = 0;
-	if (!(*names = malloc(sizeof(**names) * (size_t)cap)))
-		return cb_fail(e, ENOMEM, "out of memory");
-	(*names)[(*n)++] = strdup(CB_NETWORK_DEFAULT);
-	int fd = openat(s->rootfd, "networks", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *dir = fd < 0 ? NULL : fdopendir(fd);
-	struct dirent *de;
-	while (dir && (de = readdir(dir))) {
-		size_t l = strlen(de->d_name);
-		if (l < 6 || strcmp(de->d_name + l - 5, ".json"))
-			continue;
-		de->d_name[l - 5] = '\0';
-		if (!cb_container_name_ok(de->d_name) || !strcmp(de->d_name, CB_NETWORK_DEFAULT))
-			continue;
-		if (*n == cap) {
-			char **p = realloc(*names, sizeof(*p) * (size_t)(cap *= 2));
-			if (!p)
-				break;
-			*names = p;
-		}
-		(*names)[(*n)++] = strdup(de->d_name);
+	char **got = NULL;
+	int k = 0, r = cb_store_names(s, "networks", ".json", created_ok, &got, &k, e);
+	*names = r < 0 ? NULL : realloc(got, sizeof(*got) * (size_t)(k + 1));
+	if (r < 0 || !*names) {
+		free(got);
+		return r < 0 ? r : cb_fail(e, ENOMEM, "out of memory");
 	}
-	if (dir)
-		closedir(dir);
-	qsort(*names, (size_t)*n, sizeof(**names), by_name);
+	/* "podman" in its sorted place */
+	int at = 0;
+	while (at < k && strcmp((*names)[at], CB_NETWORK_DEFAULT) < 0)
+		at++;
+	memmove(*names + at + 1, *names + at, sizeof(**names) * (size_t)(k - at));
+	(*names)[at] = strdup(CB_NETWORK_DEFAULT);
+	*n = k + 1;
 	return 0;
 }
 

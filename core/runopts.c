@@ -504,7 +504,8 @@ static int image_of(struct cb_runopts *r, struct cb_store *s, cJSON **index, con
 	 * run in it. */
 	/* container:NAME: run joins it now; create only names it (start joins it) */
 	int join = r->net.mode == CB_NET_CONTAINER && !r->o.create;
-	if ((k = join ? cb_net_join_peer(&r->net, e) : cb_userns_enter(e)) < 0 ||
+	if ((k = join ? cb_net_join_peer(&r->net, e) : r->net.mode == CB_NET_NS ? cb_net_enter_ns_owner(&r->net, e) :
+		    cb_userns_enter(e)) < 0 ||
 	    (k = cb_store_open(s, cb_opt_root, e)) < 0 || (k = cb_network_apply(s, &r->net, e)) < 0 ||
 	    (r->net.mode == CB_NET_CONTAINER && !join &&
 	     (k = cb_container_resolve(s, r->net.peer_ref, r->net.peer, sizeof(r->net.peer), e)) < 0) ||
