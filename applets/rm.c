@@ -106,20 +106,24 @@ static int running(struct cb_store *s, const char *id)
 	return st.state == CB_STATE_RUNNING;
 }
 
-/* The network this container's config names ("container:ID" for a dependent). */
-static int shares_net_of(struct cb_store *s, const char *id, const char *peer)
+/* peer[j]: the container whose network namespace every[j] shares ("network":
+ * "container:ID" in its config), else "" (each config read once). */
+static char (*peers_of(struct cb_store *s, char (*every)[65], int nall))[65]
 {
-	int fd;
-	cJSON *cfg;
-	cb_err ignore;
-	char want[80];
-	if (cb_container_open(s, id, &fd, &cfg, &ignore) < 0)
-		return 0;
-	close(fd);
-	snprintf(want, sizeof(want), "container:%s", peer);
-	int yes = !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "network")) ?: "", want);
-	cJSON_Delete(cfg);
-	return yes;
+	char (*peer)[65] = calloc((size_t)nall + 1, sizeof(*peer));
+	for (int j = 0; peer && j < nall; j++) {
+		int fd;
+		cJSON *cfg;
+		cb_err ignore;
+		if (cb_container_open(s, every[j], &fd, &cfg, &ignore) < 0)
+			continue;
+		close(fd);
+		const char *net = cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "network")) ?: "";
+		if (!strncmp(net, "container:", 10))
+			snprintf(peer[j], 65, "%s", net + 10);
+		cJSON_Delete(cfg);
+	}
+	return peer;
 }
 
 static int listed(char (*ids)[65], int n, const char *id)
@@ -132,11 +136,11 @@ static int listed(char (*ids)[65], int n, const char *id)
 
 /* A container that shares id's network namespace and is not removed with it (not in
  * ids[0..n)): 1 with its id in dep. */
-static int dependent_of(struct cb_store *s, const char *id, char (*every)[65], int nall, char (*ids)[65], int n,
+static int dependent_of(const char *id, char (*every)[65], char (*peer)[65], int nall, char (*ids)[65], int n,
 			char dep[65])
 {
 	for (int j = 0; j < nall; j++)
-		if (!listed(ids, n, every[j]) && shares_net_of(s, every[j], id))
+		if (!strcmp(peer[j], id) && !listed(ids, n, every[j]))
 			return snprintf(dep, 65, "%s", every[j]), 1;
 	return 0;
 }
@@ -144,12 +148,12 @@ static int dependent_of(struct cb_store *s, const char *id, char (*every)[65], i
 /* --depend: ids[0..n) grows by every dependent (and theirs: a queue, each container at
  * most once), then is turned around so the dependents come first. *refs becomes the
  * ids (what rm prints). Returns the new count. */
-static int add_dependents(struct cb_store *s, char (*ids)[65], int n, char (*every)[65], int nall, char ***refs)
+static int add_dependents(char (*ids)[65], int n, char (*every)[65], char (*peer)[65], int nall, char ***refs)
 {
 	int m = n;
 	for (int q = 0; q < m; q++)
 		for (int j = 0; ids[q][0] && j < nall; j++)
-			if (!listed(ids, m, every[j]) && shares_net_of(s, every[j], ids[q]))
+			if (!strcmp(peer[j], ids[q]) && !listed(ids, m, every[j]))
 				memcpy(ids[m++], every[j], 65);
 	char **r = calloc((size_t)m + 1, sizeof(char *));
 	for (int i = 0; i < m / 2; i++) {
@@ -235,16 +239,17 @@ int rm_main(int argc, char **argv)
 	char (*every)[65] = NULL;
 	if (cb_container_ids(&s, &every, &nall, &e) < 0)
 		cb_die(&e);
+	char (*peer)[65] = peers_of(&s, every, nall);
 	char (*ids)[65] = calloc((size_t)(n + nall) + 1, sizeof(*ids));
 	for (int i = 0; ids && refs && i < n; i++)
 		if (cb_container_resolve(&s, refs[i], ids[i], sizeof(ids[i]), &e) < 0)
 			ids[i][0] = '\0';
 	/* --depend: the containers that share one's network namespace go too, first */
-	int status = 0, m = depend && ids ? add_dependents(&s, ids, n, every, nall, &refs) : n;
+	int status = 0, m = depend && ids && peer ? add_dependents(ids, n, every, peer, nall, &refs) : n;
 	for (int i = 0; ids && refs && i < m; i++) {
 		int r = ids[i][0] ? 0 : cb_container_resolve(&s, refs[i], ids[i], sizeof(ids[i]), &e), found = r == 0;
 		char dep[65];
-		if (r == 0 && !depend && dependent_of(&s, ids[i], every, nall, ids, m, dep))
+		if (r == 0 && !depend && peer && dependent_of(ids[i], every, peer, nall, ids, m, dep))
 			r = cb_fail(&e, EEXIST, "container %s has dependent containers which must be removed before it: %s: "
 					   "container already exists", ids[i], dep);
 		if (r == 0 && prune && running(&s, ids[i])) {
