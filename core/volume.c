@@ -282,20 +282,15 @@ int cb_volume_create(struct cb_store *s, const char *name, const cJSON *labels, 
 
 cJSON *cb_volume_inspect(struct cb_store *s, const char *name, cb_err *e)
 {
-	char d[300], *text;
+	char d[300];
 	if (vol_dir(name, d, sizeof(d)) < 0 || !cb_volume_exists(s, name)) {
 		cb_fail(e, ENOENT, "no volume with name \"%s\" found: no such volume", name);
 		return NULL;
 	}
 	strcat(d, "/volume.json");
-	if (cb_read_file_at(s->rootfd, d, 1 << 20, &text, NULL, e) < 0)
+	cJSON *j = cb_store_read_json(s, d, 1 << 20, e);
+	if (!j)
 		return NULL;
-	cJSON *j = cJSON_Parse(text);
-	free(text);
-	if (!j) {
-		cb_fail(e, EINVAL, "%s/%s: not JSON", s->root, d);
-		return NULL;
-	}
 	/* the image's files are copied in while it is empty (mount.c) */
 	strcpy(strrchr(d, '/'), "/_data");
 	int fd = openat(s->rootfd, d, O_RDONLY | O_DIRECTORY | O_CLOEXEC), empty = 1;
@@ -324,33 +319,9 @@ static void set_flag(struct cb_store *s, cJSON *j, const char *key, int val)
 	free(text);
 }
 
-static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
 int cb_volume_names(struct cb_store *s, char ***names, int *n, cb_err *e)
 {
-	*names = NULL;
-	*n = 0;
-	int fd = openat(s->rootfd, "volumes", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : cb_fail_errno(e, errno, "%s/volumes", s->root);
-	DIR *dir = fdopendir(fd);
-	struct dirent *de;
-	int cap = 0;
-	while (dir && (de = readdir(dir))) {
-		if (!cb_container_name_ok(de->d_name))
-			continue;
-		if (*n == cap) {
-			char **p = realloc(*names, sizeof(*p) * (size_t)(cap = cap ? 2 * cap : 16));
-			if (!p)
-				break;
-			*names = p;
-		}
-		(*names)[(*n)++] = strdup(de->d_name);
-	}
-	if (dir)
-		closedir(dir);
-	qsort(*names, (size_t)*n, sizeof(**names), by_name);
-	return 0;
+	return cb_store_names(s, "volumes", "", cb_container_name_ok, names, n, e);
 }
 
 int cb_volume_user(struct cb_store *s, const char *name, char id[65])
