@@ -2,9 +2,7 @@
 //config:	bool "cp: copy files between a container and the host"
 //config:	default y
 //applet:CB_APPLET(cp, cp_main, CB_NOSUID)
-//usage:Usage: cbox cp [OPTIONS] CONTAINER:SRC DEST|-
-//usage:       cbox cp [OPTIONS] SRC|- CONTAINER:DEST
-//usage:
+//cmd:CB_CMD("cp", "container", 2, 2, "[CONTAINER:]SRC_PATH [CONTAINER:]DEST_PATH", "Copy files between a container and the host")
 //usage:Copy a file or directory out of a container or into it, running or stopped. A
 //usage:path in the container is resolved inside its root (its symlinks cannot lead out);
 //usage:SRC ending in /. copies a directory's contents; '-' is a tar archive on standard
@@ -130,10 +128,6 @@ int cp_main(int argc, char **argv)
 	cb_opt_init(&st, argc, argv);
 	while (cb_getopt(&st, opts))
 		;
-	if (argc - st.ind != 2) {
-		cb_usage_error("need a source and a destination");
-		return CB_EXIT_FAIL;
-	}
 	char *src = argv[st.ind], *dst = argv[st.ind + 1];
 	char *src_in = ctr_part(src), *dst_in = ctr_part(dst);
 	if (!src_in == !dst_in) {

@@ -2,8 +2,13 @@
 //config:	bool "volume: named volumes"
 //config:	default y
 //applet:CB_APPLET(volume, volume_main, CB_NOSUID)
-//usage:Usage: cbox volume COMMAND [OPTIONS]
-//usage:
+//cmd:CB_CMD("volume", "", 0, 0, "[command]", "Manage volumes")
+//cmd:CB_CMD("volume create", "", 0, 1, "[NAME]", "Create a volume")
+//cmd:CB_CMD("volume exists", "", 1, 1, "VOLUME", "Check that a volume exists")
+//cmd:CB_CMD("volume inspect", "", 1, -1, "VOLUME [VOLUME...]", "Show volumes as JSON")
+//cmd:CB_CMD("volume ls", "", 0, 0, "", "List volumes")
+//cmd:CB_CMD("volume prune", "", 0, 0, "", "Remove every volume no container uses")
+//cmd:CB_CMD("volume rm", "", 0, -1, "VOLUME [VOLUME...]", "Remove volumes")
 //usage:Volumes live in ROOT/volumes/NAME/_data (made in the storage's user namespace).
 //usage:
 //usage:  create [NAME]            make a volume (no NAME: a random one); prints its name
@@ -88,10 +93,6 @@ int volume_main(int argc, char **argv)
 		{ 0 },
 	};
 	const char *cmd = argc > 1 ? argv[1] : "";
-	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
-		fputs(cb_applet_current->usage, stdout);
-		return 0;
-	}
 	struct cb_opt_state st;
 	int quiet = 0, json = 0, force = 0, all = 0, c;
 	cb_err e;
@@ -157,7 +158,9 @@ int volume_main(int argc, char **argv)
 		open_store();
 		return cb_volume_exists(&s, ops[0]) ? 0 : 1;
 	}
-	fprintf(stderr, "Error: %s%s: see 'cbox volume --help'\n", cmd[0] ? "bad use of " : "name a command",
-		cmd);
+	if (!strcmp(cmd, "rm")) /* podman's words for neither or both */
+		fprintf(stderr, "Error: choose either one or more volumes or all\n");
+	else
+		fprintf(stderr, "Error: bad use of %s: see '%s volume --help'\n", cmd, cb_prog);
 	return CB_EXIT_FAIL;
 }
