@@ -26,7 +26,8 @@ static const struct cb_cmd cmds[] = {
 };
 
 /* podman's group commands that are an applet under another name, or with a flag ("G ls"
- * is "G list" when G has no ls of its own, unlisted: cobra's alias). */
+ * is "G list" when G has no ls of its own and the other way round, unlisted: cobra's
+ * alias; see main.c). */
 static const struct cb_alias aliases[] = {
 	{ "container list", "ps", NULL },
 	{ "container inspect", "inspect", "--type=container" },

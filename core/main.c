@@ -206,9 +206,15 @@ static int run_group(const struct cb_applet *ga, int argc, char **argv)
 	argv[st.ind - 1] = argv[0];
 	argc -= st.ind - 1;
 	argv += st.ind - 1;
-	const struct cb_cmd *c = cb_cmd_in_group(g, argv[1]);
-	snprintf(path, sizeof(path), "%s %s", g, !c && !strcmp(argv[1], "ls") ? "list" : argv[1]);
+	/* ls and list: one is the other's alias (cobra's), whichever the group has */
+	const char *sub = argv[1], *other = !strcmp(sub, "ls") ? "list" : !strcmp(sub, "list") ? "ls" : sub;
+	snprintf(path, sizeof(path), "%s %s", g, sub);
+	if (!cb_cmd_in_group(g, sub) && !cb_cmd_alias(path))
+		snprintf(path, sizeof(path), "%s %s", g, sub = other);
+	const struct cb_cmd *c = cb_cmd_in_group(g, sub);
 	const struct cb_alias *al = cb_cmd_alias(path);
+	if (c || al)
+		argv[1] = (char *)sub; /* the applet reads the command's own name */
 	const struct cb_applet *a = NULL;
 	if (al)
 		a = find_applet(al->applet), c = cb_cmd_find(path) ? cb_cmd_find(path) : cb_cmd_find(al->applet);
