@@ -3,7 +3,7 @@
 //config:	default y
 //applet:CB_APPLET(rm, rm_main, CB_NOSUID)
 //cmd:CB_CMD("rm", "container", 0, -1, "CONTAINER [CONTAINER...]", "Remove containers")
-//cmd:CB_CMD("container prune", "", 0, 0, "", "Remove every stopped container")
+//cmd HOUSEKEEPING:CB_CMD("container prune", "", 0, 0, "", "Remove every stopped container")
 //usage:Remove each container: its rootfs, its changes, its log and its state.
 //usage:
 //usage:  -f, --force      kill a running container first

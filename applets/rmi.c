@@ -3,7 +3,7 @@
 //config:	default y
 //applet:CB_APPLET(rmi, rmi_main, CB_NOSUID)
 //cmd:CB_CMD("rmi", "", 0, -1, "IMAGE [IMAGE...]", "Remove images from local storage")
-//cmd:CB_CMD("image prune", "", 0, 0, "", "Remove unused images")
+//cmd HOUSEKEEPING:CB_CMD("image prune", "", 0, 0, "", "Remove unused images")
 //usage:Remove images. A name that is one of several of an image only untags it; an ID
 //usage:removes the image. Layers no image uses any more are deleted.
 //usage:

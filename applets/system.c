@@ -4,7 +4,7 @@
 //applet:CB_APPLET(system, system_main, CB_NOSUID)
 //cmd:CB_CMD("system", "", 0, 0, "[command]", "Manage cbox's store")
 //cmd:CB_CMD("system check", "", 0, 0, "", "Check the store for incomplete or orphaned data")
-//cmd:CB_CMD("system df", "", 0, 0, "", "Show what images, containers and volumes take")
+//cmd SYSTEM_DF:CB_CMD("system df", "", 0, 0, "", "Show what images, containers and volumes take")
 //cmd:CB_CMD("system migrate", "", 0, 0, "", "Accept a new id mapping for the store")
 //cmd:CB_CMD("system prune", "", 0, 0, "", "Remove unused images and layers")
 //cmd:CB_CMD("system reset", "", 0, 0, "", "Remove everything cbox stored")

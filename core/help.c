@@ -8,7 +8,8 @@
  * that list it too under its own name ("container image"); MIN and MAX its operand count
  * (MAX -1: no limit; 0, 0: none); ARGS its synopsis in podman's terms (upper case, without
  * "[options]", which the help adds when the applet has options); "[command]" makes it a
- * group. A command with no line keeps its applet's own usage and checks. */
+ * group. A command with no line keeps its applet's own usage and checks; "//cmd SYMBOL:"
+ * declares one that needs CONFIG_SYMBOL too. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,7 +95,7 @@ static int row_cmp(const void *a, const void *b)
 }
 
 /* "Available Commands:" of group g ("" the top): its own commands, its members and its
- * aliases, sorted, each once. */
+ * aliases (one with a flag only through its own //cmd: line), sorted, each once. */
 static void list(FILE *f, const char *g)
 {
 	struct row rows[CB_ARRAY_SIZE(cmds) + CB_ARRAY_SIZE(aliases)];
@@ -108,7 +109,7 @@ static void list(FILE *f, const char *g)
 	}
 	for (size_t i = 0; *g && i < CB_ARRAY_SIZE(aliases); i++) {
 		const struct cb_cmd *c = cb_cmd_find(aliases[i].applet);
-		if (c && !strncmp(aliases[i].path, g, gl) && aliases[i].path[gl] == ' ' && !cb_cmd_find(aliases[i].path))
+		if (c && !aliases[i].flag && !strncmp(aliases[i].path, g, gl) && aliases[i].path[gl] == ' ')
 			rows[n++] = (struct row){ aliases[i].path + gl + 1, c->desc };
 	}
 	if (!n)
