@@ -2,8 +2,7 @@
 //config:	bool "commit: a container's changes become a new image"
 //config:	default y
 //applet:CB_APPLET(commit, commit_main, CB_NOSUID)
-//usage:Usage: cbox commit [OPTIONS] CONTAINER [IMAGE]
-//usage:
+//cmd:CB_CMD("commit", "container", 1, 2, "CONTAINER [IMAGE]", "Create a new image from a container's changes")
 //usage:Make a new image from the container's image with its changes as one more layer
 //usage:(deleted files as OCI whiteouts), running or stopped, and print its ID. A short
 //usage:IMAGE becomes localhost/IMAGE.

@@ -2,10 +2,7 @@
 //config:	bool "cp: copy files between a container and the host"
 //config:	default y
 //applet:CB_APPLET(cp, cp_main, CB_NOSUID)
-//usage:Usage: cbox cp [OPTIONS] CONTAINER:SRC DEST|-
-//usage:       cbox cp [OPTIONS] SRC|- CONTAINER:DEST
-//usage:       cbox cp [OPTIONS] CONTAINER:SRC CONTAINER:DEST
-//usage:
+//cmd:CB_CMD("cp", "container", 2, 2, "[CONTAINER:]SRC_PATH [CONTAINER:]DEST_PATH", "Copy files between a container and the host")
 //usage:Copy a file or directory out of a container, into it, or from one container into
 //usage:another, running or stopped. A path in the container is resolved inside its root
 //usage:(its symlinks cannot lead out; a relative one starts at its working directory; a
@@ -266,10 +263,6 @@ int cp_main(int argc, char **argv)
 		if (c == O_ARCHIVE)
 			archive = !strcmp(st.arg, "true");
 		overwrite |= c == O_OVERWRITE;
-	}
-	if (argc - st.ind != 2) {
-		cb_usage_error("need a source and a destination");
-		return CB_EXIT_FAIL;
 	}
 	char *src = argv[st.ind], *dst = argv[st.ind + 1];
 	char *src_in = ctr_part(src), *dst_in = ctr_part(dst);

@@ -2,8 +2,8 @@
 //config:	bool "create: make a container without starting it"
 //config:	default y
 //applet:CB_APPLET(create, create_main, CB_NOSUID)
-//usage:Usage: cbox create [OPTIONS] IMAGE [COMMAND [ARG...]]
-//usage:       cbox create [OPTIONS] --rootfs DIR[:O] COMMAND [ARG...]
+//cmd:CB_CMD("create", "container", 1, -1, "IMAGE [COMMAND [ARG...]]", "Create a container without starting it")
+//usage:Also: cbox create [options] --rootfs DIR[:O] COMMAND [ARG...] (a directory, no image).
 //usage:
 //usage:Make a container as 'cbox run' would (every run option: see 'cbox run --help'),
 //usage:in state "created", and print its id. 'cbox start' runs it (-a: attached), with

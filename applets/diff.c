@@ -2,8 +2,7 @@
 //config:	bool "diff: a container's changes to its image"
 //config:	default y
 //applet:CB_APPLET(diff, diff_main, CB_NOSUID)
-//usage:Usage: cbox diff [--format json] CONTAINER
-//usage:
+//cmd:CB_CMD("diff", "container", 1, 1, "CONTAINER", "Show the changes in a container's file system")
 //usage:List what the container changed in its image's files, one "A PATH" (added),
 //usage:"C PATH" (changed) or "D PATH" (deleted) a line, sorted by path.
 //usage:
@@ -25,10 +24,6 @@ int diff_main(int argc, char **argv)
 	cb_opt_init(&st, argc, argv);
 	while (cb_getopt(&st, opts))
 		format = st.arg;
-	if (argc - st.ind != 1) {
-		cb_usage_error("name one container");
-		return CB_EXIT_FAIL;
-	}
 	if (format && strcmp(format, "json")) {
 		fprintf(stderr, "Error: --format %s: only json is known\n", format);
 		return CB_EXIT_FAIL;

@@ -2,8 +2,7 @@
 //config:	bool "exec: run a command in a running container"
 //config:	default y
 //applet:CB_APPLET(exec, exec_main, CB_NOSUID)
-//usage:Usage: cbox exec [OPTIONS] CONTAINER COMMAND [ARG...]
-//usage:
+//cmd:CB_CMD("exec", "container", 2, -1, "CONTAINER COMMAND [ARG...]", "Run a process in a running container")
 //usage:Run a command in a running container: its namespaces and root, the environment,
 //usage:user and working directory it was run with (or these options), its capabilities
 //usage:and seccomp filter, no_new_privs, only fds 0-2. The exit status is the command's
@@ -67,10 +66,6 @@ int exec_main(int argc, char **argv)
 			po.user = st.arg;
 		else if (c == O_WORKDIR)
 			po.workdir = st.arg;
-	}
-	if (argc - st.ind < 2) {
-		cb_usage_error("name a container and a command");
-		return CB_EXIT_FAIL;
 	}
 	po.env = env;
 	po.cmd = argv + st.ind + 1;

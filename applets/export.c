@@ -2,8 +2,7 @@
 //config:	bool "export: a container's root filesystem as a tar archive"
 //config:	default y
 //applet:CB_APPLET(export, export_main, CB_NOSUID)
-//usage:Usage: cbox export [-o FILE] CONTAINER
-//usage:
+//cmd:CB_CMD("export", "container", 1, 1, "CONTAINER", "Export a container's file system as a tar archive")
 //usage:Write the container's root filesystem (its image's files with its changes, not its
 //usage:volumes), running or stopped, as a tar archive to FILE or standard output.
 //usage:
@@ -20,26 +19,12 @@
 int export_main(int argc, char **argv)
 {
 	static const struct cb_option opts[] = { { "output", 'o', CB_OPT_ARG, 1 }, { 0 } };
-	const char *out = NULL, *ref = NULL;
+	const char *out = NULL, *ref;
 	struct cb_opt_state st;
 	cb_opt_init(&st, argc, argv);
-	/* options before or after the container, as podman takes them */
-	while (st.ind < st.argc) {
-		while (cb_getopt(&st, opts))
-			out = st.arg;
-		if (st.ind < st.argc) {
-			if (ref) {
-				cb_usage_error("name one container");
-				return CB_EXIT_FAIL;
-			}
-			ref = st.argv[st.ind];
-			cb_opt_init(&st, st.argc - st.ind, st.argv + st.ind);
-		}
-	}
-	if (!ref) {
-		cb_usage_error("name one container");
-		return CB_EXIT_FAIL;
-	}
+	while (cb_getopt(&st, opts)) /* one operand: the command table's count */
+		out = st.arg;
+	ref = argv[st.ind];
 	if (!out && isatty(1)) {
 		fprintf(stderr, "Error: refusing to export to terminal. Use -o flag or redirect\n");
 		return CB_EXIT_FAIL;

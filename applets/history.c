@@ -2,8 +2,7 @@
 //config:	bool "history: how an image was built"
 //config:	default y
 //applet:CB_APPLET(history, history_main, CB_NOSUID)
-//usage:Usage: cbox history [OPTIONS] IMAGE
-//usage:
+//cmd:CB_CMD("history", "image", 1, 1, "IMAGE", "Show an image's history")
 //usage:The image's history (its config's), newest first: ID (the image's for the top
 //usage:entry, <missing> below, as podman), CREATED, CREATED BY, SIZE (the unpacked layer
 //usage:the step made; 0B for a step without one), COMMENT.
@@ -42,10 +41,6 @@ int history_main(int argc, char **argv)
 			human = !strcmp(st.arg, "true");
 		if (c == O_FORMAT)
 			format = st.arg;
-	}
-	if (argc - st.ind != 1) {
-		cb_usage_error("requires exactly 1 arg(s), received %d", argc - st.ind);
-		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;
 	struct cb_regconf rc;

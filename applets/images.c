@@ -2,8 +2,7 @@
 //config:	bool "images: list local images"
 //config:	default y
 //applet:CB_APPLET(images, images_main, CB_NOSUID)
-//usage:Usage: cbox images [OPTIONS] [IMAGE]
-//usage:
+//cmd:CB_CMD("images", "", 0, 1, "[IMAGE]", "List images in local storage")
 //usage:List the images in the store (those IMAGE names, when given).
 //usage:
 //usage:  -a, --all              all images (cbox keeps no intermediate ones)
@@ -238,10 +237,6 @@ int images_main(int argc, char **argv)
 	if (strcmp(sort_key, "created") && strcmp(sort_key, "id") && strcmp(sort_key, "repository") &&
 	    strcmp(sort_key, "size") && strcmp(sort_key, "tag")) {
 		fprintf(stderr, "Error: \"%s\" is not a valid field for sorting: (created, id, repository, size, tag)\n", sort_key);
-		return CB_EXIT_FAIL;
-	}
-	if (argc - st.ind > 1) {
-		fprintf(stderr, "Error: cannot specify more than one image: %s\n", argv[st.ind + 1]);
 		return CB_EXIT_FAIL;
 	}
 	char ref[700];

@@ -2,8 +2,7 @@
 //config:	bool "import: a rootfs tarball becomes an image"
 //config:	default y
 //applet:CB_APPLET(import, import_main, CB_NOSUID)
-//usage:Usage: cbox import [OPTIONS] FILE|- [NAME[:TAG]]
-//usage:
+//cmd:CB_CMD("import", "image", 1, 2, "PATH [REFERENCE]", "Make an image of a tarball")
 //usage:Make a one-layer image from a root filesystem tarball (plain, gzip or zstd; '-'
 //usage:reads standard input), for this host's platform, and print its ID. A short NAME
 //usage:becomes localhost/NAME, as with tag.

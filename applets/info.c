@@ -2,8 +2,7 @@
 //config:	bool "info: the host, the store and the id mapping"
 //config:	default y
 //applet:CB_APPLET(info, info_main, CB_NOSUID)
-//usage:Usage: cbox info [--format json|TEMPLATE]
-//usage:
+//cmd:CB_CMD("info", "system", 0, 0, "", "Show cbox's system information")
 //usage:Kernel, arch, storage root and driver (with the reason it was chosen), the id
 //usage:mapping (none, full or single, with the reason), cgroup version, network default
 //usage:and the binfmt_misc handlers registered for foreign-arch images. --format: json, or a

@@ -2,8 +2,11 @@
 //config:	bool "inspect: images and containers as JSON"
 //config:	default y
 //applet:CB_APPLET(inspect, inspect_main, CB_NOSUID)
-//usage:Usage: cbox inspect [OPTIONS] IMAGE|CONTAINER...
-//usage:
+//cmd:CB_CMD("inspect", "", 1, -1, "NAME [NAME...]", "Show the configuration of images or containers")
+//cmd:CB_CMD("container exists", "", 1, 1, "CONTAINER", "Check that a container exists")
+//cmd:CB_CMD("container inspect", "", 1, -1, "CONTAINER [CONTAINER...]", "Show the configuration of containers")
+//cmd:CB_CMD("image exists", "", 1, 1, "IMAGE", "Check that an image exists in local storage")
+//cmd:CB_CMD("image inspect", "", 1, -1, "IMAGE [IMAGE...]", "Show the configuration of images")
 //usage:Print a JSON array describing each image (ID, names, digests, platform, the
 //usage:config, the layers and the manifest) or container (podman's keys: Id, Name,
 //usage:State, Image, Config, HostConfig with NetworkMode and PortBindings,
@@ -83,10 +86,6 @@ int inspect_main(int argc, char **argv)
 	int images = strcmp(type, "container") != 0, containers = strcmp(type, "image") != 0;
 	if (strcmp(type, "all") && strcmp(type, "image") && strcmp(type, "container")) {
 		fprintf(stderr, "Error: --type %s: want image, container or all\n", type);
-		return CB_EXIT_FAIL;
-	}
-	if (st.ind >= argc) {
-		cb_usage_error("name at least one image or container");
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;

@@ -2,8 +2,7 @@
 //config:	bool "kill: send a signal to running containers"
 //config:	default y
 //applet:CB_APPLET(kill, kill_main, CB_NOSUID)
-//usage:Usage: cbox kill [OPTIONS] CONTAINER...
-//usage:
+//cmd:CB_CMD("kill", "container", 0, -1, "CONTAINER [CONTAINER...]", "Send a signal to running containers")
 //usage:Send a signal to each container's process.
 //usage:
 //usage:  -s, --signal SIG   a name (TERM, SIGTERM) or number (default KILL)

@@ -2,8 +2,7 @@
 //config:	bool "load: images from docker-archive or oci-archive tarballs"
 //config:	default y
 //applet:CB_APPLET(load, load_main, CB_NOSUID)
-//usage:Usage: cbox load [-i FILE] [-q]
-//usage:
+//cmd:CB_CMD("load", "image", 0, 0, "", "Load images from a tar archive")
 //usage:Load images from a docker-archive (podman/docker save, guix pack -f docker) or an
 //usage:oci-archive, plain, gzip or zstd, from FILE or standard input. Layers and blobs are
 //usage:verified against their digests as with pull.
@@ -38,10 +37,6 @@ int load_main(int argc, char **argv)
 			input = st.arg;
 		else
 			quiet = 1;
-	if (st.ind < argc) {
-		cb_usage_error("unexpected argument '%s'", argv[st.ind]);
-		return CB_EXIT_FAIL;
-	}
 	int fd = 0;
 	struct cb_reader in = cb_fd_reader(&fd);
 	int url = input && (!strncmp(input, "http://", 7) || !strncmp(input, "https://", 8));

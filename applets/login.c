@@ -4,9 +4,8 @@
 //config:	depends on TLS
 //applet:CB_APPLET(login, login_main, CB_NOSUID)
 //applet:CB_APPLET(logout, logout_main, CB_NOSUID)
-//usage:Usage: cbox login [OPTIONS] REGISTRY
-//usage:       cbox logout REGISTRY
-//usage:
+//cmd:CB_CMD("login", "", 0, 1, "[REGISTRY]", "Log in to a container registry")
+//cmd:CB_CMD("logout", "", 0, 1, "[REGISTRY]", "Log out of a container registry")
 //usage:login checks the credentials against the registry, then stores them in auth.json
 //usage:($REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json, mode 0600).
 //usage:logout removes them.
@@ -96,8 +95,8 @@ int login_main(int argc, char **argv)
 		else if (c == O_AUTHFILE)
 			setenv("REGISTRY_AUTH_FILE", st.arg, 1);
 	}
-	if (argc - st.ind != 1) {
-		cb_usage_error("name exactly one registry");
+	if (argc == st.ind) { /* podman's words (it would look in registries.conf) */
+		cb_usage_error("a registry must be provided");
 		return CB_EXIT_FAIL;
 	}
 	registry_name(argv[st.ind], name, sizeof(name));
@@ -135,8 +134,8 @@ int logout_main(int argc, char **argv)
 	cb_opt_init(&st, argc, argv);
 	while (cb_getopt(&st, opts))
 		setenv("REGISTRY_AUTH_FILE", st.arg, 1);
-	if (argc - st.ind != 1) {
-		cb_usage_error("name exactly one registry");
+	if (argc == st.ind) {
+		cb_usage_error("a registry must be provided");
 		return CB_EXIT_FAIL;
 	}
 	registry_name(argv[st.ind], name, sizeof(name));

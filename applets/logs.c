@@ -2,8 +2,7 @@
 //config:	bool "logs: what containers wrote"
 //config:	default y
 //applet:CB_APPLET(logs, logs_main, CB_NOSUID)
-//usage:Usage: cbox logs [OPTIONS] CONTAINER...
-//usage:
+//cmd:CB_CMD("logs", "container", 1, -1, "CONTAINER [CONTAINER...]", "Show the logs of containers")
 //usage:Print what containers wrote to stdout and stderr (their log: run's and start's
 //usage:k8s-file log driver, the default, logs foreground and detached runs). Several
 //usage:containers: their lines in time order, each after the container's short ID.
@@ -59,10 +58,6 @@ int logs_main(int argc, char **argv)
 		names |= c == O_NAMES;
 	}
 	int n = argc - st.ind;
-	if (n < 1) {
-		cb_usage_error("name at least one container");
-		return CB_EXIT_FAIL;
-	}
 	struct cb_logsrc *srcs = calloc((size_t)n, sizeof(*srcs));
 	if (!srcs)
 		return CB_EXIT_FAIL;

@@ -3,9 +3,8 @@
 //config:	default y
 //applet:CB_APPLET(mount, mount_main, CB_NOSUID)
 //applet:CB_APPLET(unmount, unmount_main, CB_NOSUID)
-//usage:Usage: cbox mount [CONTAINER...]
-//usage:       cbox unmount [-a] [-f] CONTAINER...
-//usage:
+//cmd:CB_CMD("mount", "container", 0, -1, "[CONTAINER...]", "Mount a container's root filesystem")
+//cmd:CB_CMD("unmount", "container", 0, -1, "CONTAINER [CONTAINER...]", "Unmount a container's root filesystem")
 //usage:mount prints the directory where a container's root is (its overlay mounted at
 //usage:ROOT/containers/ID/merged, in this mount namespace; a vfs container's own tree);
 //usage:with no container, the ones mounted and where. unmount takes it away again.

@@ -2,8 +2,16 @@
 //config:	bool "network: named networks (slirp-shaped; see README)"
 //config:	default y
 //applet:CB_APPLET(network, network_main, CB_NOSUID)
-//usage:Usage: cbox network COMMAND [OPTIONS]
-//usage:
+//cmd:CB_CMD("network", "", 0, 0, "[command]", "Manage networks")
+//cmd:CB_CMD("network connect", "", 2, 2, "NETWORK CONTAINER", "Refused: no shared bridge to attach to")
+//cmd:CB_CMD("network create", "", 0, 1, "[NAME]", "Create a network")
+//cmd:CB_CMD("network disconnect", "", 2, 2, "NETWORK CONTAINER", "Refused: no shared bridge to detach from")
+//cmd:CB_CMD("network exists", "", 1, 1, "NETWORK", "Check that a network exists")
+//cmd:CB_CMD("network inspect", "", 1, -1, "NETWORK [NETWORK...]", "Show networks as JSON")
+//cmd:CB_CMD("network ls", "", 0, 0, "", "List networks")
+//cmd:CB_CMD("network prune", "", 0, 0, "", "Remove every network no container uses")
+//cmd:CB_CMD("network reload", "", 0, -1, "[CONTAINER...]", "Refused: no shared bridge to reload")
+//cmd:CB_CMD("network rm", "", 1, -1, "NETWORK [NETWORK...]", "Remove networks")
 //usage:Named networks, in ROOT/networks/NAME.json; "podman" (10.88.0.0/16) is built in and
 //usage:--network bridge names it. Rootless cbox has no shared bridge (that needs root-owned
 //usage:helpers): a container on a network gets a slirp network of its own with the network's

@@ -2,8 +2,8 @@
 //config:	bool "port: a container's published ports"
 //config:	default y
 //applet:CB_APPLET(port, port_main, CB_NOSUID)
-//usage:Usage: cbox port CONTAINER [PORT[/PROTO]]
-//usage:       cbox port --all
+//cmd:CB_CMD("port", "container", 0, 2, "CONTAINER [PRIVATE_PORT[/PROTO]]", "List a container's port mappings")
+//usage:Also: cbox port --all.
 //usage:
 //usage:The ports published with -p, as podman prints them: "80/tcp -> 0.0.0.0:8080";
 //usage:with PORT only where it goes ("0.0.0.0:8080"); --all: every container's, each
@@ -55,7 +55,7 @@ int port_main(int argc, char **argv)
 	if (all ? n != 0 : n < 1 || n > 2) {
 		if (all)
 			fprintf(stderr, "Error: no arguments are needed with --all\n");
-		return all ? CB_EXIT_FAIL : cb_usage_error("name a container (and a port)");
+		return all ? CB_EXIT_FAIL : cb_usage_error("you must supply a running container name or id");
 	}
 	int want = 0;
 	char proto[8] = "tcp";

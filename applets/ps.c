@@ -2,8 +2,7 @@
 //config:	bool "ps: list containers"
 //config:	default y
 //applet:CB_APPLET(ps, ps_main, CB_NOSUID)
-//usage:Usage: cbox ps [OPTIONS]
-//usage:
+//cmd:CB_CMD("ps", "container", 0, 0, "", "List containers")
 //usage:List the running containers.
 //usage:
 //usage:  -a, --all            all containers, also created and exited ones
@@ -230,10 +229,6 @@ int ps_main(int argc, char **argv)
 				return CB_EXIT_FAIL;
 			}
 		}
-	}
-	if (st.ind < argc) {
-		fprintf(stderr, "Error: unexpected argument '%s'\n", argv[st.ind]);
-		return CB_EXIT_FAIL;
 	}
 	if (strcmp(sort_key, "created") && strcmp(sort_key, "id") && strcmp(sort_key, "image") && strcmp(sort_key, "names") &&
 	    strcmp(sort_key, "status") && strcmp(sort_key, "command") && strcmp(sort_key, "runningfor")) {

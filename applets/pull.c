@@ -3,8 +3,7 @@
 //config:	default y
 //config:	depends on TLS
 //applet:CB_APPLET(pull, pull_main, CB_NOSUID)
-//usage:Usage: cbox pull [OPTIONS] IMAGE
-//usage:
+//cmd:CB_CMD("pull", "image", 1, 1, "IMAGE", "Pull an image from a registry")
 //usage:Pull an image from a registry into the store. Layers download in parallel and
 //usage:are unpacked as they arrive; an interrupted pull resumes where it stopped.
 //usage:
@@ -72,10 +71,6 @@ int pull_main(int argc, char **argv)
 			if (cb_pull_opt(&o, c, st.arg, &e) < 0)
 				cb_die(&e);
 		}
-	}
-	if (argc - st.ind != 1) {
-		cb_usage_error("name exactly one image");
-		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;
 	char id[CB_DIGEST_LEN + 1];

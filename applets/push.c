@@ -3,8 +3,7 @@
 //config:	default y
 //config:	depends on TLS
 //applet:CB_APPLET(push, push_main, CB_NOSUID)
-//usage:Usage: cbox push [OPTIONS] IMAGE [DESTINATION]
-//usage:
+//cmd:CB_CMD("push", "image", 1, 2, "IMAGE [DESTINATION]", "Push an image to a registry")
 //usage:Push an image from the store to a registry, as [docker://]REGISTRY/REPO[:TAG]
 //usage:(default: the image's own name). Layers are rebuilt from the store and gzipped;
 //usage:blobs the registry already has are not sent again.
@@ -96,12 +95,6 @@ int push_main(int argc, char **argv)
 		}
 	}
 	int nargs = argc - st.ind;
-	if (nargs < 1 || nargs > 2) {
-		cb_usage_error("%s",
-			nargs < 1 ? "requires at least 1 arg(s), only received 0"
-				  : "accepts at most 2 arg(s), received 3 or more");
-		return CB_EXIT_FAIL;
-	}
 	const char *image = argv[st.ind], *dest = nargs == 2 ? argv[st.ind + 1] : NULL;
 	struct cb_store s;
 	struct cb_regconf rc;

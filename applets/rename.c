@@ -2,8 +2,7 @@
 //config:	bool "rename: give a container another name"
 //config:	default y
 //applet:CB_APPLET(rename, rename_main, CB_NOSUID)
-//usage:Usage: cbox rename CONTAINER NAME
-//usage:
+//cmd:CB_CMD("rename", "container", 2, 2, "CONTAINER NAME", "Rename a container")
 //usage:Give the container a new name (podman's rule: [a-zA-Z0-9][a-zA-Z0-9_.-]*, unused).
 //usage:A running container keeps running; its hostname stays.
 /* rename.c - cbox rename */
@@ -22,10 +21,6 @@ int rename_main(int argc, char **argv)
 	cb_opt_init(&st, argc, argv);
 	while (cb_getopt(&st, opts))
 		;
-	if (argc - st.ind != 2) {
-		cb_usage_error("requires exactly 2 arg(s), received %d", argc - st.ind);
-		return CB_EXIT_FAIL;
-	}
 	const char *name = argv[st.ind + 1];
 	if (!cb_container_name_ok(name)) {
 		fprintf(stderr, "Error: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument\n");

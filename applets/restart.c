@@ -2,8 +2,7 @@
 //config:	bool "restart: stop and start containers"
 //config:	default y
 //applet:CB_APPLET(restart, restart_main, CB_NOSUID)
-//usage:Usage: cbox restart [OPTIONS] CONTAINER...
-//usage:
+//cmd:CB_CMD("restart", "container", 0, -1, "CONTAINER [CONTAINER...]", "Restart containers")
 //usage:Stop each running container (as stop -t N), then start it again.
 //usage:
 //usage:  -a, --all        every container

@@ -2,8 +2,8 @@
 //config:	bool "rm: remove containers"
 //config:	default y
 //applet:CB_APPLET(rm, rm_main, CB_NOSUID)
-//usage:Usage: cbox rm [OPTIONS] CONTAINER...
-//usage:
+//cmd:CB_CMD("rm", "container", 0, -1, "CONTAINER [CONTAINER...]", "Remove containers")
+//cmd HOUSEKEEPING:CB_CMD("container prune", "", 0, 0, "", "Remove every stopped container")
 //usage:Remove each container: its rootfs, its changes, its log and its state.
 //usage:
 //usage:  -f, --force      kill a running container first
@@ -219,7 +219,7 @@ int rm_main(int argc, char **argv)
 	}
 	all |= prune;
 	if (st.ind >= argc && !all) {
-		cb_usage_error("name at least one container (or --all)");
+		cb_usage_error("you must provide at least one name or id");
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;

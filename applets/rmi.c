@@ -2,8 +2,8 @@
 //config:	bool "rmi: remove images"
 //config:	default y
 //applet:CB_APPLET(rmi, rmi_main, CB_NOSUID)
-//usage:Usage: cbox rmi [OPTIONS] IMAGE [IMAGE...]
-//usage:
+//cmd:CB_CMD("rmi", "", 0, -1, "IMAGE [IMAGE...]", "Remove images from local storage")
+//cmd HOUSEKEEPING:CB_CMD("image prune", "", 0, 0, "", "Remove unused images")
 //usage:Remove images. A name that is one of several of an image only untags it; an ID
 //usage:removes the image. Layers no image uses any more are deleted.
 //usage:
@@ -78,7 +78,7 @@ int rmi_main(int argc, char **argv)
 		return CB_EXIT_FAIL;
 	}
 	if (st.ind >= argc && !all && !prune) {
-		cb_usage_error("name at least one image (or --all)");
+		cb_usage_error("image name or ID must be specified");
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;

@@ -2,8 +2,8 @@
 //config:	bool "run: run a command in a new container"
 //config:	default y
 //applet:CB_APPLET(run, run_main, CB_NOSUID)
-//usage:Usage: cbox run [OPTIONS] IMAGE [COMMAND [ARG...]]
-//usage:       cbox run [OPTIONS] --rootfs DIR[:O] COMMAND [ARG...]
+//cmd:CB_CMD("run", "container", 1, -1, "IMAGE [COMMAND [ARG...]]", "Run a command in a new container")
+//usage:Also: cbox run [options] --rootfs DIR[:O] COMMAND [ARG...] (a directory, no image).
 //usage:
 //usage:Run a command in a new container made from IMAGE: overlay (or vfs) rootfs, new
 //usage:user (when not root), mount, pid, uts, ipc and cgroup namespaces, podman's

@@ -2,8 +2,7 @@
 //config:	bool "save: images to docker-archive or oci-archive tarballs"
 //config:	default y
 //applet:CB_APPLET(save, save_main, CB_NOSUID)
-//usage:Usage: cbox save [-o FILE] [--format docker-archive|oci-archive] IMAGE [IMAGE...]
-//usage:
+//cmd:CB_CMD("save", "image", 1, -1, "IMAGE [IMAGE...]", "Save images to an archive")
 //usage:Write images to one tar archive, to FILE or standard output (not a terminal).
 //usage:Layers are rebuilt exactly as they were pulled or loaded, so image IDs and layer
 //usage:digests stay the same through save and load.
@@ -51,10 +50,6 @@ int save_main(int argc, char **argv)
 			fprintf(stderr, "Error: unsupported format '%s' (docker-archive or oci-archive)\n", st.arg);
 			return CB_EXIT_FAIL;
 		}
-	}
-	if (st.ind >= argc) {
-		cb_usage_error("name at least one image");
-		return CB_EXIT_FAIL;
 	}
 	if (!output && isatty(1)) {
 		fprintf(stderr, "Error: refusing to write an archive to a terminal: use -o FILE or redirect\n");

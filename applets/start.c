@@ -2,8 +2,7 @@
 //config:	bool "start: start containers again"
 //config:	default y
 //applet:CB_APPLET(start, start_main, CB_NOSUID)
-//usage:Usage: cbox start [OPTIONS] CONTAINER...
-//usage:
+//cmd:CB_CMD("start", "container", 0, -1, "CONTAINER [CONTAINER...]", "Start containers")
 //usage:Run each (created or exited) container again in the background, with its own
 //usage:rootfs and the options it was made with (create's or run's: -t, --rm, --restart
 //usage:...). Its output goes to 'cbox logs'.

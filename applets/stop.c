@@ -2,8 +2,7 @@
 //config:	bool "stop: stop running containers"
 //config:	default y
 //applet:CB_APPLET(stop, stop_main, CB_NOSUID)
-//usage:Usage: cbox stop [OPTIONS] CONTAINER...
-//usage:
+//cmd:CB_CMD("stop", "container", 0, -1, "CONTAINER [CONTAINER...]", "Stop containers")
 //usage:Send each container its stop signal (the image's StopSignal, else TERM), then
 //usage:KILL when it has not exited after the timeout. CONTAINER: a name, an id or a
 //usage:unique id prefix.

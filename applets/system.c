@@ -2,8 +2,12 @@
 //config:	bool "system: prune, reset and check the store"
 //config:	default y
 //applet:CB_APPLET(system, system_main, CB_NOSUID)
-//usage:Usage: cbox system COMMAND [OPTIONS]
-//usage:
+//cmd:CB_CMD("system", "", 0, 0, "[command]", "Manage cbox's store")
+//cmd:CB_CMD("system check", "", 0, 0, "", "Check the store for incomplete or orphaned data")
+//cmd SYSTEM_DF:CB_CMD("system df", "", 0, 0, "", "Show what images, containers and volumes take")
+//cmd:CB_CMD("system migrate", "", 0, 0, "", "Accept a new id mapping for the store")
+//cmd:CB_CMD("system prune", "", 0, 0, "", "Remove unused images and layers")
+//cmd:CB_CMD("system reset", "", 0, 0, "", "Remove everything cbox stored")
 //usage:  prune [-a]           remove images without a name (-a: every image, and the
 //usage:                       partial downloads) and the layers nothing uses any more
 //usage:  reset [-f]           remove everything cbox stored (asks unless -f)

@@ -3,9 +3,8 @@
 //config:	default y
 //applet:CB_APPLET(tag, tag_main, CB_NOSUID)
 //applet:CB_APPLET(untag, untag_main, CB_NOSUID)
-//usage:Usage: cbox tag IMAGE NAME [NAME...]
-//usage:       cbox untag IMAGE [NAME...]
-//usage:
+//cmd:CB_CMD("tag", "image", 2, -1, "IMAGE TARGET_NAME [TARGET_NAME...]", "Add names to a local image")
+//cmd:CB_CMD("untag", "image", 1, -1, "IMAGE [NAME...]", "Remove names from a local image")
 //usage:tag gives a local image more names. A short NAME becomes localhost/NAME, as with
 //usage:podman. untag takes the NAMEs from the image (without NAME: every name it has);
 //usage:the image itself stays.
@@ -45,10 +44,6 @@ static int tag_or_untag(int argc, char **argv, const char *applet, int untag)
 	cb_opt_init(&st, argc, argv);
 	while (cb_getopt(&st, opts))
 		;
-	if (argc - st.ind < 2 - untag) {
-		cb_usage_error("need an image%s", untag ? "" : " and at least one new name");
-		return CB_EXIT_FAIL;
-	}
 	struct cb_store s;
 	struct cb_regconf rc;
 	cb_err e;

@@ -2,8 +2,7 @@
 //config:	bool "top: a container's processes"
 //config:	default y
 //applet:CB_APPLET(top, top_main, CB_NOSUID)
-//usage:Usage: cbox top CONTAINER [DESCRIPTOR...]
-//usage:
+//cmd:CB_CMD("top", "container", 1, -1, "CONTAINER [DESCRIPTOR...]", "Show a container's processes")
 //usage:The processes of a running container, as podman's top prints them (from /proc:
 //usage:the processes in the container's pid namespace). Descriptors (default: user pid
 //usage:ppid pcpu etime tty time args): user (as the container sees it), huser (on the
@@ -153,10 +152,6 @@ int top_main(int argc, char **argv)
 	cb_opt_init(&st, argc, argv);
 	while (cb_getopt(&st, opts))
 		;
-	if (st.ind >= argc) {
-		cb_usage_error("name a container");
-		return CB_EXIT_FAIL;
-	}
 	const char **want = (const char **)argv + st.ind + 1;
 	int nwant = argc - st.ind - 1;
 	if (!nwant)

@@ -2,8 +2,7 @@
 //config:	bool "unshare: run a command in the storage's user namespace"
 //config:	default y
 //applet:CB_APPLET(unshare, unshare_main, CB_NOSUID)
-//usage:Usage: cbox unshare [COMMAND [ARG...]]
-//usage:
+//cmd:CB_CMD("unshare", "", 0, -1, "[COMMAND [ARG...]]", "Run a command in cbox's user namespace")
 //usage:Run COMMAND (default $SHELL, else /bin/sh) in the user namespace cbox uses for its
 //usage:storage, as 'podman unshare': 0 is you, 1..N your sub-ids (full mapping), or only
 //usage:0 (single mapping). E.g. 'cbox unshare cat /proc/self/uid_map',

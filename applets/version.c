@@ -5,8 +5,7 @@
 //config:	  Prints cbox's version, the target arch, the enabled applets and the
 //config:	  version of every linked library, each checked by a real call into it.
 //applet:CB_APPLET(version, version_main, CB_NOSUID)
-//usage:Usage: cbox version [--format json|TEMPLATE]
-//usage:
+//cmd:CB_CMD("version", "", 0, 0, "", "Show cbox's version")
 //usage:Print cbox's version, the target architecture, the enabled applets and the
 //usage:version of every linked library. Each library is exercised by a call into it,
 //usage:so a line here proves the library is in the binary. --format: podman's keys,

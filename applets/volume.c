@@ -2,8 +2,17 @@
 //config:	bool "volume: named volumes"
 //config:	default y
 //applet:CB_APPLET(volume, volume_main, CB_NOSUID)
-//usage:Usage: cbox volume COMMAND [OPTIONS]
-//usage:
+//cmd:CB_CMD("volume", "", 0, 0, "[command]", "Manage volumes")
+//cmd:CB_CMD("volume create", "", 0, 1, "[NAME]", "Create a volume")
+//cmd:CB_CMD("volume exists", "", 1, 1, "VOLUME", "Check that a volume exists")
+//cmd:CB_CMD("volume export", "", 1, 1, "VOLUME", "Export a volume's files as a tar archive")
+//cmd:CB_CMD("volume import", "", 2, 2, "VOLUME SOURCE", "Import a tar archive's files into a volume")
+//cmd:CB_CMD("volume inspect", "", 0, -1, "VOLUME [VOLUME...]", "Show volumes as JSON")
+//cmd:CB_CMD("volume ls", "", 0, 0, "", "List volumes")
+//cmd:CB_CMD("volume mount", "", 1, -1, "VOLUME [VOLUME...]", "Print where a volume's files are")
+//cmd:CB_CMD("volume prune", "", 0, 0, "", "Remove every volume no container uses")
+//cmd:CB_CMD("volume rm", "", 0, -1, "VOLUME [VOLUME...]", "Remove volumes")
+//cmd:CB_CMD("volume unmount", "", 1, -1, "VOLUME [VOLUME...]", "Unmount a volume (a local volume stays where it is)")
 //usage:Volumes live in ROOT/volumes/NAME/_data (made in the storage's user namespace).
 //usage:
 //usage:  create [NAME]            make a volume (no NAME: a random one); prints its name.
@@ -265,10 +274,6 @@ int volume_main(int argc, char **argv)
 	static const struct cb_option inspect_opts[] = { { "format", 'f', CB_OPT_ARG, O_FORMAT }, { 0 } };
 	static const struct cb_option export_opts[] = { { "output", 'o', CB_OPT_ARG, O_OUTPUT }, { 0 } };
 	const char *cmd = argc > 1 ? argv[1] : "";
-	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
-		fputs(cb_applet_current->usage, stdout);
-		return 0;
-	}
 	if (!strcmp(cmd, "list"))
 		cmd = "ls";
 	if (!strcmp(cmd, "remove"))
@@ -411,7 +416,9 @@ int volume_main(int argc, char **argv)
 		}
 		return 0;
 	}
-	fprintf(stderr, "Error: %s%s: see 'cbox volume --help'\n", cmd[0] ? "bad use of " : "name a command",
-		cmd);
+	if (!strcmp(cmd, "rm")) /* podman's words for neither or both */
+		fprintf(stderr, "Error: choose either one or more volumes or all\n");
+	else
+		fprintf(stderr, "Error: bad use of %s: see '%s volume --help'\n", cmd, cb_prog);
 	return CB_EXIT_FAIL;
 }

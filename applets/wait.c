@@ -2,8 +2,7 @@
 //config:	bool "wait: wait for containers to exit"
 //config:	default y
 //applet:CB_APPLET(wait, wait_main, CB_NOSUID)
-//usage:Usage: cbox wait [--condition C] CONTAINER...
-//usage:
+//cmd:CB_CMD("wait", "container", 1, -1, "CONTAINER [CONTAINER...]", "Wait for containers to stop")
 //usage:Block until each container has exited; print its exit code.
 //usage:
 //usage:      --condition C   stopped or exited (the default: it has exited), or

@@ -88,6 +88,7 @@ struct cb_option {
 	int id;           /* returned by cb_opt_next; must be > 0 */
 };
 #define CB_OPT_HELP (-1000) /* --help / -h seen */
+extern const struct cb_option *cb_opt_help; /* the table of the parse that saw it */
 
 struct cb_opt_state {
 	int argc;
@@ -136,6 +137,37 @@ extern const char *cb_prog;
 int cb_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* An applet's usage text, with the program named as it was invoked. */
 void cb_print_usage(FILE *f, const char *text);
+/* ---- podman's command tree (help.c): the table build.sh makes of the //cmd: lines ---- */
+struct cb_cmd {
+	const char *name;   /* "tag", "volume create" */
+	const char *groups; /* other groups listing it: "container image" */
+	const char *args;   /* synopsis after "[options]"; "[command]": a group */
+	const char *desc;   /* one line, for listings */
+	int min, max;       /* operand count; max -1: no limit */
+};
+struct cb_alias {
+	const char *path, *applet, *flag; /* "image rm" is rmi; "image prune" is rmi --prune */
+};
+/* The command running (NULL: its applet declares none) and its path as invoked
+ * ("container list"); main.c sets both. */
+extern const struct cb_cmd *cb_cmd_current;
+extern const char *cb_cmd_path;
+/* The path as invoked, or the applet's name. */
+const char *cb_cmd_name(void);
+const struct cb_cmd *cb_cmd_find(const char *name);
+/* Group g's command NAME: "g NAME", or a command g lists under its own name; NULL. */
+const struct cb_cmd *cb_cmd_in_group(const char *g, const char *name);
+const struct cb_alias *cb_cmd_alias(const char *path);
+int cb_cmd_is_group(const struct cb_cmd *c);
+/* 0 when n operands suit the current command, else cobra's words in *e. */
+int cb_cmd_check(int n, cb_err *e);
+/* --help of the current command in podman's layout (summary, Description:, Usage:, Options:). */
+void cb_help(FILE *f, const struct cb_option *opts);
+/* A group's help ("" the top): its usage and "Available Commands:"; opts for "Options:". */
+void cb_help_group(FILE *f, const char *g, const struct cb_option *opts);
+void cb_opt_print(FILE *f, const struct cb_option *opts);
+void cb_opt_print_global(FILE *f);
+
 /* For applets: print "Error: MSG" and exit 125. */
 void cb_die(const cb_err *e) __attribute__((noreturn));
 

@@ -272,7 +272,7 @@ int cb_ctl_main(struct cb_opt_state *st, const char *name, int flags, cb_ctl_fn 
 {
 	int all = flags & CB_CTL_ALL, n = 0;
 	if (st->ind >= st->argc && !all) {
-		cb_usage_error("name at least one container");
+		cb_usage_error("you must provide at least one name or id");
 		return CB_EXIT_FAIL;
 	}
 	if (st->ind < st->argc && all) {

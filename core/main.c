@@ -133,33 +133,30 @@ static int install_links(const char *dir)
 	return status;
 }
 
+static const struct cb_option main_opts[] = {
+	{ "list", 0, CB_OPT_NONE, 'l' },
+	{ "install", 0, CB_OPT_ARG, 'i' },
+	{ "version", 'v', CB_OPT_NONE, 'v' },
+	{ 0 },
+};
+
+/* The top's help, as podman's: the commands, the options; then cbox's own ways in. */
 static int usage(FILE *f, int status)
 {
-	char text[4096];
-	int n = snprintf(text, sizeof(text), "cbox %s: rootless OCI containers in one static binary\n\n"
-		   "Usage: cbox [--log-level=LEVEL] APPLET [ARGS...]\n"
-		   "   or: APPLET [ARGS...]          (through a symlink named after the applet)\n"
-		   "   or: cbox container|image COMMAND [ARGS...]   (podman's groups: container ls, image rm, ...)\n"
-		   "   or: cbox help [APPLET] | --list | --install DIR | --help\n\n"
-		   "Applets:",
-		CB_VERSION);
-	for (size_t i = 0; i < CB_ARRAY_SIZE(applets) && n > 0 && (size_t)n < sizeof(text); i++)
-		n += snprintf(text + n, sizeof(text) - (size_t)n, "%s%s", i % 8 ? " " : "\n\t", applets[i].name);
-	if (n > 0 && (size_t)n < sizeof(text))
-		snprintf(text + n, sizeof(text) - (size_t)n, "\n\nRun 'cbox APPLET --help' for an applet's options.\n");
-	cb_print_usage(f, text);
+	cb_help_group(f, "", main_opts);
+	fprintf(f, "\nEvery applet (some are cbox's own): %s --list. 'NAME --help': one's usage.\n", cb_prog);
 	return status;
 }
 
 int cb_opt_report(int r, int hint, const cb_err *e)
 {
 	if (r == CB_OPT_HELP) {
-		cb_print_usage(stdout, cb_applet_current->usage);
+		cb_help(stdout, cb_opt_help);
 		return 0;
 	}
 	fprintf(stderr, "Error: %s\n", e->msg);
 	if (hint)
-		fprintf(stderr, "See '%s %s --help'\n", cb_prog, cb_applet_current->name);
+		fprintf(stderr, "See '%s %s --help'\n", cb_prog, cb_cmd_name());
 	return CB_EXIT_FAIL;
 }
 
@@ -169,6 +166,8 @@ int cb_getopt(struct cb_opt_state *st, const struct cb_option *opts)
 	int r = cb_opt_next(st, opts, &e);
 	if (r == CB_OPT_HELP || r < 0)
 		exit(cb_opt_report(r, 1, &e));
+	if (!r && cb_cmd_check(st->argc - st->ind, &e) < 0)
+		exit(cb_opt_report(-EINVAL, 0, &e));
 	return r;
 }
 
@@ -178,75 +177,119 @@ static int run_applet(const struct cb_applet *a, int argc, char **argv)
 	return a->main(argc, argv);
 }
 
-/* podman's command groups: "container ls", "image rm", ... as the applets (a command
- * named as an applet is that applet: "container stop", "image pull"). */
-static const struct {
-	const char *group, *cmd, *applet, *flag;
-} aliases[] = {
-	{ "container", "ls", "ps", NULL },
-	{ "container", "list", "ps", NULL },
-	{ "container", "inspect", "inspect", "--type=container" },
-	{ "container", "exists", "inspect", "--exists=container" },
-	{ "container", "prune", "rm", "--prune" },
-	{ "image", "ls", "images", NULL },
-	{ "image", "list", "images", NULL },
-	{ "image", "rm", "rmi", NULL },
-	{ "image", "inspect", "inspect", "--type=image" },
-	{ "image", "exists", "inspect", "--exists=image" },
-	{ "image", "prune", "rmi", "--prune" },
-};
-
-static int is_group(const char *name)
+static void unrecognized(const char *g, const char *cmd)
 {
-	return !strcmp(name, "container") || !strcmp(name, "image");
+	fprintf(stderr, "Error: unrecognized command `%s %s%s%s`\nTry '%s%s%s --help' for more information\n", cb_prog,
+		g, *g ? " " : "", cmd, cb_prog, *g ? " " : "", g);
 }
 
-/* argv[0] is a group, argv[1] its command: run the applet it stands for. */
-static int run_group(int argc, char **argv)
+/* argv[0] is a group (container, image; an applet's: volume, system): its help, podman's
+ * errors, or the command argv[1] names, run by its applet (ga: the group's own). */
+static int run_group(const struct cb_applet *ga, int argc, char **argv)
 {
-	if (argc < 2 || argv[1][0] == '-') {
-		fprintf(stderr, "Error: missing command '%s COMMAND'\nTry '%s --help' for more information\n", argv[0],
-			cb_prog);
+	static const struct cb_option none[] = { { 0 } };
+	static char path[128];
+	const char *g = argv[0];
+	struct cb_opt_state st;
+	cb_applet_current = ga;
+	cb_cmd_current = cb_cmd_find(g);
+	cb_cmd_path = g;
+	cb_opt_init_cmd(&st, argc, argv);
+	while (cb_getopt(&st, none)) /* --help: the group's; global flags; unknown ones: 125 */
+		;
+	if (st.ind >= argc) {
+		cb_help_group(stdout, g, NULL);
+		fflush(stdout); /* the usage, then the error, as podman's */
+		fprintf(stderr, "Error: missing command '%s %s COMMAND'\n", cb_prog, g);
 		return CB_EXIT_FAIL;
 	}
-	const char *name = argv[1], *flag = NULL;
-	for (size_t i = 0; i < CB_ARRAY_SIZE(aliases); i++)
-		if (!strcmp(aliases[i].group, argv[0]) && !strcmp(aliases[i].cmd, argv[1])) {
-			name = aliases[i].applet;
-			flag = aliases[i].flag;
-		}
-	const struct cb_applet *a = find_applet(name);
-	if (!a || is_group(name)) {
-		fprintf(stderr, "Error: unrecognized command `%s %s %s`\nTry '%s --help' for more information\n",
-			cb_prog, argv[0], argv[1], cb_prog);
+	argv[st.ind - 1] = argv[0];
+	argc -= st.ind - 1;
+	argv += st.ind - 1;
+	/* ls and list: one is the other's alias (cobra's), whichever the group has */
+	const char *sub = argv[1], *other = !strcmp(sub, "ls") ? "list" : !strcmp(sub, "list") ? "ls" : sub;
+	snprintf(path, sizeof(path), "%s %s", g, sub);
+	if (!cb_cmd_in_group(g, sub) && !cb_cmd_alias(path))
+		snprintf(path, sizeof(path), "%s %s", g, sub = other);
+	const struct cb_cmd *c = cb_cmd_in_group(g, sub);
+	const struct cb_alias *al = cb_cmd_alias(path);
+	if (c || al)
+		argv[1] = (char *)sub; /* the applet reads the command's own name */
+	const struct cb_applet *a = NULL;
+	if (al)
+		a = find_applet(al->applet), c = cb_cmd_find(path) ? cb_cmd_find(path) : cb_cmd_find(al->applet);
+	else if (c && strchr(c->name, ' '))
+		a = ga; /* "volume create": the group's applet reads its command itself */
+	else if (c)
+		a = find_applet(c->name);
+	else if (!ga && !cb_cmd_is_group(cb_cmd_find(argv[1]))) /* container ps, image pull: any applet */
+		c = cb_cmd_find(argv[1]), a = find_applet(argv[1]);
+	if (!a) {
+		unrecognized(g, argv[1]);
 		return CB_EXIT_FAIL;
 	}
+	cb_cmd_current = c;
+	cb_cmd_path = path;
+	if (a == ga)
+		return run_applet(a, argc, argv);
 	/* the applet sees: NAME [FLAG] ARGS... */
 	char **av = calloc((size_t)argc + 2, sizeof(*av));
 	if (!av)
 		return CB_EXIT_FAIL;
 	int n = 0;
 	av[n++] = argv[1];
-	if (flag)
-		av[n++] = (char *)flag;
+	if (al && al->flag)
+		av[n++] = (char *)al->flag;
 	for (int i = 2; i < argc; i++)
 		av[n++] = argv[i];
 	return run_applet(a, n, av);
 }
 
-/* "help [APPLET]": the usage text, as --help prints it. */
+static int dispatch(int argc, char **argv);
+
+/* "help [COMMAND...]": the command's --help (podman's "help" alone: the top's). */
 static int help(int argc, char **argv)
 {
-	const struct cb_applet *a = argc > 1 ? find_applet(argv[1]) : NULL;
-	if (argc > 1 && !a && !is_group(argv[1])) {
-		fprintf(stderr, "Error: unrecognized command `%s %s`\nTry '%s --help' for more information\n", cb_prog,
-			argv[1], cb_prog);
+	if (argc < 2)
+		return usage(stdout, 0);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		cb_help_group(stdout, "help", NULL);
+		return 0;
+	}
+	char **av = calloc((size_t)argc + 1, sizeof(*av));
+	if (!av)
+		return CB_EXIT_FAIL;
+	memcpy(av, argv + 1, (size_t)(argc - 1) * sizeof(*av));
+	av[argc - 1] = "--help";
+	return dispatch(argc, av);
+}
+
+/* argv[0] names the command. */
+static int dispatch(int argc, char **argv)
+{
+	const struct cb_applet *a = find_applet(argv[0]);
+	const struct cb_cmd *c = cb_cmd_find(argv[0]);
+	if (!strcmp(argv[0], "help"))
+		return help(argc, argv);
+	if (cb_cmd_is_group(c))
+		return run_group(a, argc, argv);
+	if (!a) {
+		/* podman parses the flags first: "bad --invalid" is about the flag */
+		for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+			if (argv[i][0] == '-' && argv[i][1] && !cb_opt_is_global(argv[i])) {
+				if (argv[i][1] == '-')
+					fprintf(stderr, "Error: unknown flag: %.*s\n", (int)strcspn(argv[i], "="), argv[i]);
+				else
+					fprintf(stderr, "Error: unknown shorthand flag: '%c' in -%c\n", argv[i][1], argv[i][1]);
+				fprintf(stderr, "See '%s --help'\n", cb_prog);
+				return CB_EXIT_FAIL;
+			}
+		unrecognized("", argv[0]);
 		return CB_EXIT_FAIL;
 	}
-	if (!a)
-		return usage(stdout, 0);
-	cb_print_usage(stdout, a->usage);
-	return 0;
+	cb_cmd_current = c;
+	cb_cmd_path = a->name;
+	return run_applet(a, argc, argv);
 }
 
 int main(int argc, char **argv)
@@ -270,22 +313,17 @@ int main(int argc, char **argv)
 			fprintf(stderr, "cbox: unknown applet '%s'\n", base);
 			return CB_EXIT_NOTFOUND;
 		}
+		cb_cmd_current = cb_cmd_find(a->name);
 		return run_applet(a, argc, argv);
 	}
 	drop_privilege_unless(argc > 1 ? find_applet(argv[1]) : NULL);
 	cb_paths_init();
 
-	static const struct cb_option opts[] = {
-		{ "list", 0, CB_OPT_NONE, 'l' },
-		{ "install", 0, CB_OPT_ARG, 'i' },
-		{ "version", 0, CB_OPT_NONE, 'v' },
-		{ 0 },
-	};
 	struct cb_opt_state st;
 	cb_err e;
 	int r;
 	cb_opt_init_cmd(&st, argc, argv);
-	while ((r = cb_opt_next(&st, opts, &e)) != 0) {
+	while ((r = cb_opt_next(&st, main_opts, &e)) != 0) {
 		switch (r) {
 		case 'l':
 			return list_applets();
@@ -301,30 +339,14 @@ int main(int argc, char **argv)
 			return CB_EXIT_FAIL;
 		}
 	}
-	if (st.ind >= argc)
-		return usage(stderr, CB_EXIT_FAIL);
-	const struct cb_applet *a = find_applet(argv[st.ind]);
-	/* Privilege was decided on argv[1]; an applet named later never keeps it. */
-	if (st.ind != 1 || !a)
-		drop_privilege_unless(NULL);
-	if (!a && is_group(argv[st.ind]))
-		return run_group(argc - st.ind, argv + st.ind);
-	if (!a && !strcmp(argv[st.ind], "help"))
-		return help(argc - st.ind, argv + st.ind);
-	if (!a) {
-		/* podman parses the flags first: "bad --invalid" is about the flag */
-		for (int i = st.ind + 1; i < argc && strcmp(argv[i], "--"); i++)
-			if (argv[i][0] == '-' && argv[i][1] && !cb_opt_is_global(argv[i])) {
-				if (argv[i][1] == '-')
-					fprintf(stderr, "Error: unknown flag: %.*s\n", (int)strcspn(argv[i], "="), argv[i]);
-				else
-					fprintf(stderr, "Error: unknown shorthand flag: '%c' in -%c\n", argv[i][1], argv[i][1]);
-				fprintf(stderr, "See '%s --help'\n", cb_prog);
-				return CB_EXIT_FAIL;
-			}
-		fprintf(stderr, "Error: unrecognized command `%s %s`\nTry '%s --help' for more information\n", cb_prog,
-			argv[st.ind], cb_prog);
+	if (st.ind >= argc) {
+		usage(stdout, 0);
+		fflush(stdout);
+		fprintf(stderr, "Error: missing command '%s COMMAND'\n", cb_prog);
 		return CB_EXIT_FAIL;
 	}
-	return run_applet(a, argc - st.ind, argv + st.ind);
+	/* Privilege was decided on argv[1]; an applet named later never keeps it. */
+	if (st.ind != 1 || !find_applet(argv[st.ind]))
+		drop_privilege_unless(NULL);
+	return dispatch(argc - st.ind, argv + st.ind);
 }

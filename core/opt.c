@@ -155,6 +155,8 @@ static int take(struct cb_opt_state *st, const struct cb_option *o, const char *
 	return 0;
 }
 
+const struct cb_option *cb_opt_help;
+
 int cb_opt_next(struct cb_opt_state *st, const struct cb_option *opts, cb_err *e)
 {
 	for (;;) {
@@ -163,7 +165,7 @@ int cb_opt_next(struct cb_opt_state *st, const struct cb_option *opts, cb_err *e
 			int c = *st->bundle++;
 			spelled[1] = (char)c;
 			if (c == 'h' && !find_short(opts, 'h'))
-				return CB_OPT_HELP;
+				return cb_opt_help = opts, CB_OPT_HELP;
 			const struct cb_option *o = find_short(opts, c);
 			if (!o)
 				return cb_fail(e, EINVAL, "unknown shorthand flag: '%c' in -%c", c, c);
@@ -201,7 +203,7 @@ int cb_opt_next(struct cb_opt_state *st, const struct cb_option *opts, cb_err *e
 		const char *name = a + 2, *eq = strchr(name, '=');
 		size_t len = eq ? (size_t)(eq - name) : strlen(name);
 		if (len == 4 && strncmp(name, "help", 4) == 0 && !find_long(opts, name, len))
-			return CB_OPT_HELP;
+			return cb_opt_help = opts, CB_OPT_HELP;
 		const struct cb_option *o = find_long(opts, name, len);
 		if (!o)
 			return cb_fail(e, EINVAL, "unknown flag: --%.*s", (int)len, name);
@@ -211,6 +213,25 @@ int cb_opt_next(struct cb_opt_state *st, const struct cb_option *opts, cb_err *e
 		if (r == 0)
 			return o->id;
 	}
+}
+
+/* An options table as podman's help lists one: "  -a, --all", "      --format string". */
+void cb_opt_print(FILE *f, const struct cb_option *o)
+{
+	for (; o->id; o++) {
+		char s[4] = "   ";
+		if (o->short_name)
+			snprintf(s, sizeof(s), "-%c,", o->short_name);
+		if (o->name)
+			fprintf(f, "  %s --%s%s\n", s, o->name, o->has_arg == CB_OPT_ARG ? " string" : "");
+		else
+			fprintf(f, "  -%c%s\n", o->short_name, o->has_arg == CB_OPT_ARG ? " string" : "");
+	}
+}
+
+void cb_opt_print_global(FILE *f)
+{
+	cb_opt_print(f, global_opts);
 }
 
 int cb_opt_seconds(const char *s)
@@ -224,6 +245,11 @@ int cb_opt_seconds(const char *s)
 
 const struct cb_applet *cb_applet_current;
 const char *cb_prog = "cbox";
+
+const char *cb_cmd_name(void)
+{
+	return cb_cmd_path ? cb_cmd_path : cb_applet_current->name;
+}
 
 void cb_print_usage(FILE *f, const char *text)
 {
@@ -247,6 +273,6 @@ int cb_usage_error(const char *fmt, ...)
 	fputs("Error: ", stderr);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nSee '%s %s --help'\n", cb_prog, cb_applet_current->name);
+	fprintf(stderr, "\nSee '%s %s --help'\n", cb_prog, cb_cmd_name());
 	return CB_EXIT_FAIL;
 }

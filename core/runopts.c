@@ -379,6 +379,8 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 		o->proc.null_fds |= 1; /* as podman: without -i the caller's stdin is not the container's */
 	if (o->restart && strcmp(o->restart, "no") && o->rm)
 		refuse("the --rm option conflicts with --restart, when the restartPolicy is not \"\" and \"no\"");
+	if (cb_cmd_check(argc - st.ind, e) < 0)
+		return -EINVAL; /* podman's count words, without the hint */
 	if (st.ind >= argc)
 		usage_error(r->rootfs ? "--rootfs: name a directory" : "name an image");
 	r->image = argv[st.ind];
