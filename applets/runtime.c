@@ -37,6 +37,7 @@
 #include "json.h"
 #include "ns.h"
 #include "oci.h"
+#include "sealexe.h"
 #include "store.h"
 
 static const char *log_file;
@@ -373,6 +374,9 @@ int runtime_main(int argc, char **argv)
 		snprintf(root, sizeof(root), "/tmp/cbox-runtime-%u", (unsigned)getuid());
 	else
 		snprintf(root, sizeof(root), "/run/cbox-runtime");
+	/* These put a process of ours in the container: a sealed copy, not the host's file. */
+	if ((!strcmp(cmd, "create") || !strcmp(cmd, "run") || !strcmp(cmd, "exec")) && cb_exe_seal(&e) < 0)
+		return fail(cmd, &e);
 	if (!strcmp(cmd, "create") || !strcmp(cmd, "run"))
 		return create_or_run(root, cmd, sub_argc, sub);
 	if (!strcmp(cmd, "exec"))

@@ -750,9 +750,11 @@ static void unshare_for_pivot(const char *rootfs)
 int cb_mount_oci(const struct cb_mount_oci *m, cb_err *e)
 {
 	int r;
-	if (mount(NULL, "/", NULL, MS_REC | (m->propagation ? m->propagation & ~MS_REC : MS_PRIVATE), NULL) < 0)
+	/* No mount namespace of its own: the mounts land in the runtime's, nothing of its
+	 * propagation changes, and the root is entered by chroot (as runc). */
+	if (!m->host_mnt && mount(NULL, "/", NULL, MS_REC | (m->propagation ? m->propagation & ~MS_REC : MS_PRIVATE), NULL) < 0)
 		return cb_fail_errno(e, errno, "rootfsPropagation");
-	if (mount(m->rootfs, m->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+	if (!m->host_mnt && mount(m->rootfs, m->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return cb_fail_errno(e, errno, "root.path %s: bind", m->rootfs);
 	int root CB_AUTOCLOSE = open(m->rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
@@ -775,9 +777,35 @@ int cb_mount_oci(const struct cb_mount_oci *m, cb_err *e)
 		return r;
 	if (m->propagation & MS_SHARED)
 		unshare_for_pivot(m->rootfs);
+	if (m->host_mnt)
+		return fchdir(root) < 0 || chroot(".") < 0 || chdir("/") < 0 ? cb_fail_errno(e, errno, "chroot %s", m->rootfs) : 0;
 	if ((r = enter_root(root, m->no_pivot, e)) < 0)
 		return r;
 	if (m->propagation && mount(NULL, "/", NULL, m->propagation, NULL) < 0)
 		return cb_fail_errno(e, errno, "rootfsPropagation");
 	return 0;
+}
+
+void cb_mount_detach_under(const char *dir)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096], (*mp)[4096] = NULL;
+	size_t n = 0, len = strlen(dir);
+	while (f && fgets(line, sizeof(line), f)) {
+		char point[4096];
+		/* the fifth field: the mount point (octal escapes left as they are: not ours) */
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", point) != 1 || strncmp(point, dir, len) || point[len] != '/')
+			continue;
+		void *m = realloc(mp, (n + 1) * sizeof(*mp));
+		if (!m)
+			break;
+		mp = m;
+		memcpy(mp[n++], point, sizeof(point));
+	}
+	if (f)
+		fclose(f);
+	while (n--) /* the latest first: children before their parents */
+		if (umount2(mp[n], MNT_DETACH) < 0)
+			cb_debug("detach %s: %s", mp[n], strerror(errno));
+	free(mp);
 }
