@@ -273,6 +273,11 @@ int cb_bundle_create(const struct cb_bundle_opts *o, const char *id, pid_t *pid,
 	int cwd CB_AUTOCLOSE = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC), dfd CB_AUTOCLOSE = -1;
 	if ((r = dir_of(o->root, id, dir, sizeof(dir), e)) < 0 || (r = cb_oci_load(&oci, o->bundle, e)) < 0)
 		goto out;
+	/* Waiting at the fifo in a pid namespace others are in already (joined, or the
+	 * runtime's own): from a sealed copy of cbox (sealexe.h). A new one is empty until
+	 * the program's exec. */
+	if (!(oci.new_ns & CLONE_NEWPID) && (r = cb_exe_seal(e)) < 0)
+		goto out;
 	oci.po.preserve_fds = o->preserve_fds;
 	oci.m.no_pivot = o->no_pivot;
 	if ((r = cb_mkdir_p(o->root, 0700, e)) < 0) {

@@ -752,7 +752,9 @@ int cb_mount_oci(const struct cb_mount_oci *m, cb_err *e)
 	int r;
 	/* No mount namespace of its own: the mounts land in the runtime's, nothing of its
 	 * propagation changes, and the root is entered by chroot (as runc). */
-	if (!m->host_mnt && mount(NULL, "/", NULL, MS_REC | (m->propagation ? m->propagation & ~MS_REC : MS_PRIVATE), NULL) < 0)
+	/* unbindable: private until the root is entered (the rootfs is bound from under /) */
+	unsigned long first = m->propagation && !(m->propagation & MS_UNBINDABLE) ? m->propagation & ~MS_REC : MS_PRIVATE;
+	if (!m->host_mnt && mount(NULL, "/", NULL, MS_REC | first, NULL) < 0)
 		return cb_fail_errno(e, errno, "rootfsPropagation");
 	if (!m->host_mnt && mount(m->rootfs, m->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return cb_fail_errno(e, errno, "root.path %s: bind", m->rootfs);
