@@ -417,6 +417,9 @@ static int linux_part(struct cb_oci *o, const cJSON *lj, cb_err *e)
 		o->m.propagation = tmp.prop;
 	}
 	const cJSON *sc = cJSON_GetObjectItem(lj, "seccomp");
+	if (cJSON_GetObjectItem(sc, "listenerPath"))
+		return cb_fail(e, ENOTSUP, "config.json: linux.seccomp.listenerPath: not supported (no seccomp notify agent is "
+				       "served)");
 	if (sc) {
 		o->p.seccomp.kind = CB_SECCOMP_PROFILE;
 		if (!(o->p.seccomp.profile = cJSON_PrintUnformatted(sc)))

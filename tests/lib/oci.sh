@@ -9,7 +9,7 @@ bundle() {
 	shift
 	mkdir -p "$d/rootfs/bin" "$d/rootfs/etc" "$d/rootfs/tmp"
 	cp "$BB" "$d/rootfs/bin/busybox"
-	for x in sh echo cat sleep ls id hostname ps true kill grep; do ln -sf busybox "$d/rootfs/bin/$x"; done
+	for x in sh echo cat sleep ls id hostname ps true kill grep stty; do ln -sf busybox "$d/rootfs/bin/$x"; done
 	echo "root:x:0:0:root:/root:/bin/sh" >"$d/rootfs/etc/passwd"
 	rl=
 	[ "$1" = --rootless ] && { rl=--rootless; shift; }
