@@ -86,7 +86,8 @@ int exec_main(int argc, char **argv)
 	cJSON *cfg;
 	/* As real root: from a sealed copy of cbox (sealexe.h), before anything of ours
 	 * appears in the container. */
-	if (cb_exe_seal(&e) < 0 || cb_ctl_open(&s, argv[st.ind], id, &dfd, &cfg, &cs, &e) < 0) {
+	if (cb_ctl_open(&s, argv[st.ind], id, &dfd, &cfg, &cs, &e) < 0 ||
+	    (cs.state == CB_STATE_RUNNING && cb_exe_seal(cs.pid, &e) < 0)) {
 		fprintf(stderr, "Error: %s\n", e.msg);
 		return CB_EXIT_FAIL;
 	}

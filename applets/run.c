@@ -110,7 +110,7 @@ int run_main(int argc, char **argv)
 		return cb_opt_report(k, r.hint, &e);
 	/* --init keeps this binary as the container's pid 1: as real root, a sealed copy of
 	 * it (sealexe.h), before anything is done (a plain run is not slowed). */
-	if (r.o.init && cb_exe_seal(&e) < 0) {
+	if (r.o.init && cb_exe_seal(0, &e) < 0) {
 		fprintf(stderr, "Error: %s\n", e.msg);
 		return CB_EXIT_FAIL;
 	}

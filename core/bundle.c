@@ -276,7 +276,7 @@ int cb_bundle_create(const struct cb_bundle_opts *o, const char *id, pid_t *pid,
 	/* Waiting at the fifo in a pid namespace others are in already (joined, or the
 	 * runtime's own): from a sealed copy of cbox (sealexe.h). A new one is empty until
 	 * the program's exec. */
-	if (!(oci.new_ns & CLONE_NEWPID) && (r = cb_exe_seal(e)) < 0)
+	if (!(oci.new_ns & CLONE_NEWPID) && (r = cb_exe_seal(0, e)) < 0)
 		goto out;
 	oci.po.preserve_fds = o->preserve_fds;
 	oci.m.no_pivot = o->no_pivot;
@@ -649,6 +649,10 @@ int cb_bundle_exec(const char *root, const char *id, const struct cb_bundle_exec
 	cJSON_Delete(st);
 	if (r == 0 && s != CB_BUNDLE_RUNNING)
 		r = cb_fail(e, EINVAL, "container \"%s\" is %s: exec needs a running one", id, status_names[s]);
+	/* exec puts a process of ours among the container's: from a sealed copy of cbox
+	 * (sealexe.h), before anything is done. */
+	if (r == 0)
+		r = cb_exe_seal(cpid, e);
 	if (r == 0 && (r = cb_oci_process(x->process, &p, &po, &terminal, &term.ws, e)) == 0)
 		r = cb_read_file_at(AT_FDCWD, cfgpath, 4 << 20, &text, NULL, e);
 	/* The container's seccomp filter applies to what runs in it. */

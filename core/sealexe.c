@@ -25,9 +25,17 @@ static int sealed(int fd)
 	return s >= 0 && (s & CB_SEALS) == CB_SEALS;
 }
 
-int cb_exe_seal(cb_err *e)
+static int same_userns(pid_t peer)
 {
-	if (geteuid() != 0 || cb_in_userns())
+	char path[64];
+	struct stat a, b;
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)peer);
+	return stat(path, &a) < 0 || stat("/proc/self/ns/user", &b) < 0 || (a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+}
+
+int cb_exe_seal(pid_t peer, cb_err *e)
+{
+	if (geteuid() != 0 || cb_in_userns() || (peer > 0 && !same_userns(peer)))
 		return 0;
 	int self CB_AUTOCLOSE = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	struct stat sb;

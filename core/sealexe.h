@@ -9,8 +9,10 @@
 /* As real root outside any user namespace: unless /proc/self/exe is already a sealed
  * memfd, copy it into one and re-exec cb_main_argv from it (returns only on failure).
  * Otherwise (rootless, or already sealed) returns 0 at once: non-dumpable suffices
- * there, the container holds no capability over our mm. */
-int cb_exe_seal(cb_err *e);
+ * there, the container holds no capability over our mm. With peer > 0 (a process of
+ * the container), only when peer shares our user namespace: one of its own holds no
+ * capability over us either. */
+int cb_exe_seal(pid_t peer, cb_err *e);
 /* Is pid's executable ours (the host binary or a sealed copy of it)? */
 int cb_exe_is_ours(pid_t pid);
 #endif
