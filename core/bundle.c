@@ -14,6 +14,7 @@
 
 #include "bundle.h"
 #include "ctl.h"
+#include "fdpass.h"
 #include "hooks.h"
 #include "json.h"
 #include "ns.h"
@@ -99,6 +100,12 @@ static int child_main(void *arg, cb_err *e)
 	struct child *c = arg;
 	struct cb_oci *o = c->o;
 	char b;
+	/* The idmapped mounts' trees (made by the runtime once our user namespace has its
+	 * mapping), then the go-ahead. */
+	for (int i = 0; c->wait_maps && i < o->m.nmounts; i++)
+		if (o->mounts[i].idmap && (o->mounts[i].idmap_fd = cb_recv_fd(c->go)) < 0)
+			return cb_fail(e, EPROTO, "the runtime ended before the idmapped mount of %s", o->mounts[i].dst),
+			       CB_EXIT_FAIL;
 	if (c->wait_maps && read(c->go, &b, 1) != 1)
 		return cb_fail(e, EPROTO, "the runtime ended before the id mappings were written"), CB_EXIT_FAIL;
 	/* Its root, in a new user namespace or one joined by path (as runc's init). */
@@ -194,6 +201,32 @@ static int id_maps(struct cb_oci *o, pid_t pid, cb_err *e)
 		return r;
 	cb_debug("config.json: uidMappings/gidMappings: rootless, the %s mapping instead", cb_idmap_mode_name(m.mode));
 	return cb_idmap_map_pid(&m, pid, e);
+}
+
+/* Each idmapped mount's tree, mapped as the container's user namespace (pid's), sent to
+ * it over sock in the order of config.json. */
+static int idmapped_mounts(const struct cb_oci *o, const char *bundle, pid_t pid, int sock, cb_err *e)
+{
+	char path[4200];
+	int userns CB_AUTOCLOSE = -1, r = 0;
+	for (int i = 0; r == 0 && i < o->m.nmounts; i++) {
+		const struct cb_mount_entry *m = &o->mounts[i];
+		if (!m->idmap)
+			continue;
+		if (userns < 0) {
+			snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+			if ((userns = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+				return cb_fail_errno(e, errno, "%s", path);
+		}
+		snprintf(path, sizeof(path), "%s%s%s", m->src[0] == '/' ? "" : bundle, m->src[0] == '/' ? "" : "/", m->src);
+		int fd = cb_mount_idmapped(path, m->idmap == 2, userns, e);
+		if (fd < 0)
+			return cb_err_prefix(e, "config.json: mounts");
+		if ((r = cb_send_fd(sock, fd)) < 0)
+			cb_fail_errno(e, -r, "the container's process");
+		close(fd);
+	}
+	return r;
 }
 
 static int join_all(const struct cb_oci *o, cb_err *e)
@@ -320,7 +353,9 @@ int cb_bundle_create(const struct cb_bundle_opts *o, const char *id, pid_t *pid,
 	c.wait_maps = !!(oci.new_ns & CLONE_NEWUSER);
 	c.parent_hooks = cJSON_GetArraySize(cJSON_GetObjectItem(oci.hooks, "prestart")) > 0 ||
 			 cJSON_GetArraySize(cJSON_GetObjectItem(oci.hooks, "createRuntime")) > 0;
-	if (pipe2(ready, O_CLOEXEC) < 0 || ((c.wait_maps || c.parent_hooks) && pipe2(go, O_CLOEXEC) < 0)) {
+	/* go: a socket, for the idmapped mounts' fds */
+	if (pipe2(ready, O_CLOEXEC) < 0 ||
+	    ((c.wait_maps || c.parent_hooks) && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) < 0)) {
 		r = cb_fail_errno(e, errno, "pipe");
 		goto out;
 	}
@@ -340,6 +375,8 @@ int cb_bundle_create(const struct cb_bundle_opts *o, const char *id, pid_t *pid,
 	ready[1] = -1;
 	if (c.wait_maps) {
 		r = id_maps(&oci, *pid, e);
+		if (r == 0)
+			r = idmapped_mounts(&oci, o->bundle, *pid, go[1], e);
 		if (r == 0 && write(go[1], "g", 1) != 1)
 			r = cb_fail_errno(e, errno, "the container's process");
 	}

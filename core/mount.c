@@ -630,8 +630,10 @@ int cb_mount_options(const cJSON *options, struct cb_mount_entry *m, cb_err *e)
 		}
 		if (!strcmp(w, "defaults") || !strcmp(w, "tmpcopyup") || !strcmp(w, "notmpcopyup"))
 			continue;
-		if (!strcmp(w, "idmap") || !strcmp(w, "ridmap"))
-			return cb_fail(e, ENOTSUP, "mount %s: option %s: not supported", m->dst, w);
+		if (!strcmp(w, "idmap") || !strcmp(w, "ridmap")) {
+			m->idmap = w[0] == 'r' ? 2 : 1;
+			continue;
+		}
 		if (n + strlen(w) + 2 > sizeof(m->data))
 			return cb_fail(e, E2BIG, "mount %s: options too long", m->dst);
 		n += (size_t)snprintf(m->data + n, sizeof(m->data) - n, "%s%s", n ? "," : "", w);
@@ -651,6 +653,27 @@ static void drop_gid(const char *data, char *out, size_t n)
 			k += (size_t)snprintf(out + k, n - k, "%s%s", k ? "," : "", w);
 }
 
+#define MOVE_F_EMPTY 0x00000004 /* MOVE_MOUNT_F_EMPTY_PATH */
+#define MOVE_T_EMPTY 0x00000040 /* MOVE_MOUNT_T_EMPTY_PATH */
+
+int cb_mount_idmapped(const char *src, int recursive, int userns_fd, cb_err *e)
+{
+	struct {
+		unsigned long long attr_set, attr_clr, propagation, userns_fd;
+	} attr = { .attr_set = 0x00100000 /* MOUNT_ATTR_IDMAP */, .userns_fd = (unsigned)userns_fd };
+	int rec = recursive ? AT_RECURSIVE : 0;
+	int fd = (int)syscall(SYS_open_tree, AT_FDCWD, src, 1 /* OPEN_TREE_CLONE */ | O_CLOEXEC | rec);
+	if (fd < 0)
+		return cb_fail_errno(e, errno, "idmapped mount of %s: open_tree", src);
+	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | rec, &attr, sizeof(attr)) < 0) {
+		int err = errno;
+		close(fd);
+		return cb_fail_errno(e, err, "idmapped mount of %s (mount_setattr: the kernel or its filesystem may lack "
+					     "idmapped mounts)", src);
+	}
+	return fd;
+}
+
 static int oci_mount_one(int root, const struct cb_mount_entry *m, cb_err *e)
 {
 	struct stat st;
@@ -664,8 +687,9 @@ static int oci_mount_one(int root, const struct cb_mount_entry *m, cb_err *e)
 	const char *type = m->type && m->type[0] ? m->type : NULL;
 	unsigned long fl = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
 	if (bind) {
-		if (mount(P(src).p, P(t).p, NULL, m->flags & (MS_BIND | MS_REC), NULL) < 0)
-			return cb_fail_errno(e, errno, "mount %s: bind %s", m->dst, m->src);
+		if (m->idmap ? syscall(SYS_move_mount, m->idmap_fd, "", t, "", MOVE_F_EMPTY | MOVE_T_EMPTY) < 0
+			     : mount(P(src).p, P(t).p, NULL, m->flags & (MS_BIND | MS_REC), NULL) < 0)
+			return cb_fail_errno(e, errno, "mount %s: %s %s", m->dst, m->idmap ? "idmapped bind" : "bind", m->src);
 		int fd CB_AUTOCLOSE = fl ? target(root, m->dst, 0, e) : -1;
 		if (fl && (r = fd < 0 ? fd : remount_fd(fd, fl, m->dst, e)) < 0)
 			return r;

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 
 #include "hooks.h"
+#include "idmap.h"
 #include "oci.h"
 #include "store.h"
 
@@ -234,11 +235,13 @@ static int mounts(struct cb_oci *o, const cJSON *list, cb_err *e)
 		if (!m->dst || m->dst[0] != '/')
 			return cb_fail(e, EINVAL, "config.json: mounts: destination %s: want an absolute path",
 				       m->dst ? m->dst : "(none)");
-		if ((r = only_known(it, "mounts", "destination source type options", NULL, e)) < 0 ||
+		if ((r = only_known(it, "mounts", "destination source type options uidMappings gidMappings", NULL, e)) < 0 ||
 		    (r = cb_mount_options(cJSON_GetObjectItem(it, "options"), m, e)) < 0)
 			return r;
 		if (m->type && !strcmp(m->type, "bind"))
 			m->flags |= MS_BIND;
+		if (!m->idmap && (cJSON_GetObjectItem(it, "uidMappings") || cJSON_GetObjectItem(it, "gidMappings")))
+			m->idmap = m->flags & MS_REC ? 2 : 1;
 		if ((m->flags & MS_BIND) && !m->src)
 			return cb_fail(e, EINVAL, "config.json: mounts: %s: a bind without a source", m->dst);
 	}
@@ -310,6 +313,37 @@ static int ns_combinations(struct cb_oci *o, const cJSON *lj, cb_err *e)
 	if (cJSON_GetObjectItem(lj, "rootfsPropagation") && !cb_oci_has_ns(o, CLONE_NEWNS))
 		return cb_fail(e, EINVAL, "config.json: linux.rootfsPropagation: unable to set it without a private MNT namespace");
 	o->mnt_join = mnt;
+	return 0;
+}
+
+/* Idmapped mounts (runc's rules and words): binds, made by real root, to the container's
+ * own new user namespace (a mount's own mappings must be the same). */
+static int idmap_check(const struct cb_oci *o, cb_err *e)
+{
+	const cJSON *it;
+	int i = 0;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(o->doc, "mounts")) {
+		const struct cb_mount_entry *m = &o->mounts[i++];
+		char u[CB_IDMAP_TEXT], g[CB_IDMAP_TEXT];
+		int r;
+		if (!m->idmap)
+			continue;
+		if (!(m->flags & MS_BIND))
+			return cb_fail(e, EINVAL, "config.json: mounts: %s: gidMappings/uidMappings is supported only for mounts "
+					       "with the option 'bind'", m->dst);
+		if (!(o->new_ns & CLONE_NEWUSER) || !o->uidmap[0])
+			return cb_fail(e, EINVAL, "config.json: mounts: %s: not yet supported to use gidMappings/uidMappings in "
+					       "a mount without also using a user namespace", m->dst);
+		if (geteuid() != 0 || cb_in_userns())
+			return cb_fail(e, EPERM, "config.json: mounts: %s: an idmapped mount needs the runtime to be real root "
+					       "(CAP_SYS_ADMIN over the source's filesystem)", m->dst);
+		if ((r = idmap_text(cJSON_GetObjectItem(it, "uidMappings"), u, sizeof(u), "mounts.uidMappings", e)) < 0 ||
+		    (r = idmap_text(cJSON_GetObjectItem(it, "gidMappings"), g, sizeof(g), "mounts.gidMappings", e)) < 0)
+			return r;
+		if ((u[0] && strcmp(u, o->uidmap)) || (g[0] && strcmp(g, o->gidmap)))
+			return cb_fail(e, ENOTSUP, "config.json: mounts: %s: not yet supported for the mount uidMappings to be "
+					       "different than user namespace uidMapping", m->dst);
+	}
 	return 0;
 }
 
@@ -452,7 +486,7 @@ int cb_oci_load(struct cb_oci *o, const char *bundle, cb_err *e)
 		return cb_fail(e, EINVAL, "config.json: ociVersion %s: want a runtime-spec 1.x version", v ? v : "(none)");
 	if (!cJSON_IsObject(lj))
 		return cb_fail(e, EINVAL, "config.json: linux: missing");
-	if ((r = linux_part(o, lj, e)) < 0)
+	if ((r = linux_part(o, lj, e)) < 0 || (r = idmap_check(o, e)) < 0)
 		return r;
 	const cJSON *oom = cJSON_GetObjectItem(cJSON_GetObjectItem(o->doc, "process"), "oomScoreAdj");
 	if (oom && (!cJSON_IsNumber(oom) || oom->valuedouble < -1000 || oom->valuedouble > 1000))
@@ -579,9 +613,9 @@ cJSON *cb_oci_default_spec(int rootless, unsigned uid, unsigned gid)
 cJSON *cb_oci_features(void)
 {
 	static const char *const mount_opts[] = {
-		"async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "mand", "noatime",
+		"async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "idmap", "mand", "noatime",
 		"nodev", "nodiratime", "noexec", "norelatime", "nosuid", "private", "rbind", "relatime", "remount",
-		"ro", "rprivate", "rshared", "rslave", "runbindable", "rw", "shared", "silent", "slave",
+		"ridmap", "ro", "rprivate", "rshared", "rslave", "runbindable", "rw", "shared", "silent", "slave",
 		"strictatime", "suid", "sync", "unbindable",
 	};
 	cJSON *j = cJSON_CreateObject(), *l = cJSON_AddObjectToObject(j, "linux");
@@ -601,6 +635,8 @@ cJSON *cb_oci_features(void)
 		cJSON_AddItemToArray(caps, cJSON_CreateString(name));
 	}
 	cJSON_AddItemToObject(cJSON_AddObjectToObject(l, "cgroup"), "v2", cJSON_CreateFalse());
+	cJSON_AddBoolToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(l, "mountExtensions"), "idmap"), "enabled",
+			      geteuid() == 0);
 	cJSON *sc = cJSON_AddObjectToObject(l, "seccomp");
 	cJSON_AddBoolToObject(sc, "enabled", CFG_SECCOMP);
 	cJSON_AddItemToObject(cJSON_AddObjectToObject(l, "apparmor"), "enabled", cJSON_CreateFalse());
