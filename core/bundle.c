@@ -346,6 +346,11 @@ int cb_bundle_create(const struct cb_bundle_opts *o, const char *id, pid_t *pid,
 		oci.p.single_map = 1;
 	if ((r = cb_seccomp_build(&oci.p.seccomp, -1, oci.p.caps, e)) < 0 || (r = join_all(&oci, e)) < 0)
 		goto out;
+	/* A joined user namespace whose setgroups is denied (unshare -r's): no group list. */
+	char sg[16];
+	if (!(oci.new_ns & CLONE_NEWUSER) && cb_oci_has_ns(&oci, CLONE_NEWUSER) &&
+	    cb_read_small_at(AT_FDCWD, "/proc/self/setgroups", sg, sizeof(sg)) > 0 && !strncmp(sg, "deny", 4))
+		oci.p.single_map = 1;
 	if (oci.mnt_join && (c.mnt = open(oci.mnt_join, O_RDONLY | O_CLOEXEC)) < 0) {
 		r = cb_fail_errno(e, errno, "config.json: linux.namespaces: mount namespace %s", oci.mnt_join);
 		goto out;
