@@ -52,7 +52,7 @@ int cb_exe_seal(pid_t peer, cb_err *e)
 	if (fd < 0 && errno == EINVAL)
 		fd = (int)syscall(SYS_memfd_create, CB_MEMFD_NAME, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
-		return cb_fail_errno(e, errno, "memfd_create (a sealed copy of cbox)");
+		return cb_fail_errno(e, errno, "memfd_create (a sealed copy of cbox; vm.memfd_noexec=2 forbids it)");
 	for (off_t off = 0; off < sb.st_size;) {
 		ssize_t n = sendfile(fd, self, &off, (size_t)(sb.st_size - off));
 		if (n <= 0)
