@@ -22,6 +22,7 @@
 #include "container.h"
 #include "emul.h"
 #include "ctl.h"
+#include "sealexe.h"
 #include "ns.h"
 #include "term.h"
 
@@ -78,7 +79,10 @@ int exec_main(int argc, char **argv)
 	char id[65];
 	int dfd;
 	cJSON *cfg;
-	if (cb_ctl_open(&s, argv[st.ind], id, &dfd, &cfg, &cs, &e) < 0) {
+	/* As real root: from a sealed copy of cbox (sealexe.h), before anything of ours
+	 * appears in the container. */
+	if (cb_ctl_open(&s, argv[st.ind], id, &dfd, &cfg, &cs, &e) < 0 ||
+	    (cs.state == CB_STATE_RUNNING && cb_exe_seal(cs.pid, &e) < 0)) {
 		fprintf(stderr, "Error: %s\n", e.msg);
 		return CB_EXIT_FAIL;
 	}

@@ -40,5 +40,6 @@ int restart_main(int argc, char **argv)
 		fprintf(stderr, "Error: either restart all containers or the container(s) provided in the arguments\n");
 		return CB_EXIT_FAIL;
 	}
+	cb_ctl_seal_for_init(&st, !!(flags & CB_CTL_ALL));
 	return cb_ctl_main(&st, "restart", flags, restart_one, &timeout);
 }

@@ -97,6 +97,7 @@
 #include <stdio.h>
 
 #include "runopts.h"
+#include "sealexe.h"
 
 int run_main(int argc, char **argv)
 {
@@ -107,6 +108,12 @@ int run_main(int argc, char **argv)
 	int k = cb_runopts_parse(&r, argc, argv, &e);
 	if (k)
 		return cb_opt_report(k, r.hint, &e);
+	/* --init keeps this binary as the container's pid 1: as real root, a sealed copy of
+	 * it (sealexe.h), before anything is done (a plain run is not slowed). */
+	if (r.o.init && cb_exe_seal(0, &e) < 0) {
+		fprintf(stderr, "Error: %s\n", e.msg);
+		return CB_EXIT_FAIL;
+	}
 	if (cb_runopts_run(&r, id, &status, &e) < 0)
 		fprintf(stderr, "Error: %s\n", e.msg);
 	else if (r.o.detach)

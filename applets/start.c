@@ -90,6 +90,7 @@ int start_main(int argc, char **argv)
 		fprintf(stderr, "Error: either start all containers or the container(s) provided in the arguments\n");
 		return CB_EXIT_FAIL;
 	}
+	cb_ctl_seal_for_init(&st, !!(flags & CB_CTL_ALL));
 	if (attached || interactive) {
 		if (argc - st.ind != 1 || a.nf) {
 			fprintf(stderr, "Error: you cannot start and attach multiple containers at once\n");

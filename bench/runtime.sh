@@ -7,6 +7,7 @@
 # (user+sys, from wait4), and the largest peak RSS among the three (GNU time, a round
 # of its own).
 #   sh bench/runtime.sh [RUNS]      (default 30 per tool and mode)
+#   CBOX_B=OTHER-CBOX sh bench/runtime.sh [RUNS]   adds a row cbox-b: an A/B of two builds
 # crun runs with --cgroup-manager=disabled and, as every tool here, without the host's
 # cgroup v2 mount (this host is hybrid, which crun refuses); runc with its defaults (as
 # root it makes a cgroup, rootless it skips them).
@@ -22,6 +23,7 @@ for p in runc crun busybox-static; do
 done
 user_world
 ln -s "$CBOX" "$T/cbox-runtime"
+if [ -n "${CBOX_B:-}" ]; then mkdir -p "$T/cbox-b" && cp "$CBOX_B" "$T/cbox-b/cbox-runtime" && chmod 755 "$T/cbox-b"; fi
 for m in root user; do
 	B=$T/$m/b
 	mkdir -p "$B/rootfs/bin" "$B/rootfs/tmp" "$B/rootfs/etc"
@@ -49,6 +51,8 @@ tools = {
     "crun": ["crun", "--cgroup-manager=disabled", "--root", f"{S}/crun"],
     "runc": ["runc", "--root", f"{S}/runc"],
 }
+if os.path.exists(f"{T}/cbox-b/cbox-runtime"):  # CBOX_B=BINARY: a second cbox build, A/B
+    tools["cbox-b"] = [f"{T}/cbox-b/cbox-runtime", "--root", f"{S}/cbox-b"]
 def peak(argv):
     # GNU time's child is small before its exec (ours would count Python's RSS).
     subprocess.run(["/usr/bin/time", "-o", f"{T}/{mode}/rss", "-f", "%M"] + argv, stdin=subprocess.DEVNULL,

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -13,10 +14,12 @@
 
 #include "bundle.h"
 #include "ctl.h"
+#include "fdpass.h"
 #include "hooks.h"
 #include "json.h"
 #include "ns.h"
 #include "oci.h"
+#include "sealexe.h"
 #include "state.h"
 #include "store.h"
 #include "walk.h"
@@ -46,6 +49,7 @@ struct child {
 	int ready; /* write end: 'h' run your hooks; 'r' set up, now waiting at the fifo */
 	int fifo;  /* exec.fifo, read-write: start writes the byte we wait for */
 	int wait_maps, parent_hooks;
+	int mnt;   /* linux.namespaces' mount namespace by path, opened by the runtime, or -1 */
 	struct cb_term *term;
 };
 
@@ -96,11 +100,31 @@ static int child_main(void *arg, cb_err *e)
 	struct child *c = arg;
 	struct cb_oci *o = c->o;
 	char b;
+	/* The idmapped mounts' trees (made by the runtime once our user namespace has its
+	 * mapping), then the go-ahead. */
+	for (int i = 0; c->wait_maps && i < o->m.nmounts; i++)
+		if (o->mounts[i].idmap && (o->mounts[i].idmap_fd = cb_recv_fd(c->go)) < 0)
+			return cb_fail(e, EPROTO, "the runtime ended before the idmapped mount of %s", o->mounts[i].dst),
+			       CB_EXIT_FAIL;
 	if (c->wait_maps && read(c->go, &b, 1) != 1)
 		return cb_fail(e, EPROTO, "the runtime ended before the id mappings were written"), CB_EXIT_FAIL;
-	if ((o->new_ns & CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+	/* Its root, in a new user namespace or one joined by path (as runc's init). */
+	if (cb_oci_has_ns(o, CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 		return cb_fail_errno(e, errno, "config.json: linux.uidMappings: container root (0) is not mapped"),
 		       CB_EXIT_FAIL;
+	/* runc's order: the joined mount namespace before anything is mounted; relative
+	 * mount sources are the bundle's there too. */
+	if (c->mnt >= 0 && (setns(c->mnt, CLONE_NEWNS) < 0 || chdir(c->bundle) < 0))
+		return cb_fail_errno(e, errno, "config.json: linux.namespaces: join the mount namespace %s", o->mnt_join),
+		       CB_EXIT_FAIL;
+	/* A new time namespace: its offsets are written before the program enters it (at exec). */
+	if ((o->new_ns & CLONE_NEWTIME) && unshare(CLONE_NEWTIME) < 0)
+		return cb_fail_errno(e, errno, "config.json: linux.namespaces: a new time namespace"), CB_EXIT_FAIL;
+	if (o->timens[0]) {
+		int fd CB_AUTOCLOSE = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, o->timens, strlen(o->timens)) < 0)
+			return cb_fail_errno(e, errno, "config.json: linux.timeOffsets"), CB_EXIT_FAIL;
+	}
 	if (o->hostname && sethostname(o->hostname, strlen(o->hostname)) < 0)
 		return cb_fail_errno(e, errno, "hostname %s", o->hostname), CB_EXIT_FAIL;
 	if (o->domainname && setdomainname(o->domainname, strlen(o->domainname)) < 0)
@@ -131,6 +155,10 @@ static int child_main(void *arg, cb_err *e)
 	int r = child_hooks(c, "startContainer", "created", e);
 	if (r < 0) {
 		fprintf(stderr, "cbox-runtime: %s\n", e->msg);
+		return CB_EXIT_FAIL;
+	}
+	if (o->has_personality && personality((unsigned long)o->personality) < 0) {
+		fprintf(stderr, "cbox-runtime: config.json: linux.personality: %s\n", strerror(errno));
 		return CB_EXIT_FAIL;
 	}
 	r = cb_proc_exec(&o->p, e);
@@ -175,13 +203,39 @@ static int id_maps(struct cb_oci *o, pid_t pid, cb_err *e)
 	return cb_idmap_map_pid(&m, pid, e);
 }
 
+/* Each idmapped mount's tree, mapped as the container's user namespace (pid's), sent to
+ * it over sock in the order of config.json. */
+static int idmapped_mounts(const struct cb_oci *o, const char *bundle, pid_t pid, int sock, cb_err *e)
+{
+	char path[4200];
+	int userns CB_AUTOCLOSE = -1, r = 0;
+	for (int i = 0; r == 0 && i < o->m.nmounts; i++) {
+		const struct cb_mount_entry *m = &o->mounts[i];
+		if (!m->idmap)
+			continue;
+		if (userns < 0) {
+			snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+			if ((userns = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+				return cb_fail_errno(e, errno, "%s", path);
+		}
+		snprintf(path, sizeof(path), "%s%s%s", m->src[0] == '/' ? "" : bundle, m->src[0] == '/' ? "" : "/", m->src);
+		int fd = cb_mount_idmapped(path, m->idmap == 2, userns, e);
+		if (fd < 0)
+			return cb_err_prefix(e, "config.json: mounts");
+		if ((r = cb_send_fd(sock, fd)) < 0)
+			cb_fail_errno(e, -r, "the container's process");
+		close(fd);
+	}
+	return r;
+}
+
 static int join_all(const struct cb_oci *o, cb_err *e)
 {
 	/* The user namespace first: the others are owned by it. */
 	for (int pass = 0; pass < 2; pass++)
 		for (int i = 0; i < o->njoin; i++) {
-			if ((o->join[i].type == CLONE_NEWUSER) != (pass == 0))
-				continue;
+			if ((o->join[i].type == CLONE_NEWUSER) != (pass == 0) || o->join[i].type == CLONE_NEWNS)
+				continue; /* the mount namespace: the child's, below */
 			int fd CB_AUTOCLOSE = open(o->join[i].path, O_RDONLY | O_CLOEXEC);
 			if (fd < 0 || setns(fd, o->join[i].type) < 0)
 				return cb_fail_errno(e, errno, "config.json: linux.namespaces: join %s", o->join[i].path);
@@ -229,6 +283,8 @@ static int record_state(int dfd, const char *id, const struct cb_oci *o, const c
 	cJSON_AddStringToObject(j, "bundle", bundle);
 	cJSON_AddStringToObject(j, "created", created);
 	cJSON_AddBoolToObject(j, "single_map", o->p.single_map);
+	if (o->m.host_mnt) /* its mounts are ours: delete detaches them */
+		cJSON_AddStringToObject(j, "host_mounts", o->rootfs);
 	cJSON_AddItemToObject(j, "annotations", o->annotations ? cJSON_Duplicate(o->annotations, 1) : cJSON_CreateObject());
 	/* poststart and poststop, for start and delete (the bundle may change meanwhile) */
 	if (o->hooks)
@@ -245,10 +301,15 @@ int cb_bundle_create(const struct cb_bundle_opts *o, const char *id, pid_t *pid,
 	char dir[4096];
 	struct cb_oci oci;
 	struct cb_term term = { .sock = { -1, -1 } };
-	struct child c = { .o = &oci, .id = id, .bundle = o->bundle, .go = -1, .ready = -1, .fifo = -1 };
+	struct child c = { .o = &oci, .id = id, .bundle = o->bundle, .go = -1, .ready = -1, .fifo = -1, .mnt = -1 };
 	int r, go[2] = { -1, -1 }, ready[2] = { -1, -1 }, syncfd = -1, made = 0;
 	int cwd CB_AUTOCLOSE = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC), dfd CB_AUTOCLOSE = -1;
 	if ((r = dir_of(o->root, id, dir, sizeof(dir), e)) < 0 || (r = cb_oci_load(&oci, o->bundle, e)) < 0)
+		goto out;
+	/* Waiting at the fifo in a pid namespace others are in already (joined, or the
+	 * runtime's own): from a sealed copy of cbox (sealexe.h). A new one is empty until
+	 * the program's exec. */
+	if (!(oci.new_ns & CLONE_NEWPID) && (r = cb_exe_seal(0, e)) < 0)
 		goto out;
 	oci.po.preserve_fds = o->preserve_fds;
 	oci.m.no_pivot = o->no_pivot;
@@ -285,10 +346,21 @@ int cb_bundle_create(const struct cb_bundle_opts *o, const char *id, pid_t *pid,
 		oci.p.single_map = 1;
 	if ((r = cb_seccomp_build(&oci.p.seccomp, -1, oci.p.caps, e)) < 0 || (r = join_all(&oci, e)) < 0)
 		goto out;
+	/* A joined user namespace whose setgroups is denied (unshare -r's): no group list. */
+	char sg[16];
+	if (!(oci.new_ns & CLONE_NEWUSER) && cb_oci_has_ns(&oci, CLONE_NEWUSER) &&
+	    cb_read_small_at(AT_FDCWD, "/proc/self/setgroups", sg, sizeof(sg)) > 0 && !strncmp(sg, "deny", 4))
+		oci.p.single_map = 1;
+	if (oci.mnt_join && (c.mnt = open(oci.mnt_join, O_RDONLY | O_CLOEXEC)) < 0) {
+		r = cb_fail_errno(e, errno, "config.json: linux.namespaces: mount namespace %s", oci.mnt_join);
+		goto out;
+	}
 	c.wait_maps = !!(oci.new_ns & CLONE_NEWUSER);
 	c.parent_hooks = cJSON_GetArraySize(cJSON_GetObjectItem(oci.hooks, "prestart")) > 0 ||
 			 cJSON_GetArraySize(cJSON_GetObjectItem(oci.hooks, "createRuntime")) > 0;
-	if (pipe2(ready, O_CLOEXEC) < 0 || ((c.wait_maps || c.parent_hooks) && pipe2(go, O_CLOEXEC) < 0)) {
+	/* go: a socket, for the idmapped mounts' fds */
+	if (pipe2(ready, O_CLOEXEC) < 0 ||
+	    ((c.wait_maps || c.parent_hooks) && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) < 0)) {
 		r = cb_fail_errno(e, errno, "pipe");
 		goto out;
 	}
@@ -299,7 +371,7 @@ int cb_bundle_create(const struct cb_bundle_opts *o, const char *id, pid_t *pid,
 		r = cb_fail_errno(e, errno, "--bundle %s", o->bundle);
 		goto out;
 	}
-	r = cb_ns_spawn(oci.new_ns, child_main, &c, pid, &syncfd, e);
+	r = cb_ns_spawn(oci.new_ns & ~CLONE_NEWTIME, child_main, &c, pid, &syncfd, e); /* time: the child's unshare */
 	if (fchdir(cwd) < 0)
 		cb_debug("back to the working directory: %s", strerror(errno));
 	if (r < 0)
@@ -308,6 +380,8 @@ int cb_bundle_create(const struct cb_bundle_opts *o, const char *id, pid_t *pid,
 	ready[1] = -1;
 	if (c.wait_maps) {
 		r = id_maps(&oci, *pid, e);
+		if (r == 0)
+			r = idmapped_mounts(&oci, o->bundle, *pid, go[1], e);
 		if (r == 0 && write(go[1], "g", 1) != 1)
 			r = cb_fail_errno(e, errno, "the container's process");
 	}
@@ -355,9 +429,13 @@ out:
 		close(syncfd);
 	if (c.fifo >= 0)
 		close(c.fifo);
+	if (c.mnt >= 0)
+		close(c.mnt);
 	cb_term_close(&term);
 	if (r < 0 && made)
 		cb_rm_rf_at(AT_FDCWD, dir);
+	if (r < 0 && made && oci.m.host_mnt)
+		cb_mount_detach_under(oci.rootfs);
 	if (oci.doc)
 		cb_oci_free(&oci);
 	return r;
@@ -446,16 +524,8 @@ static void state_hooks(const cJSON *st, const char *id, const char *kind, const
  * longer ours (at most 2 s: a program that is cbox itself looks the same). */
 static void wait_exec(pid_t pid)
 {
-	char path[64];
-	struct stat self, it;
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
-	if (stat("/proc/self/exe", &self) < 0)
-		return;
-	for (int i = 0; i < 10000; i++) {
-		if (stat(path, &it) < 0 || it.st_ino != self.st_ino || it.st_dev != self.st_dev)
-			return;
+	for (int i = 0; i < 10000 && cb_exe_is_ours(pid); i++)
 		nanosleep(&(struct timespec){ 0, 200000 }, NULL);
-	}
 }
 
 int cb_bundle_start(const char *root, const char *id, cb_err *e)
@@ -563,6 +633,9 @@ int cb_bundle_delete(const char *root, const char *id, int force, cb_err *e)
 		cJSON_Delete(st);
 		return cb_fail(e, EBUSY, "container \"%s\": pid %d outlived SIGKILL for 10 s", id, (int)pid);
 	}
+	const char *hm = cJSON_GetStringValue(cJSON_GetObjectItem(st, "host_mounts"));
+	if (hm)
+		cb_mount_detach_under(hm);
 	if ((r = cb_rm_rf_at(AT_FDCWD, dir)) < 0)
 		r = cb_fail_errno(e, -r, "remove %s", dir);
 	else
@@ -618,6 +691,10 @@ int cb_bundle_exec(const char *root, const char *id, const struct cb_bundle_exec
 	cJSON_Delete(st);
 	if (r == 0 && s != CB_BUNDLE_RUNNING)
 		r = cb_fail(e, EINVAL, "container \"%s\" is %s: exec needs a running one", id, status_names[s]);
+	/* exec puts a process of ours among the container's: from a sealed copy of cbox
+	 * (sealexe.h), before anything is done. */
+	if (r == 0)
+		r = cb_exe_seal(cpid, e);
 	if (r == 0 && (r = cb_oci_process(x->process, &p, &po, &terminal, &term.ws, e)) == 0)
 		r = cb_read_file_at(AT_FDCWD, cfgpath, 4 << 20, &text, NULL, e);
 	/* The container's seccomp filter applies to what runs in it. */

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "ctl.h"
+#include "sealexe.h"
 #include "idmap.h"
 
 static const struct {
@@ -266,6 +267,35 @@ int cb_container_join(pid_t pid, unsigned long long start, cb_err *e)
 	if (root >= 0)
 		close(root);
 	return r;
+}
+
+void cb_ctl_seal_for_init(const struct cb_opt_state *st, int all)
+{
+	struct cb_store s;
+	char(*ids)[65] = NULL, id[65];
+	int n = st->argc - st->ind, init = 0;
+	cb_err e;
+	if (geteuid() != 0 || cb_in_userns() || cb_store_open(&s, cb_opt_root, &e) < 0)
+		return;
+	if (all && cb_container_ids(&s, &ids, &n, &e) < 0)
+		n = 0;
+	for (int i = 0; i < n && !init; i++) {
+		int fd;
+		cJSON *cfg;
+		if (all)
+			snprintf(id, sizeof(id), "%s", ids[i]);
+		else if (cb_container_resolve(&s, st->argv[st->ind + i], id, sizeof(id), &e) < 0)
+			continue;
+		if (cb_container_open(&s, id, &fd, &cfg, &e) < 0)
+			continue;
+		close(fd);
+		init = cJSON_IsTrue(cJSON_GetObjectItem(cfg, "init"));
+		cJSON_Delete(cfg);
+	}
+	free(ids);
+	cb_store_close(&s);
+	if (init && cb_exe_seal(0, &e) < 0)
+		cb_warn("%s", e.msg);
 }
 
 int cb_ctl_main(struct cb_opt_state *st, const char *name, int flags, cb_ctl_fn fn, void *arg)

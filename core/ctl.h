@@ -26,6 +26,9 @@ int cb_pid_wait_gone(pid_t pid, unsigned long long start, int timeout_ms);
 /* Enter the namespaces of pid (which started at start) and its root: the user namespace
  * only when it is not ours. Children forked afterwards are in its pid namespace. */
 int cb_container_join(pid_t pid, unsigned long long start, cb_err *e);
+/* start, restart as real root: when one of the containers named (every one with all)
+ * has --init, cbox is its pid 1: re-exec from a sealed copy first (sealexe.h). */
+void cb_ctl_seal_for_init(const struct cb_opt_state *st, int all);
 
 /* For the applets that take container refs (stop, kill, rm, start, wait): fn for each
  * ref (resolved to its full id); on success the ref is printed (as podman does) unless

@@ -649,8 +649,10 @@ int cb_mount_options(const cJSON *options, struct cb_mount_entry *m, cb_err *e)
 		}
 		if (!strcmp(w, "defaults") || !strcmp(w, "tmpcopyup") || !strcmp(w, "notmpcopyup"))
 			continue;
-		if (!strcmp(w, "idmap") || !strcmp(w, "ridmap"))
-			return cb_fail(e, ENOTSUP, "mount %s: option %s: not supported", m->dst, w);
+		if (!strcmp(w, "idmap") || !strcmp(w, "ridmap")) {
+			m->idmap = w[0] == 'r' ? 2 : 1;
+			continue;
+		}
 		if (n + strlen(w) + 2 > sizeof(m->data))
 			return cb_fail(e, E2BIG, "mount %s: options too long", m->dst);
 		n += (size_t)snprintf(m->data + n, sizeof(m->data) - n, "%s%s", n ? "," : "", w);
@@ -670,6 +672,27 @@ static void drop_gid(const char *data, char *out, size_t n)
 			k += (size_t)snprintf(out + k, n - k, "%s%s", k ? "," : "", w);
 }
 
+#define MOVE_F_EMPTY 0x00000004 /* MOVE_MOUNT_F_EMPTY_PATH */
+#define MOVE_T_EMPTY 0x00000040 /* MOVE_MOUNT_T_EMPTY_PATH */
+
+int cb_mount_idmapped(const char *src, int recursive, int userns_fd, cb_err *e)
+{
+	struct {
+		unsigned long long attr_set, attr_clr, propagation, userns_fd;
+	} attr = { .attr_set = 0x00100000 /* MOUNT_ATTR_IDMAP */, .userns_fd = (unsigned)userns_fd };
+	int rec = recursive ? AT_RECURSIVE : 0;
+	int fd = (int)syscall(SYS_open_tree, AT_FDCWD, src, 1 /* OPEN_TREE_CLONE */ | O_CLOEXEC | rec);
+	if (fd < 0)
+		return cb_fail_errno(e, errno, "idmapped mount of %s: open_tree", src);
+	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | rec, &attr, sizeof(attr)) < 0) {
+		int err = errno;
+		close(fd);
+		return cb_fail_errno(e, err, "idmapped mount of %s (mount_setattr: the kernel or its filesystem may lack "
+					     "idmapped mounts)", src);
+	}
+	return fd;
+}
+
 static int oci_mount_one(int root, const struct cb_mount_entry *m, cb_err *e)
 {
 	struct stat st;
@@ -683,8 +706,9 @@ static int oci_mount_one(int root, const struct cb_mount_entry *m, cb_err *e)
 	const char *type = m->type && m->type[0] ? m->type : NULL;
 	unsigned long fl = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
 	if (bind) {
-		if (mount(P(src).p, P(t).p, NULL, m->flags & (MS_BIND | MS_REC), NULL) < 0)
-			return cb_fail_errno(e, errno, "mount %s: bind %s", m->dst, m->src);
+		if (m->idmap ? syscall(SYS_move_mount, m->idmap_fd, "", t, "", MOVE_F_EMPTY | MOVE_T_EMPTY) < 0
+			     : mount(P(src).p, P(t).p, NULL, m->flags & (MS_BIND | MS_REC), NULL) < 0)
+			return cb_fail_errno(e, errno, "mount %s: %s %s", m->dst, m->idmap ? "idmapped bind" : "bind", m->src);
 		int fd CB_AUTOCLOSE = fl ? target(root, m->dst, 0, e) : -1;
 		if (fl && (r = fd < 0 ? fd : remount_fd(fd, fl, m->dst, e)) < 0)
 			return r;
@@ -769,9 +793,13 @@ static void unshare_for_pivot(const char *rootfs)
 int cb_mount_oci(const struct cb_mount_oci *m, cb_err *e)
 {
 	int r;
-	if (mount(NULL, "/", NULL, MS_REC | (m->propagation ? m->propagation & ~MS_REC : MS_PRIVATE), NULL) < 0)
+	/* No mount namespace of its own: the mounts land in the runtime's, nothing of its
+	 * propagation changes, and the root is entered by chroot (as runc). */
+	/* unbindable: private until the root is entered (the rootfs is bound from under /) */
+	unsigned long first = m->propagation && !(m->propagation & MS_UNBINDABLE) ? m->propagation & ~MS_REC : MS_PRIVATE;
+	if (!m->host_mnt && mount(NULL, "/", NULL, MS_REC | first, NULL) < 0)
 		return cb_fail_errno(e, errno, "rootfsPropagation");
-	if (mount(m->rootfs, m->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+	if (!m->host_mnt && mount(m->rootfs, m->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return cb_fail_errno(e, errno, "root.path %s: bind", m->rootfs);
 	int root CB_AUTOCLOSE = open(m->rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
@@ -794,9 +822,35 @@ int cb_mount_oci(const struct cb_mount_oci *m, cb_err *e)
 		return r;
 	if (m->propagation & MS_SHARED)
 		unshare_for_pivot(m->rootfs);
+	if (m->host_mnt)
+		return fchdir(root) < 0 || chroot(".") < 0 || chdir("/") < 0 ? cb_fail_errno(e, errno, "chroot %s", m->rootfs) : 0;
 	if ((r = enter_root(root, m->no_pivot, e)) < 0)
 		return r;
 	if (m->propagation && mount(NULL, "/", NULL, m->propagation, NULL) < 0)
 		return cb_fail_errno(e, errno, "rootfsPropagation");
 	return 0;
+}
+
+void cb_mount_detach_under(const char *dir)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096], (*mp)[4096] = NULL;
+	size_t n = 0, len = strlen(dir);
+	while (f && fgets(line, sizeof(line), f)) {
+		char point[4096];
+		/* the fifth field: the mount point (octal escapes left as they are: not ours) */
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", point) != 1 || strncmp(point, dir, len) || point[len] != '/')
+			continue;
+		void *m = realloc(mp, (n + 1) * sizeof(*mp));
+		if (!m)
+			break;
+		mp = m;
+		memcpy(mp[n++], point, sizeof(point));
+	}
+	if (f)
+		fclose(f);
+	while (n--) /* the latest first: children before their parents */
+		if (umount2(mp[n], MNT_DETACH) < 0)
+			cb_debug("detach %s: %s", mp[n], strerror(errno));
+	free(mp);
 }

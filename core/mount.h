@@ -61,6 +61,8 @@ struct cb_mount_entry {
 	unsigned long flags;   /* MS_* (MS_BIND, MS_REC for bind/rbind) */
 	unsigned long prop;    /* MS_PRIVATE, MS_SHARED... for the mount itself, or 0 */
 	char data[512];        /* the words that are no flags: mode=755, size=... */
+	int idmap;             /* an idmapped bind: 1 (idmap), 2 (ridmap, or rbind with mappings) */
+	int idmap_fd;          /* with idmap: the detached tree the runtime made (cb_mount_idmapped) */
 };
 struct cb_device {
 	const char *path;
@@ -78,6 +80,7 @@ struct cb_mount_oci {
 	const struct cb_device *devices;
 	int ndevices;
 	int no_pivot; /* MS_MOVE + chroot instead of pivot_root */
+	int host_mnt; /* no mount namespace of its own: its mounts are the runtime's, chroot (as runc) */
 	/* Called with every mount made, before the new root is entered (the runtime's
 	 * prestart, createRuntime and createContainer hooks), or NULL. */
 	int (*before_root)(void *arg, cb_err *e);
@@ -89,6 +92,13 @@ int cb_mount_options(const cJSON *options, struct cb_mount_entry *m, cb_err *e);
 /* The rootfs bound on itself, each mount in order, the default device nodes on a tmpfs
  * /dev, the devices, masks, read-only paths, then the new root. */
 int cb_mount_oci(const struct cb_mount_oci *m, cb_err *e);
+/* A detached copy of src's mount (its submounts too when recursive), idmapped to the
+ * user namespace userns_fd: an fd for move_mount, or a negative errno. Needs
+ * CAP_SYS_ADMIN over src's filesystem (real root). */
+int cb_mount_idmapped(const char *src, int recursive, int userns_fd, cb_err *e);
+/* Detach every mount below dir in our mount namespace (a container's that had none of
+ * its own: its mounts were the runtime's), the deepest first. */
+void cb_mount_detach_under(const char *dir);
 
 /* Open rel (no leading '/') under root without leaving it: symlinks resolve inside
  * root (or, without openat2, are refused). O_PATH unless flags say otherwise. */

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 
 #include "hooks.h"
+#include "idmap.h"
 #include "oci.h"
 #include "store.h"
 
@@ -19,8 +20,8 @@ static const char *str(const cJSON *o, const char *key)
 
 /* The runtime-spec's own fields cbox does not honour: refused by name. Other keys the
  * spec does not define are ignored with a note, as its extensibility rule says. */
-static const char unhonoured[] = " solaris windows vm zos ioPriority scheduler execCPUAffinity intelRdt personality "
-				 "timeOffsets memoryPolicy netDevices uidMappings gidMappings clos ";
+static const char unhonoured[] = " solaris windows vm zos ioPriority scheduler execCPUAffinity intelRdt "
+				 "memoryPolicy netDevices uidMappings gidMappings clos ";
 
 /* Every key of object o must be in known (space-separated) or in noted (ignored with a
  * note): a field of the spec's cbox does not honour: "config.json: WHERE.KEY: not
@@ -167,8 +168,19 @@ static const struct {
 	int flag;
 } ns_types[] = {
 	{ "pid", CLONE_NEWPID }, { "network", CLONE_NEWNET }, { "mount", CLONE_NEWNS }, { "ipc", CLONE_NEWIPC },
-	{ "uts", CLONE_NEWUTS }, { "user", CLONE_NEWUSER }, { "cgroup", CLONE_NEWCGROUP },
+	{ "uts", CLONE_NEWUTS }, { "user", CLONE_NEWUSER }, { "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
 };
+
+/* Is this namespace type new or joined (runc's Contains)? */
+int cb_oci_has_ns(const struct cb_oci *o, int flag)
+{
+	if (o->new_ns & flag)
+		return 1;
+	for (int i = 0; i < o->njoin; i++)
+		if (o->join[i].type == flag)
+			return 1;
+	return 0;
+}
 
 static int namespaces(struct cb_oci *o, const cJSON *list, cb_err *e)
 {
@@ -180,9 +192,8 @@ static int namespaces(struct cb_oci *o, const cJSON *list, cb_err *e)
 			;
 		if (i == CB_ARRAY_SIZE(ns_types))
 			return cb_fail(e, ENOTSUP, "config.json: linux.namespaces: type %s: not supported", type ? type : "(none)");
-		if (path && path[0] && ns_types[i].flag == CLONE_NEWNS)
-			return cb_fail(e, ENOTSUP, "config.json: linux.namespaces: joining a mount namespace (%s): not supported",
-				       path);
+		if (cb_oci_has_ns(o, ns_types[i].flag))
+			return cb_fail(e, EINVAL, "config.json: linux.namespaces: malformed spec file: duplicated ns \"%s\"", type);
 		if (path && path[0]) {
 			if (o->njoin == (int)CB_ARRAY_SIZE(o->join))
 				return cb_fail(e, E2BIG, "config.json: linux.namespaces: too many");
@@ -192,8 +203,6 @@ static int namespaces(struct cb_oci *o, const cJSON *list, cb_err *e)
 			o->new_ns |= ns_types[i].flag;
 		}
 	}
-	if (!(o->new_ns & CLONE_NEWNS))
-		return cb_fail(e, ENOTSUP, "config.json: linux.namespaces: no mount namespace: not supported");
 	return 0;
 }
 
@@ -226,11 +235,13 @@ static int mounts(struct cb_oci *o, const cJSON *list, cb_err *e)
 		if (!m->dst || m->dst[0] != '/')
 			return cb_fail(e, EINVAL, "config.json: mounts: destination %s: want an absolute path",
 				       m->dst ? m->dst : "(none)");
-		if ((r = only_known(it, "mounts", "destination source type options", NULL, e)) < 0 ||
+		if ((r = only_known(it, "mounts", "destination source type options uidMappings gidMappings", NULL, e)) < 0 ||
 		    (r = cb_mount_options(cJSON_GetObjectItem(it, "options"), m, e)) < 0)
 			return r;
 		if (m->type && !strcmp(m->type, "bind"))
 			m->flags |= MS_BIND;
+		if (!m->idmap && (cJSON_GetObjectItem(it, "uidMappings") || cJSON_GetObjectItem(it, "gidMappings")))
+			m->idmap = m->flags & MS_REC ? 2 : 1;
 		if ((m->flags & MS_BIND) && !m->src)
 			return cb_fail(e, EINVAL, "config.json: mounts: %s: a bind without a source", m->dst);
 	}
@@ -277,11 +288,139 @@ static int devices(struct cb_oci *o, const cJSON *list, cb_err *e)
 	return 0;
 }
 
+/* Combinations no runtime can honour, refused before anything is made (runc's words). */
+static int ns_combinations(struct cb_oci *o, const cJSON *lj, cb_err *e)
+{
+	const char *mnt = NULL, *user = NULL;
+	for (int i = 0; i < o->njoin; i++) {
+		if (o->join[i].type == CLONE_NEWNS)
+			mnt = o->join[i].path;
+		if (o->join[i].type == CLONE_NEWUSER)
+			user = o->join[i].path;
+	}
+	if ((o->uidmap[0] || o->gidmap[0]) && !cb_oci_has_ns(o, CLONE_NEWUSER))
+		return cb_fail(e, EINVAL, "config.json: linux.uidMappings: User namespace mappings specified, but USER "
+				       "namespace isn't enabled in the config");
+	if ((o->uidmap[0] || o->gidmap[0]) && user)
+		return cb_fail(e, EINVAL, "config.json: linux.uidMappings: the user namespace is joined by path (%s): it has "
+				       "its own mappings", user);
+	if (mnt && (o->new_ns & CLONE_NEWUSER))
+		return cb_fail(e, EINVAL, "config.json: linux.namespaces: a new user namespace cannot join the mount "
+				       "namespace %s (it holds no capability over it): join a user namespace by path too", mnt);
+	if ((o->m.nmasked || o->m.nreadonly) && !cb_oci_has_ns(o, CLONE_NEWNS))
+		return cb_fail(e, EINVAL, "config.json: linux.maskedPaths: unable to restrict sys entries without a private "
+				       "MNT namespace");
+	if (cJSON_GetObjectItem(lj, "rootfsPropagation") && !cb_oci_has_ns(o, CLONE_NEWNS))
+		return cb_fail(e, EINVAL, "config.json: linux.rootfsPropagation: unable to set it without a private MNT namespace");
+	o->mnt_join = mnt;
+	return 0;
+}
+
+/* Idmapped mounts (runc's rules and words): binds, made by real root, to the container's
+ * own new user namespace (a mount's own mappings must be the same). */
+static int idmap_check(const struct cb_oci *o, cb_err *e)
+{
+	const cJSON *it;
+	int i = 0;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(o->doc, "mounts")) {
+		const struct cb_mount_entry *m = &o->mounts[i++];
+		char u[CB_IDMAP_TEXT], g[CB_IDMAP_TEXT];
+		int r;
+		if (!m->idmap)
+			continue;
+		if (!(m->flags & MS_BIND))
+			return cb_fail(e, EINVAL, "config.json: mounts: %s: gidMappings/uidMappings is supported only for mounts "
+					       "with the option 'bind'", m->dst);
+		if (!(o->new_ns & CLONE_NEWUSER) || !o->uidmap[0])
+			return cb_fail(e, EINVAL, "config.json: mounts: %s: not yet supported to use gidMappings/uidMappings in "
+					       "a mount without also using a user namespace", m->dst);
+		if (geteuid() != 0 || cb_in_userns())
+			return cb_fail(e, EPERM, "config.json: mounts: %s: an idmapped mount needs the runtime to be real root "
+					       "(CAP_SYS_ADMIN over the source's filesystem)", m->dst);
+		if ((r = idmap_text(cJSON_GetObjectItem(it, "uidMappings"), u, sizeof(u), "mounts.uidMappings", e)) < 0 ||
+		    (r = idmap_text(cJSON_GetObjectItem(it, "gidMappings"), g, sizeof(g), "mounts.gidMappings", e)) < 0)
+			return r;
+		if ((u[0] && strcmp(u, o->uidmap)) || (g[0] && strcmp(g, o->gidmap)))
+			return cb_fail(e, ENOTSUP, "config.json: mounts: %s: not yet supported for the mount uidMappings to be "
+					       "different than user namespace uidMapping", m->dst);
+	}
+	return 0;
+}
+
+static int personality_part(struct cb_oci *o, const cJSON *pj, cb_err *e)
+{
+	const char *d = str(pj, "domain");
+	int r;
+	if (!pj)
+		return 0;
+	if ((r = only_known(pj, "linux.personality", "domain", NULL, e)) < 0)
+		return r;
+	if (cJSON_GetArraySize(cJSON_GetObjectItem(pj, "flags")))
+		return cb_fail(e, ENOTSUP, "config.json: linux.personality.flags: not supported");
+	if (!d || (strcmp(d, "LINUX") && strcmp(d, "LINUX32")))
+		return cb_fail(e, EINVAL, "config.json: linux.personality.domain %s: want LINUX or LINUX32", d ? d : "(none)");
+	o->personality = !strcmp(d, "LINUX") ? 0 /* PER_LINUX */ : 8 /* PER_LINUX32 */;
+	o->has_personality = 1;
+	return 0;
+}
+
+/* timeOffsets into timens_offsets' lines (a new time namespace, where the kernel has them). */
+static int time_offsets(struct cb_oci *o, const cJSON *tj, cb_err *e)
+{
+	const cJSON *it;
+	size_t k = 0;
+	if ((o->new_ns & CLONE_NEWTIME) && access("/proc/self/timens_offsets", F_OK) < 0)
+		return cb_fail(e, ENOTSUP, "config.json: linux.namespaces: time namespaces aren't enabled in the kernel");
+	if (!tj)
+		return 0;
+	if (!(o->new_ns & CLONE_NEWTIME))
+		return cb_fail(e, EINVAL, "config.json: linux.timeOffsets: time namespace offsets specified, but time namespace "
+				       "isn't enabled in the config");
+	cJSON_ArrayForEach(it, tj) {
+		if (strcmp(it->string, "monotonic") && strcmp(it->string, "boottime"))
+			return cb_fail(e, EINVAL, "config.json: linux.timeOffsets.%s: want monotonic or boottime", it->string);
+		k += (size_t)snprintf(o->timens + k, sizeof(o->timens) - k, "%s %.0f %.0f\n", it->string,
+				      cJSON_GetNumberValue(cJSON_GetObjectItem(it, "secs")),
+				      cJSON_GetNumberValue(cJSON_GetObjectItem(it, "nanosecs")));
+		if (k >= sizeof(o->timens))
+			return cb_fail(e, E2BIG, "config.json: linux.timeOffsets: too long");
+	}
+	return 0;
+}
+
+/* runc's rule: only sysctls the container's own namespaces hold. */
+static int sysctl_check(const struct cb_oci *o, cb_err *e)
+{
+	static const char ipc[] = " kernel.msgmax kernel.msgmnb kernel.msgmni kernel.sem kernel.shmall kernel.shmmax "
+				  "kernel.shmmni kernel.shm_rmid_forced ";
+	const cJSON *it;
+	cJSON_ArrayForEach(it, o->sysctl) {
+		char k[256], word[260];
+		snprintf(k, sizeof(k), "%s", it->string);
+		if (k[strcspn(k, "./")] == '/') /* net/ipv4/conf/eno2.100/rp_filter: the '/' form */
+			for (char *c = k; *c; c++)
+				*c = *c == '/' ? '.' : *c == '.' ? '/' : *c;
+		snprintf(word, sizeof(word), " %s ", k);
+		if (strstr(ipc, word) || !strncmp(k, "fs.mqueue.", 10)) {
+			if (!cb_oci_has_ns(o, CLONE_NEWIPC))
+				return cb_fail(e, EINVAL, "config.json: linux.sysctl: sysctl \"%s\" is not allowed in the hosts ipc namespace", k);
+		} else if (!strncmp(k, "net.", 4)) {
+			if (!(o->new_ns & CLONE_NEWNET) && !cb_oci_has_ns(o, CLONE_NEWNET))
+				return cb_fail(e, EINVAL, "config.json: linux.sysctl: sysctl \"%s\" not allowed in host network namespace", k);
+		} else if (cb_oci_has_ns(o, CLONE_NEWUTS) && !strcmp(k, "kernel.hostname")) {
+			return cb_fail(e, EINVAL, "config.json: linux.sysctl: sysctl \"%s\" is not allowed as it conflicts with the OCI \"hostname\" field", k);
+		} else if (!cb_oci_has_ns(o, CLONE_NEWUTS) || strcmp(k, "kernel.domainname")) {
+			return cb_fail(e, EINVAL, "config.json: linux.sysctl: sysctl \"%s\" is not in a separate kernel namespace", k);
+		}
+	}
+	return 0;
+}
+
 static int linux_part(struct cb_oci *o, const cJSON *lj, cb_err *e)
 {
 	int r = only_known(lj, "linux",
 			   "namespaces uidMappings gidMappings devices sysctl seccomp maskedPaths readonlyPaths "
-			   "rootfsPropagation resources cgroupsPath",
+			   "rootfsPropagation resources cgroupsPath personality timeOffsets",
 			   "mountLabel", e);
 	if (r < 0 || (r = namespaces(o, cJSON_GetObjectItem(lj, "namespaces"), e)) < 0 ||
 	    (r = idmap_text(cJSON_GetObjectItem(lj, "uidMappings"), o->uidmap, sizeof(o->uidmap), "uidMappings", e)) < 0 ||
@@ -292,9 +431,12 @@ static int linux_part(struct cb_oci *o, const cJSON *lj, cb_err *e)
 		return r;
 	o->m.masked = o->masked;
 	o->m.readonly = o->readonly;
-	if ((o->uidmap[0] || o->gidmap[0]) && !(o->new_ns & CLONE_NEWUSER))
-		return cb_fail(e, EINVAL, "config.json: linux.uidMappings without a new user namespace");
+	if ((r = ns_combinations(o, lj, e)) < 0 || (r = personality_part(o, cJSON_GetObjectItem(lj, "personality"), e)) < 0 ||
+	    (r = time_offsets(o, cJSON_GetObjectItem(lj, "timeOffsets"), e)) < 0)
+		return r;
 	o->sysctl = cJSON_GetObjectItem(lj, "sysctl");
+	if ((r = sysctl_check(o, e)) < 0)
+		return r;
 	/* No cgroup is made or joined (this host's hierarchy may be hybrid): noted. */
 	if (cJSON_GetObjectItem(lj, "resources") || cJSON_GetObjectItem(lj, "cgroupsPath"))
 		cb_debug("config.json: linux.resources, linux.cgroupsPath: not applied (no cgroup support)");
@@ -309,6 +451,9 @@ static int linux_part(struct cb_oci *o, const cJSON *lj, cb_err *e)
 		o->m.propagation = tmp.prop;
 	}
 	const cJSON *sc = cJSON_GetObjectItem(lj, "seccomp");
+	if (cJSON_GetObjectItem(sc, "listenerPath"))
+		return cb_fail(e, ENOTSUP, "config.json: linux.seccomp.listenerPath: not supported (no seccomp notify agent is "
+				       "served)");
 	if (sc) {
 		o->p.seccomp.kind = CB_SECCOMP_PROFILE;
 		if (!(o->p.seccomp.profile = cJSON_PrintUnformatted(sc)))
@@ -341,7 +486,7 @@ int cb_oci_load(struct cb_oci *o, const char *bundle, cb_err *e)
 		return cb_fail(e, EINVAL, "config.json: ociVersion %s: want a runtime-spec 1.x version", v ? v : "(none)");
 	if (!cJSON_IsObject(lj))
 		return cb_fail(e, EINVAL, "config.json: linux: missing");
-	if ((r = linux_part(o, lj, e)) < 0)
+	if ((r = linux_part(o, lj, e)) < 0 || (r = idmap_check(o, e)) < 0)
 		return r;
 	const cJSON *oom = cJSON_GetObjectItem(cJSON_GetObjectItem(o->doc, "process"), "oomScoreAdj");
 	if (oom && (!cJSON_IsNumber(oom) || oom->valuedouble < -1000 || oom->valuedouble > 1000))
@@ -361,11 +506,14 @@ int cb_oci_load(struct cb_oci *o, const char *bundle, cb_err *e)
 	o->m.root_ro = cJSON_IsTrue(cJSON_GetObjectItem(root, "readonly"));
 	o->hostname = str(o->doc, "hostname");
 	o->domainname = str(o->doc, "domainname");
-	int uts_joined = 0;
-	for (int i = 0; i < o->njoin; i++)
-		uts_joined |= o->join[i].type == CLONE_NEWUTS;
-	if ((o->hostname || o->domainname) && !(o->new_ns & CLONE_NEWUTS) && !uts_joined)
-		return cb_fail(e, EINVAL, "config.json: hostname without a new uts namespace");
+	if (o->hostname && o->hostname[0] && !cb_oci_has_ns(o, CLONE_NEWUTS))
+		return cb_fail(e, EINVAL, "config.json: hostname: unable to set hostname without a private UTS namespace");
+	if (o->domainname && o->domainname[0] && !cb_oci_has_ns(o, CLONE_NEWUTS))
+		return cb_fail(e, EINVAL, "config.json: domainname: unable to set domainname without a private UTS namespace");
+	if (o->m.root_ro && !cb_oci_has_ns(o, CLONE_NEWNS))
+		return cb_fail(e, EINVAL, "config.json: root.readonly: unable to make rootfs read-only without a private MNT "
+				       "namespace");
+	o->m.host_mnt = !cb_oci_has_ns(o, CLONE_NEWNS);
 	o->annotations = cJSON_GetObjectItem(o->doc, "annotations");
 	return 0;
 }
@@ -465,9 +613,9 @@ cJSON *cb_oci_default_spec(int rootless, unsigned uid, unsigned gid)
 cJSON *cb_oci_features(void)
 {
 	static const char *const mount_opts[] = {
-		"async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "mand", "noatime",
+		"async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "idmap", "mand", "noatime",
 		"nodev", "nodiratime", "noexec", "norelatime", "nosuid", "private", "rbind", "relatime", "remount",
-		"ro", "rprivate", "rshared", "rslave", "runbindable", "rw", "shared", "silent", "slave",
+		"ridmap", "ro", "rprivate", "rshared", "rslave", "runbindable", "rw", "shared", "silent", "slave",
 		"strictatime", "suid", "sync", "unbindable",
 	};
 	cJSON *j = cJSON_CreateObject(), *l = cJSON_AddObjectToObject(j, "linux");
@@ -487,6 +635,8 @@ cJSON *cb_oci_features(void)
 		cJSON_AddItemToArray(caps, cJSON_CreateString(name));
 	}
 	cJSON_AddItemToObject(cJSON_AddObjectToObject(l, "cgroup"), "v2", cJSON_CreateFalse());
+	cJSON_AddBoolToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(l, "mountExtensions"), "idmap"), "enabled",
+			      geteuid() == 0);
 	cJSON *sc = cJSON_AddObjectToObject(l, "seccomp");
 	cJSON_AddBoolToObject(sc, "enabled", CFG_SECCOMP);
 	cJSON_AddItemToObject(cJSON_AddObjectToObject(l, "apparmor"), "enabled", cJSON_CreateFalse());

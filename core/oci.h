@@ -35,6 +35,9 @@ struct cb_oci {
 	struct cb_oci_ns join[8]; /* namespaces to join by path */
 	int njoin;
 	char uidmap[CB_IDMAP_TEXT], gidmap[CB_IDMAP_TEXT]; /* kernel map lines, "" none */
+	const char *mnt_join; /* a mount namespace joined by path (the child joins it), or NULL */
+	int personality, has_personality; /* linux.personality: PER_LINUX or PER_LINUX32 */
+	char timens[128];     /* linux.timeOffsets as timens_offsets' lines, "" none */
 	const cJSON *sysctl, *annotations, *hooks;
 };
 
@@ -44,6 +47,8 @@ int cb_oci_load(struct cb_oci *o, const char *bundle, cb_err *e);
 int cb_oci_process(const cJSON *pj, struct cb_proc *p, struct cb_proc_oci *po, int *terminal, struct winsize *ws,
 		   cb_err *e);
 void cb_oci_free(struct cb_oci *o);
+/* Is the namespace type (CLONE_NEW*) new or joined? */
+int cb_oci_has_ns(const struct cb_oci *o, int flag);
 
 /* runc's default config.json ("spec"), rootless: a user namespace mapping the caller. */
 cJSON *cb_oci_default_spec(int rootless, unsigned uid, unsigned gid);
