@@ -14,6 +14,7 @@
 #include <time.h>
 #include <dirent.h>
 
+#include "cgroup.h"
 #include "container.h"
 #include "ctrlog.h"
 #include "volume.h"
@@ -44,6 +45,9 @@ struct child {
 	int sig_proxy;        /* forward signals to it (run, start -a) */
 	const char *restart;  /* --restart: the monitor runs it again */
 	int timeout;          /* --timeout: KILL after this many seconds */
+	const cJSON *limits;  /* cgroup v2 limits (cgroup.h), or NULL */
+	const char *cgroup_parent; /* --cgroup-parent, or NULL */
+	int cgroups_off;      /* --cgroups disabled */
 };
 
 /* :U volumes' destinations, for the process to chown once its user is known. */
@@ -322,6 +326,39 @@ static int log_pipes(struct child *c, int rd[2], cb_err *e)
 	return 0;
 }
 
+/* The container's cgroup (cgroup.c), when limits ask for one or the host is pure v2 and
+ * --cgroups is not disabled: its fd for the clone, its path in path and in the file
+ * "cgroup" (for pause, stats); -1 none (podman's warning when limits are thereby
+ * ignored); else a negative errno with *e. */
+static int cgroup_make(struct child *c, int dfd, const char *dir, char *path, cb_err *e)
+{
+	char name[80], warn[600];
+	if (c->cgroups_off)
+		return -1;
+	snprintf(name, sizeof(name), "cbox-%s", dir + strlen("containers/"));
+	struct cb_cgroup_req q = { .limits = c->limits, .parent = c->cgroup_parent, .name = name, .rootless = c->m.rootless };
+	int fd = cb_cgroup_create(&q, path, warn, sizeof(warn), e);
+	if (*warn)
+		fprintf(stderr, "%s\n", warn); /* podman's words, bare as podman prints them */
+	if (fd >= 0 && cb_write_replace(dfd, "cgroup", path, strlen(path), 0600, 0, e) < 0) {
+		close(fd);
+		cb_cgroup_remove(path);
+		return -EIO;
+	}
+	if (fd < 0)
+		*path = '\0';
+	return fd;
+}
+
+/* The container has ended: its cgroup goes, and with it "paused". */
+static void cgroup_gone(int dfd, char *path)
+{
+	cb_cgroup_remove(path);
+	unlinkat(dfd, "cgroup", 0);
+	unlinkat(dfd, "paused", 0);
+	*path = '\0';
+}
+
 /* Spawn the container in its namespaces, wait for the exec (the state says running),
  * then for its end (the state says exited), stop the network helper; with rm remove the
  * container. *status: the command's status, or 125-127 with *e when it did not start. */
@@ -349,8 +386,16 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 	int rd[2] = { -1, -1 };
 	if (r == 0)
 		r = log_pipes(c, rd, e);
+	char cgpath[CB_CGROUP_PATH] = "";
+	int cgfd = r == 0 ? cgroup_make(c, dfd, dir, cgpath, e) : -1;
+	if (cgfd < -1)
+		r = cgfd;
+	cb_ns_set_cgroup(cgfd);
 	if (r == 0)
 		r = cb_ns_spawn(flags, child_main, c, &pid, &syncfd, e);
+	cb_ns_set_cgroup(-1);
+	if (cgfd >= 0)
+		close(cgfd);
 	if (c->out >= 0) {
 		close(c->out);
 		close(c->err);
@@ -406,6 +451,8 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 			if (rd[i] >= 0)
 				close(rd[i]);
 		cb_net_stop(c->net);
+		if (*cgpath)
+			cgroup_gone(dfd, cgpath);
 		if (!rm) {
 			int lock = cb_state_lock(dfd, &ignore);
 			cb_state_set_exited(&st, *status);
@@ -414,6 +461,8 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 				close(lock);
 		}
 	}
+	if (r < 0 && *cgpath)
+		cgroup_gone(dfd, cgpath);
 	cb_emul_rec_close(&rec);
 	if (rm) {
 		cb_volume_rm_anon_at(s, dfd); /* as podman's --rm: its anonymous volumes go too */
@@ -502,6 +551,14 @@ static void run_json(cJSON *cj, const struct cb_run_opts *o, const cJSON *config
 	if (o->tz)
 		cJSON_AddStringToObject(cj, "tz", o->tz);
 	binds_json(cj, "binds", o->binds, o->nbinds);
+	if (cJSON_GetArraySize(o->limits))
+		cJSON_AddItemToObject(cj, "resources", cJSON_Duplicate(o->limits, 1));
+	if (cJSON_GetArraySize(o->hostconfig))
+		cJSON_AddItemToObject(cj, "hostconfig", cJSON_Duplicate(o->hostconfig, 1));
+	if (o->cgroup_parent)
+		cJSON_AddStringToObject(cj, "cgroup_parent", o->cgroup_parent);
+	if (o->cgroups_off)
+		cJSON_AddBoolToObject(cj, "cgroups_off", 1);
 }
 
 int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_opts *o, int *status, cb_err *e)
@@ -683,6 +740,9 @@ made:;
 	c.sig_proxy = o->sig_proxy;
 	c.restart = o->restart;
 	c.timeout = o->timeout;
+	c.limits = o->limits;
+	c.cgroup_parent = o->cgroup_parent;
+	c.cgroups_off = o->cgroups_off;
 
 	/* What start needs to run it again. */
 	cJSON *pj = cJSON_AddObjectToObject(cj, "process");
@@ -935,6 +995,9 @@ static int start_prepare(struct cb_store *s, const char *id, struct started *t, 
 	c->sig_proxy = !cJSON_IsFalse(cJSON_GetObjectItem(cj, "sig_proxy"));
 	c->restart = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "restart"));
 	c->timeout = num(cj, "timeout");
+	c->limits = cJSON_GetObjectItem(cj, "resources");
+	c->cgroup_parent = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "cgroup_parent"));
+	c->cgroups_off = cJSON_IsTrue(cJSON_GetObjectItem(cj, "cgroups_off"));
 	c->hostname = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "hostname")) ?: "";
 	c->net = &t->net;
 	t->rm = cJSON_IsTrue(cJSON_GetObjectItem(cj, "rm"));

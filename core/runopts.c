@@ -12,6 +12,7 @@
 #include <stdarg.h>
 
 #include "binfmt.h"
+#include "cgroup.h"
 #include "ctl.h"
 #include "ctrlog.h"
 #include "emul.h"
@@ -154,7 +155,10 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 	       O_ENVFILE, O_INIT, O_EMUL, O_SECOPT, O_ROOTFS, O_USERNS, O_QUIET, O_CIDFILE, O_REPLACE, O_LABEL,
 	       O_ANNOT, O_STOPSIG, O_STOPTIME, O_TZ, O_ENVHOST, O_NOHOSTS, O_DNSOPT, O_DNSSEARCH, O_UTS, O_PID,
 	       O_IPC, O_GROUPADD, O_HOSTUSER, O_PRESERVE, O_SIGPROXY, O_RESTART, O_DEVICE, O_PROXY, O_ARCH, O_OS,
-	       O_VARIANT, O_ATTACH, O_TIMEOUT, O_MOUNT, O_LOGDRIVER };
+	       O_VARIANT, O_ATTACH, O_TIMEOUT, O_MOUNT, O_LOGDRIVER, O_CGROUPS, O_CGPARENT, O_KMEM, O_RESOURCE = 100 };
+	/* the resource flags, in O_RESOURCE + k order */
+	static const char *const resource[] = { "memory", "memory-swap", "memory-reservation", "cpus", "cpu-shares",
+						"cpuset-cpus", "cpuset-mems", "pids-limit", "blkio-weight" };
 	static const struct cb_option opts[] = {
 		{ "name", 0, CB_OPT_ARG, O_NAME },
 		{ "hostname", 0, CB_OPT_ARG, O_HOST },
@@ -215,6 +219,19 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 		{ "detach", 'd', CB_OPT_BOOL, O_DETACH },
 		{ "rootfs", 0, CB_OPT_BOOL, O_ROOTFS },
 		{ "log-driver", 0, CB_OPT_ARG, O_LOGDRIVER },
+		/* cgroup v2 limits (cgroup.c) */
+		{ "memory", 'm', CB_OPT_ARG, O_RESOURCE + 0 },
+		{ "memory-swap", 0, CB_OPT_ARG, O_RESOURCE + 1 },
+		{ "memory-reservation", 0, CB_OPT_ARG, O_RESOURCE + 2 },
+		{ "cpus", 0, CB_OPT_ARG, O_RESOURCE + 3 },
+		{ "cpu-shares", 'c', CB_OPT_ARG, O_RESOURCE + 4 },
+		{ "cpuset-cpus", 0, CB_OPT_ARG, O_RESOURCE + 5 },
+		{ "cpuset-mems", 0, CB_OPT_ARG, O_RESOURCE + 6 },
+		{ "pids-limit", 0, CB_OPT_ARG, O_RESOURCE + 7 },
+		{ "blkio-weight", 0, CB_OPT_ARG, O_RESOURCE + 8 },
+		{ "cgroups", 0, CB_OPT_ARG, O_CGROUPS },
+		{ "cgroup-parent", 0, CB_OPT_ARG, O_CGPARENT },
+		{ "kernel-memory", 0, CB_OPT_ARG, O_KMEM },
 		{ 0 },
 	};
 	struct cb_run_opts *o = &r->o;
@@ -229,7 +246,10 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 	struct cb_opt_state st;
 	int c;
 	memset(r, 0, sizeof(*r));
-	if (!env || !vols || !devs || !tmpfs || !env_files || !labels || !annot || !groups || !hostusers ||
+	o->limits = cJSON_CreateObject();
+	o->hostconfig = cJSON_CreateObject();
+	if (!o->limits || !o->hostconfig ||
+	    !env || !vols || !devs || !tmpfs || !env_files || !labels || !annot || !groups || !hostusers ||
 	    cb_net_init(&r->net, argc, e) < 0)
 		usage_error("out of memory");
 	o->net = &r->net;
@@ -346,7 +366,23 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 				refuse("%s", msg);
 			}
 			break;
+		case O_CGROUPS:
+			if (strcmp(st.arg, "enabled") && strcmp(st.arg, "disabled") && strcmp(st.arg, "no-conmon") &&
+			    strcmp(st.arg, "split"))
+				refuse("running container create option: invalid cgroup mode \"%s\": invalid argument", st.arg);
+			o->cgroups_off = !strcmp(st.arg, "disabled");
+			break;
+		case O_CGPARENT: o->cgroup_parent = st.arg; break;
+		case O_KMEM: r->warning = "The --kernel-memory flag is no longer supported. This flag is a noop."; break;
 		default:
+			if (c >= O_RESOURCE && c < O_RESOURCE + 9) {
+				if (cb_cgroup_flag(o->limits, o->hostconfig, resource[c - O_RESOURCE], st.arg, e) < 0) {
+					char msg[sizeof(e->msg)];
+					snprintf(msg, sizeof(msg), "%s", e->msg);
+					bail(!strncmp(msg, "invalid argument", 16), "%s", msg);
+				}
+				break;
+			}
 			r->platform_set |= c == CB_PULL_O_PLATFORM;
 			bad = cb_pull_opt(&r->po, c, st.arg, e);
 		}
@@ -359,6 +395,11 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 		const char *kv = i < o->nlabels ? labels[i] : annot[i - o->nlabels];
 		if (!*kv || *kv == '=')
 			refuse("--%s '%s': no key", i < o->nlabels ? "label" : "annotation", kv);
+	}
+	if (cb_cgroup_flags_done(o->limits, o->hostconfig, e) < 0) {
+		char msg[sizeof(e->msg)];
+		snprintf(msg, sizeof(msg), "%s", e->msg);
+		refuse("%s", msg);
 	}
 	if (attach && o->detach)
 		refuse("--attach and --detach cannot be set at the same time");
@@ -551,6 +592,8 @@ int cb_runopts_run(struct cb_runopts *r, char *id, int *status, cb_err *e)
 	int k;
 	*status = CB_EXIT_FAIL;
 	r->o.id_out = id;
+	if (r->warning)
+		fprintf(stderr, "%s\n", r->warning); /* podman's words, bare as podman prints them */
 	if ((k = cb_runopts_image(r, &s, &index, &img, e)) == 0)
 		k = cb_container_run(&s, img, &r->o, status, e);
 	/* nothing made: the --cidfile made early goes, as podman's */
