@@ -146,6 +146,10 @@ int cb_cgroup_apply(const char *path, const cJSON *limits, cb_err *e)
 	cJSON_ArrayForEach(it, limits) {
 		const char *v = cJSON_GetStringValue(it);
 		int r = v && !strchr(it->string, '/') && it->string[0] != '.' ? write_text(path, it->string, v) : -EINVAL;
+		if (r == -ENOENT && !strcmp(it->string, "memory.swap.max")) {
+			cb_debug("cgroup %s: no swap accounting: memory.swap.max not written", path);
+			continue;
+		}
 		if (r < 0)
 			return cb_fail_errno(e, -r, "cgroup %s: writing file `%s` (%s)", path, it->string, v ? v : "?");
 	}
@@ -158,7 +162,7 @@ int cb_cgroup_create(const struct cb_cgroup_req *q, char *path, char *warn, size
 	int nlimits = cJSON_GetArraySize(q->limits), r;
 	*warn = '\0';
 	/* Without limits or a path asked for, only a pure v2 host gets cgroups (one statfs). */
-	if (!nlimits && !q->required && !cb_cgroup_v2())
+	if (!nlimits && !q->asked && !q->required && !cb_cgroup_v2())
 		return -1;
 	if (mount_point(mnt, sizeof(mnt)) < 0 || (!cb_cgroup_v2() && q->rootless)) {
 		snprintf(why, sizeof(why), "cgroups V1");
@@ -169,7 +173,8 @@ int cb_cgroup_create(const struct cb_cgroup_req *q, char *path, char *warn, size
 		goto unusable;
 	}
 	const char *parent = q->parent && *q->parent ? q->parent : "cbox";
-	snprintf(path, CB_CGROUP_PATH, "%s/%s/%s", parent[0] == '/' ? mnt : base, parent, q->name);
+	snprintf(path, CB_CGROUP_PATH, "%s%s%s/%s", parent[0] == '/' ? mnt : base, parent[0] == '/' ? "" : "/",
+		 strcmp(parent, "/") ? parent : "", q->name);
 	/* Each level from the base (or the mount) down makes its child's controllers. */
 	size_t from = strlen(parent[0] == '/' ? mnt : base);
 	for (char *p = path + from; p && !*why;) {
@@ -203,7 +208,7 @@ unusable:
 	cb_debug("no cgroup: %s", why);
 	if (q->required && (nlimits || (q->parent && *q->parent)))
 		return cb_fail(e, ENOTSUP, "cgroup: %s", why), -ENOTSUP;
-	if (nlimits && !cb_cgroup_v2())
+	if ((nlimits || q->asked) && !cb_cgroup_v2())
 		snprintf(warn, nwarn, q->rootless ? "Resource limits are not supported and ignored on cgroups V1 rootless "
 			 "systems" : "Resource limits are not supported and ignored on cgroups V1 systems (cbox sets "
 			 "them through cgroup v2)");
@@ -283,7 +288,7 @@ void cb_cgroup_size(double b, char *out, size_t n)
 
 /* podman's RAMInBytes: a number, then b, k, m, g, t or p (any case, "b"/"ib" after),
  * powers of 1024; -1 only where allowed. */
-static int ram(const char *s, int64_t *out)
+int cb_cgroup_ram(const char *s, int64_t *out)
 {
 	char *end;
 	double v = strtod(s, &end);
@@ -317,7 +322,7 @@ int cb_cgroup_flag(cJSON *limits, cJSON *hc, const char *opt, const char *arg, c
 	int64_t v = 0;
 	if (!strcmp(opt, "memory") || !strcmp(opt, "memory-reservation") ||
 	    (!strcmp(opt, "memory-swap") && strcmp(arg, "-1"))) {
-		if (ram(arg, &v) < 0)
+		if (cb_cgroup_ram(arg, &v) < 0)
 			return cb_fail(e, EINVAL, "invalid value for memory: invalid size: '%s'", arg);
 		char kind = opt[6] ? opt[7] : 0; /* memory-(r)eservation, memory-(s)wap */
 		host_num(hc, kind == 'r' ? "MemoryReservation" : kind == 's' ? "MemorySwap" : "Memory", (double)v);

@@ -23,6 +23,7 @@ struct cb_cgroup_req {
 	const cJSON *limits;
 	const char *parent, *name;
 	int rootless;
+	int asked;    /* a resource flag was given, even one meaning "no limit" (--memory=0) */
 	int required; /* the runtime: a cgroupsPath or a limit not honoured is an error */
 };
 
@@ -55,6 +56,9 @@ int cb_cgroup_flags_done(cJSON *limits, cJSON *hostconfig, cb_err *e);
 /* runtime-spec linux.resources into limits (memory, cpu, pids, blockIO weight, unified);
  * devices other than the default deny-all are refused by name (an eBPF program). */
 int cb_cgroup_oci(const cJSON *res, cJSON *limits, cb_err *e);
+/* A size as podman and runc read one: a number, then b, k, m, g, t or p (any case, "b"
+ * or "ib" after), powers of 1024. 0, or -1 when it is none. */
+int cb_cgroup_ram(const char *s, int64_t *out);
 /* "1.5GB", "0B": podman's sizes (decimal, 3 significant digits). */
 void cb_cgroup_size(double b, char *out, size_t n);
 

@@ -48,6 +48,7 @@ struct child {
 	const cJSON *limits;  /* cgroup v2 limits (cgroup.h), or NULL */
 	const char *cgroup_parent; /* --cgroup-parent, or NULL */
 	int cgroups_off;      /* --cgroups disabled */
+	int cgroup_asked;     /* a resource flag was given (--memory=0 too: the V1 warning) */
 };
 
 /* :U volumes' destinations, for the process to chown once its user is known. */
@@ -336,7 +337,8 @@ static int cgroup_make(struct child *c, int dfd, const char *dir, char *path, cb
 	if (c->cgroups_off)
 		return -1;
 	snprintf(name, sizeof(name), "cbox-%s", dir + strlen("containers/"));
-	struct cb_cgroup_req q = { .limits = c->limits, .parent = c->cgroup_parent, .name = name, .rootless = c->m.rootless };
+	struct cb_cgroup_req q = { .limits = c->limits, .parent = c->cgroup_parent, .name = name, .rootless = c->m.rootless,
+				   .asked = c->cgroup_asked };
 	int fd = cb_cgroup_create(&q, path, warn, sizeof(warn), e);
 	if (*warn)
 		fprintf(stderr, "%s\n", warn); /* podman's words, bare as podman prints them */
@@ -391,6 +393,7 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 	if (cgfd < -1)
 		r = cgfd;
 	cb_ns_set_cgroup(cgfd);
+	c->m.cgroup = cgfd >= 0;
 	if (r == 0)
 		r = cb_ns_spawn(flags, child_main, c, &pid, &syncfd, e);
 	cb_ns_set_cgroup(-1);
@@ -743,6 +746,7 @@ made:;
 	c.limits = o->limits;
 	c.cgroup_parent = o->cgroup_parent;
 	c.cgroups_off = o->cgroups_off;
+	c.cgroup_asked = cJSON_GetArraySize(o->hostconfig) > 0;
 
 	/* What start needs to run it again. */
 	cJSON *pj = cJSON_AddObjectToObject(cj, "process");
@@ -998,6 +1002,7 @@ static int start_prepare(struct cb_store *s, const char *id, struct started *t, 
 	c->limits = cJSON_GetObjectItem(cj, "resources");
 	c->cgroup_parent = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "cgroup_parent"));
 	c->cgroups_off = cJSON_IsTrue(cJSON_GetObjectItem(cj, "cgroups_off"));
+	c->cgroup_asked = cJSON_GetArraySize(cJSON_GetObjectItem(cj, "hostconfig")) > 0;
 	c->hostname = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "hostname")) ?: "";
 	c->net = &t->net;
 	t->rm = cJSON_IsTrue(cJSON_GetObjectItem(cj, "rm"));

@@ -36,6 +36,8 @@ struct cb_oci {
 	int njoin;
 	char uidmap[CB_IDMAP_TEXT], gidmap[CB_IDMAP_TEXT]; /* kernel map lines, "" none */
 	const cJSON *sysctl, *annotations, *hooks;
+	cJSON *limits;           /* linux.resources as cgroup v2 files (cgroup.h) */
+	const char *cgroups_path; /* linux.cgroupsPath, or NULL */
 };
 
 /* Read BUNDLE/config.json into o (rootfs made absolute against bundle). */
