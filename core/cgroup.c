@@ -101,11 +101,11 @@ static int base_dir(const char *mnt, int rootless, char *out, size_t n)
 	return 0;
 }
 
-/* Is controller c (name, length k) listed in the word list s? */
+/* Is controller c (its first k characters) a word of the list s? */
 static int listed(const char *s, const char *c, size_t k)
 {
-	for (const char *p = s; (p = strstr(p, c)); p += k)
-		if ((p == s || p[-1] == ' ') && (p[k] == ' ' || p[k] == '\n' || !p[k]))
+	for (const char *p = s; *p; p += strcspn(p, " \n"), p += strspn(p, " \n"))
+		if (strcspn(p, " \n") == k && !strncmp(p, c, k))
 			return 1;
 	return 0;
 }
