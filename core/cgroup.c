@@ -25,27 +25,6 @@ int cb_cgroup_v2(void)
 	return statfs(CG_ROOT, &sf) == 0 && sf.f_type == CGROUP2_MAGIC;
 }
 
-/* The cgroup2 mount: /sys/fs/cgroup on a pure v2 host, else the first cgroup2 mount in
- * mountinfo (a hybrid host's /sys/fs/cgroup/unified, whose controllers are v1's). */
-static int mount_point(char *out, size_t n)
-{
-	if (cb_cgroup_v2())
-		return snprintf(out, n, CG_ROOT), 0;
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[1024], mp[512], fs[64];
-	int found = 0;
-	while (f && !found && fgets(line, sizeof(line), f)) {
-		const char *dash = strstr(line, " - ");
-		found = dash && sscanf(dash, " - %63s", fs) == 1 && !strcmp(fs, "cgroup2") &&
-			sscanf(line, "%*s %*s %*s %*s %511s", mp) == 1;
-	}
-	if (f)
-		fclose(f);
-	if (found)
-		snprintf(out, n, "%s", mp);
-	return found ? 0 : -ENOENT;
-}
-
 static int read_text(const char *dir, const char *file, char *buf, size_t n)
 {
 	char p[CB_CGROUP_PATH + 64];
@@ -158,13 +137,15 @@ int cb_cgroup_apply(const char *path, const cJSON *limits, cb_err *e)
 
 int cb_cgroup_create(const struct cb_cgroup_req *q, char *path, char *warn, size_t nwarn, cb_err *e)
 {
-	char mnt[256], base[CB_CGROUP_PATH], why[CB_CGROUP_PATH + 64] = "";
+	const char *mnt = CG_ROOT;
+	char base[CB_CGROUP_PATH], why[CB_CGROUP_PATH + 64] = "";
 	int nlimits = cJSON_GetArraySize(q->limits), r;
 	*warn = '\0';
 	/* Without limits or a path asked for, only a pure v2 host gets cgroups (one statfs). */
 	if (!nlimits && !q->asked && !q->required && !cb_cgroup_v2())
 		return -1;
-	if (mount_point(mnt, sizeof(mnt)) < 0 || (!cb_cgroup_v2() && q->rootless)) {
+	/* Only a pure v2 host: a hybrid one's v2 mount has no controllers to limit with. */
+	if (!cb_cgroup_v2()) {
 		snprintf(why, sizeof(why), "cgroups V1");
 		goto unusable;
 	}

@@ -1,10 +1,11 @@
 /* cgroup.h - cgroup v2 for containers, shared by run/create and the OCI runtime: find a
- * hierarchy we may write (root: the cgroup2 mount; rootless: the delegated subtree the
- * caller owns, as systemd's Delegate= gives a user session), make a container's cgroup
- * with its limits (a JSON object of cgroup file -> value, e.g. "memory.max": "10485760",
- * as runtime-spec's linux.resources.unified), freeze and thaw it, read its figures,
- * remove it. Nothing here runs unless a limit, pause or stats is asked for, or the host
- * is pure cgroup v2 (one statfs decides). */
+ * hierarchy we may write (root: /sys/fs/cgroup when it is cgroup2, a pure v2 host; a
+ * hybrid host's v2 mount has no controllers, so none is made there; rootless: the
+ * delegated subtree the caller owns, as systemd's Delegate= gives a user session),
+ * make a container's cgroup with its limits (a JSON object of cgroup file -> value, e.g.
+ * "memory.max": "10485760", as runtime-spec's linux.resources.unified), freeze and thaw
+ * it, read its figures, remove it. Nothing here runs unless a limit, pause or stats is
+ * asked for, or the host is pure cgroup v2 (one statfs decides). */
 #ifndef CB_CGROUP_H
 #define CB_CGROUP_H
 
