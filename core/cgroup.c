@@ -389,6 +389,23 @@ int cb_cgroup_flags_done(cJSON *limits, cJSON *hc, cb_err *e)
 	return 0;
 }
 
+int cb_cgroup_device_rule(const char *rule, cb_err *e)
+{
+	char type[8], num[64], access[16], extra;
+	int n = sscanf(rule, "%7s %63s %15s %c", type, num, access, &extra);
+	if (n != 3)
+		return cb_fail(e, EINVAL, "invalid device cgroup rule requires type, major:Minor, and access rules: \"%s\"", rule);
+	if (strlen(type) != 1 || !strchr("abc", type[0]))
+		return cb_fail(e, EINVAL, "invalid device type in device-access-add: %s", type);
+	for (char *f = strtok(num, ":"); f; f = strtok(NULL, ":"))
+		if (strcmp(f, "*") && strspn(f, "0123456789") != strlen(f))
+			return cb_fail(e, EINVAL, "strconv.ParseUint: parsing \"%s\": invalid syntax", f);
+	for (const char *a = access; *a; a++)
+		if (!strchr("rwm", *a))
+			return cb_fail(e, EINVAL, "invalid device access in device-access-add: %c", *a);
+	return 0;
+}
+
 /* ---- runtime-spec linux.resources ---- */
 
 static int num(const cJSON *o, const char *key, double *v)
@@ -402,11 +419,12 @@ int cb_cgroup_oci(const cJSON *res, cJSON *limits, cb_err *e)
 	const cJSON *mem = cJSON_GetObjectItem(res, "memory"), *cpu = cJSON_GetObjectItem(res, "cpu");
 	const cJSON *it;
 	double v, p;
-	if (num(mem, "limit", &v))
+	/* as runc: 0 leaves a memory value unset, -1 is no limit */
+	if (num(mem, "limit", &v) && v)
 		limit_num(limits, "memory.max", (long long)v);
-	if (num(mem, "reservation", &v))
+	if (num(mem, "reservation", &v) && v)
 		limit_num(limits, "memory.low", (long long)v);
-	if (num(mem, "swap", &p)) /* runtime-spec's swap is memory+swap, as cgroup v1's */
+	if (num(mem, "swap", &p) && p) /* runtime-spec's swap is memory+swap, as cgroup v1's */
 		limit_num(limits, "memory.swap.max", p < 0 ? -1 : (long long)(p - (num(mem, "limit", &v) ? v : 0)));
 	if (num(cpu, "shares", &v) && v)
 		limit_num(limits, "cpu.weight", 1 + ((long long)(v < 2 ? 2 : v > 262144 ? 262144 : v) - 2) * 9999 / 262142);

@@ -54,6 +54,10 @@ int cb_cgroup_stats(const char *path, struct cb_cgroup_stats *st);
 int cb_cgroup_flag(cJSON *limits, cJSON *hostconfig, const char *opt, const char *arg, cb_err *e);
 /* After every flag: --memory-swap's default (twice --memory) and the cross checks. */
 int cb_cgroup_flags_done(cJSON *limits, cJSON *hostconfig, cb_err *e);
+/* --device-cgroup-rule "TYPE MAJOR[:MINOR] ACCESS" (a|b|c, numbers or *, of rwm):
+ * 0, else podman's words. Checked only: no device program is loaded (cgroup v2 wants a
+ * BPF_PROG_TYPE_CGROUP_DEVICE one), so the rule allows what is allowed anyway. */
+int cb_cgroup_device_rule(const char *rule, cb_err *e);
 /* runtime-spec linux.resources into limits (memory, cpu, pids, blockIO weight, unified);
  * devices other than the default deny-all are refused by name (an eBPF program). */
 int cb_cgroup_oci(const cJSON *res, cJSON *limits, cb_err *e);

@@ -40,6 +40,13 @@ static void __attribute__((noreturn, format(printf, 2, 3))) bail(int hint, const
 	longjmp(bail_jmp, 1);
 }
 #define usage_error(...) bail(1, __VA_ARGS__) /* a bad option or value */
+/* A core parser's refusal in *e, passed on (hint: with the "See --help" line). */
+static void __attribute__((noreturn)) bail_with(const cb_err *e, int hint)
+{
+	char msg[sizeof(e->msg)];
+	snprintf(msg, sizeof(msg), "%s", e->msg);
+	bail(hint, "%s", msg);
+}
 #define refuse(...) bail(0, __VA_ARGS__)      /* a refusal of one value, as podman's */
 
 /* --device HOST[:CTR][:PERMS] (PERMS of r, w, m; without w the node is bound read-only). */
@@ -155,7 +162,7 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 	       O_ENVFILE, O_INIT, O_EMUL, O_SECOPT, O_ROOTFS, O_USERNS, O_QUIET, O_CIDFILE, O_REPLACE, O_LABEL,
 	       O_ANNOT, O_STOPSIG, O_STOPTIME, O_TZ, O_ENVHOST, O_NOHOSTS, O_DNSOPT, O_DNSSEARCH, O_UTS, O_PID,
 	       O_IPC, O_GROUPADD, O_HOSTUSER, O_PRESERVE, O_SIGPROXY, O_RESTART, O_DEVICE, O_PROXY, O_ARCH, O_OS,
-	       O_VARIANT, O_ATTACH, O_TIMEOUT, O_MOUNT, O_LOGDRIVER, O_CGROUPS, O_CGPARENT, O_KMEM, O_RESOURCE = 100 };
+	       O_VARIANT, O_ATTACH, O_TIMEOUT, O_MOUNT, O_LOGDRIVER, O_CGROUPS, O_CGPARENT, O_KMEM, O_DEVRULE, O_RESOURCE = 100 };
 	/* the resource flags, in O_RESOURCE + k order */
 	static const char *const resource[] = { "memory", "memory-swap", "memory-reservation", "cpus", "cpu-shares",
 						"cpuset-cpus", "cpuset-mems", "pids-limit", "blkio-weight" };
@@ -232,6 +239,7 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 		{ "cgroups", 0, CB_OPT_ARG, O_CGROUPS },
 		{ "cgroup-parent", 0, CB_OPT_ARG, O_CGPARENT },
 		{ "kernel-memory", 0, CB_OPT_ARG, O_KMEM },
+		{ "device-cgroup-rule", 0, CB_OPT_ARG, O_DEVRULE },
 		{ 0 },
 	};
 	struct cb_run_opts *o = &r->o;
@@ -374,13 +382,16 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 			break;
 		case O_CGPARENT: o->cgroup_parent = st.arg; break;
 		case O_KMEM: r->warning = "The --kernel-memory flag is no longer supported. This flag is a noop."; break;
+		case O_DEVRULE:
+			if (cb_cgroup_device_rule(st.arg, e) < 0)
+				bail_with(e, 0);
+			r->warning = "--device-cgroup-rule: not enforced: cbox loads no cgroup v2 device program "
+				     "(BPF_PROG_TYPE_CGROUP_DEVICE); devices are what /dev and the capabilities allow";
+			break;
 		default:
 			if (c >= O_RESOURCE && c < O_RESOURCE + 9) {
-				if (cb_cgroup_flag(o->limits, o->hostconfig, resource[c - O_RESOURCE], st.arg, e) < 0) {
-					char msg[sizeof(e->msg)];
-					snprintf(msg, sizeof(msg), "%s", e->msg);
-					bail(!strncmp(msg, "invalid argument", 16), "%s", msg);
-				}
+				if (cb_cgroup_flag(o->limits, o->hostconfig, resource[c - O_RESOURCE], st.arg, e) < 0)
+					bail_with(e, !strncmp(e->msg, "invalid argument", 16));
 				break;
 			}
 			r->platform_set |= c == CB_PULL_O_PLATFORM;
@@ -396,11 +407,8 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 		if (!*kv || *kv == '=')
 			refuse("--%s '%s': no key", i < o->nlabels ? "label" : "annotation", kv);
 	}
-	if (cb_cgroup_flags_done(o->limits, o->hostconfig, e) < 0) {
-		char msg[sizeof(e->msg)];
-		snprintf(msg, sizeof(msg), "%s", e->msg);
-		refuse("%s", msg);
-	}
+	if (cb_cgroup_flags_done(o->limits, o->hostconfig, e) < 0)
+		bail_with(e, 0);
 	if (attach && o->detach)
 		refuse("--attach and --detach cannot be set at the same time");
 	if (o->detach && o->log_driver == CB_LOG_PASSTHROUGH)
