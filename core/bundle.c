@@ -275,6 +275,9 @@ static int cgroup_make(const struct cb_oci *o, const char *id, int dfd, cb_err *
 	}
 	if (*warn)
 		cb_debug("config.json: linux.resources: %s", warn);
+	/* the device rules, as real root (a user namespace may load no such program) */
+	if (fd >= 0 && !q.rootless && cb_cgroup_oci_devices(fd, o->dev_rules, o->dev_nodes, e) < 0)
+		cb_debug("config.json: linux.resources.devices: not enforced: %s", e->msg);
 	if (fd >= 0 && cb_write_replace(dfd, "cgroup", path, strlen(path), 0600, 0, e) < 0) {
 		close(fd);
 		cb_cgroup_remove(path);

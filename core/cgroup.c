@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -389,7 +390,16 @@ int cb_cgroup_flags_done(cJSON *limits, cJSON *hc, cb_err *e)
 	return 0;
 }
 
-int cb_cgroup_device_rule(const char *rule, cb_err *e)
+/* ---- devices: a BPF_PROG_TYPE_CGROUP_DEVICE program (cgroup v2 has no devices.allow) */
+
+struct devrule {
+	int allow;
+	int type;           /* 0 any, BPF_DEVCG_DEV_BLOCK 1, _CHAR 2 */
+	long major, minor;  /* -1: any */
+	unsigned access;    /* BPF_DEVCG_ACC_MKNOD 1, _READ 2, _WRITE 4 */
+};
+
+static int devrule_parse(const char *rule, struct devrule *d, cb_err *e)
 {
 	char type[8], num[64], access[16], extra;
 	int n = sscanf(rule, "%7s %63s %15s %c", type, num, access, &extra);
@@ -397,13 +407,149 @@ int cb_cgroup_device_rule(const char *rule, cb_err *e)
 		return cb_fail(e, EINVAL, "invalid device cgroup rule requires type, major:Minor, and access rules: \"%s\"", rule);
 	if (strlen(type) != 1 || !strchr("abc", type[0]))
 		return cb_fail(e, EINVAL, "invalid device type in device-access-add: %s", type);
-	for (char *f = strtok(num, ":"); f; f = strtok(NULL, ":"))
-		if (strcmp(f, "*") && strspn(f, "0123456789") != strlen(f))
+	*d = (struct devrule){ 1, type[0] == 'a' ? 0 : type[0] == 'b' ? 1 : 2, -1, -1, 0 };
+	char *f = strtok(num, ":");
+	for (int k = 0; f; f = strtok(NULL, ":"), k++) {
+		if (strcmp(f, "*") && (strspn(f, "0123456789") != strlen(f) || !*f))
 			return cb_fail(e, EINVAL, "strconv.ParseUint: parsing \"%s\": invalid syntax", f);
-	for (const char *a = access; *a; a++)
+		if (strcmp(f, "*") && k < 2)
+			*(k ? &d->minor : &d->major) = atol(f);
+	}
+	for (const char *a = access; *a; a++) {
 		if (!strchr("rwm", *a))
 			return cb_fail(e, EINVAL, "invalid device access in device-access-add: %c", *a);
+		d->access |= *a == 'm' ? 1 : *a == 'r' ? 2 : 4;
+	}
 	return 0;
+}
+
+int cb_cgroup_device_rule(const char *rule, cb_err *e)
+{
+	struct devrule d;
+	return devrule_parse(rule, &d, e);
+}
+
+struct bpf_insn_ {
+	uint8_t code, regs; /* dst in the low nibble, src in the high */
+	int16_t off;
+	int32_t imm;
+};
+#define INSN(c, d, s, o, i) ((struct bpf_insn_){ (c), (uint8_t)((s) << 4 | (d)), (int16_t)(o), (int32_t)(i) })
+enum { LDXW = 0x61, MOV64X = 0xbf, MOV64K = 0xb7, AND64K = 0x57, RSH64K = 0x77, JNEK = 0x55, EXIT = 0x95 };
+
+/* The program: the rules from the last to the first (a later rule wins), the first that
+ * matches says allow (1) or deny (0); none: dflt. Then attached to the cgroup cgfd. */
+static int devices_load(int cgfd, const struct devrule *r, int n, int dflt, cb_err *e)
+{
+	size_t max = 7 + (size_t)n * 8, k = 0;
+	struct bpf_insn_ *p = calloc(max, sizeof(*p));
+	if (!p)
+		return cb_fail(e, ENOMEM, "out of memory");
+	p[k++] = INSN(LDXW, 2, 1, 0, 0);       /* r2 = access_type */
+	p[k++] = INSN(MOV64X, 3, 2, 0, 0);
+	p[k++] = INSN(AND64K, 3, 0, 0, 0xffff); /* r3 = the device's type */
+	p[k++] = INSN(RSH64K, 2, 0, 0, 16);     /* r2 = the access asked for */
+	p[k++] = INSN(LDXW, 4, 1, 4, 0);       /* r4 = major */
+	p[k++] = INSN(LDXW, 5, 1, 8, 0);       /* r5 = minor */
+	for (int i = n - 1; i >= 0; i--) {
+		const struct devrule *d = &r[i];
+		int len = !!d->type + (d->access != 7) * 3 + (d->major >= 0) + (d->minor >= 0) + 2, at = 0;
+		if (d->type)
+			p[k++] = INSN(JNEK, 3, 0, len - ++at, d->type);
+		if (d->access != 7) { /* the access asked for within the rule's */
+			p[k++] = INSN(MOV64X, 6, 2, 0, 0);
+			p[k++] = INSN(AND64K, 6, 0, 0, ~d->access & 7);
+			at += 2;
+			p[k++] = INSN(JNEK, 6, 0, len - ++at, 0);
+		}
+		if (d->major >= 0)
+			p[k++] = INSN(JNEK, 4, 0, len - ++at, d->major);
+		if (d->minor >= 0)
+			p[k++] = INSN(JNEK, 5, 0, len - ++at, d->minor);
+		p[k++] = INSN(MOV64K, 0, 0, 0, d->allow);
+		p[k++] = INSN(EXIT, 0, 0, 0, 0);
+	}
+	p[k++] = INSN(MOV64K, 0, 0, 0, dflt);
+	p[k++] = INSN(EXIT, 0, 0, 0, 0);
+	union {
+		struct { uint32_t type, cnt; uint64_t insns, license; } load;
+		struct { uint32_t target, prog, attach_type, flags; } attach;
+		char pad[128];
+	} a;
+	memset(&a, 0, sizeof(a));
+	a.load.type = 15; /* BPF_PROG_TYPE_CGROUP_DEVICE */
+	a.load.cnt = (uint32_t)k;
+	a.load.insns = (uint64_t)(uintptr_t)p;
+	a.load.license = (uint64_t)(uintptr_t)"Apache-2.0";
+	int fd = (int)syscall(SYS_bpf, 5 /* BPF_PROG_LOAD */, &a, sizeof(a)), ret = 0;
+	free(p);
+	if (fd < 0)
+		return cb_fail_errno(e, errno, "the device cgroup program (BPF_PROG_TYPE_CGROUP_DEVICE): load");
+	memset(&a, 0, sizeof(a));
+	a.attach.target = (uint32_t)cgfd;
+	a.attach.prog = (uint32_t)fd;
+	a.attach.attach_type = 6; /* BPF_CGROUP_DEVICE */
+	a.attach.flags = 2;       /* BPF_F_ALLOW_MULTI: the parents' programs still apply */
+	if (syscall(SYS_bpf, 8 /* BPF_PROG_ATTACH */, &a, sizeof(a)) < 0)
+		ret = cb_fail_errno(e, errno, "the device cgroup program (BPF_PROG_TYPE_CGROUP_DEVICE): attach");
+	close(fd);
+	return ret;
+}
+
+/* runc's and podman's default: mknod of any node; the usual character devices */
+static const char *const default_rules[] = { "c *:* m",   "b *:* m",   "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm",
+					     "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm",
+					     "c 136:* rwm", "c 10:200 rwm" };
+
+int cb_cgroup_devices(int cgfd, const char *const *rules, int n, cb_err *e)
+{
+	int nd = (int)(sizeof(default_rules) / sizeof(*default_rules));
+	struct devrule *d = calloc((size_t)(n + nd), sizeof(*d));
+	int r = d ? 0 : cb_fail(e, ENOMEM, "out of memory");
+	for (int i = 0; r == 0 && i < n + nd; i++)
+		r = devrule_parse(i < nd ? default_rules[i] : rules[i - nd], &d[i], e);
+	if (r == 0)
+		r = devices_load(cgfd, d, n + nd, 0, e);
+	free(d);
+	return r;
+}
+
+int cb_cgroup_oci_devices(int cgfd, const cJSON *devices, const cJSON *nodes, cb_err *e)
+{
+	int nd = (int)(sizeof(default_rules) / sizeof(*default_rules));
+	int n = cJSON_GetArraySize(devices) + cJSON_GetArraySize(nodes) + nd, k = 0, dflt = 1, r = 0;
+	struct devrule *d = calloc((size_t)n + 1, sizeof(*d));
+	const cJSON *it;
+	if (!d)
+		return cb_fail(e, ENOMEM, "out of memory");
+	/* runtime-spec's list applies in order on top of "everything allowed"; a rule for
+	 * every device and every access resets that default. */
+	cJSON_ArrayForEach(it, devices) {
+		const char *t = cJSON_GetStringValue(cJSON_GetObjectItem(it, "type")) ?: "a";
+		const char *acc = cJSON_GetStringValue(cJSON_GetObjectItem(it, "access")) ?: "rwm";
+		const cJSON *ma = cJSON_GetObjectItem(it, "major"), *mi = cJSON_GetObjectItem(it, "minor");
+		struct devrule x = { cJSON_IsTrue(cJSON_GetObjectItem(it, "allow")), *t == 'b' ? 1 : *t == 'c' ? 2 : 0,
+				     cJSON_IsNumber(ma) ? (long)ma->valuedouble : -1, cJSON_IsNumber(mi) ? (long)mi->valuedouble : -1, 0 };
+		for (; *acc; acc++)
+			x.access |= *acc == 'm' ? 1 : *acc == 'r' ? 2 : *acc == 'w' ? 4 : 0;
+		if (!x.type && x.major < 0 && x.minor < 0 && x.access == 7)
+			dflt = x.allow, k = 0;
+		else
+			d[k++] = x;
+	}
+	/* then, as runc: linux.devices' nodes and runc's own allowed list */
+	cJSON_ArrayForEach(it, nodes) {
+		const char *t = cJSON_GetStringValue(cJSON_GetObjectItem(it, "type")) ?: "";
+		if (*t == 'c' || *t == 'u' || *t == 'b')
+			d[k++] = (struct devrule){ 1, *t == 'b' ? 1 : 2, (long)cJSON_GetNumberValue(cJSON_GetObjectItem(it, "major")),
+						   (long)cJSON_GetNumberValue(cJSON_GetObjectItem(it, "minor")), 7 };
+	}
+	for (int i = 0; !dflt && r == 0 && i < nd; i++)
+		r = devrule_parse(default_rules[i], &d[k++], e);
+	if (r == 0 && !dflt)
+		r = devices_load(cgfd, d, k, dflt, e);
+	free(d);
+	return r;
 }
 
 /* ---- runtime-spec linux.resources ---- */
@@ -454,12 +600,7 @@ int cb_cgroup_oci(const cJSON *res, cJSON *limits, cb_err *e)
 		cJSON_DeleteItemFromObjectCaseSensitive(limits, it->string);
 		cJSON_AddStringToObject(limits, it->string, it->valuestring);
 	}
-	/* devices: cgroup v2 wants an eBPF program (BPF_PROG_TYPE_CGROUP_DEVICE) for them,
-	 * which cbox does not load: noted, as the nodes the container gets are the ones
-	 * config.json lists. */
-	if (cJSON_GetArraySize(cJSON_GetObjectItem(res, "devices")))
-		cb_debug("linux.resources.devices: not enforced (needs a cgroup v2 eBPF device program, "
-			 "BPF_PROG_TYPE_CGROUP_DEVICE, which cbox does not load)");
+	/* devices: cb_cgroup_oci_devices, once the cgroup exists */
 	static const char *const other[] = { "hugepageLimits", "rdma", "network" };
 	for (int i = 0; i < 3; i++)
 		if (cJSON_GetArraySize(cJSON_GetObjectItem(res, other[i])))

@@ -55,9 +55,16 @@ int cb_cgroup_flag(cJSON *limits, cJSON *hostconfig, const char *opt, const char
 /* After every flag: --memory-swap's default (twice --memory) and the cross checks. */
 int cb_cgroup_flags_done(cJSON *limits, cJSON *hostconfig, cb_err *e);
 /* --device-cgroup-rule "TYPE MAJOR[:MINOR] ACCESS" (a|b|c, numbers or *, of rwm):
- * 0, else podman's words. Checked only: no device program is loaded (cgroup v2 wants a
- * BPF_PROG_TYPE_CGROUP_DEVICE one), so the rule allows what is allowed anyway. */
+ * 0, else podman's words. */
 int cb_cgroup_device_rule(const char *rule, cb_err *e);
+/* The device cgroup of cgroup v2, a BPF_PROG_TYPE_CGROUP_DEVICE program attached to the
+ * cgroup cgfd (real root only): podman's default allow list (mknod of any node; null,
+ * zero, full, random, urandom, tty, console, ptmx, pts, net/tun) plus rules (the text of
+ * --device-cgroup-rule, each allowing), everything else denied. */
+int cb_cgroup_devices(int cgfd, const char *const *rules, int n, cb_err *e);
+/* runtime-spec's linux.resources.devices, in order on top of "all allowed", then (as
+ * runc) linux.devices' nodes and the default allow list; nothing when all stays allowed. */
+int cb_cgroup_oci_devices(int cgfd, const cJSON *devices, const cJSON *nodes, cb_err *e);
 /* runtime-spec linux.resources into limits (memory, cpu, pids, blockIO weight, unified);
  * devices other than the default deny-all are refused by name (an eBPF program). */
 int cb_cgroup_oci(const cJSON *res, cJSON *limits, cb_err *e);

@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <dirent.h>
@@ -49,6 +50,7 @@ struct child {
 	const char *cgroup_parent; /* --cgroup-parent, or NULL */
 	int cgroups_off;      /* --cgroups disabled */
 	int cgroup_asked;     /* a resource flag was given (--memory=0 too: the V1 warning) */
+	const cJSON *device_rules; /* --device-cgroup-rule texts, or NULL */
 };
 
 /* :U volumes' destinations, for the process to chown once its user is known. */
@@ -327,6 +329,33 @@ static int log_pipes(struct child *c, int rd[2], cb_err *e)
 	return 0;
 }
 
+/* As real root, in its cgroup fd: the device program (podman's default allow list, the
+ * --device nodes, --device-cgroup-rule): 0, or -1 (a debug note says why). */
+static int devices(struct child *c, int fd)
+{
+	int n = cJSON_GetArraySize(c->device_rules), k = 0;
+	const char **rules = calloc((size_t)(n + c->m.nbinds + 1), sizeof(*rules));
+	char (*text)[48] = calloc((size_t)c->m.nbinds + 1, sizeof(*text));
+	const cJSON *it;
+	struct stat st;
+	cb_err e;
+	int r = rules && text ? 0 : -1;
+	cJSON_ArrayForEach(it, c->device_rules)
+		if (rules && cJSON_IsString(it))
+			rules[k++] = it->valuestring;
+	for (int i = 0; r == 0 && i < c->m.nbinds; i++)
+		if (stat(c->m.binds[i].src, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) {
+			snprintf(text[i], sizeof(text[i]), "%c %u:%u r%sm", S_ISCHR(st.st_mode) ? 'c' : 'b', major(st.st_rdev),
+				 minor(st.st_rdev), c->m.binds[i].ro ? "" : "w");
+			rules[k++] = text[i];
+		}
+	if (r == 0 && (r = cb_cgroup_devices(fd, rules, k, &e)) < 0)
+		cb_debug("no device cgroup: %s", e.msg);
+	free(rules);
+	free(text);
+	return r;
+}
+
 /* The container's cgroup (cgroup.c), when limits ask for one or the host is pure v2 and
  * --cgroups is not disabled: its fd for the clone, its path in path and in the file
  * "cgroup" (for pause, stats); -1 none (podman's warning when limits are thereby
@@ -342,6 +371,9 @@ static int cgroup_make(struct child *c, int dfd, const char *dir, char *path, cb
 	int fd = cb_cgroup_create(&q, path, warn, sizeof(warn), e);
 	if (*warn)
 		fprintf(stderr, "%s\n", warn); /* podman's words, bare as podman prints them */
+	if (!c->m.privileged && (fd < 0 || c->m.rootless || devices(c, fd) < 0) && cJSON_GetArraySize(c->device_rules))
+		fprintf(stderr, "--device-cgroup-rule: not enforced: no cgroup v2 device program (BPF_PROG_TYPE_CGROUP_DEVICE) "
+			"%s\n", c->m.rootless ? "rootless" : "here");
 	if (fd >= 0 && cb_write_replace(dfd, "cgroup", path, strlen(path), 0600, 0, e) < 0) {
 		close(fd);
 		cb_cgroup_remove(path);
@@ -562,6 +594,8 @@ static void run_json(cJSON *cj, const struct cb_run_opts *o, const cJSON *config
 		cJSON_AddStringToObject(cj, "cgroup_parent", o->cgroup_parent);
 	if (o->cgroups_off)
 		cJSON_AddBoolToObject(cj, "cgroups_off", 1);
+	if (cJSON_GetArraySize(o->device_rules))
+		cJSON_AddItemToObject(cj, "device_rules", cJSON_Duplicate(o->device_rules, 1));
 }
 
 int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_opts *o, int *status, cb_err *e)
@@ -747,6 +781,7 @@ made:;
 	c.cgroup_parent = o->cgroup_parent;
 	c.cgroups_off = o->cgroups_off;
 	c.cgroup_asked = cJSON_GetArraySize(o->hostconfig) > 0;
+	c.device_rules = o->device_rules;
 
 	/* What start needs to run it again. */
 	cJSON *pj = cJSON_AddObjectToObject(cj, "process");
@@ -1003,6 +1038,7 @@ static int start_prepare(struct cb_store *s, const char *id, struct started *t, 
 	c->cgroup_parent = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "cgroup_parent"));
 	c->cgroups_off = cJSON_IsTrue(cJSON_GetObjectItem(cj, "cgroups_off"));
 	c->cgroup_asked = cJSON_GetArraySize(cJSON_GetObjectItem(cj, "hostconfig")) > 0;
+	c->device_rules = cJSON_GetObjectItem(cj, "device_rules");
 	c->hostname = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "hostname")) ?: "";
 	c->net = &t->net;
 	t->rm = cJSON_IsTrue(cJSON_GetObjectItem(cj, "rm"));

@@ -52,6 +52,7 @@ struct cb_run_opts {
 	cJSON *hostconfig;    /* ... as podman's HostConfig keys (Memory, NanoCpus...), for inspect */
 	const char *cgroup_parent; /* --cgroup-parent, or NULL */
 	int cgroups_off;      /* --cgroups disabled */
+	cJSON *device_rules;  /* --device-cgroup-rule texts (an array) */
 };
 enum { CB_HOST_UTS = 1, CB_HOST_PID = 2, CB_HOST_IPC = 4 };
 

@@ -302,6 +302,8 @@ static int linux_part(struct cb_oci *o, const cJSON *lj, cb_err *e)
 	if ((r = cb_cgroup_oci(cJSON_GetObjectItem(lj, "resources"), o->limits, e)) < 0)
 		return cb_err_prefix(e, "config.json"), r;
 	o->cgroups_path = str(lj, "cgroupsPath");
+	o->dev_rules = cJSON_GetObjectItem(cJSON_GetObjectItem(lj, "resources"), "devices");
+	o->dev_nodes = cJSON_GetObjectItem(lj, "devices");
 	const char *prop = str(lj, "rootfsPropagation");
 	if (prop && prop[0]) {
 		struct cb_mount_entry tmp = { .dst = "rootfsPropagation" };

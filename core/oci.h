@@ -38,6 +38,7 @@ struct cb_oci {
 	const cJSON *sysctl, *annotations, *hooks;
 	cJSON *limits;           /* linux.resources as cgroup v2 files (cgroup.h) */
 	const char *cgroups_path; /* linux.cgroupsPath, or NULL */
+	const cJSON *dev_rules, *dev_nodes; /* linux.resources.devices, linux.devices, or NULL */
 };
 
 /* Read BUNDLE/config.json into o (rootfs made absolute against bundle). */

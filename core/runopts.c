@@ -256,7 +256,8 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 	memset(r, 0, sizeof(*r));
 	o->limits = cJSON_CreateObject();
 	o->hostconfig = cJSON_CreateObject();
-	if (!o->limits || !o->hostconfig ||
+	o->device_rules = cJSON_CreateArray();
+	if (!o->limits || !o->hostconfig || !o->device_rules ||
 	    !env || !vols || !devs || !tmpfs || !env_files || !labels || !annot || !groups || !hostusers ||
 	    cb_net_init(&r->net, argc, e) < 0)
 		usage_error("out of memory");
@@ -385,8 +386,7 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 		case O_DEVRULE:
 			if (cb_cgroup_device_rule(st.arg, e) < 0)
 				bail_with(e, 0);
-			r->warning = "--device-cgroup-rule: not enforced: cbox loads no cgroup v2 device program "
-				     "(BPF_PROG_TYPE_CGROUP_DEVICE); devices are what /dev and the capabilities allow";
+			cJSON_AddItemToArray(o->device_rules, cJSON_CreateString(st.arg));
 			break;
 		default:
 			if (c >= O_RESOURCE && c < O_RESOURCE + 9) {

@@ -150,6 +150,12 @@ if mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null; then
 	mkdir -p /tmp/pz
 	cg_checks "root" /tmp/pz $C
 	no "root cgroup: the containers' cgroups are gone" 'cbox-' ls /sys/fs/cgroup/cbox
+	# The device cgroup (a BPF_PROG_TYPE_CGROUP_DEVICE program): /dev/kmsg (c 1:11) is
+	# not in podman's default list, a --device-cgroup-rule lets it be written
+	t "root devices: a node outside the allow list is refused" "can.t create /tmp/k: Operation not permitted" $C run --rm --network none \
+		--cap-add mknod localhost/vmimg sh -c 'mknod /tmp/k c 1 11 && echo x >/tmp/k; echo >/dev/null'
+	t "root devices: --device-cgroup-rule 'c 1:11 w' allows it" '^written$' $C run --rm --network none --cap-add mknod \
+		--device-cgroup-rule 'c 1:11 w' localhost/vmimg sh -c 'mknod /tmp/k c 1 11 && echo x >/tmp/k && echo written'
 	# The OCI runtime: linux.resources and cgroupsPath, pause/resume, update, events --stats
 	B=/tmp/bundle
 	mkdir -p $B/rootfs
