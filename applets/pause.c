@@ -26,17 +26,6 @@ struct how {
 	int on, all;
 };
 
-/* The container's cgroup directory ("cgroup" in its directory, written by run). */
-static int cgroup_of(int dfd, char *path, size_t n)
-{
-	int fd = openat(dfd, "cgroup", O_RDONLY | O_CLOEXEC);
-	ssize_t k = fd < 0 ? -1 : read(fd, path, n - 1);
-	if (fd >= 0)
-		close(fd);
-	path[k > 0 ? k : 0] = '\0';
-	return k > 0 ? 0 : -ENOENT;
-}
-
 static int pause_one(struct cb_store *s, const char *id, void *arg, cb_err *e)
 {
 	const struct how *h = arg;
@@ -58,7 +47,7 @@ static int pause_one(struct cb_store *s, const char *id, void *arg, cb_err *e)
 			    st.paused ? "paused" : cb_state_name(st.state));
 	else if (!h->on && !st.paused)
 		r = cb_fail(e, EINVAL, "\"%s\" is not paused, can't unpause: container state improper", id);
-	else if (cgroup_of(dfd, path, sizeof(path)) < 0)
+	else if (cb_cgroup_recorded(dfd, path, sizeof(path)) < 0)
 		r = cb_rootless() && !cb_cgroup_v2() ?
 			cb_fail(e, ENOTSUP, h->on ? "can not pause containers on rootless containers with cgroup V1: "
 				"this container does not have a cgroup" : "unpause is not supported for cgroupv1 rootless containers") :

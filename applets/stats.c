@@ -120,11 +120,7 @@ static cJSON *row(struct cb_store *s, const char *id, struct sample *prev, int n
 	if (cb_container_open(s, id, &dfd, &cfg, e) < 0)
 		return NULL;
 	cb_state_read(dfd, &st);
-	int fd = openat(dfd, "cgroup", O_RDONLY | O_CLOEXEC);
-	ssize_t k = fd < 0 ? -1 : read(fd, path, sizeof(path) - 1);
-	path[k > 0 ? k : 0] = '\0';
-	if (fd >= 0)
-		close(fd);
+	cb_cgroup_recorded(dfd, path, sizeof(path));
 	close(dfd);
 	int live = st.state == CB_STATE_RUNNING && *path && cb_cgroup_stats(path, &cs) == 0;
 	if (!live && named && st.state == CB_STATE_RUNNING) {

@@ -34,6 +34,9 @@ struct cb_cgroup_req {
  * limits are thereby ignored, else ""), or a negative errno other than -1 with *e (a
  * limit the kernel refuses). */
 int cb_cgroup_create(const struct cb_cgroup_req *q, char *path, char *warn, size_t nwarn, cb_err *e);
+/* The cgroup recorded in a container's directory dfd (its file "cgroup", written by
+ * run and the runtime while it has one): 0, or -ENOENT. */
+int cb_cgroup_recorded(int dfd, char *path, size_t n);
 /* Write limits into an existing cgroup (runtime update). */
 int cb_cgroup_apply(const char *path, const cJSON *limits, cb_err *e);
 /* Kill what is left (cgroup.kill) and remove the directory. */

@@ -98,6 +98,8 @@ cg_checks() {
 	# (busybox sh gives up the script when fork fails: status 2)
 	tfail "$p cgroup: --pids-limit makes fork fail" 2 "can.t fork: Resource temporarily unavailable" "$@" run --rm --network none \
 		--pids-limit 4 localhost/vmimg sh -c 'for i in 1 2 3 4 5 6; do sleep 2 & done; wait'
+	t "$p cgroup: exec runs in the container's cgroup" '^0::/$' sh -c '"$@" run -d --name ex --network none -m 32m localhost/vmimg sleep 600 >/dev/null &&
+		"$@" exec ex cat /proc/self/cgroup; r=$?; "$@" rm -f ex >/dev/null; exit $r' sh "$@"
 	t "$p cgroup: --cpus is cpu.max" '^50000 100000$' "$@" run --rm --network none --cpus 0.5 localhost/vmimg cat /sys/fs/cgroup/cpu.max
 	# pause: a counter on a bind stops while paused and goes on after unpause
 	t "$p pause: the process stops, ps and inspect say paused; unpause resumes" '^ok ' sh -c '
