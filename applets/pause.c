@@ -1,5 +1,6 @@
 //config:config APPLET_PAUSE
 //config:	bool "pause, unpause: freeze and thaw containers (cgroup v2)"
+//config:	depends on CGROUP
 //config:	default y
 //applet:CB_APPLET(pause, pause_main, CB_NOSUID)
 //applet:CB_APPLET(unpause, unpause_main, CB_NOSUID)

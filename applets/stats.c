@@ -1,5 +1,6 @@
 //config:config APPLET_STATS
 //config:	bool "stats: containers' CPU, memory, I/O and pids (cgroup v2)"
+//config:	depends on CGROUP
 //config:	default y
 //applet:CB_APPLET(stats, stats_main, CB_NOSUID)
 //cmd:CB_CMD("stats", "container", 0, -1, "[CONTAINER...]", "Show containers' resource usage")

@@ -138,6 +138,8 @@ int cb_cgroup_apply(const char *path, const cJSON *limits, cb_err *e)
 
 int cb_cgroup_create(const struct cb_cgroup_req *q, char *path, char *warn, size_t nwarn, cb_err *e)
 {
+	if (!CFG_CGROUP) /* not built in: no container gets a cgroup (the flags were refused) */
+		return -1;
 	const char *mnt = CG_ROOT;
 	char base[CB_CGROUP_PATH], why[CB_CGROUP_PATH + 64] = "";
 	int nlimits = cJSON_GetArraySize(q->limits), r;
@@ -201,6 +203,8 @@ unusable:
 
 int cb_cgroup_recorded(int dfd, char *path, size_t n)
 {
+	if (!CFG_CGROUP)
+		return -1;
 	int fd = openat(dfd, "cgroup", O_RDONLY | O_CLOEXEC);
 	ssize_t k = fd < 0 ? -1 : read(fd, path, n - 1);
 	if (fd >= 0)
@@ -310,6 +314,8 @@ static void host_num(cJSON *hc, const char *key, double v)
 
 int cb_cgroup_flag(cJSON *limits, cJSON *hc, const char *opt, const char *arg, cb_err *e)
 {
+	if (!CFG_CGROUP)
+		return cb_fail(e, ENOTSUP, "--%s: cgroups are not built into this cbox (CONFIG_CGROUP)", opt);
 	char *end;
 	int64_t v = 0;
 	if (!strcmp(opt, "memory") || !strcmp(opt, "memory-reservation") ||
@@ -435,6 +441,8 @@ static int devrule_parse(const char *rule, struct devrule *d, cb_err *e)
 
 int cb_cgroup_device_rule(const char *rule, cb_err *e)
 {
+	if (!CFG_CGROUP)
+		return cb_fail(e, ENOTSUP, "--device-cgroup-rule: cgroups are not built into this cbox (CONFIG_CGROUP)");
 	struct devrule d;
 	return devrule_parse(rule, &d, e);
 }
@@ -513,6 +521,8 @@ static const char *const default_rules[] = { "c *:* m",   "b *:* m",   "c 1:3 rw
 
 int cb_cgroup_devices(int cgfd, const char *const *rules, int n, cb_err *e)
 {
+	if (!CFG_CGROUP)
+		return 0;
 	int nd = (int)(sizeof(default_rules) / sizeof(*default_rules));
 	struct devrule *d = calloc((size_t)(n + nd), sizeof(*d));
 	int r = d ? 0 : cb_fail(e, ENOMEM, "out of memory");
@@ -526,6 +536,8 @@ int cb_cgroup_devices(int cgfd, const char *const *rules, int n, cb_err *e)
 
 int cb_cgroup_oci_devices(int cgfd, const cJSON *devices, const cJSON *nodes, cb_err *e)
 {
+	if (!CFG_CGROUP)
+		return 0;
 	int nd = (int)(sizeof(default_rules) / sizeof(*default_rules));
 	int n = cJSON_GetArraySize(devices) + cJSON_GetArraySize(nodes) + nd, k = 0, dflt = 1, r = 0;
 	struct devrule *d = calloc((size_t)n + 1, sizeof(*d));
@@ -572,6 +584,8 @@ static int num(const cJSON *o, const char *key, double *v)
 
 int cb_cgroup_oci(const cJSON *res, cJSON *limits, cb_err *e)
 {
+	if (!CFG_CGROUP && res)
+		return cb_fail(e, ENOTSUP, "linux.resources: cgroups are not built into this cbox (CONFIG_CGROUP)");
 	const cJSON *mem = cJSON_GetObjectItem(res, "memory"), *cpu = cJSON_GetObjectItem(res, "cpu");
 	const cJSON *it;
 	double v, p;
