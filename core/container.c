@@ -44,6 +44,7 @@ struct child {
 	int sig_proxy;        /* forward signals to it (run, start -a) */
 	const char *restart;  /* --restart: the monitor runs it again */
 	int timeout;          /* --timeout: KILL after this many seconds */
+	const struct cb_runflags *flags;
 };
 
 /* :U volumes' destinations, for the process to chown once its user is known. */
@@ -78,7 +79,7 @@ static int child_main(void *arg, cb_err *e)
 		return cb_fail_errno(e, errno, "storage root %s", c->s->root), CB_EXIT_FAIL;
 	if (!(c->host_ns & CB_HOST_UTS) && sethostname(c->hostname, strlen(c->hostname)) < 0)
 		return cb_fail_errno(e, errno, "sethostname"), CB_EXIT_FAIL;
-	if (cb_net_child(c->net, e) < 0)
+	if (cb_net_child(c->net, e) < 0 || cb_runflags_child(c->flags, e) < 0)
 		return CB_EXIT_FAIL;
 	if (cb_mount_rootfs(&c->m, e) < 0)
 		return CB_EXIT_FAIL;
@@ -86,6 +87,8 @@ static int child_main(void *arg, cb_err *e)
 		return CB_EXIT_FAIL;
 	if (c->term && cb_term_open_in_child(c->term, e) < 0)
 		return CB_EXIT_FAIL;
+	if (cb_runflags_exec(c->flags, e) < 0)
+		return CB_EXIT_NOEXEC; /* podman's status when its runtime cannot */
 	return c->init ? cb_init_run(&c->p, e) : cb_proc_exec(&c->p, e);
 }
 
@@ -556,8 +559,10 @@ made:;
 	struct cb_proc_opts po = o->proc;
 	po.hostname = hostname;
 	po.tty = o->tty;
-	if ((r = cb_proc_build(&c.p, config, &po, e)) < 0 || (c.keepid && (r = cb_keepid_init(&kid, e)) < 0))
+	if ((r = cb_proc_build(&c.p, config, &po, e)) < 0 || (c.keepid && (r = cb_keepid_init(&kid, e)) < 0) ||
+	    (!o->create && (r = cb_runflags_peer(o->flags, s, e)) < 0))
 		goto out;
+	c.p.nnp = o->flags->nnp;
 	c.p.single_map = o->single_map;
 	c.p.root_emul = cb_emul_wanted(o->root_emul, o->single_map);
 	if (name_in_use(s, name)) {
@@ -679,7 +684,8 @@ made:;
 	c.m.binds = o->binds;
 	c.m.nbinds = o->nbinds;
 	c.hostname = hostname;
-	c.host_ns = o->host_ns;
+	c.host_ns = o->host_ns | (o->flags->ipc_fd >= 0 ? CB_HOST_IPC : 0); /* --ipc container: joined */
+	c.m.flags = c.flags = o->flags;
 	c.sig_proxy = o->sig_proxy;
 	c.restart = o->restart;
 	c.timeout = o->timeout;
@@ -722,6 +728,7 @@ made:;
 		cJSON_GetObjectItem(cJSON_GetObjectItem(config, "config"), "StopSignal"));
 	cJSON_AddStringToObject(cj, "stop_signal", o->stop_signal ? o->stop_signal : sig ? sig : "");
 	run_json(cj, o, config);
+	cb_runflags_json(o->flags, cj);
 	etc_text(&etc, hostname, name, o->net, cj);
 	child_etc(&c, &etc);
 	char *config_text = r == 0 ? cb_json_print(cj) : NULL;
@@ -753,6 +760,7 @@ made:;
 		close(c.logfd);
 out:
 	cb_keepid_close(&kid);
+	cb_runflags_close(o->flags);
 	cb_net_stop(o->net);
 	if (monitor) {
 		send_report(&report, *status ? *status : CB_EXIT_FAIL, e);
@@ -812,6 +820,7 @@ struct started {
 	struct cb_volume *vols, *binds;
 	struct cb_tmpfs *tmpfs;
 	struct cb_keepid kid;
+	struct cb_runflags flags;
 	struct cb_term term;
 	struct etc_text etc;
 	cJSON *cj;
@@ -824,6 +833,7 @@ static void started_free(struct started *t)
 	if (t->c.logfd >= 0)
 		close(t->c.logfd);
 	cb_keepid_close(&t->kid);
+	cb_runflags_close(&t->flags);
 	cb_term_close(&t->term);
 	free(t->vols);
 	free(t->binds);
@@ -882,6 +892,7 @@ static int start_prepare(struct cb_store *s, const char *id, struct started *t, 
 	memset(t, 0, sizeof(*t));
 	t->dfd = t->lock = -1;
 	t->kid.req[0] = t->kid.req[1] = t->kid.go[0] = t->kid.go[1] = -1;
+	t->flags.ipc_fd = -1;
 	t->term.sock[0] = t->term.sock[1] = -1;
 	c->out = c->err = c->logfd = -1;
 	c->s = s;
@@ -930,7 +941,12 @@ static int start_prepare(struct cb_store *s, const char *id, struct started *t, 
 	c->m.workdir_given = c->p.cwd_given;
 	c->m.readonly = cJSON_IsTrue(cJSON_GetObjectItem(cj, "read_only"));
 	c->m.rootless = cJSON_IsTrue(cJSON_GetObjectItem(cj, "rootless"));
-	c->host_ns = num(cj, "host_ns");
+	cb_runflags_from_json(&t->flags, cj);
+	if ((r = cb_runflags_peer(&t->flags, s, e)) < 0)
+		return r;
+	c->host_ns = num(cj, "host_ns") | (t->flags.ipc_fd >= 0 ? CB_HOST_IPC : 0);
+	c->m.flags = c->flags = &t->flags;
+	c->p.nnp = t->flags.nnp;
 	c->m.host_pid = !!(c->host_ns & CB_HOST_PID);
 	c->sig_proxy = !cJSON_IsFalse(cJSON_GetObjectItem(cj, "sig_proxy"));
 	c->restart = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "restart"));

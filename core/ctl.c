@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -13,6 +14,10 @@
 
 #include "ctl.h"
 #include "idmap.h"
+
+#ifndef NS_GET_PARENT
+#define NS_GET_PARENT _IO(0xb7, 0x2)
+#endif
 
 static const struct {
 	const char *name;
@@ -225,12 +230,32 @@ int cb_container_join(pid_t pid, unsigned long long start, cb_err *e)
 	/* Opened after the pid was looked up: still the container's process? */
 	if (r == 0 && (root < 0 || !cb_pid_same(pid, start)))
 		r = cb_fail(e, ESRCH, "the container's process %d has ended", (int)pid);
-	for (size_t i = 0; i < CB_ARRAY_SIZE(ns); i++) {
-		if (r == 0 && fds[i] >= 0 && setns(fds[i], ns[i].type) < 0)
-			r = cb_fail_errno(e, errno, "join the container's %s namespace", ns[i].name);
+	/* A user namespace nested in another that is not ours (keep-id's, in the storage's,
+	 * which made its other namespaces): that other one first. */
+	int parent = r == 0 && fds[0] >= 0 ? ioctl(fds[0], NS_GET_PARENT) : -1;
+	struct stat pa, self;
+	if (parent >= 0 && fstat(parent, &pa) == 0 && stat("/proc/self/ns/user", &self) == 0 &&
+	    (pa.st_ino != self.st_ino || pa.st_dev != self.st_dev) && setns(parent, CLONE_NEWUSER) < 0)
+		cb_debug("exec: the parent of the container's user namespace: %s", strerror(errno));
+	if (parent >= 0)
+		close(parent);
+	/* The user namespace first, unless it is one nested in ours (keep-id's): the other
+	 * namespaces, made by its parent, are joined from ours then, where we hold the
+	 * capabilities; those that refuse us (EPERM) are tried again inside. */
+	for (int pass = 0; pass < 3; pass++)
+		for (size_t i = 0; i < CB_ARRAY_SIZE(ns); i++) {
+			if (r || fds[i] < 0 || (pass == 1) != (ns[i].type == CLONE_NEWUSER))
+				continue;
+			if (setns(fds[i], ns[i].type) == 0) {
+				close(fds[i]);
+				fds[i] = -2;
+			} else if (pass || errno != EPERM || fds[0] < 0) {
+				r = cb_fail_errno(e, errno, "join the container's %s namespace", ns[i].name);
+			}
+		}
+	for (size_t i = 0; i < CB_ARRAY_SIZE(ns); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
-	}
 	if (r == 0 && (fchdir(root) < 0 || chroot(".") < 0))
 		r = cb_fail_errno(e, errno, "enter the container's root");
 	if (root >= 0)

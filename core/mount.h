@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 #include "cbox.h"
+#include "runflags.h"
 
 struct cb_volume {
 	const char *src;  /* host path (a volume's _data once resolved) */
@@ -49,6 +50,7 @@ struct cb_mount_spec {
 	int host_pid; /* --pid host: /proc may only be the host's, bound */
 	const struct cb_volume *binds; /* --device nodes, /etc/localtime: files bound last */
 	int nbinds;
+	const struct cb_runflags *flags; /* --shm-size, --ipc, --security-opt mask=/unmask=, or NULL */
 };
 
 /* The OCI runtime's filesystem (config.json's root, mounts, maskedPaths, readonlyPaths,

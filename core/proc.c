@@ -718,7 +718,7 @@ int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 	if (p->oci ? set_caps(p->oci->eff, p->oci->perm, p->oci->inh, p->oci->amb & p->oci->inh & p->oci->perm, e) < 0
 		   : set_caps(want, want, inh, inh, e) < 0)
 		return CB_EXIT_FAIL;
-	if ((p->oci ? p->oci->nnp : !p->privileged) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	if ((p->oci ? p->oci->nnp : !p->privileged || p->nnp) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return cb_fail_errno(e, errno, "no_new_privs"), CB_EXIT_FAIL;
 	if (chdir(p->cwd) < 0 && errno == ENOENT)
 		return cb_fail(e, ENOENT, "workdir \"%s\" does not exist on container", p->cwd), CB_EXIT_NOEXEC;

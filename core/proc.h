@@ -37,7 +37,8 @@ struct cb_proc {
 	int single_map;   /* only uid/gid 0 exist (single mapping): no setgroups */
 	unsigned long long caps;      /* the bounding set; uid 0's permitted and effective */
 	unsigned long long user_caps; /* another uid's (podman: the --cap-add ones, ambient too) */
-	int privileged;               /* --privileged: no no_new_privs */
+	int privileged;               /* --privileged: no no_new_privs ... */
+	int nnp;                      /* ... unless --security-opt no-new-privileges */
 	int root_emul;    /* install the root emulation filter (emul.h) before exec */
 	int emul_sock;    /* ... and send its listener there (-1: none) */
 	struct cb_seccomp seccomp; /* the filter (podman's default unless privileged) */

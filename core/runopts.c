@@ -147,6 +147,43 @@ static int number(const char *opt, const char *arg)
 	return (int)n;
 }
 
+/* ---- runflags.c's options, one block: --ulimit, --shm-size, --sysctl, --oom-score-adj,
+ * --kernel-memory (podman's no-op); --ipc and --security-opt go there too ---- */
+enum { O_RUNFLAG = 200 };
+static const char *const runflag_names[] = { "ulimit", "shm-size", "sysctl", "oom-score-adj", "kernel-memory" };
+#define RUNFLAG_OPTIONS                                                                                      \
+	{ "ulimit", 0, CB_OPT_ARG, O_RUNFLAG }, { "shm-size", 0, CB_OPT_ARG, O_RUNFLAG + 1 },                 \
+	{ "sysctl", 0, CB_OPT_ARG, O_RUNFLAG + 2 }, { "oom-score-adj", 0, CB_OPT_ARG, O_RUNFLAG + 3 },         \
+	{ "kernel-memory", 0, CB_OPT_ARG, O_RUNFLAG + 4 }
+static int runflag(struct cb_runopts *r, int c, const char *arg, cb_err *e)
+{
+	if (c == O_RUNFLAG + 4)
+		return cb_warn("The --kernel-memory flag is no longer supported. This flag is a noop."), 0;
+	int k = cb_runflags_opt(&r->flags, runflag_names[c - O_RUNFLAG], arg, e);
+	return k < 0 ? k : 0;
+}
+/* --userns host|private|auto[:OPTS]|keep-id (podman's last one wins): cbox's rootless
+ * containers always have a user namespace of their own, the storage's (the ladder's
+ * mapping), so private and auto are that; nomap and keep-id's uid=/gid= it cannot do. */
+static void userns(struct cb_run_opts *o, const char *arg)
+{
+	if (!strncmp(arg, "auto:", 5)) {
+		const char *sz = strstr(arg, "size=");
+		char *end = NULL;
+		if (sz && (strtoul(sz + 5, &end, 10), end == sz + 5 || (*end && *end != ',')))
+			usage_error("--userns %s: strconv.ParseUint: parsing \"%.*s\": invalid syntax", arg,
+				    (int)strcspn(sz + 5, ","), sz + 5);
+	} else if (!strcmp(arg, "nomap") || !strncmp(arg, "keep-id:", 8)) {
+		refuse("--userns %s: cbox runs rootless containers in its storage's user namespace, which maps you to "
+		       "root; %s is not supported", arg, arg[0] == 'n' ? "nomap" : "keep-id with uid=/gid=");
+	} else if (strcmp(arg, "keep-id") && strcmp(arg, "host") && strcmp(arg, "private") && strcmp(arg, "auto") &&
+		   arg[0]) {
+		refuse("unrecognized namespace mode %s passed", arg);
+	}
+	o->keep_id = !strcmp(arg, "keep-id");
+}
+/* ---- */
+
 static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 {
 	enum { O_NAME = 1, O_HOST, O_RM, O_ENV, O_WORKDIR, O_USER, O_ENTRY, O_VOLUME, O_RO, O_NET, O_PULL,
@@ -215,6 +252,7 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 		{ "detach", 'd', CB_OPT_BOOL, O_DETACH },
 		{ "rootfs", 0, CB_OPT_BOOL, O_ROOTFS },
 		{ "log-driver", 0, CB_OPT_ARG, O_LOGDRIVER },
+		RUNFLAG_OPTIONS,
 		{ 0 },
 	};
 	struct cb_run_opts *o = &r->o;
@@ -229,6 +267,8 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 	struct cb_opt_state st;
 	int c;
 	memset(r, 0, sizeof(*r));
+	cb_runflags_init(&r->flags);
+	o->flags = &r->flags;
 	if (!env || !vols || !devs || !tmpfs || !env_files || !labels || !annot || !groups || !hostusers ||
 	    cb_net_init(&r->net, argc, e) < 0)
 		usage_error("out of memory");
@@ -300,23 +340,19 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 		case O_INIT: o->init = yes; break;
 		case O_EMUL: bad = cb_emul_parse(st.arg, &o->root_emul, e); break;
 		case O_SECOPT:
-			/* What every container but a privileged one has, and no LSM at all. */
-			if (!strcmp(st.arg, "no-new-privileges") || !strcmp(st.arg, "no-new-privileges=true") ||
-			    !strcmp(st.arg, "label=disable") || !strcmp(st.arg, "apparmor=unconfined"))
+			/* runflags.c's, but seccomp= */
+			if ((bad = cb_runflags_opt(&r->flags, "security-opt", st.arg, e)) != 0)
 				break;
-			if (strncmp(st.arg, "seccomp=", 8))
-				usage_error("--security-opt %s: want seccomp=unconfined|FILE or no-new-privileges", st.arg);
 			bad = cb_seccomp_opt(&r->seccomp, st.arg + 8, e);
 			o->proc.seccomp = &r->seccomp;
 			break;
-		case O_USERNS:
-			if (strcmp(st.arg, "keep-id") && strcmp(st.arg, "host") && st.arg[0])
-				usage_error("--userns %s: want keep-id (or host, the default)", st.arg);
-			o->keep_id = !strcmp(st.arg, "keep-id");
-			break;
+		case O_USERNS: userns(o, st.arg); break;
 		case O_UTS: o->host_ns = (o->host_ns & ~CB_HOST_UTS) | host_ns("uts", st.arg, CB_HOST_UTS); break;
 		case O_PID: o->host_ns = (o->host_ns & ~CB_HOST_PID) | host_ns("pid", st.arg, CB_HOST_PID); break;
-		case O_IPC: o->host_ns = (o->host_ns & ~CB_HOST_IPC) | host_ns("ipc", st.arg, CB_HOST_IPC); break;
+		case O_IPC:
+			bad = cb_runflags_opt(&r->flags, "ipc", st.arg, e);
+			o->host_ns = (o->host_ns & ~CB_HOST_IPC) | (r->flags.ipc == CB_IPC_HOST ? CB_HOST_IPC : 0);
+			break;
 		case O_GROUPADD: groups[o->proc.ngroups_add++] = st.arg; break;
 		case O_HOSTUSER: hostusers[o->proc.nhostusers++] = st.arg; break;
 		case O_PRESERVE: o->proc.preserve_fds = number("preserve-fds", st.arg); break;
@@ -347,11 +383,16 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 			}
 			break;
 		default:
+			if (c >= O_RUNFLAG) {
+				if (runflag(r, c, st.arg, e) < 0)
+					return -EINVAL;
+				break;
+			}
 			r->platform_set |= c == CB_PULL_O_PLATFORM;
 			bad = cb_pull_opt(&r->po, c, st.arg, e);
 		}
 		if (bad < 0)
-			return r->hint = 1, -EINVAL;
+			return r->hint = c != O_SECOPT && c != O_IPC, -EINVAL;
 	}
 	if (o->name && !cb_container_name_ok(o->name))
 		refuse("--name '%s': names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument", o->name);
@@ -360,6 +401,11 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 		if (!*kv || *kv == '=')
 			refuse("--%s '%s': no key", i < o->nlabels ? "label" : "annotation", kv);
 	}
+	if (cb_runflags_check(&r->flags, o->host_ns & CB_HOST_UTS, r->net.mode == CB_NET_HOST, e) < 0)
+		return -EINVAL;
+	for (int i = 0; o->proc.ngroups_add > 1 && i < o->proc.ngroups_add; i++)
+		if (!strcmp(groups[i], "keep-groups"))
+			refuse("the '--group-add keep-groups' option is not allowed with any other --group-add options");
 	if (attach && o->detach)
 		refuse("--attach and --detach cannot be set at the same time");
 	if (o->detach && o->log_driver == CB_LOG_PASSTHROUGH)

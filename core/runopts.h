@@ -11,6 +11,7 @@ struct cb_runopts {
 	struct cb_seccomp seccomp;
 	struct cb_pull_opts po;
 	struct cb_net net;
+	struct cb_runflags flags; /* runflags.c's: --ulimit, --shm-size, --sysctl, --ipc, ... */
 	const char *pull;    /* missing, always, never, newer */
 	const char *image;   /* the IMAGE operand (or --rootfs DIR) */
 	const char *cidfile; /* --cidfile FILE: the id written there */
