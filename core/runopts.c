@@ -383,7 +383,7 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 			}
 			break;
 		default:
-			if (c >= O_RUNFLAG) {
+			if (c >= O_RUNFLAG && c < O_RUNFLAG + (int)CB_ARRAY_SIZE(runflag_names)) {
 				if (runflag(r, c, st.arg, e) < 0)
 					return -EINVAL;
 				break;
