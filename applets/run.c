@@ -109,7 +109,7 @@ int run_main(int argc, char **argv)
 		return cb_opt_report(k, r.hint, &e);
 	if (cb_runopts_run(&r, id, &status, &e) < 0)
 		fprintf(stderr, "Error: %s\n", e.msg);
-	else if (r.o.detach)
+	else if (r.o.detach || (r.o.proc.null_fds & 6) == 6) /* -d, or -a stdin alone: the id, as podman */
 		printf("%s\n", id);
 	return status;
 }

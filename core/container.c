@@ -562,7 +562,13 @@ made:;
 	if ((r = cb_proc_build(&c.p, config, &po, e)) < 0 || (c.keepid && (r = cb_keepid_init(&kid, e)) < 0) ||
 	    (!o->create && (r = cb_runflags_peer(o->flags, s, e)) < 0))
 		goto out;
+	if ((r = cb_proc_host_users(&c.p, &po, e)) < 0) {
+		*status = CB_EXIT_NOEXEC; /* podman's: the container's passwd file cannot be made */
+		goto out;
+	}
 	c.p.nnp = o->flags->nnp;
+	if (c.keepid)
+		cb_keepid_home(&kid, o->vols, o->nvols, c.p.cwd);
 	c.p.single_map = o->single_map;
 	c.p.root_emul = cb_emul_wanted(o->root_emul, o->single_map);
 	if (name_in_use(s, name)) {
@@ -920,6 +926,8 @@ static int start_prepare(struct cb_store *s, const char *id, struct started *t, 
 	t->tmpfs = calloc((size_t)cJSON_GetArraySize(tj) + 1, sizeof(*t->tmpfs));
 	if (!t->vols || !t->binds || !t->tmpfs)
 		return cb_fail(e, ENOMEM, "out of memory");
+	if (c->keepid)
+		cb_keepid_home(c->keepid, t->vols, c->m.nvols, c->p.cwd);
 	cJSON_ArrayForEach(it, tj) {
 		struct cb_tmpfs *tf = &t->tmpfs[c->m.ntmpfs++];
 		tf->dst = cJSON_GetStringValue(cJSON_GetObjectItem(it, "dst")) ?: "";

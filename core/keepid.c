@@ -31,6 +31,19 @@ int cb_keepid_init(struct cb_keepid *k, cb_err *e)
 	return 0;
 }
 
+void cb_keepid_home(struct cb_keepid *k, const struct cb_volume *v, int n, const char *workdir)
+{
+	size_t len = strlen(k->home);
+	while (len > 1) {
+		for (int i = 0; i < n; i++)
+			if (strlen(v[i].dst) == len && !strncmp(v[i].dst, k->home, len))
+				return;
+		while (len > 1 && k->home[--len] != '/')
+			;
+	}
+	snprintf(k->home, sizeof(k->home), "%s", workdir && *workdir ? workdir : "/");
+}
+
 void cb_keepid_close(struct cb_keepid *k)
 {
 	for (int i = 0; i < 2; i++) {

@@ -9,6 +9,7 @@
 #define CB_KEEPID_H
 
 #include "idmap.h"
+#include "mount.h"
 
 struct cb_keepid {
 	unsigned ids[2];          /* uid, gid: the caller's, the same inside */
@@ -26,6 +27,9 @@ static inline unsigned long cb_keepid_out(unsigned long id, unsigned self)
 /* In the parent, before the child: the caller's ids, name, home; the pipes. */
 int cb_keepid_init(struct cb_keepid *k, cb_err *e);
 void cb_keepid_close(struct cb_keepid *k);
+/* As podman: the passwd entry's home stays the host's when a volume is mounted on it (or
+ * on a directory above it, but /), else it is the container's working directory. */
+void cb_keepid_home(struct cb_keepid *k, const struct cb_volume *v, int n, const char *workdir);
 
 /* In the child, after its mounts, in the new root: add the caller to /etc/passwd and
  * /etc/group when missing (as podman), then unshare the user namespace and wait for

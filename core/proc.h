@@ -93,6 +93,9 @@ int cb_proc_env_host(struct cb_proc_opts *o, int all, cb_err *e);
 /* Fill p from the image config blob (the whole JSON: its "config" is used) and o. */
 int cb_proc_build(struct cb_proc *p, const cJSON *image_config, const struct cb_proc_opts *o, cb_err *e);
 void cb_proc_free(struct cb_proc *p);
+/* --hostuser NAME|UID: the host's passwd line of each into p->passwd_add (the child adds
+ * them to the container's /etc/passwd). */
+int cb_proc_host_users(struct cb_proc *p, const struct cb_proc_opts *o, cb_err *e);
 
 /* A line of file (/etc/passwd: fields f[0..6], /etc/group: 0..3) whose name is name, or
  * (name NULL) whose id is id: 1 with f[] pointing into line, else 0. */
