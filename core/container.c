@@ -61,11 +61,12 @@ static int chown_list(struct child *c, cb_err *e)
 
 /* --timeout: the waiting parent's SIGALRM kills the container's process. */
 static pid_t timeout_pid;
+static volatile sig_atomic_t timed_out;
 static void on_timeout(int sig)
 {
 	(void)sig;
-	if (timeout_pid > 0)
-		kill(timeout_pid, SIGKILL);
+	if (timeout_pid > 0 && kill(timeout_pid, SIGKILL) == 0)
+		timed_out = 1;
 }
 
 /* In the new namespaces: the filesystem, then the process. */
@@ -404,6 +405,9 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 			}
 			alarm(0);
 			timeout_pid = 0;
+			if (timed_out) /* as podman's: exit code -1 (run's status 255) */
+				*status = -1;
+			timed_out = 0;
 		}
 		for (int i = 0; i < 2; i++)
 			if (rd[i] >= 0)
@@ -607,6 +611,7 @@ made:;
 	cJSON_AddStringToObject(cj, "name", name);
 	cJSON_AddStringToObject(cj, "image", image_id);
 	cJSON_AddStringToObject(cj, "image_name", o->image_name ? o->image_name : "");
+	cJSON_AddStringToObject(cj, "image_digest", cJSON_GetStringValue(cJSON_GetObjectItem(img, "digest")) ?: "");
 	cJSON_AddItemToObject(cj, "command", str_array(c.p.argv));
 	cJSON_AddStringToObject(cj, "driver", driver);
 	if (c.keepid)

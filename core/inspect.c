@@ -63,6 +63,7 @@ cJSON *cb_container_inspect(struct cb_store *s, const char *id, cb_err *e)
 	cJSON_AddStringToObject(sj, "FinishedAt", st.finished);
 	cJSON_AddStringToObject(o, "Image", strncmp(image, "sha256:", 7) ? image : image + 7);
 	cJSON_AddStringToObject(o, "ImageName", str(cfg, "image_name"));
+	cJSON_AddStringToObject(o, "ImageDigest", str(cfg, "image_digest"));
 	cJSON_AddStringToObject(o, "Name", str(cfg, "name"));
 	cJSON_AddStringToObject(o, "Driver", str(cfg, "driver"));
 	cJSON *c = cJSON_AddObjectToObject(o, "Config");

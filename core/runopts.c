@@ -575,6 +575,9 @@ static int image_of(struct cb_runopts *r, struct cb_store *s, cJSON **index, con
 			return cb_fail(e, ENOENT, "%s: pulled, but not in the index", image);
 	}
 check:
+	/* The container's image name: the full one that matched, as podman's ("" for an ID) */
+	if (cb_image_lookup(*index, image, &rc, r->image_name, sizeof(r->image_name), e) && r->image_name[0])
+		r->o.image_name = r->image_name;
 	/* A foreign-arch image needs a binfmt_misc handler: say so before anything starts. */
 	if ((k = cb_binfmt_check(image, cJSON_GetStringValue(cJSON_GetObjectItem(img, "platform")), e)) < 0)
 		return k;

@@ -21,6 +21,7 @@ struct cb_runopts {
 	int hint;            /* a parse error that wants the "See --help" line */
 	int platform_set, rootfs;
 	char rootfs_dir[4096], keep_user[32];
+	char image_name[512]; /* the full name IMAGE matched (the container's ImageName) */
 };
 
 /* Parse argv (the applet's name first) into r: 0; CB_OPT_HELP for --help; else a
