@@ -657,7 +657,9 @@ made:;
 		 * directory serves, and a merged/ of its own would be one more to make and
 		 * remove on disk. */
 		snprintf(rootfs, sizeof(rootfs), "containers");
-		if (r == 0 && (mkdirat(dfd, "upper", 0755) < 0 || mkdirat(dfd, "work", 0700) < 0))
+		/* The root directory's mode is the upper dir's: 555, as podman's (its storage
+		 * does not take a layer's "./" entry) */
+		if (r == 0 && (mkdirat(dfd, "upper", 0555) < 0 || mkdirat(dfd, "work", 0700) < 0))
 			r = cb_fail_errno(e, errno, "%s: mkdir", dir);
 		c.m.overlay = overlay;
 	} else if (r == 0) {
