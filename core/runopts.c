@@ -150,13 +150,16 @@ static int number(const char *opt, const char *arg)
 /* ---- runflags.c's options, one block: --ulimit, --shm-size, --sysctl, --oom-score-adj,
  * --kernel-memory (podman's no-op); --ipc and --security-opt go there too ---- */
 enum { O_RUNFLAG = 200 };
-static const char *const runflag_names[] = { "ulimit", "shm-size", "sysctl", "oom-score-adj", "kernel-memory" };
+static const char *const runflag_names[] = { "ulimit", "shm-size", "sysctl", "oom-score-adj", "kernel-memory",
+					       "rmi" };
 #define RUNFLAG_OPTIONS                                                                                      \
 	{ "ulimit", 0, CB_OPT_ARG, O_RUNFLAG }, { "shm-size", 0, CB_OPT_ARG, O_RUNFLAG + 1 },                 \
 	{ "sysctl", 0, CB_OPT_ARG, O_RUNFLAG + 2 }, { "oom-score-adj", 0, CB_OPT_ARG, O_RUNFLAG + 3 },         \
-	{ "kernel-memory", 0, CB_OPT_ARG, O_RUNFLAG + 4 }
+	{ "kernel-memory", 0, CB_OPT_ARG, O_RUNFLAG + 4 }, { "rmi", 0, CB_OPT_BOOL, O_RUNFLAG + 5 }
 static int runflag(struct cb_runopts *r, int c, const char *arg, cb_err *e)
 {
+	if (c == O_RUNFLAG + 5) /* --rmi implies --rm, as podman's */
+		return r->rmi = r->o.rm = !strcmp(arg, "true"), 0;
 	if (c == O_RUNFLAG + 4)
 		return cb_warn("The --kernel-memory flag is no longer supported. This flag is a noop."), 0;
 	int k = cb_runflags_opt(&r->flags, runflag_names[c - O_RUNFLAG], arg, e);
@@ -578,6 +581,7 @@ check:
 	/* The container's image name: the full one that matched, as podman's ("" for an ID) */
 	if (cb_image_lookup(*index, image, &rc, r->image_name, sizeof(r->image_name), e) && r->image_name[0])
 		r->o.image_name = r->image_name;
+	snprintf(r->image_id, sizeof(r->image_id), "%s", cJSON_GetStringValue(cJSON_GetObjectItem(img, "id")) ?: "");
 	/* A foreign-arch image needs a binfmt_misc handler: say so before anything starts. */
 	if ((k = cb_binfmt_check(image, cJSON_GetStringValue(cJSON_GetObjectItem(img, "platform")), e)) < 0)
 		return k;
@@ -592,6 +596,29 @@ int cb_runopts_image(struct cb_runopts *r, struct cb_store *s, cJSON **index, co
 	return k < 0 ? k : cb_volumes_resolve(s, r->vols, r->o.nvols, e);
 }
 
+/* --rmi, the container gone: its image too unless another container uses it. */
+static void rmi(const char *image_id)
+{
+	struct cb_store s;
+	struct cb_regconf rc;
+	cJSON *index = NULL, *img;
+	cb_err e;
+	memset(&s, 0, sizeof(s));
+	s.rootfd = s.lockfd = -1;
+	if (cb_image_index_open(&s, &rc, 1, &index, &e) < 0) {
+		cb_warn("--rmi: %s", e.msg);
+	} else if ((img = cb_index_find(index, image_id)) && !cb_container_find(&s, "image", image_id, NULL, 0)) {
+		cJSON_DetachItemViaPointer(cJSON_GetObjectItem(index, "images"), img);
+		cJSON_Delete(img);
+		if (cb_store_index_save(&s, index, &e) < 0)
+			cb_warn("--rmi: %s", e.msg);
+		else
+			cb_store_gc_layers(&s, index);
+	}
+	cJSON_Delete(index);
+	cb_store_close(&s);
+}
+
 int cb_runopts_run(struct cb_runopts *r, char *id, int *status, cb_err *e)
 {
 	struct cb_store s;
@@ -602,6 +629,8 @@ int cb_runopts_run(struct cb_runopts *r, char *id, int *status, cb_err *e)
 	r->o.id_out = id;
 	if ((k = cb_runopts_image(r, &s, &index, &img, e)) == 0)
 		k = cb_container_run(&s, img, &r->o, status, e);
+	if (k == 0 && r->rmi && !r->o.detach && !r->o.create && r->image_id[0])
+		rmi(r->image_id);
 	/* nothing made: the --cidfile made early goes, as podman's */
 	if (k < 0 && r->cid_made && (r->o.create || *status == CB_EXIT_FAIL))
 		unlink(r->cidfile);

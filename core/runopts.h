@@ -22,6 +22,8 @@ struct cb_runopts {
 	int platform_set, rootfs;
 	char rootfs_dir[4096], keep_user[32];
 	char image_name[512]; /* the full name IMAGE matched (the container's ImageName) */
+	char image_id[80];    /* its id (--rmi) */
+	int rmi;              /* --rmi: the image goes after the container unless another uses it */
 };
 
 /* Parse argv (the applet's name first) into r: 0; CB_OPT_HELP for --help; else a
