@@ -90,6 +90,7 @@
 //usage:      --sysctl KEY=VALUE       a namespaced sysctl (net.*, kernel.msg*/sem/shm*, fs.mqueue.*)
 //usage:      --oom-score-adj N        the process's OOM score adjustment
 //usage:      --rmi                    (implies --rm) remove the image too, unless in use
+//usage:      --log-opt max-size=SIZE  the log is emptied past SIZE; tag=T
 //usage:      --group-add GROUP        a supplementary group (a name from the image or a gid)
 //usage:      --hostuser NAME|UID      the host's passwd entry for it in the container's
 //usage:      --preserve-fds N         pass fds 3..3+N-1 on to the command

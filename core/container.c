@@ -39,7 +39,7 @@ struct child {
 	struct cb_keepid *keepid; /* --userns=keep-id, or NULL */
 	int out, err;         /* pipes to the log's copier for stdout and stderr, or -1 */
 	int logfd;            /* ctr.log for the copier, or -1 (the output is not logged) */
-	int passthrough;      /* ... and the copier passes the output on to ours */
+	int passthrough;      /* ... and the copier passes it on to ours: 1 << 1 stdout, 1 << 2 stderr */
 	int host_ns;          /* CB_HOST_UTS | _PID | _IPC: namespaces not made */
 	int sig_proxy;        /* forward signals to it (run, start -a) */
 	const char *restart;  /* --restart: the monitor runs it again */
@@ -290,10 +290,11 @@ static void send_report(int *report, int status, const cb_err *e)
 static int open_log(int dfd, struct child *c, int driver, int tty, int detach, cb_err *e)
 {
 	c->out = c->err = c->logfd = -1;
-	c->passthrough = !detach;
+	c->passthrough = detach ? 0 : 6 & ~c->p.null_fds; /* -a: the streams attached */
 	/* A build without the logs applet keeps none (nothing could read them). */
 	if (!CFG_APPLET_LOGS || driver != CB_LOG_K8S_FILE || (tty && !detach))
 		return 0;
+	c->p.null_fds &= 1; /* logged: the streams not attached too, as podman's */
 	int fd = openat(dfd, "ctr.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return cb_fail_errno(e, errno, "ctr.log");
@@ -399,6 +400,7 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 				if (c->sig_proxy)
 					cb_ns_forward(pid);
 				if (CFG_APPLET_LOGS && rd[0] >= 0)
+					cb_ctrlog_limit(c->flags ? c->flags->log_max : 0),
 					cb_ctrlog_copy(pid, rd[0], rd[1], c->logfd, c->passthrough);
 				rd[0] = rd[1] = -1;
 				*status = cb_ns_wait_proxy(pid, c->sig_proxy);

@@ -107,6 +107,40 @@ static int size(const char *arg, unsigned long long *out)
 	return v >= 1 ? 0 : -1;
 }
 
+/* --log-opt KEY=VALUE: max-size=SIZE (powers of 1000, as podman's), tag=T; path= is
+ * refused (the log stays in the container's directory); others are ignored, as podman. */
+static int log_opt(struct cb_runflags *f, const char *arg, cb_err *e)
+{
+	if (!strncmp(arg, "tag=", 4))
+		f->log_tag = arg + 4;
+	if (!strncmp(arg, "path=", 5))
+		return cb_fail(e, EINVAL, "--log-opt %s: cbox keeps the log in the container's directory", arg);
+	if (strncmp(arg, "max-size=", 9))
+		return 0;
+	const char *v = arg + 9, *units = "kmgtp";
+	char *end;
+	double n = strtod(v, &end);
+	const char *u = *end ? strchr(units, tolower((unsigned char)*end)) : NULL, *p = end + (u != NULL);
+	p += u && tolower((unsigned char)*p) == 'i';
+	p += tolower((unsigned char)*p) == 'b';
+	if (end == v || !isdigit((unsigned char)*v) || *p)
+		return cb_fail(e, EINVAL, "invalid size: '%s'", v);
+	for (const char *k = units; u && k <= u; k++)
+		n *= 1000;
+	f->log_max = (long long)n;
+	return 0;
+}
+
+void cb_runflags_human(long long n, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
+	double v = (double)n;
+	int i = 0;
+	while (v >= 1000 && i < 5)
+		v /= 1000, i++;
+	snprintf(buf, len, "%.4g%s", v, units[i]);
+}
+
 static const char *const ipc_sysctls[] = {
 	"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall", "kernel.shmmax",
 	"kernel.shmmni", "kernel.shm_rmid_forced",
@@ -201,6 +235,8 @@ int cb_runflags_opt(struct cb_runflags *f, const char *opt, const char *arg, cb_
 		r = sysctl(f, arg, e);
 	else if (!strcmp(opt, "ipc"))
 		r = ipc(f, arg, e);
+	else if (!strcmp(opt, "log-opt"))
+		r = log_opt(f, arg, e);
 	else if (!strcmp(opt, "security-opt"))
 		return secopt(f, arg, e);
 	else if (!strcmp(opt, "shm-size"))
@@ -256,6 +292,9 @@ void cb_runflags_json(const struct cb_runflags *f, cJSON *cj)
 	cJSON_AddNumberToObject(o, "ipc", f->ipc);
 	if (f->ipc_peer)
 		cJSON_AddStringToObject(o, "ipc_peer", f->ipc_peer);
+	cJSON_AddNumberToObject(o, "log_max", (double)f->log_max);
+	if (f->log_tag)
+		cJSON_AddStringToObject(o, "log_tag", f->log_tag);
 }
 
 void cb_runflags_from_json(struct cb_runflags *f, const cJSON *cj)
@@ -282,6 +321,8 @@ void cb_runflags_from_json(struct cb_runflags *f, const cJSON *cj)
 	f->nnp = cJSON_IsTrue(cJSON_GetObjectItem(o, "nnp"));
 	f->ipc = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "ipc"));
 	f->ipc_peer = cJSON_GetStringValue(cJSON_GetObjectItem(o, "ipc_peer"));
+	f->log_max = (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "log_max"));
+	f->log_tag = cJSON_GetStringValue(cJSON_GetObjectItem(o, "log_tag"));
 }
 
 int cb_runflags_peer(struct cb_runflags *f, struct cb_store *s, cb_err *e)

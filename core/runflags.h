@@ -28,7 +28,11 @@ struct cb_runflags {
 	const char *ipc_peer;        /* container:NAME's NAME */
 	int ipc_fd;                  /* the peer's ipc namespace (while starting), or -1 */
 	char shm_from[64];           /* the peer's /dev/shm, bound on ours */
+	long long log_max;           /* --log-opt max-size= (bytes, 0: none): the log is emptied then */
+	const char *log_tag;         /* --log-opt tag= (inspect's LogConfig.Tag) */
 };
+/* "9.083MB": podman's way of showing a size (4 digits, powers of 1000). */
+void cb_runflags_human(long long n, char *buf, size_t len);
 
 void cb_runflags_init(struct cb_runflags *f);
 /* One flag (opt is its long name without "--"): 1 when it was one of ours, 0 when not,

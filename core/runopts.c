@@ -151,11 +151,12 @@ static int number(const char *opt, const char *arg)
  * --kernel-memory (podman's no-op); --ipc and --security-opt go there too ---- */
 enum { O_RUNFLAG = 200 };
 static const char *const runflag_names[] = { "ulimit", "shm-size", "sysctl", "oom-score-adj", "kernel-memory",
-					       "rmi" };
+					       "rmi", "log-opt" };
 #define RUNFLAG_OPTIONS                                                                                      \
 	{ "ulimit", 0, CB_OPT_ARG, O_RUNFLAG }, { "shm-size", 0, CB_OPT_ARG, O_RUNFLAG + 1 },                 \
 	{ "sysctl", 0, CB_OPT_ARG, O_RUNFLAG + 2 }, { "oom-score-adj", 0, CB_OPT_ARG, O_RUNFLAG + 3 },         \
-	{ "kernel-memory", 0, CB_OPT_ARG, O_RUNFLAG + 4 }, { "rmi", 0, CB_OPT_BOOL, O_RUNFLAG + 5 }
+	{ "kernel-memory", 0, CB_OPT_ARG, O_RUNFLAG + 4 }, { "rmi", 0, CB_OPT_BOOL, O_RUNFLAG + 5 },   \
+	{ "log-opt", 0, CB_OPT_ARG, O_RUNFLAG + 6 }
 static int runflag(struct cb_runopts *r, int c, const char *arg, cb_err *e)
 {
 	if (c == O_RUNFLAG + 5) /* --rmi implies --rm, as podman's */
