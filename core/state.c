@@ -224,7 +224,7 @@ int cb_container_latest(struct cb_store *s, char *id, cb_err *e)
 	}
 	free(ids);
 	if (!found)
-		cb_fail(e, ENOENT, "no containers to inspect");
+		cb_fail(e, ENOENT, "--latest: there are no containers");
 	return found;
 }
 
