@@ -573,8 +573,10 @@ made:;
 		goto out;
 	}
 	c.p.nnp = o->flags->nnp;
-	if (c.keepid)
+	if (c.keepid) {
+		cb_keepid_ids(&kid, o->keep_ids[0], o->keep_ids[1]);
 		cb_keepid_home(&kid, o->vols, o->nvols, c.p.cwd);
+	}
 	c.p.single_map = o->single_map;
 	c.p.root_emul = cb_emul_wanted(o->root_emul, o->single_map);
 	if (name_in_use(s, name)) {
@@ -616,8 +618,11 @@ made:;
 	cJSON_AddStringToObject(cj, "image_digest", cJSON_GetStringValue(cJSON_GetObjectItem(img, "digest")) ?: "");
 	cJSON_AddItemToObject(cj, "command", str_array(c.p.argv));
 	cJSON_AddStringToObject(cj, "driver", driver);
-	if (c.keepid)
+	if (c.keepid) {
 		cJSON_AddStringToObject(cj, "userns", "keep-id");
+		cJSON_AddNumberToObject(cj, "keep_uid", o->keep_ids[0]);
+		cJSON_AddNumberToObject(cj, "keep_gid", o->keep_ids[1]);
+	}
 	cJSON_AddStringToObject(cj, "created", created);
 	cb_net_json(o->net, cj);
 	r = dfd < 0 ? cb_fail_errno(e, errno, "%s", dir) : 0;
@@ -927,6 +932,8 @@ static int start_prepare(struct cb_store *s, const char *id, struct started *t, 
 	if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(cj, "userns")) ?: "", "keep-id")) {
 		if ((r = cb_keepid_init(&t->kid, e)) < 0)
 			return r;
+		const cJSON *u = cJSON_GetObjectItem(cj, "keep_uid"), *g = cJSON_GetObjectItem(cj, "keep_gid");
+		cb_keepid_ids(&t->kid, cJSON_IsNumber(u) ? (long)u->valuedouble : -1, cJSON_IsNumber(g) ? (long)g->valuedouble : -1);
 		c->keepid = &t->kid;
 	}
 	const cJSON *tj = cJSON_GetObjectItem(cj, "tmpfs"), *it;

@@ -44,6 +44,14 @@ void cb_keepid_home(struct cb_keepid *k, const struct cb_volume *v, int n, const
 	snprintf(k->home, sizeof(k->home), "%s", workdir && *workdir ? workdir : "/");
 }
 
+void cb_keepid_ids(struct cb_keepid *k, long uid, long gid)
+{
+	if (uid >= 0)
+		k->ids[0] = (unsigned)uid;
+	if (gid >= 0)
+		k->ids[1] = (unsigned)gid;
+}
+
 void cb_keepid_close(struct cb_keepid *k)
 {
 	for (int i = 0; i < 2; i++) {

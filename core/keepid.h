@@ -27,6 +27,8 @@ static inline unsigned long cb_keepid_out(unsigned long id, unsigned self)
 /* In the parent, before the child: the caller's ids, name, home; the pipes. */
 int cb_keepid_init(struct cb_keepid *k, cb_err *e);
 void cb_keepid_close(struct cb_keepid *k);
+/* keep-id:uid=,gid=: the ids the caller has inside (a negative one: its own). */
+void cb_keepid_ids(struct cb_keepid *k, long uid, long gid);
 /* As podman: the passwd entry's home stays the host's when a volume is mounted on it (or
  * on a directory above it, but /), else it is the container's working directory. */
 void cb_keepid_home(struct cb_keepid *k, const struct cb_volume *v, int n, const char *workdir);

@@ -168,18 +168,32 @@ static int runflag(struct cb_runopts *r, int c, const char *arg, cb_err *e)
 }
 /* --userns host|private|auto[:OPTS]|keep-id (podman's last one wins): cbox's rootless
  * containers always have a user namespace of their own, the storage's (the ladder's
- * mapping), so private and auto are that; nomap and keep-id's uid=/gid= it cannot do. */
+ * mapping), so private and auto are that; nomap it cannot do. */
 static void userns(struct cb_run_opts *o, const char *arg)
 {
+	o->keep_ids[0] = o->keep_ids[1] = -1;
 	if (!strncmp(arg, "auto:", 5)) {
 		const char *sz = strstr(arg, "size=");
 		char *end = NULL;
 		if (sz && (strtoul(sz + 5, &end, 10), end == sz + 5 || (*end && *end != ',')))
 			usage_error("--userns %s: strconv.ParseUint: parsing \"%.*s\": invalid syntax", arg,
 				    (int)strcspn(sz + 5, ","), sz + 5);
-	} else if (!strcmp(arg, "nomap") || !strncmp(arg, "keep-id:", 8)) {
-		refuse("--userns %s: cbox runs rootless containers in its storage's user namespace, which maps you to "
-		       "root; %s is not supported", arg, arg[0] == 'n' ? "nomap" : "keep-id with uid=/gid=");
+	} else if (!strcmp(arg, "nomap")) {
+		refuse("--userns nomap: cbox runs rootless containers in its storage's user namespace, which maps you "
+		       "to root; nomap is not supported");
+	} else if (!strncmp(arg, "keep-id:", 8)) {
+		/* keep-id:uid=U,gid=G: the caller is U:G inside */
+		for (const char *p = arg + 8; *p; p += *p == ',') {
+			int k = !strncmp(p, "uid=", 4) ? 0 : !strncmp(p, "gid=", 4) ? 1 : -1;
+			char *end = NULL;
+			unsigned long v = k < 0 ? 0 : strtoul(p + 4, &end, 10);
+			if (k < 0 || end == p + 4 || (*end && *end != ',') || v > 65535)
+				refuse("--userns %s: want keep-id:uid=N,gid=N (N up to 65535)", arg);
+			o->keep_ids[k] = (long)v;
+			p = end;
+		}
+		o->keep_id = 1;
+		return;
 	} else if (strcmp(arg, "keep-id") && strcmp(arg, "host") && strcmp(arg, "private") && strcmp(arg, "auto") &&
 		   arg[0]) {
 		refuse("unrecognized namespace mode %s passed", arg);
@@ -273,6 +287,7 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 	memset(r, 0, sizeof(*r));
 	cb_runflags_init(&r->flags);
 	o->flags = &r->flags;
+	o->keep_ids[0] = o->keep_ids[1] = -1;
 	if (!env || !vols || !devs || !tmpfs || !env_files || !labels || !annot || !groups || !hostusers ||
 	    cb_net_init(&r->net, argc, e) < 0)
 		usage_error("out of memory");
@@ -482,7 +497,9 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 	o->rootless = cb_rootless();
 	/* keep-id: the caller's uid:gid inside too, unless -u says otherwise. */
 	if (o->keep_id && o->rootless && !o->proc.user) {
-		snprintf(r->keep_user, sizeof(r->keep_user), "%u:%u", (unsigned)cb_host_uid(), (unsigned)cb_host_gid());
+		snprintf(r->keep_user, sizeof(r->keep_user), "%lu:%lu",
+			 o->keep_ids[0] >= 0 ? (unsigned long)o->keep_ids[0] : (unsigned long)cb_host_uid(),
+			 o->keep_ids[1] >= 0 ? (unsigned long)o->keep_ids[1] : (unsigned long)cb_host_gid());
 		o->proc.user = r->keep_user;
 	}
 	if (cb_net_finish_opts(&r->net, o->rootless, e) < 0)
