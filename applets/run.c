@@ -92,6 +92,7 @@
 //usage:      --oom-score-adj N        the process's OOM score adjustment
 //usage:      --rmi                    (implies --rm) remove the image too, unless in use
 //usage:      --log-opt max-size=SIZE  the log is emptied past SIZE; tag=T
+//usage:      --secret NAME[,target=T] a secret ('cbox secret') on /run/secrets/NAME
 //usage:      --group-add GROUP        a supplementary group (a name from the image or a gid)
 //usage:      --hostuser NAME|UID      the host's passwd entry for it in the container's
 //usage:      --preserve-fds N         pass fds 3..3+N-1 on to the command

@@ -19,6 +19,7 @@
 #include "image.h"
 #include "paths.h"
 #include "runopts.h"
+#include "secret.h"
 #include "volume.h"
 #include "walk.h"
 
@@ -151,16 +152,18 @@ static int number(const char *opt, const char *arg)
  * --kernel-memory (podman's no-op); --ipc and --security-opt go there too ---- */
 enum { O_RUNFLAG = 200 };
 static const char *const runflag_names[] = { "ulimit", "shm-size", "sysctl", "oom-score-adj", "kernel-memory",
-					       "rmi", "log-opt" };
+					       "rmi", "log-opt", "secret" };
 #define RUNFLAG_OPTIONS                                                                                      \
 	{ "ulimit", 0, CB_OPT_ARG, O_RUNFLAG }, { "shm-size", 0, CB_OPT_ARG, O_RUNFLAG + 1 },                 \
 	{ "sysctl", 0, CB_OPT_ARG, O_RUNFLAG + 2 }, { "oom-score-adj", 0, CB_OPT_ARG, O_RUNFLAG + 3 },         \
 	{ "kernel-memory", 0, CB_OPT_ARG, O_RUNFLAG + 4 }, { "rmi", 0, CB_OPT_BOOL, O_RUNFLAG + 5 },   \
-	{ "log-opt", 0, CB_OPT_ARG, O_RUNFLAG + 6 }
+	{ "log-opt", 0, CB_OPT_ARG, O_RUNFLAG + 6 }, { "secret", 0, CB_OPT_ARG, O_RUNFLAG + 7 }
 static int runflag(struct cb_runopts *r, int c, const char *arg, cb_err *e)
 {
 	if (c == O_RUNFLAG + 5) /* --rmi implies --rm, as podman's */
 		return r->rmi = r->o.rm = !strcmp(arg, "true"), 0;
+	if (c == O_RUNFLAG + 7)
+		return r->secrets[r->nsecrets++] = arg, 0;
 	if (c == O_RUNFLAG + 4)
 		return cb_warn("The --kernel-memory flag is no longer supported. This flag is a noop."), 0;
 	int k = cb_runflags_opt(&r->flags, runflag_names[c - O_RUNFLAG], arg, e);
@@ -288,7 +291,8 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 	cb_runflags_init(&r->flags);
 	o->flags = &r->flags;
 	o->keep_ids[0] = o->keep_ids[1] = -1;
-	if (!env || !vols || !devs || !tmpfs || !env_files || !labels || !annot || !groups || !hostusers ||
+	r->secrets = calloc((size_t)argc, sizeof(*r->secrets));
+	if (!env || !vols || !devs || !tmpfs || !env_files || !labels || !annot || !groups || !hostusers || !r->secrets ||
 	    cb_net_init(&r->net, argc, e) < 0)
 		usage_error("out of memory");
 	o->net = &r->net;
@@ -490,7 +494,7 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 	o->vols = r->vols = vols;
 	if (o->tz && tz(o, &devs[o->nbinds++], e) < 0)
 		return -EINVAL;
-	o->binds = devs;
+	o->binds = r->binds = devs;
 	o->tmpfs = tmpfs;
 	o->driver = cb_opt_storage_driver;
 	o->image_name = r->image;
@@ -607,9 +611,32 @@ check:
 	return 0;
 }
 
+/* --secret NAME[,target=T][,type=mount]: ROOT/secrets/NAME/data read-only on
+ * /run/secrets/NAME (or T: relative to /run/secrets, or absolute). */
+static int secrets(struct cb_runopts *r, struct cb_store *s, cb_err *e)
+{
+	for (int i = 0; i < r->nsecrets; i++) {
+		char ref[256], name[256], id[26], *src = NULL, *dst = NULL;
+		const char *spec = r->secrets[i], *t = strstr(spec, ",target="), *tt = t ? t + 8 : NULL;
+		snprintf(ref, sizeof(ref), "%.*s", (int)strcspn(spec, ","), spec);
+		if (cb_secret_find(s, ref, name, id, e) < 0)
+			return -ENOENT;
+		if (asprintf(&src, "%s/secrets/%s/data", s->root, name) < 0 ||
+		    asprintf(&dst, "%s%.*s", tt && *tt == '/' ? "" : "/run/secrets/", tt ? (int)strcspn(tt, ",") : 255,
+			     tt ? tt : name) < 0)
+			return cb_fail(e, ENOMEM, "out of memory");
+		r->binds[r->o.nbinds].src = src;
+		r->binds[r->o.nbinds].dst = dst;
+		r->binds[r->o.nbinds++].ro = 1;
+	}
+	return 0;
+}
+
 int cb_runopts_image(struct cb_runopts *r, struct cb_store *s, cJSON **index, const cJSON **img, cb_err *e)
 {
 	int k = image_of(r, s, index, img, e);
+	if (k == 0)
+		k = secrets(r, s, e);
 	/* named volumes: made (and filled from the image) in the storage's user namespace */
 	return k < 0 ? k : cb_volumes_resolve(s, r->vols, r->o.nvols, e);
 }

@@ -24,6 +24,9 @@ struct cb_runopts {
 	char image_name[512]; /* the full name IMAGE matched (the container's ImageName) */
 	char image_id[80];    /* its id (--rmi) */
 	int rmi;              /* --rmi: the image goes after the container unless another uses it */
+	const char **secrets; /* --secret NAME[,target=T]: bound once the store is open */
+	int nsecrets;
+	struct cb_volume *binds; /* o.binds, to add the secrets to */
 };
 
 /* Parse argv (the applet's name first) into r: 0; CB_OPT_HELP for --help; else a
