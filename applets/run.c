@@ -9,6 +9,7 @@
 //usage:user (when not root), mount, pid, uts, ipc and cgroup namespaces, podman's
 //usage:default capabilities, no_new_privs. The exit status is the command's (128+n for
 //usage:a signal; 125 cbox failed, 126 not executable, 127 not found).
+//usage:IMAGE may be docker-archive:PATH or oci-archive:PATH (the archive loaded first).
 //usage:
 //usage:      --name NAME              name the container (default cbox_ID)
 //usage:      --hostname NAME          the container's hostname (default: ID prefix)

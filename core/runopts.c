@@ -18,6 +18,7 @@
 #include "idmap.h"
 #include "image.h"
 #include "paths.h"
+#include "load.h"
 #include "runopts.h"
 #include "secret.h"
 #include "volume.h"
@@ -545,13 +546,46 @@ static int replace(struct cb_store *s, const char *name, cb_err *e)
 	return 0;
 }
 
+/* IMAGE docker-archive:PATH or oci-archive:PATH: loaded into the store (its name, or
+ * its id, into r->image_name), with podman's progress lines unless -q. */
+static int archive(struct cb_runopts *r, struct cb_store *s, int fd, cJSON **index, cb_err *e)
+{
+	struct cb_reader in = cb_fd_reader(&fd);
+	char *loaded = NULL;
+	int k = cb_load(s, &in, &loaded, e);
+	close(fd);
+	if (k < 0)
+		return cb_err_prefix(e, "%s", r->image);
+	snprintf(r->image_name, sizeof(r->image_name), "%.*s", (int)strcspn(loaded, "\n"), loaded);
+	free(loaded);
+	cJSON_Delete(*index);
+	if ((k = cb_store_index_load(s, index, e)) < 0)
+		return k;
+	const cJSON *img = cb_index_find(*index, r->image_name), *l;
+	if (!img)
+		return cb_fail(e, ENOENT, "%s: loaded, but not in the index", r->image);
+	if (!r->po.quiet) {
+		fprintf(stderr, "Getting image source signatures\n");
+		cJSON_ArrayForEach(l, cJSON_GetObjectItem(img, "layers"))
+			fprintf(stderr, "Copying blob %.12s done\n", cb_digest_hex(l->valuestring ?: "sha256:"));
+		fprintf(stderr, "Copying config %.12s done\nWriting manifest to image destination\n",
+			cb_digest_hex(cJSON_GetStringValue(cJSON_GetObjectItem(img, "id")) ?: "sha256:"));
+	}
+	r->image = r->o.image_name = r->image_name;
+	return 0;
+}
+
 static int image_of(struct cb_runopts *r, struct cb_store *s, cJSON **index, const cJSON **imgp, cb_err *e)
 {
 	struct cb_regconf rc;
 	cJSON *img = NULL;
-	int k;
+	int k, afd = -1;
 	*index = NULL;
 	*imgp = NULL;
+	const char *colon = strchr(r->image, ':');
+	if (!r->rootfs && colon && (!strncmp(r->image, "docker-archive:", 15) || !strncmp(r->image, "oci-archive:", 12)) &&
+	    (afd = open(colon + 1, O_RDONLY | O_CLOEXEC)) < 0)
+		return cb_fail_errno(e, errno, "%s", r->image);
 	if (r->cidfile) {
 		int fd = open(r->cidfile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		if (fd < 0 && errno == EEXIST)
@@ -571,6 +605,8 @@ static int image_of(struct cb_runopts *r, struct cb_store *s, cJSON **index, con
 	r->o.single_map = cb_idmap_current.mode == CB_IDMAP_SINGLE;
 	if (r->rootfs)
 		return 0;
+	if (afd >= 0 && (k = archive(r, s, afd, index, e)) < 0)
+		return k;
 	const char *image = r->image;
 	if (strcmp(r->pull, "always") && strcmp(r->pull, "newer"))
 		img = cb_image_lookup(*index, image, &rc, NULL, 0, e);
