@@ -67,7 +67,8 @@
 //usage:                               auto (default): on in the single id mapping
 //usage:      --userns keep-id         your uid/gid are the same numbers inside (rootless: a
 //usage:                               nested user namespace; runs as you unless -u);
-//usage:                               keep-id:uid=U,gid=G: you are U:G inside; private,
+//usage:                               keep-id:uid=U,gid=G: you are U:G inside; nomap:
+//usage:                               only your sub-ids (without you) inside; private,
 //usage:                               auto, host: the storage's (the default)
 //usage:      --tls-verify=false, --cert-dir DIR, --creds USER[:PASS], --platform OS/ARCH
 //usage:                               for the pull, as in 'cbox pull'

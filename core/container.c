@@ -573,7 +573,9 @@ made:;
 		goto out;
 	}
 	c.p.nnp = o->flags->nnp;
-	if (c.keepid) {
+	if (c.keepid && o->nomap && (r = cb_keepid_nomap(&kid, e)) < 0)
+		goto out;
+	if (c.keepid && !o->nomap) {
 		cb_keepid_ids(&kid, o->keep_ids[0], o->keep_ids[1]);
 		cb_keepid_home(&kid, o->vols, o->nvols, c.p.cwd);
 	}
@@ -619,7 +621,7 @@ made:;
 	cJSON_AddItemToObject(cj, "command", str_array(c.p.argv));
 	cJSON_AddStringToObject(cj, "driver", driver);
 	if (c.keepid) {
-		cJSON_AddStringToObject(cj, "userns", "keep-id");
+		cJSON_AddStringToObject(cj, "userns", o->nomap ? "nomap" : "keep-id");
 		cJSON_AddNumberToObject(cj, "keep_uid", o->keep_ids[0]);
 		cJSON_AddNumberToObject(cj, "keep_gid", o->keep_ids[1]);
 	}
@@ -929,8 +931,9 @@ static int start_prepare(struct cb_store *s, const char *id, struct started *t, 
 	struct cb_proc_opts po = { 0 };
 	if ((r = cb_container_proc(cj, &po, &c->p, e)) < 0)
 		return r;
-	if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(cj, "userns")) ?: "", "keep-id")) {
-		if ((r = cb_keepid_init(&t->kid, e)) < 0)
+	const char *userns = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "userns")) ?: "";
+	if (!strcmp(userns, "keep-id") || !strcmp(userns, "nomap")) {
+		if ((r = cb_keepid_init(&t->kid, e)) < 0 || (userns[0] == 'n' && (r = cb_keepid_nomap(&t->kid, e)) < 0))
 			return r;
 		const cJSON *u = cJSON_GetObjectItem(cj, "keep_uid"), *g = cJSON_GetObjectItem(cj, "keep_gid");
 		cb_keepid_ids(&t->kid, cJSON_IsNumber(u) ? (long)u->valuedouble : -1, cJSON_IsNumber(g) ? (long)g->valuedouble : -1);

@@ -29,6 +29,7 @@ struct cb_run_opts {
 	int root_emul;        /* --root-emulation: CB_EMUL_AUTO, _ON, _OFF (emul.h) */
 	int keep_id;          /* --userns=keep-id (rootless only: as root nothing changes) */
 	long keep_ids[2];     /* keep-id:uid=,gid=: the ids the caller has inside (-1: its own) */
+	int nomap;            /* --userns nomap (with keep_id: its namespace without the caller) */
 	const struct cb_volume *vols;
 	int nvols;
 	const struct cb_tmpfs *tmpfs; /* --tmpfs */

@@ -172,7 +172,7 @@ static int runflag(struct cb_runopts *r, int c, const char *arg, cb_err *e)
 }
 /* --userns host|private|auto[:OPTS]|keep-id (podman's last one wins): cbox's rootless
  * containers always have a user namespace of their own, the storage's (the ladder's
- * mapping), so private and auto are that; nomap it cannot do. */
+ * mapping), so private and auto are that. */
 static void userns(struct cb_run_opts *o, const char *arg)
 {
 	o->keep_ids[0] = o->keep_ids[1] = -1;
@@ -183,8 +183,11 @@ static void userns(struct cb_run_opts *o, const char *arg)
 			usage_error("--userns %s: strconv.ParseUint: parsing \"%.*s\": invalid syntax", arg,
 				    (int)strcspn(sz + 5, ","), sz + 5);
 	} else if (!strcmp(arg, "nomap")) {
-		refuse("--userns nomap: cbox runs rootless containers in its storage's user namespace, which maps you "
-		       "to root; nomap is not supported");
+		/* keep-id's nested namespace without the caller: only the sub-ids */
+		if (!cb_rootless())
+			refuse("nomap is only supported in rootless mode");
+		o->keep_id = o->nomap = 1;
+		return;
 	} else if (!strncmp(arg, "keep-id:", 8)) {
 		/* keep-id:uid=U,gid=G: the caller is U:G inside */
 		for (const char *p = arg + 8; *p; p += *p == ',') {
@@ -203,6 +206,7 @@ static void userns(struct cb_run_opts *o, const char *arg)
 		refuse("unrecognized namespace mode %s passed", arg);
 	}
 	o->keep_id = !strcmp(arg, "keep-id");
+	o->nomap = 0;
 }
 /* ---- */
 
@@ -501,7 +505,7 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 	o->image_name = r->image;
 	o->rootless = cb_rootless();
 	/* keep-id: the caller's uid:gid inside too, unless -u says otherwise. */
-	if (o->keep_id && o->rootless && !o->proc.user) {
+	if (o->keep_id && !o->nomap && o->rootless && !o->proc.user) {
 		snprintf(r->keep_user, sizeof(r->keep_user), "%lu:%lu",
 			 o->keep_ids[0] >= 0 ? (unsigned long)o->keep_ids[0] : (unsigned long)cb_host_uid(),
 			 o->keep_ids[1] >= 0 ? (unsigned long)o->keep_ids[1] : (unsigned long)cb_host_gid());
