@@ -2,7 +2,7 @@
 //config:	bool "inspect: images and containers as JSON"
 //config:	default y
 //applet:CB_APPLET(inspect, inspect_main, CB_NOSUID)
-//cmd:CB_CMD("inspect", "", 1, -1, "NAME [NAME...]", "Show the configuration of images or containers")
+//cmd:CB_CMD("inspect", "", 0, -1, "NAME [NAME...]", "Show the configuration of images or containers")
 //cmd:CB_CMD("container exists", "", 1, 1, "CONTAINER", "Check that a container exists")
 //cmd:CB_CMD("container inspect", "", 1, -1, "CONTAINER [CONTAINER...]", "Show the configuration of containers")
 //cmd:CB_CMD("image exists", "", 1, 1, "IMAGE", "Check that an image exists in local storage")
@@ -15,6 +15,7 @@
 //usage:  -t, --type T       image, container or all (the default)
 //usage:  -f, --format F     json, or a Go template per object ({{.State.Status}})
 //usage:  -s, --size         accepted
+//usage:  -l, --latest       the container made last
 /* inspect.c - cbox inspect */
 #include <stdio.h>
 #include <string.h>
@@ -70,8 +71,10 @@ int inspect_main(int argc, char **argv)
 	static const struct cb_option opts[] = {
 		{ "type", 't', CB_OPT_ARG, 1 }, { "format", 'f', CB_OPT_ARG, 2 }, { "size", 's', CB_OPT_NONE, 3 },
 		{ "exists", 0, CB_OPT_ARG, 4 }, /* "image exists", "container exists": status only */
+		{ "latest", 'l', CB_OPT_NONE, 5 },
 		{ 0 },
 	};
+	char latest[65] = "";
 	struct cb_opt_state st;
 	const char *type = "all", *format = "json";
 	int opt, exists = 0;
@@ -83,9 +86,15 @@ int inspect_main(int argc, char **argv)
 			format = st.arg;
 		else if (opt == 4)
 			type = st.arg, exists = 1;
+		else if (opt == 5)
+			type = "container", latest[0] = 1;
 	int images = strcmp(type, "container") != 0, containers = strcmp(type, "image") != 0;
 	if (strcmp(type, "all") && strcmp(type, "image") && strcmp(type, "container")) {
 		fprintf(stderr, "Error: --type %s: want image, container or all\n", type);
+		return CB_EXIT_FAIL;
+	}
+	if (st.ind >= argc && !latest[0]) {
+		cb_usage_error("you must provide at least one name or id");
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;
@@ -96,18 +105,22 @@ int inspect_main(int argc, char **argv)
 		cb_die(&e);
 	cJSON *out = cJSON_CreateArray();
 	int status = 0;
-	for (int i = st.ind; i < argc; i++) {
+	/* -l: the container made last (as podman's --latest), before any named */
+	if (latest[0] && !cb_container_latest(&s, latest, &e))
+		cb_die(&e);
+	for (int i = latest[0] ? st.ind - 1 : st.ind; i < argc; i++) {
 		char id[65];
 		cb_err ce;
-		cJSON *img = images ? cb_image_lookup(index, argv[i], &rc, NULL, 0, &e) : NULL, *o = NULL;
+		const char *ref = i < st.ind ? latest : argv[i];
+		cJSON *img = images ? cb_image_lookup(index, ref, &rc, NULL, 0, &e) : NULL, *o = NULL;
 		if (img)
 			o = image_json(&s, img, &e);
-		else if (containers && cb_container_resolve(&s, argv[i], id, sizeof(id), &ce) == 0)
+		else if (containers && cb_container_resolve(&s, ref, id, sizeof(id), &ce) == 0)
 			o = cb_container_inspect(&s, id, &e);
 		else if (containers && !images)
 			e = ce;
 		else if (containers)
-			cb_fail(&e, ENOENT, "inspecting object: no such object: \"%s\"", argv[i]); /* podman's words */
+			cb_fail(&e, ENOENT, "inspecting object: no such object: \"%s\"", ref); /* podman's words */
 		if (exists) {
 			cJSON_Delete(o);
 			if (!o)

@@ -8,6 +8,7 @@
 //usage:
 //usage:  -f, --force      kill a running container first
 //usage:  -a, --all        every container
+//usage:  -l, --latest     the container made last
 //usage:  -i, --ignore     a missing container is no error (nor is it with -f)
 //usage:  -t, --time N     with -f: stop a running container as stop -t N does (its
 //usage:                   stop signal, KILL after N seconds); without -t or with 0:
@@ -185,7 +186,7 @@ static int confirm(int force)
 
 int rm_main(int argc, char **argv)
 {
-	enum { O_FORCE = 1, O_ALL, O_IGNORE, O_TIME, O_VOLUMES, O_PRUNE, O_DEPEND };
+	enum { O_FORCE = 1, O_ALL, O_IGNORE, O_TIME, O_VOLUMES, O_PRUNE, O_DEPEND, O_LATEST };
 	static const struct cb_option opts[] = {
 		{ "force", 'f', CB_OPT_NONE, O_FORCE },
 		{ "all", 'a', CB_OPT_NONE, O_ALL },
@@ -194,11 +195,13 @@ int rm_main(int argc, char **argv)
 		{ "volumes", 'v', CB_OPT_NONE, O_VOLUMES },
 		{ "depend", 0, CB_OPT_NONE, O_DEPEND },
 		{ "prune", 0, CB_OPT_NONE, O_PRUNE }, /* "container prune" */
+		{ "latest", 'l', CB_OPT_NONE, O_LATEST },
 		{ 0 },
 	};
 	struct cb_opt_state st;
 	struct rm_how how = { 0, 0 };
-	int all = 0, ignore = 0, prune = 0, volumes = 0, depend = 0, c, n = 0;
+	int all = 0, ignore = 0, prune = 0, volumes = 0, depend = 0, latest = 0, c, n = 0;
+	char last[65], *last_ref[1] = { last };
 	cb_opt_init(&st, argc, argv);
 	while ((c = cb_getopt(&st, opts))) {
 		how.force |= c == O_FORCE;
@@ -207,6 +210,7 @@ int rm_main(int argc, char **argv)
 		prune |= CFG_HOUSEKEEPING && c == O_PRUNE;
 		volumes |= c == O_VOLUMES;
 		depend |= c == O_DEPEND;
+		latest |= c == O_LATEST;
 		if (c == O_TIME && (how.timeout = cb_opt_seconds(st.arg)) < 0) {
 			fprintf(stderr, "Error: invalid argument \"%s\" for \"-t, --time\" flag: want a number of seconds\n", st.arg);
 			return CB_EXIT_FAIL;
@@ -218,21 +222,23 @@ int rm_main(int argc, char **argv)
 		return st.ind < argc ? CB_EXIT_FAIL : 0;
 	}
 	all |= prune;
-	if (st.ind >= argc && !all) {
+	if (st.ind >= argc && !all && !latest) {
 		cb_usage_error("you must provide at least one name or id");
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;
 	cb_err e;
 	char (*all_ids)[65] = NULL;
-	if (cb_store_open(&s, cb_opt_root, &e) < 0 || (all && cb_container_ids(&s, &all_ids, &n, &e) < 0))
+	if (cb_store_open(&s, cb_opt_root, &e) < 0 || (all && cb_container_ids(&s, &all_ids, &n, &e) < 0) ||
+	    (latest && !all && !cb_container_latest(&s, last, &e)))
 		cb_die(&e);
 	/* the names to remove: the operands, or every id */
-	char **refs = all ? calloc((size_t)n + 1, sizeof(char *)) : argv + st.ind;
+	/* -l: the container made last (podman's --latest) */
+	char **refs = all ? calloc((size_t)n + 1, sizeof(char *)) : latest ? last_ref : argv + st.ind;
 	for (int i = 0; all && refs && i < n; i++)
 		refs[i] = all_ids[i];
 	if (!all)
-		n = argc - st.ind;
+		n = latest ? 1 : argc - st.ind;
 	/* Keep the ones that pass (by id: a --rm one may be gone once killed), then remove
 	 * them in the storage's user namespace (the rootfs holds files of every mapped id). */
 	int nall = 0;

@@ -9,6 +9,7 @@
 //usage:user (when not root), mount, pid, uts, ipc and cgroup namespaces, podman's
 //usage:default capabilities, no_new_privs. The exit status is the command's (128+n for
 //usage:a signal; 125 cbox failed, 126 not executable, 127 not found).
+//usage:IMAGE may be docker-archive:PATH or oci-archive:PATH (the archive loaded first).
 //usage:
 //usage:      --name NAME              name the container (default cbox_ID)
 //usage:  -h, --hostname NAME          the container's hostname (default: ID prefix)
@@ -46,8 +47,9 @@
 //usage:                               paths, /sys writable, no no_new_privs
 //usage:      --security-opt seccomp=unconfined|FILE  no seccomp filter, or an OCI/Docker
 //usage:                               JSON profile instead of podman's default (which
-//usage:                               --privileged drops); no-new-privileges (always on),
-//usage:                               label=disable, apparmor=unconfined (cbox uses no LSM)
+//usage:                               --privileged drops); no-new-privileges[:true] (on
+//usage:                               unless --privileged), mask=P:P, unmask=P:P|ALL,
+//usage:                               label=..., apparmor=... (cbox uses no LSM)
 //usage:      --init                   a built-in pid 1 that forwards signals and reaps zombies
 //usage:      --network MODE           slirp[:mtu=N,allow_host_loopback=true,enable_ipv6=false]
 //usage:                               (default when rootless or with -p): own network namespace,
@@ -64,7 +66,10 @@
 //usage:                               owners asked for kept in user.rootlesscontainers);
 //usage:                               auto (default): on in the single id mapping
 //usage:      --userns keep-id         your uid/gid are the same numbers inside (rootless: a
-//usage:                               nested user namespace; runs as you unless -u)
+//usage:                               nested user namespace; runs as you unless -u);
+//usage:                               keep-id:uid=U,gid=G: you are U:G inside; nomap:
+//usage:                               only your sub-ids (without you) inside; private,
+//usage:                               auto, host: the storage's (the default)
 //usage:      --tls-verify=false, --cert-dir DIR, --creds USER[:PASS], --platform OS/ARCH
 //usage:                               for the pull, as in 'cbox pull'
 //usage:  -q, --quiet                  no pull progress (errors still print)
@@ -81,9 +86,17 @@
 //usage:      --env-host               the whole caller's environment (--env-file, -e win)
 //usage:      --no-hosts               the image's /etc/hosts, as it is
 //usage:      --dns-search DOM, --dns-option OPT   resolv.conf's search and options
-//usage:      --uts, --pid, --ipc host|private   host: share the host's namespace
+//usage:      --uts, --pid host|private   host: share the host's namespace
+//usage:      --ipc shareable|private|none|host|container:NAME   (none: no /dev/shm)
+//usage:      --ulimit TYPE=SOFT[:HARD]|host   an rlimit (nofile, nproc, core...; -1 unlimited)
+//usage:      --shm-size SIZE          the /dev/shm tmpfs (default 64m)
+//usage:      --sysctl KEY=VALUE       a namespaced sysctl (net.*, kernel.msg*/sem/shm*, fs.mqueue.*)
+//usage:      --oom-score-adj N        the process's OOM score adjustment
+//usage:      --rmi                    (implies --rm) remove the image too, unless in use
+//usage:      --log-opt max-size=SIZE  the log is emptied past SIZE; tag=T
+//usage:      --secret NAME[,target=T] a secret ('cbox secret') on /run/secrets/NAME
 //usage:      --group-add GROUP        a supplementary group (a name from the image or a gid)
-//usage:      --hostuser NAME          the host's passwd entry for NAME in the container's
+//usage:      --hostuser NAME|UID      the host's passwd entry for it in the container's
 //usage:      --preserve-fds N         pass fds 3..3+N-1 on to the command
 //usage:  -a, --attach stdin|stdout|stderr   only these streams (the others on /dev/null)
 //usage:      --timeout N              KILL the command after N seconds
@@ -116,7 +129,7 @@ int run_main(int argc, char **argv)
 	}
 	if (cb_runopts_run(&r, id, &status, &e) < 0)
 		fprintf(stderr, "Error: %s\n", e.msg);
-	else if (r.o.detach)
+	else if (r.o.detach || (r.o.proc.null_fds & 6) == 6) /* -d, or -a stdin alone: the id, as podman */
 		printf("%s\n", id);
 	return status;
 }

@@ -9,6 +9,7 @@
 //usage:
 //usage:  -o, --output FILE   write FILE instead of standard output
 //usage:      --format FMT    docker-archive (default) or oci-archive
+//usage:  -q, --quiet         accepted: save prints no progress
 //usage:  -m, --multi-image-archive, --uncompressed   accepted: several images always go
 //usage:                      into one archive, and layers always uncompressed
 /* save.c - cbox save */
@@ -29,6 +30,7 @@ int save_main(int argc, char **argv)
 		{ "format", 0, CB_OPT_ARG, O_FORMAT },
 		{ "multi-image-archive", 'm', CB_OPT_NONE, O_AS_IS },
 		{ "uncompressed", 0, CB_OPT_NONE, O_AS_IS },
+		{ "quiet", 'q', CB_OPT_NONE, O_AS_IS }, /* save prints no progress */
 		{ 0 },
 	};
 	const char *output = NULL;

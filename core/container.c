@@ -41,7 +41,7 @@ struct child {
 	struct cb_keepid *keepid; /* --userns=keep-id, or NULL */
 	int out, err;         /* pipes to the log's copier for stdout and stderr, or -1 */
 	int logfd;            /* ctr.log for the copier, or -1 (the output is not logged) */
-	int passthrough;      /* ... and the copier passes the output on to ours */
+	int passthrough;      /* ... and the copier passes it on to ours: 1 << 1 stdout, 1 << 2 stderr */
 	int host_ns;          /* CB_HOST_UTS | _PID | _IPC: namespaces not made */
 	int sig_proxy;        /* forward signals to it (run, start -a) */
 	const char *restart;  /* --restart: the monitor runs it again */
@@ -51,6 +51,7 @@ struct child {
 	int cgroups_off;      /* --cgroups disabled */
 	int cgroup_asked;     /* a resource flag was given (--memory=0 too: the V1 warning) */
 	const cJSON *device_rules; /* --device-cgroup-rule texts, or NULL */
+	const struct cb_runflags *flags;
 };
 
 /* :U volumes' destinations, for the process to chown once its user is known. */
@@ -67,11 +68,12 @@ static int chown_list(struct child *c, cb_err *e)
 
 /* --timeout: the waiting parent's SIGALRM kills the container's process. */
 static pid_t timeout_pid;
+static volatile sig_atomic_t timed_out;
 static void on_timeout(int sig)
 {
 	(void)sig;
-	if (timeout_pid > 0)
-		kill(timeout_pid, SIGKILL);
+	if (timeout_pid > 0 && kill(timeout_pid, SIGKILL) == 0)
+		timed_out = 1;
 }
 
 /* In the new namespaces: the filesystem, then the process. */
@@ -85,7 +87,7 @@ static int child_main(void *arg, cb_err *e)
 		return cb_fail_errno(e, errno, "storage root %s", c->s->root), CB_EXIT_FAIL;
 	if (!(c->host_ns & CB_HOST_UTS) && sethostname(c->hostname, strlen(c->hostname)) < 0)
 		return cb_fail_errno(e, errno, "sethostname"), CB_EXIT_FAIL;
-	if (cb_net_child(c->net, e) < 0)
+	if (cb_net_child(c->net, e) < 0 || cb_runflags_child(c->flags, e) < 0)
 		return CB_EXIT_FAIL;
 	if (cb_mount_rootfs(&c->m, e) < 0)
 		return CB_EXIT_FAIL;
@@ -93,6 +95,8 @@ static int child_main(void *arg, cb_err *e)
 		return CB_EXIT_FAIL;
 	if (c->term && cb_term_open_in_child(c->term, e) < 0)
 		return CB_EXIT_FAIL;
+	if (cb_runflags_exec(c->flags, e) < 0)
+		return CB_EXIT_NOEXEC; /* podman's status when its runtime cannot */
 	return c->init ? cb_init_run(&c->p, e) : cb_proc_exec(&c->p, e);
 }
 
@@ -268,10 +272,11 @@ static void send_report(int *report, int status, const cb_err *e)
 static int open_log(int dfd, struct child *c, int driver, int tty, int detach, cb_err *e)
 {
 	c->out = c->err = c->logfd = -1;
-	c->passthrough = !detach;
+	c->passthrough = detach ? 0 : 6 & ~c->p.null_fds; /* -a: the streams attached */
 	/* A build without the logs applet keeps none (nothing could read them). */
 	if (!CFG_APPLET_LOGS || driver != CB_LOG_K8S_FILE || (tty && !detach))
 		return 0;
+	c->p.null_fds &= 1; /* logged: the streams not attached too, as podman's */
 	int fd = openat(dfd, "ctr.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return cb_fail_errno(e, errno, "ctr.log");
@@ -450,12 +455,16 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 				if (c->sig_proxy)
 					cb_ns_forward(pid);
 				if (CFG_APPLET_LOGS && rd[0] >= 0)
+					cb_ctrlog_limit(c->flags ? c->flags->log_max : 0),
 					cb_ctrlog_copy(pid, rd[0], rd[1], c->logfd, c->passthrough);
 				rd[0] = rd[1] = -1;
 				*status = cb_ns_wait_proxy(pid, c->sig_proxy);
 			}
 			alarm(0);
 			timeout_pid = 0;
+			if (timed_out) /* as podman's: exit code -1 (run's status 255) */
+				*status = -1;
+			timed_out = 0;
 		}
 		for (int i = 0; i < 2; i++)
 			if (rd[i] >= 0)
@@ -630,8 +639,20 @@ made:;
 	struct cb_proc_opts po = o->proc;
 	po.hostname = hostname;
 	po.tty = o->tty;
-	if ((r = cb_proc_build(&c.p, config, &po, e)) < 0 || (c.keepid && (r = cb_keepid_init(&kid, e)) < 0))
+	if ((r = cb_proc_build(&c.p, config, &po, e)) < 0 || (c.keepid && (r = cb_keepid_init(&kid, e)) < 0) ||
+	    (!o->create && (r = cb_runflags_peer(o->flags, s, e)) < 0))
 		goto out;
+	if ((r = cb_proc_host_users(&c.p, &po, e)) < 0) {
+		*status = CB_EXIT_NOEXEC; /* podman's: the container's passwd file cannot be made */
+		goto out;
+	}
+	c.p.nnp = o->flags->nnp;
+	if (c.keepid && o->nomap && (r = cb_keepid_nomap(&kid, e)) < 0)
+		goto out;
+	if (c.keepid && !o->nomap) {
+		cb_keepid_ids(&kid, o->keep_ids[0], o->keep_ids[1]);
+		cb_keepid_home(&kid, o->vols, o->nvols, c.p.cwd);
+	}
 	c.p.single_map = o->single_map;
 	c.p.root_emul = cb_emul_wanted(o->root_emul, o->single_map);
 	if (name_in_use(s, name)) {
@@ -670,10 +691,14 @@ made:;
 	cJSON_AddStringToObject(cj, "name", name);
 	cJSON_AddStringToObject(cj, "image", image_id);
 	cJSON_AddStringToObject(cj, "image_name", o->image_name ? o->image_name : "");
+	cJSON_AddStringToObject(cj, "image_digest", cJSON_GetStringValue(cJSON_GetObjectItem(img, "digest")) ?: "");
 	cJSON_AddItemToObject(cj, "command", str_array(c.p.argv));
 	cJSON_AddStringToObject(cj, "driver", driver);
-	if (c.keepid)
-		cJSON_AddStringToObject(cj, "userns", "keep-id");
+	if (c.keepid) {
+		cJSON_AddStringToObject(cj, "userns", o->nomap ? "nomap" : "keep-id");
+		cJSON_AddNumberToObject(cj, "keep_uid", o->keep_ids[0]);
+		cJSON_AddNumberToObject(cj, "keep_gid", o->keep_ids[1]);
+	}
 	cJSON_AddStringToObject(cj, "created", created);
 	cb_net_json(o->net, cj);
 	r = dfd < 0 ? cb_fail_errno(e, errno, "%s", dir) : 0;
@@ -715,7 +740,9 @@ made:;
 		 * directory serves, and a merged/ of its own would be one more to make and
 		 * remove on disk. */
 		snprintf(rootfs, sizeof(rootfs), "containers");
-		if (r == 0 && (mkdirat(dfd, "upper", 0755) < 0 || mkdirat(dfd, "work", 0700) < 0))
+		/* The root directory's mode is the upper dir's: 555, as podman's (its storage
+		 * does not take a layer's "./" entry) */
+		if (r == 0 && (mkdirat(dfd, "upper", 0555) < 0 || mkdirat(dfd, "work", 0700) < 0))
 			r = cb_fail_errno(e, errno, "%s: mkdir", dir);
 		c.m.overlay = overlay;
 	} else if (r == 0) {
@@ -753,7 +780,8 @@ made:;
 	c.m.binds = o->binds;
 	c.m.nbinds = o->nbinds;
 	c.hostname = hostname;
-	c.host_ns = o->host_ns;
+	c.host_ns = o->host_ns | (o->flags->ipc_fd >= 0 ? CB_HOST_IPC : 0); /* --ipc container: joined */
+	c.m.flags = c.flags = o->flags;
 	c.sig_proxy = o->sig_proxy;
 	c.restart = o->restart;
 	c.timeout = o->timeout;
@@ -801,6 +829,7 @@ made:;
 		cJSON_GetObjectItem(cJSON_GetObjectItem(config, "config"), "StopSignal"));
 	cJSON_AddStringToObject(cj, "stop_signal", o->stop_signal ? o->stop_signal : sig ? sig : "");
 	run_json(cj, o, config);
+	cb_runflags_json(o->flags, cj);
 	etc_text(&etc, hostname, name, o->net, cj);
 	child_etc(&c, &etc);
 	char *config_text = r == 0 ? cb_json_print(cj) : NULL;
@@ -832,6 +861,7 @@ made:;
 		close(c.logfd);
 out:
 	cb_keepid_close(&kid);
+	cb_runflags_close(o->flags);
 	cb_net_stop(o->net);
 	if (monitor) {
 		send_report(&report, *status ? *status : CB_EXIT_FAIL, e);
@@ -891,6 +921,7 @@ struct started {
 	struct cb_volume *vols, *binds;
 	struct cb_tmpfs *tmpfs;
 	struct cb_keepid kid;
+	struct cb_runflags flags;
 	struct cb_term term;
 	struct etc_text etc;
 	cJSON *cj;
@@ -903,6 +934,7 @@ static void started_free(struct started *t)
 	if (t->c.logfd >= 0)
 		close(t->c.logfd);
 	cb_keepid_close(&t->kid);
+	cb_runflags_close(&t->flags);
 	cb_term_close(&t->term);
 	free(t->vols);
 	free(t->binds);
@@ -964,6 +996,7 @@ static int start_prepare(struct cb_store *s, const char *id, struct started *t, 
 	memset(t, 0, sizeof(*t));
 	t->dfd = t->lock = -1;
 	t->kid.req[0] = t->kid.req[1] = t->kid.go[0] = t->kid.go[1] = -1;
+	t->flags.ipc_fd = -1;
 	t->term.sock[0] = t->term.sock[1] = -1;
 	c->out = c->err = c->logfd = -1;
 	c->s = s;
@@ -980,9 +1013,12 @@ static int start_prepare(struct cb_store *s, const char *id, struct started *t, 
 	struct cb_proc_opts po = { 0 };
 	if ((r = cb_container_proc(cj, &po, &c->p, e)) < 0)
 		return r;
-	if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(cj, "userns")) ?: "", "keep-id")) {
-		if ((r = cb_keepid_init(&t->kid, e)) < 0)
+	const char *userns = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "userns")) ?: "";
+	if (!strcmp(userns, "keep-id") || !strcmp(userns, "nomap")) {
+		if ((r = cb_keepid_init(&t->kid, e)) < 0 || (userns[0] == 'n' && (r = cb_keepid_nomap(&t->kid, e)) < 0))
 			return r;
+		const cJSON *u = cJSON_GetObjectItem(cj, "keep_uid"), *g = cJSON_GetObjectItem(cj, "keep_gid");
+		cb_keepid_ids(&t->kid, cJSON_IsNumber(u) ? (long)u->valuedouble : -1, cJSON_IsNumber(g) ? (long)g->valuedouble : -1);
 		c->keepid = &t->kid;
 	}
 	const cJSON *tj = cJSON_GetObjectItem(cj, "tmpfs"), *it;
@@ -991,6 +1027,8 @@ static int start_prepare(struct cb_store *s, const char *id, struct started *t, 
 	t->tmpfs = calloc((size_t)cJSON_GetArraySize(tj) + 1, sizeof(*t->tmpfs));
 	if (!t->vols || !t->binds || !t->tmpfs)
 		return cb_fail(e, ENOMEM, "out of memory");
+	if (c->keepid)
+		cb_keepid_home(c->keepid, t->vols, c->m.nvols, c->p.cwd);
 	cJSON_ArrayForEach(it, tj) {
 		struct cb_tmpfs *tf = &t->tmpfs[c->m.ntmpfs++];
 		tf->dst = cJSON_GetStringValue(cJSON_GetObjectItem(it, "dst")) ?: "";
@@ -1012,7 +1050,12 @@ static int start_prepare(struct cb_store *s, const char *id, struct started *t, 
 	c->m.workdir_given = c->p.cwd_given;
 	c->m.readonly = cJSON_IsTrue(cJSON_GetObjectItem(cj, "read_only"));
 	c->m.rootless = cJSON_IsTrue(cJSON_GetObjectItem(cj, "rootless"));
-	c->host_ns = num(cj, "host_ns");
+	cb_runflags_from_json(&t->flags, cj);
+	if ((r = cb_runflags_peer(&t->flags, s, e)) < 0)
+		return r;
+	c->host_ns = num(cj, "host_ns") | (t->flags.ipc_fd >= 0 ? CB_HOST_IPC : 0);
+	c->m.flags = c->flags = &t->flags;
+	c->p.nnp = t->flags.nnp;
 	c->m.host_pid = !!(c->host_ns & CB_HOST_PID);
 	c->sig_proxy = !cJSON_IsFalse(cJSON_GetObjectItem(cj, "sig_proxy"));
 	c->restart = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "restart"));

@@ -9,6 +9,7 @@
 #include "mount.h"
 #include "net.h"
 #include "proc.h"
+#include "runflags.h"
 #include "store.h"
 
 struct cb_run_opts {
@@ -27,6 +28,8 @@ struct cb_run_opts {
 	int single_map;       /* ... with the single mapping: only id 0 exists */
 	int root_emul;        /* --root-emulation: CB_EMUL_AUTO, _ON, _OFF (emul.h) */
 	int keep_id;          /* --userns=keep-id (rootless only: as root nothing changes) */
+	long keep_ids[2];     /* keep-id:uid=,gid=: the ids the caller has inside (-1: its own) */
+	int nomap;            /* --userns nomap (with keep_id: its namespace without the caller) */
 	const struct cb_volume *vols;
 	int nvols;
 	const struct cb_tmpfs *tmpfs; /* --tmpfs */
@@ -53,6 +56,7 @@ struct cb_run_opts {
 	const char *cgroup_parent; /* --cgroup-parent, or NULL */
 	int cgroups_off;      /* --cgroups disabled */
 	cJSON *device_rules;  /* --device-cgroup-rule texts (an array) */
+	struct cb_runflags *flags; /* --ulimit, --shm-size, --sysctl, --oom-score-adj, --ipc, masks */
 };
 enum { CB_HOST_UTS = 1, CB_HOST_PID = 2, CB_HOST_IPC = 4 };
 

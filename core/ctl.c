@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/ioctl.h>
 #include <linux/nsfs.h>
@@ -16,6 +17,10 @@
 #include "ctl.h"
 #include "sealexe.h"
 #include "idmap.h"
+
+#ifndef NS_GET_PARENT
+#define NS_GET_PARENT _IO(0xb7, 0x2)
+#endif
 
 static const struct {
 	const char *name;

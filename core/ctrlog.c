@@ -45,6 +45,12 @@ static size_t timestamp(char *buf, size_t n)
 				    labs(off) / 60, labs(off) % 60);
 }
 
+static long long log_max;
+void cb_ctrlog_limit(long long max)
+{
+	log_max = max;
+}
+
 static void record(int logfd, int stream, const char *text, size_t n, int full)
 {
 	char head[96];
@@ -52,6 +58,8 @@ static void record(int logfd, int stream, const char *text, size_t n, int full)
 	l += (size_t)snprintf(head + l, sizeof(head) - l, " %s %c ", stream == 2 ? "stderr" : "stdout", full ? 'F' : 'P');
 	struct iovec iov[3] = { { head, l }, { (void *)text, n }, { "\n", 1 } };
 	(void)!writev(logfd, iov, 3);
+	if (log_max > 0 && lseek(logfd, 0, SEEK_END) > log_max && ftruncate(logfd, 0) == 0)
+		lseek(logfd, 0, SEEK_SET);
 }
 
 struct stream {
@@ -85,8 +93,8 @@ static int exited(pid_t pid)
 void cb_ctrlog_copy(pid_t pid, int out, int err, int logfd, int passthrough)
 {
 	static struct stream st[2];
-	st[0] = (struct stream){ .fd = out, .which = 1, .pass = passthrough };
-	st[1] = (struct stream){ .fd = err, .which = 2, .pass = passthrough };
+	st[0] = (struct stream){ .fd = out, .which = 1, .pass = passthrough >> 1 & 1 };
+	st[1] = (struct stream){ .fd = err, .which = 2, .pass = passthrough >> 2 & 1 };
 	/* A reader of ours that went (| head) ends the copy on, never the log: no SIGPIPE
 	 * (the container has exec'd already: it keeps its own disposition). */
 	signal(SIGPIPE, SIG_IGN);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "inspect.h"
+#include "runflags.h"
 #include "state.h"
 #include "volume.h"
 
@@ -66,6 +67,7 @@ cJSON *cb_container_inspect(struct cb_store *s, const char *id, cb_err *e)
 	cJSON_AddStringToObject(sj, "FinishedAt", st.finished);
 	cJSON_AddStringToObject(o, "Image", strncmp(image, "sha256:", 7) ? image : image + 7);
 	cJSON_AddStringToObject(o, "ImageName", str(cfg, "image_name"));
+	cJSON_AddStringToObject(o, "ImageDigest", str(cfg, "image_digest"));
 	cJSON_AddStringToObject(o, "Name", str(cfg, "name"));
 	cJSON_AddStringToObject(o, "Driver", str(cfg, "driver"));
 	cJSON *c = cJSON_AddObjectToObject(o, "Config");
@@ -89,6 +91,16 @@ cJSON *cb_container_inspect(struct cb_store *s, const char *id, cb_err *e)
 	cJSON_AddStringToObject(rj, "Name", policy);
 	cJSON_AddNumberToObject(rj, "MaximumRetryCount", strchr(rp, ':') ? atoi(strchr(rp, ':') + 1) : 0);
 	cJSON_AddStringToObject(h, "NetworkMode", str(cfg, "network"));
+	cJSON *lc = cJSON_AddObjectToObject(h, "LogConfig");
+	const cJSON *rf = cJSON_GetObjectItem(cfg, "runflags");
+	char path[4200], size[32];
+	snprintf(path, sizeof(path), "%s/containers/%s/ctr.log", s->root, id);
+	cb_runflags_human((long long)cJSON_GetNumberValue(cJSON_GetObjectItem(rf, "log_max")), size, sizeof(size));
+	const char *driver = *str(cfg, "log_driver") ? str(cfg, "log_driver") : "k8s-file";
+	cJSON_AddStringToObject(lc, "Type", driver);
+	cJSON_AddStringToObject(lc, "Path", strcmp(driver, "k8s-file") ? "" : path);
+	cJSON_AddStringToObject(lc, "Tag", cJSON_GetStringValue(cJSON_GetObjectItem(rf, "log_tag")) ?: "");
+	cJSON_AddStringToObject(lc, "Size", size);
 	cJSON_AddItemToObject(h, "PortBindings", port_map(cfg));
 	/* run's resource flags, podman's keys (0 or "" when not given) */
 	static const char *const res[] = { "Memory", "MemorySwap", "MemoryReservation", "NanoCpus", "CpuShares",

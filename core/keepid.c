@@ -31,6 +31,47 @@ int cb_keepid_init(struct cb_keepid *k, cb_err *e)
 	return 0;
 }
 
+void cb_keepid_home(struct cb_keepid *k, const struct cb_volume *v, int n, const char *workdir)
+{
+	size_t len = strlen(k->home);
+	while (len > 1) {
+		for (int i = 0; i < n; i++)
+			if (strlen(v[i].dst) == len && !strncmp(v[i].dst, k->home, len))
+				return;
+		while (len > 1 && k->home[--len] != '/')
+			;
+	}
+	snprintf(k->home, sizeof(k->home), "%s", workdir && *workdir ? workdir : "/");
+}
+
+/* How many sub-ids the storage namespace has after its 0 (uid: which 0, gid 1). */
+static unsigned long subids(const struct cb_idmap *m, int gid)
+{
+	unsigned long n = 0;
+	for (int i = 0; m->mode == CB_IDMAP_FULL && i < (gid ? m->nsubgid : m->nsubuid); i++)
+		n += gid ? m->subgid[i].count : m->subuid[i].count;
+	return n;
+}
+
+int cb_keepid_nomap(struct cb_keepid *k, cb_err *e)
+{
+	if (!k->full)
+		return cb_fail(e, EINVAL, "--userns nomap: needs sub-ids (/etc/subuid, /etc/subgid): without them "
+				       "only your own id exists");
+	k->nomap = 1;
+	k->ids[0] = (unsigned)subids(&cb_idmap_current, 0);
+	k->ids[1] = (unsigned)subids(&cb_idmap_current, 1);
+	return 0;
+}
+
+void cb_keepid_ids(struct cb_keepid *k, long uid, long gid)
+{
+	if (uid >= 0)
+		k->ids[0] = (unsigned)uid;
+	if (gid >= 0)
+		k->ids[1] = (unsigned)gid;
+}
+
 void cb_keepid_close(struct cb_keepid *k)
 {
 	for (int i = 0; i < 2; i++) {
@@ -84,9 +125,11 @@ int cb_keepid_child(struct cb_keepid *k, cb_err *e)
 	if (k->full)
 		dev_owner(k);
 	snprintf(text, sizeof(text), "%s:*:%u:%u:%s:%s:/bin/sh\n", k->name, k->ids[0], k->ids[1], k->name, k->home);
-	add_entry(k, "/etc/passwd", k->ids[0], text);
+	if (!k->nomap)
+		add_entry(k, "/etc/passwd", k->ids[0], text);
 	snprintf(text, sizeof(text), "%s:x:%u:\n", k->name, k->ids[1]);
-	add_entry(k, "/etc/group", k->ids[1], text);
+	if (!k->nomap)
+		add_entry(k, "/etc/group", k->ids[1], text);
 	if (unshare(CLONE_NEWUSER) < 0)
 		return cb_fail_errno(e, errno, "--userns=keep-id: cannot create the user namespace");
 	if (write(k->req[1], &b, 1) != 1 || read(k->go[0], &b, 1) != 1)
@@ -95,12 +138,13 @@ int cb_keepid_child(struct cb_keepid *k, cb_err *e)
 }
 
 /* "0 1 min(U,N)\nU 0 1\nU+1 U+1 N-U\n" for self U in a storage namespace of 0..N. */
-static void map_text(unsigned self, unsigned long n, char *buf, size_t size)
+static void map_text(unsigned self, unsigned long n, int nomap, char *buf, size_t size)
 {
 	size_t len = 0;
 	if (n)
 		len += (size_t)snprintf(buf + len, size - len, "0 1 %lu\n", n < self ? n : self);
-	len += (size_t)snprintf(buf + len, size - len, "%u 0 1\n", self);
+	if (!nomap)
+		len += (size_t)snprintf(buf + len, size - len, "%u 0 1\n", self);
 	if (n > self)
 		snprintf(buf + len, size - len, "%u %u %lu\n", self + 1, self + 1, n - self);
 }
@@ -127,14 +171,9 @@ int cb_keepid_parent(struct cb_keepid *k, const struct cb_idmap *m, pid_t pid, c
 	if (n != 1)
 		return 1;
 	/* The storage namespace's ids: 0 and the sub-ids after it. */
-	unsigned long nu = 0, ng = 0;
-	for (int i = 0; m->mode == CB_IDMAP_FULL && i < m->nsubuid; i++)
-		nu += m->subuid[i].count;
-	for (int i = 0; m->mode == CB_IDMAP_FULL && i < m->nsubgid; i++)
-		ng += m->subgid[i].count;
-	map_text(k->ids[0], nu, text, sizeof(text));
+	map_text(k->ids[0], subids(m, 0), k->nomap, text, sizeof(text));
 	int r = write_map(pid, "uid_map", text, e);
-	map_text(k->ids[1], ng, text, sizeof(text));
+	map_text(k->ids[1], subids(m, 1), k->nomap, text, sizeof(text));
 	if (r == 0)
 		r = write_map(pid, "gid_map", text, e);
 	if (r == 0 && write(k->go[1], &b, 1) != 1)

@@ -185,7 +185,7 @@ static int mask(int root, const char *path, cb_err *e)
 
 /* On a fresh /dev: the device nodes, bound from the host (mknod is not possible in a
  * user namespace), the usual links, and the directories pts, shm, mqueue. */
-static int dev_nodes(int root, cb_err *e)
+static int dev_nodes(int root, int no_shm, cb_err *e)
 {
 	int dev CB_AUTOCLOSE = cb_open_in(root, "dev", O_RDONLY | O_DIRECTORY);
 	int r;
@@ -212,18 +212,36 @@ static int dev_nodes(int root, cb_err *e)
 	for (size_t i = 0; i < CB_ARRAY_SIZE(links); i++)
 		if (symlinkat(links[i][0], dev, links[i][1]) < 0)
 			return cb_fail_errno(e, errno, "/dev/%s in the container", links[i][1]);
-	if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0 || mkdirat(dev, "mqueue", 01777) < 0)
+	if (mkdirat(dev, "pts", 0755) < 0 || (!no_shm && mkdirat(dev, "shm", 01777) < 0) ||
+	    mkdirat(dev, "mqueue", 01777) < 0)
 		return cb_fail_errno(e, errno, "/dev in the container");
 	return 0;
 }
 
-static int mount_dev(int root, int rootless, cb_err *e)
+/* /dev/shm: a tmpfs of --shm-size (64 MiB), the --ipc container's own, or (--ipc none)
+ * nothing at all. */
+static int mount_shm(int dev, const struct cb_runflags *f, cb_err *e)
+{
+	int shm CB_AUTOCLOSE = openat(dev, "shm", O_PATH | O_CLOEXEC);
+	char data[64] = "mode=1777,size=65536k";
+	/* The kernel binds nothing of another mount namespace (EINVAL): then a tmpfs of
+	 * our own, the System V objects shared all the same. */
+	if (f && f->shm_from[0] && mount(f->shm_from, P(shm).p, NULL, MS_BIND | MS_REC, NULL) == 0)
+		return 0;
+	if (f && f->shm_from[0])
+		cb_debug("--ipc container: its /dev/shm not bound: %s", strerror(errno));
+	if (f && f->shm_size)
+		snprintf(data, sizeof(data), "mode=1777,size=%llu", f->shm_size);
+	return do_mount("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data, "/dev/shm", e);
+}
+
+static int mount_dev(int root, int rootless, const struct cb_runflags *f, cb_err *e)
 {
 	int t CB_AUTOCLOSE = target(root, "/dev", 'd', e);
 	if (t < 0)
 		return t;
 	int r = do_mount("tmpfs", t, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", "/dev", e);
-	if (r < 0 || (r = dev_nodes(root, e)) < 0)
+	if (r < 0 || (r = dev_nodes(root, f && f->ipc == CB_IPC_NONE, e)) < 0)
 		return r;
 	int dev CB_AUTOCLOSE = cb_open_in(root, "dev", O_RDONLY | O_DIRECTORY);
 	if (dev < 0)
@@ -235,9 +253,7 @@ static int mount_dev(int root, int rootless, cb_err *e)
 		     "/dev/pts", e);
 	if (r < 0)
 		return r;
-	int shm CB_AUTOCLOSE = openat(dev, "shm", O_PATH | O_CLOEXEC);
-	r = do_mount("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k", "/dev/shm", e);
-	if (r < 0)
+	if ((!f || f->ipc != CB_IPC_NONE) && (r = mount_shm(dev, f, e)) < 0)
 		return r;
 	int mq CB_AUTOCLOSE = openat(dev, "mqueue", O_PATH | O_CLOEXEC);
 	if (mount("mqueue", P(mq).p, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
@@ -574,7 +590,7 @@ int cb_mount_rootfs(const struct cb_mount_spec *m, cb_err *e)
 		r = 0;
 	else if (t < 0 || (r = do_mount("proc", t, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/proc", e)) < 0)
 		return t < 0 ? t : r;
-	if ((r = mount_dev(root, m->rootless, e)) < 0 || (r = mount_sys(root, "/sys", m->privileged, e)) < 0 ||
+	if ((r = mount_dev(root, m->rootless, m->flags, e)) < 0 || (r = mount_sys(root, "/sys", m->privileged, e)) < 0 ||
 	    (m->cgroup && (r = mount_cgroup(root, m->privileged, e)) < 0))
 		return r;
 	/* --read-only's tmpfs first: a volume under /tmp goes on top of it, not under. */
@@ -596,13 +612,24 @@ int cb_mount_rootfs(const struct cb_mount_spec *m, cb_err *e)
 	for (int i = 0; i < m->nbinds; i++)
 		if ((r = mount_volume(root, &m->binds[i], m->rootless, e)) < 0)
 			return r;
-	/* --privileged: none of podman's masks and read-only paths. */
+	/* --privileged: none of podman's masks and read-only paths; --security-opt unmask=
+	 * some of them, mask= more. */
 	for (size_t i = 0; !m->privileged && i < CB_ARRAY_SIZE(masked); i++)
-		if ((r = mask(root, masked[i], e)) < 0)
+		if ((!m->flags || !cb_runflags_unmasked(m->flags, masked[i])) && (r = mask(root, masked[i], e)) < 0)
 			return r;
 	for (size_t i = 0; !m->privileged && i < CB_ARRAY_SIZE(readonly); i++)
-		if ((r = bind_ro(root, readonly[i], e)) < 0)
+		if ((!m->flags || !cb_runflags_unmasked(m->flags, readonly[i])) && (r = bind_ro(root, readonly[i], e)) < 0)
 			return r;
+	for (const char *p = m->flags ? m->flags->mask : ""; *p;) {
+		char path[1024];
+		size_t k = strcspn(p, ":");
+		snprintf(path, sizeof(path), "%.*s", (int)k, p);
+		p += k + (p[k] == ':');
+		if (path[0] != '/')
+			cb_warn("--security-opt mask: path \"%s\" is not an absolute path, skipping", path);
+		else if ((r = mask(root, path, e)) < 0)
+			return r;
+	}
 	if (m->workdir && m->workdir[0] && !m->workdir_given) {
 		int fd = target(root, m->workdir, 'd', e);
 		if (fd < 0)
@@ -752,7 +779,7 @@ static int oci_mount_one(int root, const struct cb_mount_entry *m, cb_err *e)
 		r = cb_fail_errno(e, errno, "mount %s: propagation", m->dst);
 	/* A fresh /dev gets its nodes as runc and crun make them. */
 	if (r == 0 && !strcmp(m->dst, "/dev") && type && !strcmp(type, "tmpfs"))
-		r = dev_nodes(root, e);
+		r = dev_nodes(root, 0, e);
 	return r;
 }
 

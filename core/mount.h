@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 #include "cbox.h"
+#include "runflags.h"
 
 struct cb_volume {
 	const char *src;  /* host path (a volume's _data once resolved) */
@@ -53,6 +54,7 @@ struct cb_mount_spec {
 	int cgroup;   /* in a cgroup of its own: cgroup2 on /sys/fs/cgroup */
 	const struct cb_volume *binds; /* --device nodes, /etc/localtime: files bound last */
 	int nbinds;
+	const struct cb_runflags *flags; /* --shm-size, --ipc, --security-opt mask=/unmask=, or NULL */
 };
 
 /* The OCI runtime's filesystem (config.json's root, mounts, maskedPaths, readonlyPaths,

@@ -222,14 +222,16 @@ int cb_proc_env_host(struct cb_proc_opts *o, int all, cb_err *e)
 	return 0;
 }
 
-/* --hostuser NAME: the host's passwd line for each, kept as text for the child. */
-static int host_users(struct cb_proc *p, const struct cb_proc_opts *o, cb_err *e)
+int cb_proc_host_users(struct cb_proc *p, const struct cb_proc_opts *o, cb_err *e)
 {
 	char line[4096], *f[7];
 	size_t len = 0;
 	for (int i = 0; i < o->nhostusers; i++) {
-		if (!cb_db_find("/etc/passwd", o->hostusers[i], 0, line, sizeof(line), f, 7))
-			return cb_fail(e, ENOENT, "--hostuser %s: no such user in the host's /etc/passwd", o->hostusers[i]);
+		/* A name, or (all digits) a uid, as podman's */
+		const char *u = o->hostusers[i];
+		int by_id = *u && strspn(u, "0123456789") == strlen(u);
+		if (!cb_db_find("/etc/passwd", by_id ? NULL : u, by_id ? strtoul(u, NULL, 10) : 0, line, sizeof(line), f, 7))
+			return cb_fail(e, ENOENT, "--hostuser %s: user: unknown user %s (not in the host's /etc/passwd)", u, u);
 		char *n = realloc(p->passwd_add, len + strlen(line) + 64);
 		if (!n)
 			return cb_fail(e, ENOMEM, "out of memory");
@@ -308,8 +310,6 @@ int cb_proc_build(struct cb_proc *p, const cJSON *image_config, const struct cb_
 		return r;
 	for (int i = 0; r == 0 && i < o->ngroups_add; i++)
 		r = vec_push(&p->groups_add, strdup(o->groups_add[i]));
-	if (r == 0 && o->nhostusers && (r = host_users(p, o, e)) < 0)
-		return r;
 	p->preserve_fds = o->preserve_fds;
 	p->null_fds = o->null_fds;
 	p->cwd = strdup(w);
@@ -722,7 +722,7 @@ int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 	if (p->oci ? set_caps(p->oci->eff, p->oci->perm, p->oci->inh, p->oci->amb & p->oci->inh & p->oci->perm, e) < 0
 		   : set_caps(want, want, inh, inh, e) < 0)
 		return CB_EXIT_FAIL;
-	if ((p->oci ? p->oci->nnp : !p->privileged) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	if ((p->oci ? p->oci->nnp : !p->privileged || p->nnp) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return cb_fail_errno(e, errno, "no_new_privs"), CB_EXIT_FAIL;
 	if (chdir(p->cwd) < 0 && errno == ENOENT)
 		return cb_fail(e, ENOENT, "workdir \"%s\" does not exist on container", p->cwd), CB_EXIT_NOEXEC;

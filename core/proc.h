@@ -37,7 +37,8 @@ struct cb_proc {
 	int single_map;   /* only uid/gid 0 exist (single mapping): no setgroups */
 	unsigned long long caps;      /* the bounding set; uid 0's permitted and effective */
 	unsigned long long user_caps; /* another uid's (podman: the --cap-add ones, ambient too) */
-	int privileged;               /* --privileged: no no_new_privs */
+	int privileged;               /* --privileged: no no_new_privs ... */
+	int nnp;                      /* ... unless --security-opt no-new-privileges */
 	int root_emul;    /* install the root emulation filter (emul.h) before exec */
 	int emul_sock;    /* ... and send its listener there (-1: none) */
 	struct cb_seccomp seccomp; /* the filter (podman's default unless privileged) */
@@ -92,6 +93,9 @@ int cb_proc_env_host(struct cb_proc_opts *o, int all, cb_err *e);
 /* Fill p from the image config blob (the whole JSON: its "config" is used) and o. */
 int cb_proc_build(struct cb_proc *p, const cJSON *image_config, const struct cb_proc_opts *o, cb_err *e);
 void cb_proc_free(struct cb_proc *p);
+/* --hostuser NAME|UID: the host's passwd line of each into p->passwd_add (the child adds
+ * them to the container's /etc/passwd). */
+int cb_proc_host_users(struct cb_proc *p, const struct cb_proc_opts *o, cb_err *e);
 
 /* A line of file (/etc/passwd: fields f[0..6], /etc/group: 0..3) whose name is name, or
  * (name NULL) whose id is id: 1 with f[] pointing into line, else 0. */

@@ -19,8 +19,10 @@
 #include "idmap.h"
 #include "image.h"
 #include "paths.h"
+#include "load.h"
 #include "network.h"
 #include "runopts.h"
+#include "secret.h"
 #include "volume.h"
 #include "walk.h"
 
@@ -156,6 +158,67 @@ static int number(const char *opt, const char *arg)
 	return (int)n;
 }
 
+/* ---- runflags.c's options, one block: --ulimit, --shm-size, --sysctl, --oom-score-adj,
+ * --kernel-memory (podman's no-op); --ipc and --security-opt go there too ---- */
+enum { O_RUNFLAG = 200 };
+static const char *const runflag_names[] = { "ulimit", "shm-size", "sysctl", "oom-score-adj", "kernel-memory",
+					       "rmi", "log-opt", "secret" };
+#define RUNFLAG_OPTIONS                                                                                      \
+	{ "ulimit", 0, CB_OPT_ARG, O_RUNFLAG }, { "shm-size", 0, CB_OPT_ARG, O_RUNFLAG + 1 },                 \
+	{ "sysctl", 0, CB_OPT_ARG, O_RUNFLAG + 2 }, { "oom-score-adj", 0, CB_OPT_ARG, O_RUNFLAG + 3 },         \
+	{ "kernel-memory", 0, CB_OPT_ARG, O_RUNFLAG + 4 }, { "rmi", 0, CB_OPT_BOOL, O_RUNFLAG + 5 },   \
+	{ "log-opt", 0, CB_OPT_ARG, O_RUNFLAG + 6 }, { "secret", 0, CB_OPT_ARG, O_RUNFLAG + 7 }
+static int runflag(struct cb_runopts *r, int c, const char *arg, cb_err *e)
+{
+	if (c == O_RUNFLAG + 5) /* --rmi implies --rm, as podman's */
+		return r->rmi = r->o.rm = !strcmp(arg, "true"), 0;
+	if (c == O_RUNFLAG + 7)
+		return r->secrets[r->nsecrets++] = arg, 0;
+	if (c == O_RUNFLAG + 4)
+		return cb_warn("The --kernel-memory flag is no longer supported. This flag is a noop."), 0;
+	int k = cb_runflags_opt(&r->flags, runflag_names[c - O_RUNFLAG], arg, e);
+	return k < 0 ? k : 0;
+}
+/* --userns host|private|auto[:OPTS]|keep-id (podman's last one wins): cbox's rootless
+ * containers always have a user namespace of their own, the storage's (the ladder's
+ * mapping), so private and auto are that. */
+static void userns(struct cb_run_opts *o, const char *arg)
+{
+	o->keep_ids[0] = o->keep_ids[1] = -1;
+	if (!strncmp(arg, "auto:", 5)) {
+		const char *sz = strstr(arg, "size=");
+		char *end = NULL;
+		if (sz && (strtoul(sz + 5, &end, 10), end == sz + 5 || (*end && *end != ',')))
+			usage_error("--userns %s: strconv.ParseUint: parsing \"%.*s\": invalid syntax", arg,
+				    (int)strcspn(sz + 5, ","), sz + 5);
+	} else if (!strcmp(arg, "nomap")) {
+		/* keep-id's nested namespace without the caller: only the sub-ids */
+		if (!cb_rootless())
+			refuse("nomap is only supported in rootless mode");
+		o->keep_id = o->nomap = 1;
+		return;
+	} else if (!strncmp(arg, "keep-id:", 8)) {
+		/* keep-id:uid=U,gid=G: the caller is U:G inside */
+		for (const char *p = arg + 8; *p; p += *p == ',') {
+			int k = !strncmp(p, "uid=", 4) ? 0 : !strncmp(p, "gid=", 4) ? 1 : -1;
+			char *end = NULL;
+			unsigned long v = k < 0 ? 0 : strtoul(p + 4, &end, 10);
+			if (k < 0 || end == p + 4 || (*end && *end != ',') || v > 65535)
+				refuse("--userns %s: want keep-id:uid=N,gid=N (N up to 65535)", arg);
+			o->keep_ids[k] = (long)v;
+			p = end;
+		}
+		o->keep_id = 1;
+		return;
+	} else if (strcmp(arg, "keep-id") && strcmp(arg, "host") && strcmp(arg, "private") && strcmp(arg, "auto") &&
+		   arg[0]) {
+		refuse("unrecognized namespace mode %s passed", arg);
+	}
+	o->keep_id = !strcmp(arg, "keep-id");
+	o->nomap = 0;
+}
+/* ---- */
+
 static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 {
 	enum { O_NAME = 1, O_HOST, O_RM, O_ENV, O_WORKDIR, O_USER, O_ENTRY, O_VOLUME, O_RO, O_NET, O_PULL,
@@ -164,7 +227,7 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 	       O_ANNOT, O_STOPSIG, O_STOPTIME, O_TZ, O_ENVHOST, O_NOHOSTS, O_DNSOPT, O_DNSSEARCH, O_UTS, O_PID,
 	       O_IPC, O_GROUPADD, O_HOSTUSER, O_PRESERVE, O_SIGPROXY, O_RESTART, O_DEVICE, O_PROXY, O_ARCH, O_OS,
 	       O_VARIANT, O_ATTACH, O_TIMEOUT, O_MOUNT, O_LOGDRIVER, O_PUBALL, O_EXPOSE, O_STATICADDR, O_CGROUPS, O_CGPARENT,
-	       O_KMEM, O_DEVRULE, O_RESOURCE = 100 };
+	       O_DEVRULE, O_RESOURCE = 100 };
 	/* the resource flags, in O_RESOURCE + k order */
 	static const char *const resource[] = { "memory", "memory-swap", "memory-reservation", "cpus", "cpu-shares",
 						"cpuset-cpus", "cpuset-mems", "pids-limit", "blkio-weight" };
@@ -245,8 +308,8 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 		{ "blkio-weight", 0, CB_OPT_ARG, O_RESOURCE + 8 },
 		{ "cgroups", 0, CB_OPT_ARG, O_CGROUPS },
 		{ "cgroup-parent", 0, CB_OPT_ARG, O_CGPARENT },
-		{ "kernel-memory", 0, CB_OPT_ARG, O_KMEM },
 		{ "device-cgroup-rule", 0, CB_OPT_ARG, O_DEVRULE },
+		RUNFLAG_OPTIONS,
 		{ 0 },
 	};
 	struct cb_run_opts *o = &r->o;
@@ -264,7 +327,11 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 	o->limits = cJSON_CreateObject();
 	o->hostconfig = cJSON_CreateObject();
 	o->device_rules = cJSON_CreateArray();
-	if (!o->limits || !o->hostconfig || !o->device_rules ||
+	cb_runflags_init(&r->flags);
+	o->flags = &r->flags;
+	o->keep_ids[0] = o->keep_ids[1] = -1;
+	r->secrets = calloc((size_t)argc, sizeof(*r->secrets));
+	if (!o->limits || !o->hostconfig || !o->device_rules || !r->secrets ||
 	    !env || !vols || !devs || !tmpfs || !env_files || !labels || !annot || !groups || !hostusers ||
 	    cb_net_init(&r->net, argc, e) < 0)
 		usage_error("out of memory");
@@ -339,23 +406,19 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 		case O_INIT: o->init = yes; break;
 		case O_EMUL: bad = cb_emul_parse(st.arg, &o->root_emul, e); break;
 		case O_SECOPT:
-			/* What every container but a privileged one has, and no LSM at all. */
-			if (!strcmp(st.arg, "no-new-privileges") || !strcmp(st.arg, "no-new-privileges=true") ||
-			    !strcmp(st.arg, "label=disable") || !strcmp(st.arg, "apparmor=unconfined"))
+			/* runflags.c's, but seccomp= */
+			if ((bad = cb_runflags_opt(&r->flags, "security-opt", st.arg, e)) != 0)
 				break;
-			if (strncmp(st.arg, "seccomp=", 8))
-				usage_error("--security-opt %s: want seccomp=unconfined|FILE or no-new-privileges", st.arg);
 			bad = cb_seccomp_opt(&r->seccomp, st.arg + 8, e);
 			o->proc.seccomp = &r->seccomp;
 			break;
-		case O_USERNS:
-			if (strcmp(st.arg, "keep-id") && strcmp(st.arg, "host") && st.arg[0])
-				usage_error("--userns %s: want keep-id (or host, the default)", st.arg);
-			o->keep_id = !strcmp(st.arg, "keep-id");
-			break;
+		case O_USERNS: userns(o, st.arg); break;
 		case O_UTS: o->host_ns = (o->host_ns & ~CB_HOST_UTS) | host_ns("uts", st.arg, CB_HOST_UTS); break;
 		case O_PID: o->host_ns = (o->host_ns & ~CB_HOST_PID) | host_ns("pid", st.arg, CB_HOST_PID); break;
-		case O_IPC: o->host_ns = (o->host_ns & ~CB_HOST_IPC) | host_ns("ipc", st.arg, CB_HOST_IPC); break;
+		case O_IPC:
+			bad = cb_runflags_opt(&r->flags, "ipc", st.arg, e);
+			o->host_ns = (o->host_ns & ~CB_HOST_IPC) | (r->flags.ipc == CB_IPC_HOST ? CB_HOST_IPC : 0);
+			break;
 		case O_GROUPADD: groups[o->proc.ngroups_add++] = st.arg; break;
 		case O_HOSTUSER: hostusers[o->proc.nhostusers++] = st.arg; break;
 		case O_PRESERVE: o->proc.preserve_fds = number("preserve-fds", st.arg); break;
@@ -392,7 +455,6 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 			o->cgroups_off = !strcmp(st.arg, "disabled");
 			break;
 		case O_CGPARENT: o->cgroup_parent = st.arg; break;
-		case O_KMEM: r->warning = "The --kernel-memory flag is no longer supported. This flag is a noop."; break;
 		case O_DEVRULE:
 			if (cb_cgroup_device_rule(st.arg, e) < 0)
 				bail_with(e, 0);
@@ -404,11 +466,16 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 					bail_with(e, !strncmp(e->msg, "invalid argument", 16));
 				break;
 			}
+			if (c >= O_RUNFLAG && c < O_RUNFLAG + (int)CB_ARRAY_SIZE(runflag_names)) {
+				if (runflag(r, c, st.arg, e) < 0)
+					return -EINVAL;
+				break;
+			}
 			r->platform_set |= c == CB_PULL_O_PLATFORM;
 			bad = cb_pull_opt(&r->po, c, st.arg, e);
 		}
 		if (bad < 0)
-			return r->hint = 1, -EINVAL;
+			return r->hint = c != O_SECOPT && c != O_IPC, -EINVAL;
 	}
 	if (o->name && !cb_container_name_ok(o->name))
 		refuse("--name '%s': names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument", o->name);
@@ -419,6 +486,11 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 	}
 	if (cb_cgroup_flags_done(o->limits, o->hostconfig, e) < 0)
 		bail_with(e, 0);
+	if (cb_runflags_check(&r->flags, o->host_ns & CB_HOST_UTS, r->net.mode == CB_NET_HOST, e) < 0)
+		return -EINVAL;
+	for (int i = 0; o->proc.ngroups_add > 1 && i < o->proc.ngroups_add; i++)
+		if (!strcmp(groups[i], "keep-groups"))
+			refuse("the '--group-add keep-groups' option is not allowed with any other --group-add options");
 	if (attach && o->detach)
 		refuse("--attach and --detach cannot be set at the same time");
 	if (o->detach && o->log_driver == CB_LOG_PASSTHROUGH)
@@ -486,14 +558,16 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 	o->vols = r->vols = vols;
 	if (o->tz && tz(o, &devs[o->nbinds++], e) < 0)
 		return -EINVAL;
-	o->binds = devs;
+	o->binds = r->binds = devs;
 	o->tmpfs = tmpfs;
 	o->driver = cb_opt_storage_driver;
 	o->image_name = r->image;
 	o->rootless = cb_rootless();
 	/* keep-id: the caller's uid:gid inside too, unless -u says otherwise. */
-	if (o->keep_id && o->rootless && !o->proc.user) {
-		snprintf(r->keep_user, sizeof(r->keep_user), "%u:%u", (unsigned)cb_host_uid(), (unsigned)cb_host_gid());
+	if (o->keep_id && !o->nomap && o->rootless && !o->proc.user) {
+		snprintf(r->keep_user, sizeof(r->keep_user), "%lu:%lu",
+			 o->keep_ids[0] >= 0 ? (unsigned long)o->keep_ids[0] : (unsigned long)cb_host_uid(),
+			 o->keep_ids[1] >= 0 ? (unsigned long)o->keep_ids[1] : (unsigned long)cb_host_gid());
 		o->proc.user = r->keep_user;
 	}
 	if (cb_net_finish_opts(&r->net, o->rootless, e) < 0)
@@ -535,13 +609,46 @@ static int replace(struct cb_store *s, const char *name, cb_err *e)
 	return 0;
 }
 
+/* IMAGE docker-archive:PATH or oci-archive:PATH: loaded into the store (its name, or
+ * its id, into r->image_name), with podman's progress lines unless -q. */
+static int archive(struct cb_runopts *r, struct cb_store *s, int fd, cJSON **index, cb_err *e)
+{
+	struct cb_reader in = cb_fd_reader(&fd);
+	char *loaded = NULL;
+	int k = cb_load(s, &in, &loaded, e);
+	close(fd);
+	if (k < 0)
+		return cb_err_prefix(e, "%s", r->image);
+	snprintf(r->image_name, sizeof(r->image_name), "%.*s", (int)strcspn(loaded, "\n"), loaded);
+	free(loaded);
+	cJSON_Delete(*index);
+	if ((k = cb_store_index_load(s, index, e)) < 0)
+		return k;
+	const cJSON *img = cb_index_find(*index, r->image_name), *l;
+	if (!img)
+		return cb_fail(e, ENOENT, "%s: loaded, but not in the index", r->image);
+	if (!r->po.quiet) {
+		fprintf(stderr, "Getting image source signatures\n");
+		cJSON_ArrayForEach(l, cJSON_GetObjectItem(img, "layers"))
+			fprintf(stderr, "Copying blob %.12s done\n", cb_digest_hex(l->valuestring ?: "sha256:"));
+		fprintf(stderr, "Copying config %.12s done\nWriting manifest to image destination\n",
+			cb_digest_hex(cJSON_GetStringValue(cJSON_GetObjectItem(img, "id")) ?: "sha256:"));
+	}
+	r->image = r->o.image_name = r->image_name;
+	return 0;
+}
+
 static int image_of(struct cb_runopts *r, struct cb_store *s, cJSON **index, const cJSON **imgp, cb_err *e)
 {
 	struct cb_regconf rc;
 	cJSON *img = NULL;
-	int k;
+	int k, afd = -1;
 	*index = NULL;
 	*imgp = NULL;
+	const char *colon = strchr(r->image, ':');
+	if (!r->rootfs && colon && (!strncmp(r->image, "docker-archive:", 15) || !strncmp(r->image, "oci-archive:", 12)) &&
+	    (afd = open(colon + 1, O_RDONLY | O_CLOEXEC)) < 0)
+		return cb_fail_errno(e, errno, "%s", r->image);
 	if (r->cidfile) {
 		int fd = open(r->cidfile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		if (fd < 0 && errno == EEXIST)
@@ -567,6 +674,8 @@ static int image_of(struct cb_runopts *r, struct cb_store *s, cJSON **index, con
 	r->o.single_map = cb_idmap_current.mode == CB_IDMAP_SINGLE;
 	if (r->rootfs)
 		return 0;
+	if (afd >= 0 && (k = archive(r, s, afd, index, e)) < 0)
+		return k;
 	const char *image = r->image;
 	if (strcmp(r->pull, "always") && strcmp(r->pull, "newer"))
 		img = cb_image_lookup(*index, image, &rc, NULL, 0, e);
@@ -596,6 +705,10 @@ static int image_of(struct cb_runopts *r, struct cb_store *s, cJSON **index, con
 			return cb_fail(e, ENOENT, "%s: pulled, but not in the index", image);
 	}
 check:
+	/* The container's image name: the full one that matched, as podman's ("" for an ID) */
+	if (cb_image_lookup(*index, image, &rc, r->image_name, sizeof(r->image_name), e) && r->image_name[0])
+		r->o.image_name = r->image_name;
+	snprintf(r->image_id, sizeof(r->image_id), "%s", cJSON_GetStringValue(cJSON_GetObjectItem(img, "id")) ?: "");
 	/* A foreign-arch image needs a binfmt_misc handler: say so before anything starts. */
 	if ((k = cb_binfmt_check(image, cJSON_GetStringValue(cJSON_GetObjectItem(img, "platform")), e)) < 0)
 		return k;
@@ -603,11 +716,57 @@ check:
 	return 0;
 }
 
+/* --secret NAME[,target=T][,type=mount]: ROOT/secrets/NAME/data read-only on
+ * /run/secrets/NAME (or T: relative to /run/secrets, or absolute). */
+static int secrets(struct cb_runopts *r, struct cb_store *s, cb_err *e)
+{
+	for (int i = 0; i < r->nsecrets; i++) {
+		char ref[256], name[256], id[26], *src = NULL, *dst = NULL;
+		const char *spec = r->secrets[i], *t = strstr(spec, ",target="), *tt = t ? t + 8 : NULL;
+		snprintf(ref, sizeof(ref), "%.*s", (int)strcspn(spec, ","), spec);
+		if (cb_secret_find(s, ref, name, id, e) < 0)
+			return -ENOENT;
+		if (asprintf(&src, "%s/secrets/%s/data", s->root, name) < 0 ||
+		    asprintf(&dst, "%s%.*s", tt && *tt == '/' ? "" : "/run/secrets/", tt ? (int)strcspn(tt, ",") : 255,
+			     tt ? tt : name) < 0)
+			return cb_fail(e, ENOMEM, "out of memory");
+		r->binds[r->o.nbinds].src = src;
+		r->binds[r->o.nbinds].dst = dst;
+		r->binds[r->o.nbinds++].ro = 1;
+	}
+	return 0;
+}
+
 int cb_runopts_image(struct cb_runopts *r, struct cb_store *s, cJSON **index, const cJSON **img, cb_err *e)
 {
 	int k = image_of(r, s, index, img, e);
+	if (k == 0)
+		k = secrets(r, s, e);
 	/* named volumes: made (and filled from the image) in the storage's user namespace */
 	return k < 0 ? k : cb_volumes_resolve(s, r->vols, r->o.nvols, e);
+}
+
+/* --rmi, the container gone: its image too unless another container uses it. */
+static void rmi(const char *image_id)
+{
+	struct cb_store s;
+	struct cb_regconf rc;
+	cJSON *index = NULL, *img;
+	cb_err e;
+	memset(&s, 0, sizeof(s));
+	s.rootfd = s.lockfd = -1;
+	if (cb_image_index_open(&s, &rc, 1, &index, &e) < 0) {
+		cb_warn("--rmi: %s", e.msg);
+	} else if ((img = cb_index_find(index, image_id)) && !cb_container_find(&s, "image", image_id, NULL, 0)) {
+		cJSON_DetachItemViaPointer(cJSON_GetObjectItem(index, "images"), img);
+		cJSON_Delete(img);
+		if (cb_store_index_save(&s, index, &e) < 0)
+			cb_warn("--rmi: %s", e.msg);
+		else
+			cb_store_gc_layers(&s, index);
+	}
+	cJSON_Delete(index);
+	cb_store_close(&s);
 }
 
 int cb_runopts_run(struct cb_runopts *r, char *id, int *status, cb_err *e)
@@ -622,6 +781,8 @@ int cb_runopts_run(struct cb_runopts *r, char *id, int *status, cb_err *e)
 		fprintf(stderr, "%s\n", r->warning); /* podman's words, bare as podman prints them */
 	if ((k = cb_runopts_image(r, &s, &index, &img, e)) == 0)
 		k = cb_container_run(&s, img, &r->o, status, e);
+	if (k == 0 && r->rmi && !r->o.detach && !r->o.create && r->image_id[0])
+		rmi(r->image_id);
 	/* nothing made: the --cidfile made early goes, as podman's */
 	if (k < 0 && r->cid_made && (r->o.create || *status == CB_EXIT_FAIL))
 		unlink(r->cidfile);

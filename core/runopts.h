@@ -11,6 +11,7 @@ struct cb_runopts {
 	struct cb_seccomp seccomp;
 	struct cb_pull_opts po;
 	struct cb_net net;
+	struct cb_runflags flags; /* runflags.c's: --ulimit, --shm-size, --sysctl, --ipc, ... */
 	const char *pull;    /* missing, always, never, newer */
 	const char *image;   /* the IMAGE operand (or --rootfs DIR) */
 	const char *cidfile; /* --cidfile FILE: the id written there */
@@ -21,6 +22,12 @@ struct cb_runopts {
 	int platform_set, rootfs;
 	const char *warning; /* printed by run and create (--kernel-memory's) */
 	char rootfs_dir[4096], keep_user[32];
+	char image_name[512]; /* the full name IMAGE matched (the container's ImageName) */
+	char image_id[80];    /* its id (--rmi) */
+	int rmi;              /* --rmi: the image goes after the container unless another uses it */
+	const char **secrets; /* --secret NAME[,target=T]: bound once the store is open */
+	int nsecrets;
+	struct cb_volume *binds; /* o.binds, to add the secrets to */
 };
 
 /* Parse argv (the applet's name first) into r: 0; CB_OPT_HELP for --help; else a

@@ -203,6 +203,33 @@ int cb_container_open(struct cb_store *s, const char *id, int *dirfd, cJSON **cf
 	return r;
 }
 
+int cb_container_latest(struct cb_store *s, char *id, cb_err *e)
+{
+	char (*ids)[65], last[48] = "";
+	int count, found = 0;
+	if (cb_container_ids(s, &ids, &count, e) < 0)
+		return 0;
+	for (int i = 0; i < count; i++) {
+		int fd;
+		cJSON *cfg;
+		cb_err ignore;
+		if (cb_container_open(s, ids[i], &fd, &cfg, &ignore) < 0)
+			continue;
+		const char *c = cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "created")) ?: "";
+		if (strcmp(c, last) > 0) { /* RFC 3339 UTC with nanoseconds: sorts as text */
+			snprintf(last, sizeof(last), "%s", c);
+			snprintf(id, 65, "%s", ids[i]);
+			found = 1;
+		}
+		cJSON_Delete(cfg);
+		close(fd);
+	}
+	free(ids);
+	if (!found)
+		cb_fail(e, ENOENT, "--latest: there are no containers");
+	return found;
+}
+
 int cb_container_resolve(struct cb_store *s, const char *ref, char *id, size_t n, cb_err *e)
 {
 	char (*ids)[65];

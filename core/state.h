@@ -46,6 +46,8 @@ void cb_state_now(char *buf, size_t n);
 /* The container ref names: its name, full id or a unique id prefix. id gets the full id.
  * Else: no container with name or ID "ref" found: no such container. */
 int cb_container_resolve(struct cb_store *s, const char *ref, char *id, size_t n, cb_err *e);
+/* The container made last (--latest): 1 with its id (65 bytes), else 0 with *e. */
+int cb_container_latest(struct cb_store *s, char *id, cb_err *e);
 /* Every container's id (malloc'd array of 65-byte strings), unsorted. */
 int cb_container_ids(struct cb_store *s, char (**ids)[65], int *n, cb_err *e);
 /* containers/<id>: its directory fd and parsed config.json (*cfg, caller deletes). */
