@@ -44,6 +44,7 @@ struct child {
 	int sig_proxy;        /* forward signals to it (run, start -a) */
 	const char *restart;  /* --restart: the monitor runs it again */
 	int timeout;          /* --timeout: KILL after this many seconds */
+	const cJSON *cj;      /* its config.json (a healthcheck's scheduler reads it) */
 };
 
 /* :U volumes' destinations, for the process to chown once its user is known. */
@@ -381,6 +382,7 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 			/* Written before a detached run returns, so ps, exec and stop see it. */
 			cb_state_set_running(&st, pid, getpid());
 			cb_state_write(dfd, &st, &ignore);
+			pid_t health = cb_health_start(s, dfd, c->cj, pid);
 			send_report(report, 0, e);
 			cb_emul_rec_start(&rec);
 			if (c->timeout) {
@@ -401,6 +403,7 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 			}
 			alarm(0);
 			timeout_pid = 0;
+			cb_health_stop(health);
 		}
 		for (int i = 0; i < 2; i++)
 			if (rd[i] >= 0)
@@ -556,7 +559,8 @@ made:;
 	struct cb_proc_opts po = o->proc;
 	po.hostname = hostname;
 	po.tty = o->tty;
-	if ((r = cb_proc_build(&c.p, config, &po, e)) < 0 || (c.keepid && (r = cb_keepid_init(&kid, e)) < 0))
+	if ((r = cb_proc_build(&c.p, config, &po, e)) < 0 || (c.keepid && (r = cb_keepid_init(&kid, e)) < 0) ||
+	    (r = cb_health_config(NULL, &o->health, config, e)) < 0)
 		goto out;
 	c.p.single_map = o->single_map;
 	c.p.root_emul = cb_emul_wanted(o->root_emul, o->single_map);
@@ -722,6 +726,8 @@ made:;
 		cJSON_GetObjectItem(cJSON_GetObjectItem(config, "config"), "StopSignal"));
 	cJSON_AddStringToObject(cj, "stop_signal", o->stop_signal ? o->stop_signal : sig ? sig : "");
 	run_json(cj, o, config);
+	cb_health_config(cj, &o->health, config, e); /* checked above */
+	c.cj = cj;
 	etc_text(&etc, hostname, name, o->net, cj);
 	child_etc(&c, &etc);
 	char *config_text = r == 0 ? cb_json_print(cj) : NULL;
@@ -937,6 +943,7 @@ static int start_prepare(struct cb_store *s, const char *id, struct started *t, 
 	c->timeout = num(cj, "timeout");
 	c->hostname = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "hostname")) ?: "";
 	c->net = &t->net;
+	c->cj = t->cj;
 	t->rm = cJSON_IsTrue(cJSON_GetObjectItem(cj, "rm"));
 	etc_text(&t->etc, c->hostname, cJSON_GetStringValue(cJSON_GetObjectItem(cj, "name")) ?: "", &t->net, cj);
 	child_etc(c, &t->etc);

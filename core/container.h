@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "health.h"
 #include "mount.h"
 #include "net.h"
 #include "proc.h"
@@ -48,6 +49,7 @@ struct cb_run_opts {
 	int sig_proxy;        /* run forwards signals to the process (default on) */
 	int timeout;          /* --timeout N: KILL after N seconds (0: none) */
 	const char *cidfile;  /* --cidfile: the id written there once chosen */
+	struct cb_health_opts health; /* --health-*, --no-healthcheck */
 };
 enum { CB_HOST_UTS = 1, CB_HOST_PID = 2, CB_HOST_IPC = 4 };
 

@@ -210,6 +210,7 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 		{ "attach", 'a', CB_OPT_ARG, O_ATTACH },
 		{ "timeout", 0, CB_OPT_ARG, O_TIMEOUT },
 		CB_PULL_OPTIONS,
+		CB_HEALTH_OPTIONS,
 		{ "interactive", 'i', CB_OPT_BOOL, O_INTERACTIVE },
 		{ "tty", 't', CB_OPT_BOOL, O_TTY },
 		{ "detach", 'd', CB_OPT_BOOL, O_DETACH },
@@ -235,6 +236,7 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 	o->net = &r->net;
 	o->stop_timeout = -1;
 	o->sig_proxy = 1;
+	cb_health_opts_init(&o->health);
 	r->pull = "missing";
 	cb_pull_opts_default(&r->po);
 	r->po.quiet = 0;
@@ -345,6 +347,10 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 				snprintf(msg, sizeof(msg), "%s", e->msg);
 				refuse("%s", msg);
 			}
+			break;
+		case CB_HEALTH_O_CMD ... CB_HEALTH_O_FAILURE:
+			if (cb_health_opt(&o->health, c, st.arg, e) < 0)
+				return -EINVAL;
 			break;
 		default:
 			r->platform_set |= c == CB_PULL_O_PLATFORM;
