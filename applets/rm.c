@@ -51,13 +51,11 @@ static int check_one(struct cb_store *s, const char *id, void *arg, cb_err *e)
 		return cb_fail(e, EBUSY, /* podman's words */
 			       "cannot remove container %s as it is running - running or paused containers cannot be "
 			       "removed without force: container state improper", id);
-	if (st.state == CB_STATE_RUNNING && timeout > 0) {
+	/* (-t 0 too: stop KILLs at once and, as a plain kill would not, ends a --restart policy) */
+	if (st.state == CB_STATE_RUNNING) {
 		int r = cb_container_stop(s, id, timeout, e);
 		if (r < 0)
 			return r;
-	} else if (st.state == CB_STATE_RUNNING) {
-		kill(st.pid, SIGKILL);
-		cb_pid_wait_gone(st.pid, st.pid_start, -1);
 	}
 	cb_pid_wait_gone(st.monitor, st.monitor_start, -1);
 	return 1;
