@@ -505,6 +505,10 @@ static void run_json(cJSON *cj, const struct cb_run_opts *o, const cJSON *config
 	if (o->tz)
 		cJSON_AddStringToObject(cj, "tz", o->tz);
 	binds_json(cj, "binds", o->binds, o->nbinds);
+	cJSON *cc = cJSON_AddArrayToObject(cj, "create_command");
+	for (int i = 0; i < o->nargs; i++)
+		cJSON_AddItemToArray(cc, cJSON_CreateString(o->args[i]));
+	cJSON_AddNumberToObject(cj, "create_image_arg", o->image_arg);
 }
 
 int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_opts *o, int *status, cb_err *e)

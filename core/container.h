@@ -50,6 +50,9 @@ struct cb_run_opts {
 	int timeout;          /* --timeout N: KILL after N seconds (0: none) */
 	const char *cidfile;  /* --cidfile: the id written there once chosen */
 	struct cb_health_opts health; /* --health-*, --no-healthcheck */
+	char **args;          /* run's or create's words after its name ("create_command", for
+	                       * generate systemd --new), args[image_arg] the image */
+	int nargs, image_arg;
 };
 enum { CB_HOST_UTS = 1, CB_HOST_PID = 2, CB_HOST_IPC = 4 };
 

@@ -12,7 +12,9 @@
 
 #include "container.h"
 #include "ctl.h"
+#include "emul.h"
 #include "health.h"
+#include "idmap.h"
 #include "json.h"
 #include "ns.h"
 
@@ -270,7 +272,7 @@ static int exec_fn(void *arg, cb_err *e)
 }
 
 /* In a child of ours, its own process group: the check's command in the container as
- * exec runs it (no root emulation's owner recorder), stdin /dev/null, stdout and stderr
+ * exec runs it (root emulation's owner recorder too), stdin /dev/null, stdout and stderr
  * on out. Exits with the command's status. */
 static void __attribute__((noreturn)) check_child(struct cb_store *s, const cJSON *cj, const struct cb_state *st,
 						   char **argv, int argc, int out)
@@ -283,16 +285,22 @@ static void __attribute__((noreturn)) check_child(struct cb_store *s, const cJSO
 	setpgid(0, 0);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		_exit(CB_EXIT_FAIL);
+	struct cb_emul_rec rec = { .sock = { -1, -1 }, .listener = -1, .wake = { -1, -1 } };
 	if (cb_container_proc(cj, &po, &p, &e) < 0 || cb_seccomp_build(&p.seccomp, s->rootfd, p.caps, &e) < 0 ||
-	    cb_container_join(st->pid, st->pid_start, &e) < 0 || cb_ns_spawn(0, exec_fn, &p, &pid, &syncfd, &e) < 0) {
+	    cb_container_join(st->pid, st->pid_start, &e) < 0 || (p.root_emul && cb_emul_rec_open(&rec, s->rootfd, &e) < 0) ||
+	    (p.emul_sock = rec.sock[1], cb_ns_spawn(0, exec_fn, &p, &pid, &syncfd, &e)) < 0) {
 		fprintf(stderr, "%s\n", e.msg);
 		_exit(CB_EXIT_FAIL);
 	}
+	cb_emul_rec_forked(&rec);
 	if ((status = cb_ns_started(pid, syncfd, &e))) {
 		fprintf(stderr, "%s\n", e.msg);
 		_exit(status);
 	}
-	_exit(cb_ns_wait_proxy(pid, 0));
+	cb_emul_rec_start(&rec);
+	status = cb_ns_wait_proxy(pid, 0);
+	cb_emul_rec_close(&rec);
+	_exit(status);
 }
 
 static long long mono_ns(void)
@@ -462,7 +470,7 @@ static void on_failure(struct cb_store *s, const char *id, int dfd, const char *
 			break;
 		usleep(20000);
 	}
-	if (r == 0 && !strcmp(action, "restart"))
+	if (r == 0 && !strcmp(action, "restart") && (r = cb_userns_enter(&e)) == 0) /* start's namespace */
 		r = cb_container_start(s, id, &e);
 	if (r < 0)
 		cb_warn("healthcheck: --health-on-failure %s: %s", action, e.msg);

@@ -400,6 +400,9 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 				    r->rootfs_dir);
 		o->rootfs_dir = r->rootfs_dir;
 	}
+	o->args = argv + 1;
+	o->nargs = argc - 1;
+	o->image_arg = st.ind - 1;
 	o->proc.cmd = argv + st.ind + 1;
 	o->proc.ncmd = argc - st.ind - 1;
 	o->proc.env = env;

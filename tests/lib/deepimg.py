@@ -31,7 +31,7 @@ def base(t):
     for d in ("bin", "etc", "tmp", "proc", "sys", "dev"):
         add(t, d, kind=tarfile.DIRTYPE)
     add(t, "bin/busybox", open("/bin/busybox", "rb").read())
-    more = ("sleep", "touch", "rm", "false", "echo", "test") if kind == "health" else ()
+    more = ("sleep", "touch", "rm", "false", "echo", "test", "ps") if kind == "health" else ()
     for a in ("sh", "cat", "ls", "true", "find", "wc", "mkdir", "stat", "id") + more:
         add(t, "bin/" + a, kind=tarfile.SYMTYPE, link="busybox")
     add(t, "etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n", 0o644)
