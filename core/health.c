@@ -106,6 +106,8 @@ static int duration_opt(const char *name, const char *arg, long long *ns, cb_err
 int cb_health_opt(struct cb_health_opts *h, int id, const char *arg, cb_err *e)
 {
 	char *end;
+	if (!CFG_APPLET_HEALTHCHECK && id >= CB_HEALTH_O_CMD && id <= CB_HEALTH_O_FAILURE)
+		return cb_fail(e, ENOTSUP, "healthchecks are not in this build (CONFIG_APPLET_HEALTHCHECK)");
 	switch (id) {
 	case CB_HEALTH_O_CMD: h->cmd = arg; return 1;
 	case CB_HEALTH_O_NONE: h->no_healthcheck = !strcmp(arg, "true"); return 1;
@@ -215,10 +217,12 @@ static long long num(const cJSON *j, const char *k)
 
 int cb_health_defined(const cJSON *cj)
 {
+	if (!CFG_APPLET_HEALTHCHECK)
+		return 0;
 	const cJSON *t = cJSON_GetObjectItem(cJSON_GetObjectItem(cj, "healthcheck"), "Test");
 	const char *w0 = cJSON_GetStringValue(cJSON_GetArrayItem(t, 0)) ?: "";
 	const char *w1 = cJSON_GetStringValue(cJSON_GetArrayItem(t, 1)) ?: "";
-	if (!CFG_APPLET_HEALTHCHECK || !*w0 || !strcmp(w0, "NONE"))
+	if (!*w0 || !strcmp(w0, "NONE"))
 		return 0;
 	return (strcmp(w0, "CMD") && strcmp(w0, "CMD-SHELL")) || *w1;
 }
@@ -543,7 +547,7 @@ int cb_health_run(struct cb_store *s, const char *id, int dfd, const cJSON *cj, 
 
 pid_t cb_health_start(struct cb_store *s, int dfd, const cJSON *cj, pid_t pid)
 {
-	if (!cb_health_defined(cj))
+	if (!CFG_APPLET_HEALTHCHECK || !cb_health_defined(cj))
 		return 0;
 	char now[16];
 	update(dfd, "starting", NULL, 0, 0, 0, now);
