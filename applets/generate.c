@@ -115,12 +115,6 @@ int generate_main(int argc, char **argv)
 	int by_name = 0, new = 0, files = 0, header = 1, stop_to = -1, ndeps = 0, nenvs = 0, c;
 	struct cb_opt_state st;
 	cb_opt_init(&st, argc, argv);
-	if (argc < 2 || strcmp(argv[1], "systemd")) {
-		fprintf(stderr, argc < 2 ? "Error: missing command 'cbox generate COMMAND'\n" :
-			"Error: unrecognized command `cbox generate %s` (only systemd)\n", argv[1]);
-		return CB_EXIT_FAIL;
-	}
-	st.ind = 2;
 	while ((c = cb_getopt(&st, opts))) {
 		int yes = st.arg && !strcmp(st.arg, "true");
 		switch (c) {
@@ -141,7 +135,12 @@ int generate_main(int argc, char **argv)
 			break;
 		}
 	}
-	if (argc - st.ind != 1) {
+	if (st.ind >= argc || strcmp(argv[st.ind], "systemd")) {
+		fprintf(stderr, st.ind >= argc ? "Error: missing command 'cbox generate COMMAND'\n" :
+			"Error: unrecognized command `cbox generate %s` (only systemd)\n", argv[st.ind]);
+		return CB_EXIT_FAIL;
+	}
+	if (argc - ++st.ind != 1) {
 		fprintf(stderr, "Error: accepts 1 arg(s), received %d\n", argc - st.ind);
 		return CB_EXIT_FAIL;
 	}
