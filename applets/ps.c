@@ -12,7 +12,8 @@
 //usage:      --noheading      no header line
 //usage:  -n, --last N         the N newest containers (implies -a); -l, --latest: the newest
 //usage:  -f, --filter K=V     id=, name= (regex), status= (created, running, exited),
-//usage:                       exited=N, ancestor=IMAGE, label=K[=V], before=, since=;
+//usage:                       exited=N, ancestor=IMAGE, label=K[=V], before=, since=,
+//usage:                       health=healthy|unhealthy|starting|none;
 //usage:                       the same key again: either; different keys: all
 //usage:      --sort KEY       created (default), id, image, names, status, command
 //usage:  -s, --size           also SIZE (cbox does not measure it: 0B)
