@@ -49,7 +49,7 @@ int completion_main(int argc, char **argv)
 		;
 	const char *sh = st.ind < argc ? argv[st.ind] : "";
 	if (argc - st.ind != 1 || (strcmp(sh, "bash") && strcmp(sh, "zsh") && strcmp(sh, "fish"))) {
-		fprintf(stderr, "Error: name one shell: bash, zsh or fish\nSee 'cbox completion --help'.\n");
+		cb_usage_error("name one shell: bash, zsh or fish");
 		return CB_EXIT_FAIL;
 	}
 	if (!strcmp(sh, "fish")) {

@@ -26,7 +26,7 @@ int diff_main(int argc, char **argv)
 	while (cb_getopt(&st, opts))
 		format = st.arg;
 	if (argc - st.ind != 1) {
-		fprintf(stderr, "Error: name one container\nSee 'cbox diff --help'.\n");
+		cb_usage_error("name one container");
 		return CB_EXIT_FAIL;
 	}
 	if (format && strcmp(format, "json")) {

@@ -69,7 +69,7 @@ int exec_main(int argc, char **argv)
 			po.workdir = st.arg;
 	}
 	if (argc - st.ind < 2) {
-		fprintf(stderr, "Error: name a container and a command\nSee 'cbox exec --help'.\n");
+		cb_usage_error("name a container and a command");
 		return CB_EXIT_FAIL;
 	}
 	po.env = env;

@@ -29,7 +29,7 @@ int export_main(int argc, char **argv)
 			out = st.arg;
 		if (st.ind < st.argc) {
 			if (ref) {
-				fprintf(stderr, "Error: name one container\nSee 'cbox export --help'.\n");
+				cb_usage_error("name one container");
 				return CB_EXIT_FAIL;
 			}
 			ref = st.argv[st.ind];
@@ -37,7 +37,7 @@ int export_main(int argc, char **argv)
 		}
 	}
 	if (!ref) {
-		fprintf(stderr, "Error: name one container\nSee 'cbox export --help'.\n");
+		cb_usage_error("name one container");
 		return CB_EXIT_FAIL;
 	}
 	if (!out && isatty(1)) {

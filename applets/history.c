@@ -44,7 +44,7 @@ int history_main(int argc, char **argv)
 			format = st.arg;
 	}
 	if (argc - st.ind != 1) {
-		fprintf(stderr, "Error: requires exactly 1 arg(s), received %d\nSee 'cbox history --help'.\n", argc - st.ind);
+		cb_usage_error("requires exactly 1 arg(s), received %d", argc - st.ind);
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;

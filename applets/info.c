@@ -144,6 +144,9 @@ int info_main(int argc, char **argv)
 	snprintf(run, sizeof(run), "%s/cbox", xdg && *xdg ? xdg : s.root);
 	cJSON_AddStringToObject(store, "runRoot", run);
 	cJSON_AddObjectToObject(store, "graphOptions");
+	char vols[4200];
+	snprintf(vols, sizeof(vols), "%s/volumes", s.root);
+	cJSON_AddStringToObject(store, "volumePath", cb_opt_volume_path ? cb_opt_volume_path : vols);
 	cJSON *index = NULL;
 	int nc = 0;
 	char (*ids)[65] = NULL;

@@ -86,7 +86,7 @@ int inspect_main(int argc, char **argv)
 		return CB_EXIT_FAIL;
 	}
 	if (st.ind >= argc) {
-		fprintf(stderr, "Error: name at least one image or container\nSee 'cbox inspect --help'.\n");
+		cb_usage_error("name at least one image or container");
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;

@@ -39,7 +39,7 @@ int load_main(int argc, char **argv)
 		else
 			quiet = 1;
 	if (st.ind < argc) {
-		fprintf(stderr, "Error: unexpected argument '%s'\nSee 'cbox load --help'.\n", argv[st.ind]);
+		cb_usage_error("unexpected argument '%s'", argv[st.ind]);
 		return CB_EXIT_FAIL;
 	}
 	int fd = 0;

@@ -97,7 +97,7 @@ int login_main(int argc, char **argv)
 			setenv("REGISTRY_AUTH_FILE", st.arg, 1);
 	}
 	if (argc - st.ind != 1) {
-		fprintf(stderr, "Error: name exactly one registry\nSee 'cbox login --help'.\n");
+		cb_usage_error("name exactly one registry");
 		return CB_EXIT_FAIL;
 	}
 	registry_name(argv[st.ind], name, sizeof(name));
@@ -136,7 +136,7 @@ int logout_main(int argc, char **argv)
 	while (cb_getopt(&st, opts))
 		setenv("REGISTRY_AUTH_FILE", st.arg, 1);
 	if (argc - st.ind != 1) {
-		fprintf(stderr, "Error: name exactly one registry\nSee 'cbox logout --help'.\n");
+		cb_usage_error("name exactly one registry");
 		return CB_EXIT_FAIL;
 	}
 	registry_name(argv[st.ind], name, sizeof(name));

@@ -60,7 +60,7 @@ int logs_main(int argc, char **argv)
 	}
 	int n = argc - st.ind;
 	if (n < 1) {
-		fprintf(stderr, "Error: name at least one container\nSee 'cbox logs --help'.\n");
+		cb_usage_error("name at least one container");
 		return CB_EXIT_FAIL;
 	}
 	struct cb_logsrc *srcs = calloc((size_t)n, sizeof(*srcs));

@@ -53,9 +53,9 @@ int port_main(int argc, char **argv)
 		}
 	int n = argc - st.ind;
 	if (all ? n != 0 : n < 1 || n > 2) {
-		fprintf(stderr, all ? "Error: no arguments are needed with --all\n" :
-				      "Error: name a container (and a port)\nSee 'cbox port --help'.\n");
-		return CB_EXIT_FAIL;
+		if (all)
+			fprintf(stderr, "Error: no arguments are needed with --all\n");
+		return all ? CB_EXIT_FAIL : cb_usage_error("name a container (and a port)");
 	}
 	int want = 0;
 	char proto[8] = "tcp";

@@ -74,7 +74,7 @@ int pull_main(int argc, char **argv)
 		}
 	}
 	if (argc - st.ind != 1) {
-		fprintf(stderr, "Error: name exactly one image\nSee 'cbox pull --help'.\n");
+		cb_usage_error("name exactly one image");
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;

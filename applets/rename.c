@@ -23,7 +23,7 @@ int rename_main(int argc, char **argv)
 	while (cb_getopt(&st, opts))
 		;
 	if (argc - st.ind != 2) {
-		fprintf(stderr, "Error: requires exactly 2 arg(s), received %d\nSee 'cbox rename --help'.\n", argc - st.ind);
+		cb_usage_error("requires exactly 2 arg(s), received %d", argc - st.ind);
 		return CB_EXIT_FAIL;
 	}
 	const char *name = argv[st.ind + 1];

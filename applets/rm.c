@@ -13,6 +13,9 @@
 //usage:                   stop signal, KILL after N seconds); without -t or with 0:
 //usage:                   KILL at once
 //usage:  -v, --volumes    its anonymous volumes go too
+//usage:      --depend     the containers that share its network (--network
+//usage:                   container:IT) go too, first; without it such a container
+//usage:                   is refused (exit 125), as podman's
 //usage:
 //usage:cbox container prune [-f] removes every container that does not run, printing
 //usage:their IDs (without -f it asks first).
@@ -51,11 +54,13 @@ static int check_one(struct cb_store *s, const char *id, void *arg, cb_err *e)
 		return cb_fail(e, EBUSY, /* podman's words */
 			       "cannot remove container %s as it is running - running or paused containers cannot be "
 			       "removed without force: container state improper", id);
-	/* (-t 0 too: stop KILLs at once and, as a plain kill would not, ends a --restart policy) */
+	/* through stop also with -t 0 (KILL at once): it marks the container stopped, so a
+	 * --restart monitor ends instead of running it again */
 	if (st.state == CB_STATE_RUNNING) {
 		int r = cb_container_stop(s, id, timeout, e);
 		if (r < 0)
 			return r;
+		cb_pid_wait_gone(st.pid, st.pid_start, -1);
 	}
 	cb_pid_wait_gone(st.monitor, st.monitor_start, -1);
 	return 1;
@@ -101,6 +106,69 @@ static int running(struct cb_store *s, const char *id)
 	return st.state == CB_STATE_RUNNING;
 }
 
+/* peer[j]: the container whose network namespace every[j] shares ("network":
+ * "container:ID" in its config), else "" (each config read once). */
+static char (*peers_of(struct cb_store *s, char (*every)[65], int nall))[65]
+{
+	char (*peer)[65] = calloc((size_t)nall + 1, sizeof(*peer));
+	for (int j = 0; peer && j < nall; j++) {
+		int fd;
+		cJSON *cfg;
+		cb_err ignore;
+		if (cb_container_open(s, every[j], &fd, &cfg, &ignore) < 0)
+			continue;
+		close(fd);
+		const char *net = cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "network")) ?: "";
+		if (!strncmp(net, "container:", 10))
+			snprintf(peer[j], 65, "%s", net + 10);
+		cJSON_Delete(cfg);
+	}
+	return peer;
+}
+
+static int listed(char (*ids)[65], int n, const char *id)
+{
+	for (int k = 0; k < n; k++)
+		if (!strcmp(ids[k], id))
+			return 1;
+	return 0;
+}
+
+/* A container that shares id's network namespace and is not removed with it (not in
+ * ids[0..n)): 1 with its id in dep. */
+static int dependent_of(const char *id, char (*every)[65], char (*peer)[65], int nall, char (*ids)[65], int n,
+			char dep[65])
+{
+	for (int j = 0; j < nall; j++)
+		if (!strcmp(peer[j], id) && !listed(ids, n, every[j]))
+			return snprintf(dep, 65, "%s", every[j]), 1;
+	return 0;
+}
+
+/* --depend: ids[0..n) grows by every dependent (and theirs: a queue, each container at
+ * most once), then is turned around so the dependents come first. *refs becomes the
+ * ids (what rm prints). Returns the new count. */
+static int add_dependents(char (*ids)[65], int n, char (*every)[65], char (*peer)[65], int nall, char ***refs)
+{
+	int m = n;
+	for (int q = 0; q < m; q++)
+		for (int j = 0; ids[q][0] && j < nall; j++)
+			if (!strcmp(peer[j], ids[q]) && !listed(ids, m, every[j]))
+				memcpy(ids[m++], every[j], 65);
+	char **r = calloc((size_t)m + 1, sizeof(char *));
+	for (int i = 0; i < m / 2; i++) {
+		char t[65];
+		memcpy(t, ids[i], 65);
+		memcpy(ids[i], ids[m - 1 - i], 65);
+		memcpy(ids[m - 1 - i], t, 65);
+	}
+	for (int i = 0; r && i < m; i++)
+		r[i] = ids[i][0] ? ids[i] : (*refs)[m - 1 - i];
+	if (r)
+		*refs = r;
+	return m;
+}
+
 /* container prune without -f: podman's question, on a terminal only. */
 static int confirm(int force)
 {
@@ -117,20 +185,20 @@ static int confirm(int force)
 
 int rm_main(int argc, char **argv)
 {
-	enum { O_FORCE = 1, O_ALL, O_IGNORE, O_TIME, O_VOLUMES, O_PRUNE };
+	enum { O_FORCE = 1, O_ALL, O_IGNORE, O_TIME, O_VOLUMES, O_PRUNE, O_DEPEND };
 	static const struct cb_option opts[] = {
 		{ "force", 'f', CB_OPT_NONE, O_FORCE },
 		{ "all", 'a', CB_OPT_NONE, O_ALL },
 		{ "ignore", 'i', CB_OPT_NONE, O_IGNORE },
 		{ "time", 't', CB_OPT_ARG, O_TIME },
 		{ "volumes", 'v', CB_OPT_NONE, O_VOLUMES },
-		{ "depend", 0, CB_OPT_NONE, O_VOLUMES },
+		{ "depend", 0, CB_OPT_NONE, O_DEPEND },
 		{ "prune", 0, CB_OPT_NONE, O_PRUNE }, /* "container prune" */
 		{ 0 },
 	};
 	struct cb_opt_state st;
 	struct rm_how how = { 0, 0 };
-	int all = 0, ignore = 0, prune = 0, volumes = 0, c, n = 0;
+	int all = 0, ignore = 0, prune = 0, volumes = 0, depend = 0, c, n = 0;
 	cb_opt_init(&st, argc, argv);
 	while ((c = cb_getopt(&st, opts))) {
 		how.force |= c == O_FORCE;
@@ -138,6 +206,7 @@ int rm_main(int argc, char **argv)
 		ignore |= c == O_IGNORE;
 		prune |= CFG_HOUSEKEEPING && c == O_PRUNE;
 		volumes |= c == O_VOLUMES;
+		depend |= c == O_DEPEND;
 		if (c == O_TIME && (how.timeout = cb_opt_seconds(st.arg)) < 0) {
 			fprintf(stderr, "Error: invalid argument \"%s\" for \"-t, --time\" flag: want a number of seconds\n", st.arg);
 			return CB_EXIT_FAIL;
@@ -150,7 +219,7 @@ int rm_main(int argc, char **argv)
 	}
 	all |= prune;
 	if (st.ind >= argc && !all) {
-		fprintf(stderr, "Error: name at least one container (or --all)\nSee 'cbox rm --help'.\n");
+		cb_usage_error("name at least one container (or --all)");
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;
@@ -166,10 +235,23 @@ int rm_main(int argc, char **argv)
 		n = argc - st.ind;
 	/* Keep the ones that pass (by id: a --rm one may be gone once killed), then remove
 	 * them in the storage's user namespace (the rootfs holds files of every mapped id). */
-	char (*ids)[65] = calloc((size_t)n + 1, sizeof(*ids));
-	int status = 0;
-	for (int i = 0; ids && refs && i < n; i++) {
-		int r = cb_container_resolve(&s, refs[i], ids[i], sizeof(ids[i]), &e), found = r == 0;
+	int nall = 0;
+	char (*every)[65] = NULL;
+	if (cb_container_ids(&s, &every, &nall, &e) < 0)
+		cb_die(&e);
+	char (*peer)[65] = peers_of(&s, every, nall);
+	char (*ids)[65] = calloc((size_t)(n + nall) + 1, sizeof(*ids));
+	for (int i = 0; ids && refs && i < n; i++)
+		if (cb_container_resolve(&s, refs[i], ids[i], sizeof(ids[i]), &e) < 0)
+			ids[i][0] = '\0';
+	/* --depend: the containers that share one's network namespace go too, first */
+	int status = 0, m = depend && ids && peer ? add_dependents(ids, n, every, peer, nall, &refs) : n;
+	for (int i = 0; ids && refs && i < m; i++) {
+		int r = ids[i][0] ? 0 : cb_container_resolve(&s, refs[i], ids[i], sizeof(ids[i]), &e), found = r == 0;
+		char dep[65];
+		if (r == 0 && !depend && peer && dependent_of(ids[i], every, peer, nall, ids, m, dep))
+			r = cb_fail(&e, EEXIST, "container %s has dependent containers which must be removed before it: %s: "
+					   "container already exists", ids[i], dep);
 		if (r == 0 && prune && running(&s, ids[i])) {
 			ids[i][0] = '\0'; /* prune: the running ones stay */
 			continue;
@@ -186,7 +268,7 @@ int rm_main(int argc, char **argv)
 	}
 	if (ids && cb_userns_enter(&e) < 0)
 		cb_die(&e);
-	for (int i = 0; ids && i < n; i++) {
+	for (int i = 0; ids && i < m; i++) {
 		char dir[128];
 		snprintf(dir, sizeof(dir), "containers/%s", ids[i]);
 		int r = ids[i][0] ? remove_one(&s, ids[i], dir, volumes, &e) : -ENOENT;

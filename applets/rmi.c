@@ -78,7 +78,7 @@ int rmi_main(int argc, char **argv)
 		return CB_EXIT_FAIL;
 	}
 	if (st.ind >= argc && !all && !prune) {
-		fprintf(stderr, "Error: name at least one image (or --all)\nSee 'cbox rmi --help'.\n");
+		cb_usage_error("name at least one image (or --all)");
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;

@@ -11,7 +11,7 @@
 //usage:a signal; 125 cbox failed, 126 not executable, 127 not found).
 //usage:
 //usage:      --name NAME              name the container (default cbox_ID)
-//usage:      --hostname NAME          the container's hostname (default: ID prefix)
+//usage:  -h, --hostname NAME          the container's hostname (default: ID prefix)
 //usage:      --rm                     remove the container when it exits
 //usage:  -d, --detach                 run in the background, print the container's id
 //usage:                               (its output, with -t the pty's, is in 'cbox logs')

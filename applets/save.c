@@ -53,7 +53,7 @@ int save_main(int argc, char **argv)
 		}
 	}
 	if (st.ind >= argc) {
-		fprintf(stderr, "Error: name at least one image\nSee 'cbox save --help'.\n");
+		cb_usage_error("name at least one image");
 		return CB_EXIT_FAIL;
 	}
 	if (!output && isatty(1)) {

@@ -408,7 +408,7 @@ int system_main(int argc, char **argv)
 		cb_opt_init(&st, argc, argv);
 		while (cb_getopt(&st, opts))
 			;
-		fprintf(stderr, "Error: name a command: prune, reset, check, migrate or df\nSee 'cbox system --help'.\n");
+		cb_usage_error("name a command: prune, reset, check, migrate or df");
 		return CB_EXIT_FAIL;
 	}
 	const char *cmd = argv[1];

@@ -46,8 +46,7 @@ static int tag_or_untag(int argc, char **argv, const char *applet, int untag)
 	while (cb_getopt(&st, opts))
 		;
 	if (argc - st.ind < 2 - untag) {
-		fprintf(stderr, "Error: need an image%s\nSee 'cbox %s --help'.\n",
-			untag ? "" : " and at least one new name", applet);
+		cb_usage_error("need an image%s", untag ? "" : " and at least one new name");
 		return CB_EXIT_FAIL;
 	}
 	struct cb_store s;

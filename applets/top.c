@@ -154,7 +154,7 @@ int top_main(int argc, char **argv)
 	while (cb_getopt(&st, opts))
 		;
 	if (st.ind >= argc) {
-		fprintf(stderr, "Error: name a container\nSee 'cbox top --help'.\n");
+		cb_usage_error("name a container");
 		return CB_EXIT_FAIL;
 	}
 	const char **want = (const char **)argv + st.ind + 1;

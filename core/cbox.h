@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -76,6 +77,9 @@ void cb_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)
  * operands). Global flags understood everywhere, before
  * or after the applet name: --log-level, --root, --storage-driver. */
 extern const char *cb_opt_root, *cb_opt_storage_driver;
+/* --volumepath: reported by info; volumes themselves stay in ROOT/volumes (creating one
+ * elsewhere is refused, see volume.c). */
+extern const char *cb_opt_volume_path;
 enum { CB_OPT_NONE, CB_OPT_ARG, CB_OPT_BOOL /* --x, --x=true, --x=false: st->arg "true"/"false" */ };
 struct cb_option {
 	const char *name; /* long name without "--", or NULL */
@@ -118,11 +122,20 @@ extern char **cb_main_argv;
 extern int cb_main_argc;
 int cb_applet_count(void);
 const char *cb_applet_name(int i);
+/* 1 when arg ("--name[=v]", "-x") is one of the global flags every applet takes. */
+int cb_opt_is_global(const char *arg);
 /* For applets: the shared option loop's error path; prints and exits. */
 int cb_getopt(struct cb_opt_state *st, const struct cb_option *opts);
 /* For applets: what a parser returned (CB_OPT_HELP: the usage on stdout, 0; an error:
- * "Error: MSG", with hint the "See 'cbox APPLET --help'." line, 125). */
+ * "Error: MSG", with hint the "See 'cbox APPLET --help'" line (podman's, without a period), 125). */
 int cb_opt_report(int r, int hint, const cb_err *e);
+/* The name cbox was invoked by: "cbox", or "podman" through a symlink of that name
+ * (tools that drive podman pointed at cbox); usage and hints say it. */
+extern const char *cb_prog;
+/* For applets: a usage error, "Error: MSG" and "See 'PROG APPLET --help'"; returns 125. */
+int cb_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* An applet's usage text, with the program named as it was invoked. */
+void cb_print_usage(FILE *f, const char *text);
 /* For applets: print "Error: MSG" and exit 125. */
 void cb_die(const cb_err *e) __attribute__((noreturn));
 

@@ -140,36 +140,11 @@ struct etc_text {
 	int no_hosts;
 };
 
-/* The host's /etc/hosts lines, but its comments and loopback names (they name the
- * host), appended to buf: podman copies the host's entries. */
-static size_t host_hosts(char *buf, size_t o, size_t size)
-{
-	char line[1024];
-	FILE *f = fopen("/etc/hosts", "re");
-	while (f && o < size && fgets(line, sizeof(line), f)) {
-		const char *a = line + strspn(line, " \t");
-		if (*a == '#' || *a == '\n' || !*a || !strncmp(a, "127.", 4) || !strncmp(a, "::1", 3) ||
-		    !strncmp(a, "fe00::", 6) || !strncmp(a, "ff0", 3))
-			continue;
-		o += (size_t)snprintf(buf + o, size - o, "%s%s", a, strchr(a, '\n') ? "" : "\n");
-	}
-	if (f)
-		fclose(f);
-	return o < size ? o : size - 1;
-}
-
 static void etc_text(struct etc_text *t, const char *hostname, const char *name, const struct cb_net *net,
 		     const cJSON *cj)
 {
-	char *hosts = t->text[0], *resolv = t->text[2];
-	size_t o = (size_t)snprintf(hosts, sizeof(t->text[0]),
-		 "127.0.0.1\tlocalhost localhost.localdomain\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-		 "127.0.1.1\t%s %s\n", hostname, name);
-	if (net->mode != CB_NET_CONTAINER)
-		o = host_hosts(hosts, o, sizeof(t->text[0]));
-	if (net->mode == CB_NET_SLIRP)
-		snprintf(hosts + o, sizeof(t->text[0]) - o, "%s\thost.containers.internal\n", CB_SLIRP_HOST);
-	cb_net_hosts(net, hosts, sizeof(t->text[0]));
+	char *resolv = t->text[2];
+	cb_net_hosts(net, hostname, name, t->text[0], sizeof(t->text[0]));
 	snprintf(t->text[1], sizeof(t->text[1]), "%s\n", hostname);
 	/* A copy of the host's (a bind would follow the host's changes, and its symlinks). */
 	size_t n = 0;
@@ -471,6 +446,11 @@ static void binds_json(cJSON *cj, const char *key, const struct cb_volume *v, in
 		cJSON_AddBoolToObject(b, "copyup", v[i].copyup);
 		cJSON_AddBoolToObject(b, "chown", v[i].chown);
 		cJSON_AddBoolToObject(b, "overlay", v[i].overlay);
+		if (v[i].flags || v[i].prop || v[i].tmpfs) { /* :noexec..., :shared..., a tmpfs volume */
+			cJSON_AddNumberToObject(b, "flags", (double)v[i].flags);
+			cJSON_AddNumberToObject(b, "prop", (double)v[i].prop);
+			cJSON_AddBoolToObject(b, "tmpfs", v[i].tmpfs);
+		}
 		cJSON_AddItemToArray(a, b);
 	}
 }
@@ -586,7 +566,7 @@ made:;
 	}
 
 	/* The published ports are bound before the container exists. */
-	if (!o->create && (r = cb_net_start(o->net, e)) < 0)
+	if ((r = cb_net_publish_all(o->net, config, e)) < 0 || (!o->create && (r = cb_net_start(o->net, e)) < 0))
 		goto out;
 	snprintf(dir, sizeof(dir), "containers/%s", id);
 	if (mkdirat(s->rootfd, dir, 0700) < 0) {
@@ -868,6 +848,9 @@ static struct cb_volume *binds_from_json(const cJSON *a, int *n)
 		v[*n].copyup = cJSON_IsTrue(cJSON_GetObjectItem(it, "copyup"));
 		v[*n].chown = cJSON_IsTrue(cJSON_GetObjectItem(it, "chown"));
 		v[*n].overlay = cJSON_IsTrue(cJSON_GetObjectItem(it, "overlay"));
+		v[*n].flags = (unsigned long)num(it, "flags");
+		v[*n].prop = (unsigned long)num(it, "prop");
+		v[*n].tmpfs = cJSON_IsTrue(cJSON_GetObjectItem(it, "tmpfs"));
 		v[(*n)++].ro = cJSON_IsTrue(cJSON_GetObjectItem(it, "ro"));
 	}
 	return v;

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
+#include <linux/nsfs.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -225,7 +227,35 @@ int cb_container_join(pid_t pid, unsigned long long start, cb_err *e)
 	/* Opened after the pid was looked up: still the container's process? */
 	if (r == 0 && (root < 0 || !cb_pid_same(pid, start)))
 		r = cb_fail(e, ESRCH, "the container's process %d has ended", (int)pid);
-	for (size_t i = 0; i < CB_ARRAY_SIZE(ns); i++) {
+	/* The user namespace first when it gives us the capabilities the others need; last
+	 * when we hold them already (euid 0), or once its ancestor below ours is joined (a
+	 * keep-id container's is a child of the storage's, which owns the others). */
+	int user_last = geteuid() == 0;
+	if (r == 0 && fds[0] >= 0 && !user_last) {
+		int top = dup(fds[0]), parent = -1;
+		for (int depth = 0; top >= 0 && depth < 33; depth++) {
+			struct stat a, b;
+			parent = ioctl(top, NS_GET_PARENT);
+			if (parent < 0 || (fstat(parent, &a) == 0 && stat("/proc/self/ns/user", &b) == 0 &&
+					   a.st_ino == b.st_ino && a.st_dev == b.st_dev))
+				break;
+			close(top);
+			top = parent;
+			parent = -1;
+		}
+		struct stat a, b;
+		if (top >= 0 && fstat(top, &a) == 0 && fstat(fds[0], &b) == 0 && a.st_ino != b.st_ino) {
+			if (setns(top, CLONE_NEWUSER) < 0)
+				r = cb_fail_errno(e, errno, "join the storage's user namespace");
+			user_last = 1;
+		}
+		if (parent >= 0)
+			close(parent);
+		if (top >= 0)
+			close(top);
+	}
+	for (size_t k = 0; k < CB_ARRAY_SIZE(ns); k++) {
+		size_t i = user_last ? (k + 1) % CB_ARRAY_SIZE(ns) : k;
 		if (r == 0 && fds[i] >= 0 && setns(fds[i], ns[i].type) < 0)
 			r = cb_fail_errno(e, errno, "join the container's %s namespace", ns[i].name);
 		if (fds[i] >= 0)
@@ -242,7 +272,7 @@ int cb_ctl_main(struct cb_opt_state *st, const char *name, int flags, cb_ctl_fn 
 {
 	int all = flags & CB_CTL_ALL, n = 0;
 	if (st->ind >= st->argc && !all) {
-		fprintf(stderr, "Error: name at least one container\nSee 'cbox %s --help'.\n", name);
+		cb_usage_error("name at least one container");
 		return CB_EXIT_FAIL;
 	}
 	if (st->ind < st->argc && all) {

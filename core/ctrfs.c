@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ctrfs.h"
 #include "mount.h"
@@ -146,4 +148,54 @@ int cb_ctrfs_parent(int rootfd, const char *path, int *parentfd, char *name, siz
 		return cb_fail(e, EINVAL, "/%s: name a file, not . or ..", path);
 	*parentfd = cb_open_in(rootfd, rel, O_PATH | O_DIRECTORY);
 	return *parentfd >= 0 ? 0 : cb_fail_errno(e, errno, "/%s", rel);
+}
+
+/* containers/ID/merged is a mount point (its device differs from containers/ID's). */
+static int is_mounted(struct cb_store *s, const char *id, const char *merged)
+{
+	struct stat a, b;
+	char dir[128];
+	snprintf(dir, sizeof(dir), "containers/%s", id);
+	return fstatat(s->rootfd, merged, &a, 0) == 0 && fstatat(s->rootfd, dir, &b, 0) == 0 &&
+	       a.st_dev != b.st_dev;
+}
+
+int cb_ctrfs_mount(struct cb_store *s, const char *id, const cJSON *cfg, int mount_it, char *path, size_t n, cb_err *e)
+{
+	const char *overlay = cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "overlay"));
+	const char *rootfs = cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "rootfs")) ?: "";
+	char merged[128], cwd[4096];
+	if (!overlay) { /* vfs: the tree itself */
+		snprintf(path, n, "%s/%s", s->root, rootfs);
+		return mount_it;
+	}
+	snprintf(merged, sizeof(merged), "containers/%s/merged", id);
+	snprintf(path, n, "%s/%s", s->root, merged);
+	if (is_mounted(s, id, merged) || !mount_it)
+		return is_mounted(s, id, merged);
+	if (mkdirat(s->rootfd, merged, 0700) < 0 && errno != EEXIST)
+		return cb_fail_errno(e, errno, "%s", path);
+	/* the overlay's paths are relative to the store root */
+	int r = getcwd(cwd, sizeof(cwd)) ? 0 : cb_fail_errno(e, errno, "the current directory");
+	if (r == 0 && fchdir(s->rootfd) < 0)
+		r = cb_fail_errno(e, errno, "%s", s->root);
+	if (r == 0 && mount("overlay", merged, "overlay", 0, overlay) < 0)
+		r = cb_fail_errno(e, errno, "mount %s", path);
+	if (chdir(cwd) < 0 && r == 0)
+		r = cb_fail_errno(e, errno, "%s", cwd);
+	return r < 0 ? r : 1;
+}
+
+int cb_ctrfs_unmount(struct cb_store *s, const char *id, cb_err *e)
+{
+	char merged[128];
+	snprintf(merged, sizeof(merged), "containers/%s/merged", id);
+	if (!is_mounted(s, id, merged))
+		return 0;
+	char path[4300];
+	snprintf(path, sizeof(path), "%s/%s", s->root, merged);
+	if (umount2(path, MNT_DETACH) < 0)
+		return cb_fail_errno(e, errno, "unmount %s", path);
+	unlinkat(s->rootfd, merged, AT_REMOVEDIR);
+	return 1;
 }

@@ -34,4 +34,12 @@ int cb_ctrfs_image_root(struct cb_store *s, const struct cb_ctrfs *c, cb_err *e)
  * inside root, symlinks included) and name (the last component, "" for the root). */
 int cb_ctrfs_parent(int rootfd, const char *path, int *parentfd, char *name, size_t n, cb_err *e);
 
+/* cbox mount: the container's root at ROOT/containers/ID/merged (overlay: mounted there in
+ * the caller's mount namespace when mount_it; vfs: its tree, path only), into path.
+ * 1 when mounted (or vfs and mount_it), 0 when not. */
+int cb_ctrfs_mount(struct cb_store *s, const char *id, const cJSON *cfg, int mount_it, char *path, size_t n,
+		   cb_err *e);
+/* cbox unmount: that mount goes: 1, or 0 when there was none. */
+int cb_ctrfs_unmount(struct cb_store *s, const char *id, cb_err *e);
+
 #endif

@@ -86,7 +86,14 @@ int cb_format_print(const char *format, const cJSON *items, const struct cb_form
 	const char *lead = text;
 	while (*lead == ' ')
 		lead++;
+	/* over the whole list: a leading {{range .}} (or {{range $i, $x := .}}), not {{range .Mounts}} */
 	int whole = !strncmp(lead, "{{range", 7) || !strncmp(lead, "{{- range", 9);
+	const char *end = whole ? strstr(lead, "}}") : NULL;
+	if (end) {
+		while (end > lead && (end[-1] == ' ' || end[-1] == '-'))
+			end--;
+		whole = end[-1] == '.' && (end[-2] == ' ' || end[-2] == '=');
+	}
 	int r = text ? cb_tmpl_parse(text, &t, e) : cb_fail(e, ENOMEM, "out of memory");
 	free(text);
 	if (r < 0)

@@ -491,8 +491,8 @@ int cb_idmap_record(int rootfd, const char *root, int acknowledge, cb_err *e)
 {
 	const struct cb_idmap *m = &cb_idmap_current;
 	char *text = NULL, ur[CB_IDMAP_TEXT], gr[CB_IDMAP_TEXT];
-	if (m->mode == CB_IDMAP_UNSET)
-		return 0;
+	if (m->mode == CB_IDMAP_UNSET || (m->mode == CB_IDMAP_NONE && cb_in_userns()))
+		return 0; /* inside `cbox unshare`: the storage's own namespace, already recorded */
 	cb_idmap_ranges(m, 0, ur, sizeof(ur));
 	cb_idmap_ranges(m, 1, gr, sizeof(gr));
 	cJSON *j = NULL;

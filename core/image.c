@@ -30,6 +30,27 @@ static cJSON *find_name(cJSON *index, const struct cb_ref *r, char *matched, siz
 	return img;
 }
 
+/* A short name as the end of a stored name, at a path boundary, as podman's last try:
+ * "foo:1" finds "localhost:5000/foo:1" and "quay.io/x/foo:1". */
+static cJSON *find_suffix(cJSON *index, const struct cb_ref *r, char *matched, size_t mlen)
+{
+	char want[600];
+	cJSON *img, *n;
+	snprintf(want, sizeof(want), "/%s%s%s%s%s", r->repo, r->tag[0] ? ":" : "", r->tag, r->digest[0] ? "@" : "",
+		 r->digest);
+	size_t wl = strlen(want);
+	cJSON_ArrayForEach(img, cJSON_GetObjectItem(index, "images"))
+		cJSON_ArrayForEach(n, cJSON_GetObjectItem(img, "names")) {
+			size_t nl = cJSON_IsString(n) ? strlen(n->valuestring) : 0;
+			if (nl > wl && !strcmp(n->valuestring + nl - wl, want)) {
+				if (matched)
+					snprintf(matched, mlen, "%s", n->valuestring);
+				return img;
+			}
+		}
+	return NULL;
+}
+
 cJSON *cb_image_lookup(cJSON *index, const char *arg, const struct cb_regconf *rc, char *matched, size_t mlen,
 		       cb_err *e)
 {
@@ -53,6 +74,8 @@ cJSON *cb_image_lookup(cJSON *index, const char *arg, const struct cb_regconf *r
 			a = r;
 			if (!img && cb_ref_qualify(&a, "localhost", &perr) == 0)
 				img = find_name(index, &a, matched, mlen);
+			if (!img)
+				img = find_suffix(index, &r, matched, mlen);
 		}
 	}
 	if (!img && strlen(arg) >= 3 && strspn(arg + (strncmp(arg, "sha256:", 7) ? 0 : 7), "0123456789abcdef") ==

@@ -5,6 +5,7 @@
 #include "health.h"
 #include "inspect.h"
 #include "state.h"
+#include "volume.h"
 
 static const char *str(const cJSON *j, const char *key)
 {
@@ -96,6 +97,7 @@ cJSON *cb_container_inspect(struct cb_store *s, const char *id, cb_err *e)
 	cJSON_AddStringToObject(h, "NetworkMode", str(cfg, "network"));
 	cJSON_AddItemToObject(h, "PortBindings", port_map(cfg));
 	cJSON_AddItemToObject(cJSON_AddObjectToObject(o, "NetworkSettings"), "Ports", port_map(cfg));
+	cJSON_AddItemToObject(o, "Mounts", cb_volume_mounts(cfg));
 	cJSON_Delete(cfg);
 	return o;
 }

@@ -24,7 +24,6 @@ static const struct cb_applet applets[] = {
 #undef CB_APPLET
 };
 
-const struct cb_applet *cb_applet_current;
 
 int cb_applet_count(void) { return (int)CB_ARRAY_SIZE(applets); }
 const char *cb_applet_name(int i) { return applets[i].name; }
@@ -50,6 +49,8 @@ static int is_multicall_name(const char *base)
 {
 	if (!strcmp(base, link_name("runtime")))
 		return 0;
+	if (!strcmp(base, "podman"))
+		return 1; /* a symlink podman -> cbox: the front door, named podman */
 	return strncmp(base, "cbox", 4) == 0 && (base[4] == '\0' || base[4] == '-' || base[4] == '.');
 }
 
@@ -134,28 +135,31 @@ static int install_links(const char *dir)
 
 static int usage(FILE *f, int status)
 {
-	fprintf(f, "cbox %s: rootless OCI containers in one static binary\n\n"
+	char text[4096];
+	int n = snprintf(text, sizeof(text), "cbox %s: rootless OCI containers in one static binary\n\n"
 		   "Usage: cbox [--log-level=LEVEL] APPLET [ARGS...]\n"
 		   "   or: APPLET [ARGS...]          (through a symlink named after the applet)\n"
 		   "   or: cbox container|image COMMAND [ARGS...]   (podman's groups: container ls, image rm, ...)\n"
 		   "   or: cbox help [APPLET] | --list | --install DIR | --help\n\n"
 		   "Applets:",
 		CB_VERSION);
-	for (size_t i = 0; i < CB_ARRAY_SIZE(applets); i++)
-		fprintf(f, "%s%s", i % 8 ? " " : "\n\t", applets[i].name);
-	fprintf(f, "\n\nRun 'cbox APPLET --help' for an applet's options.\n");
+	for (size_t i = 0; i < CB_ARRAY_SIZE(applets) && n > 0 && (size_t)n < sizeof(text); i++)
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "%s%s", i % 8 ? " " : "\n\t", applets[i].name);
+	if (n > 0 && (size_t)n < sizeof(text))
+		snprintf(text + n, sizeof(text) - (size_t)n, "\n\nRun 'cbox APPLET --help' for an applet's options.\n");
+	cb_print_usage(f, text);
 	return status;
 }
 
 int cb_opt_report(int r, int hint, const cb_err *e)
 {
 	if (r == CB_OPT_HELP) {
-		fputs(cb_applet_current->usage, stdout);
+		cb_print_usage(stdout, cb_applet_current->usage);
 		return 0;
 	}
 	fprintf(stderr, "Error: %s\n", e->msg);
 	if (hint)
-		fprintf(stderr, "See 'cbox %s --help'.\n", cb_applet_current->name);
+		fprintf(stderr, "See '%s %s --help'\n", cb_prog, cb_applet_current->name);
 	return CB_EXIT_FAIL;
 }
 
@@ -201,7 +205,8 @@ static int is_group(const char *name)
 static int run_group(int argc, char **argv)
 {
 	if (argc < 2 || argv[1][0] == '-') {
-		fprintf(stderr, "Error: missing command '%s COMMAND'\nTry 'cbox --help' for more information\n", argv[0]);
+		fprintf(stderr, "Error: missing command '%s COMMAND'\nTry '%s --help' for more information\n", argv[0],
+			cb_prog);
 		return CB_EXIT_FAIL;
 	}
 	const char *name = argv[1], *flag = NULL;
@@ -212,8 +217,8 @@ static int run_group(int argc, char **argv)
 		}
 	const struct cb_applet *a = find_applet(name);
 	if (!a || is_group(name)) {
-		fprintf(stderr, "Error: unrecognized command `cbox %s %s`\nTry 'cbox --help' for more information\n",
-			argv[0], argv[1]);
+		fprintf(stderr, "Error: unrecognized command `%s %s %s`\nTry '%s --help' for more information\n",
+			cb_prog, argv[0], argv[1], cb_prog);
 		return CB_EXIT_FAIL;
 	}
 	/* the applet sees: NAME [FLAG] ARGS... */
@@ -234,12 +239,13 @@ static int help(int argc, char **argv)
 {
 	const struct cb_applet *a = argc > 1 ? find_applet(argv[1]) : NULL;
 	if (argc > 1 && !a && !is_group(argv[1])) {
-		fprintf(stderr, "Error: unrecognized command `cbox %s`\nTry 'cbox --help' for more information\n", argv[1]);
+		fprintf(stderr, "Error: unrecognized command `%s %s`\nTry '%s --help' for more information\n", cb_prog,
+			argv[1], cb_prog);
 		return CB_EXIT_FAIL;
 	}
 	if (!a)
 		return usage(stdout, 0);
-	fputs(a->usage, stdout);
+	cb_print_usage(stdout, a->usage);
 	return 0;
 }
 
@@ -250,6 +256,8 @@ int main(int argc, char **argv)
 	const char *base = argv[0] ? strrchr(argv[0], '/') : NULL;
 	base = base ? base + 1 : (argv[0] ? argv[0] : "cbox");
 
+	if (!strcmp(base, "podman"))
+		cb_prog = "podman";
 	if (!is_multicall_name(base)) {
 		const struct cb_applet *a = find_applet(strcmp(base, link_name("runtime")) ? base : "runtime");
 		/* A copy or link of the runtime under a name of its own (podman's tests run
@@ -289,7 +297,7 @@ int main(int argc, char **argv)
 		case CB_OPT_HELP:
 			return usage(stdout, 0);
 		default:
-			fprintf(stderr, "Error: %s\nSee 'cbox --help'.\n", e.msg);
+			fprintf(stderr, "Error: %s\nSee '%s --help'\n", e.msg, cb_prog);
 			return CB_EXIT_FAIL;
 		}
 	}
@@ -304,7 +312,18 @@ int main(int argc, char **argv)
 	if (!a && !strcmp(argv[st.ind], "help"))
 		return help(argc - st.ind, argv + st.ind);
 	if (!a) {
-		fprintf(stderr, "Error: unrecognized command `cbox %s`\nTry 'cbox --help' for more information\n", argv[st.ind]);
+		/* podman parses the flags first: "bad --invalid" is about the flag */
+		for (int i = st.ind + 1; i < argc && strcmp(argv[i], "--"); i++)
+			if (argv[i][0] == '-' && argv[i][1] && !cb_opt_is_global(argv[i])) {
+				if (argv[i][1] == '-')
+					fprintf(stderr, "Error: unknown flag: %.*s\n", (int)strcspn(argv[i], "="), argv[i]);
+				else
+					fprintf(stderr, "Error: unknown shorthand flag: '%c' in -%c\n", argv[i][1], argv[i][1]);
+				fprintf(stderr, "See '%s --help'\n", cb_prog);
+				return CB_EXIT_FAIL;
+			}
+		fprintf(stderr, "Error: unrecognized command `%s %s`\nTry '%s --help' for more information\n", cb_prog,
+			argv[st.ind], cb_prog);
 		return CB_EXIT_FAIL;
 	}
 	return run_applet(a, argc - st.ind, argv + st.ind);

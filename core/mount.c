@@ -342,9 +342,28 @@ static int overlay_volume(int root, int src, int t, const struct cb_volume *v, i
 	return do_mount("overlay", tmp, "overlay", 0, data, v->dst, e);
 }
 
+static int mount_tmpfs(int root, const struct cb_tmpfs *tm, cb_err *e);
+
+/* After the mount at v->dst: its flags (:ro, :noexec...) and propagation. */
+static int volume_flags(int root, const struct cb_volume *v, cb_err *e)
+{
+	int fd CB_AUTOCLOSE = v->ro || v->flags || v->prop ? cb_open_in(root, v->dst + strspn(v->dst, "/"), O_PATH) : -2;
+	if (fd == -2)
+		return 0;
+	if (fd < 0)
+		return cb_fail_errno(e, errno, "volume %s", v->dst);
+	int r = v->ro || v->flags ? remount_fd(fd, (v->ro ? MS_RDONLY : 0) | v->flags, v->dst, e) : 0;
+	return r < 0 || !v->prop ? r : do_mount(NULL, fd, NULL, v->prop, NULL, v->dst, e);
+}
+
 static int mount_volume(int root, const struct cb_volume *v, int rootless, cb_err *e)
 {
 	struct stat st;
+	if (v->tmpfs) { /* volume create -o type=tmpfs */
+		struct cb_tmpfs tm = { .dst = v->dst, .flags = v->flags | (v->ro ? MS_RDONLY : 0) };
+		snprintf(tm.data, sizeof(tm.data), "%s", v->src);
+		return mount_tmpfs(root, &tm, e);
+	}
 	int src CB_AUTOCLOSE = open(v->src, O_PATH | O_CLOEXEC);
 	if (src < 0 || fstat(src, &st) < 0)
 		return cb_fail_errno(e, errno, "volume %s", v->src);
@@ -358,11 +377,11 @@ static int mount_volume(int root, const struct cb_volume *v, int rootless, cb_er
 		if (!S_ISDIR(st.st_mode))
 			return cb_fail(e, ENOTDIR, "volume %s:%s:O: an overlay needs a directory", v->src, v->dst);
 		r = overlay_volume(root, src, t, v, rootless, e);
-		return r < 0 || !v->ro ? r : remount_ro(root, v->dst, e);
+		return r < 0 ? r : volume_flags(root, v, e);
 	}
 	if (mount(P(src).p, P(t).p, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return cb_fail_errno(e, errno, "volume %s:%s", v->src, v->dst);
-	return v->ro ? remount_ro(root, v->dst, e) : 0;
+	return volume_flags(root, v, e);
 }
 
 /* The --tmpfs words that are mount flags: set, or (clear) taken away. */

@@ -18,6 +18,9 @@ struct cb_volume {
 	int copyup;       /* a volume: the image's files at dst copied in while it is empty */
 	int chown;        /* :U: everything in it becomes the container user's (cb_proc_exec) */
 	int overlay;      /* :O: an overlay on it, the changes on a tmpfs (gone with the container) */
+	unsigned long flags; /* MS_NOEXEC, MS_NOSUID, MS_NODEV asked for (:noexec...) */
+	unsigned long prop;  /* MS_SHARED, MS_SLAVE, MS_PRIVATE (| MS_REC), or 0 */
+	int tmpfs;        /* a volume made with -o type=tmpfs: a tmpfs, src its mount data */
 };
 
 /* --tmpfs PATH[:OPTIONS] */

@@ -1,6 +1,7 @@
 /* net.c - a container's network for cbox run (see net.h). */
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
@@ -10,17 +11,22 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "container.h"
 #include "ctl.h"
+#include "ctrconf.h"
 #include "fdpass.h"
 #include "idmap.h"
 #include "mount.h"
 #include "net.h"
 
+#ifndef NS_GET_NSTYPE
+#define NS_GET_NSTYPE _IO(0xb7, 0x3)
+#endif
 #ifndef NS_GET_USERNS
 #define NS_GET_USERNS _IO(0xb7, 0x1)
 #endif
 
-static const char *const mode_names[] = { "default", "host", "none", "slirp", "container" };
+static const char *const mode_names[] = { "default", "host", "none", "slirp", "container", "ns" };
 
 int cb_net_init(struct cb_net *n, int max, cb_err *e)
 {
@@ -28,11 +34,15 @@ int cb_net_init(struct cb_net *n, int max, cb_err *e)
 	cb_slirp_opts_init(&n->slirp);
 	n->helper = -1;
 	n->ctl = n->sock[0] = n->sock[1] = n->netns = -1;
-	n->dns = calloc((size_t)max + 1, sizeof(*n->dns));
-	n->hosts = calloc((size_t)max + 1, sizeof(*n->hosts));
-	n->dns_opts = calloc((size_t)max + 1, sizeof(*n->dns_opts));
-	n->dns_search = calloc((size_t)max + 1, sizeof(*n->dns_search));
-	if (!n->dns || !n->hosts || !n->dns_opts || !n->dns_search)
+	/* room for containers.conf's too */
+	size_t m = (size_t)max + CB_CTRCONF_MAX + 1;
+	n->dns = calloc(m, sizeof(*n->dns));
+	n->hosts = calloc(m, sizeof(*n->hosts));
+	n->dns_opts = calloc(m, sizeof(*n->dns_opts));
+	n->dns_search = calloc(m, sizeof(*n->dns_search));
+	n->conf = calloc(1, sizeof(*n->conf));
+	n->expose = calloc(m, sizeof(*n->expose));
+	if (!n->dns || !n->hosts || !n->dns_opts || !n->dns_search || !n->conf || !n->expose)
 		return cb_fail_errno(e, ENOMEM, "network");
 	return 0;
 }
@@ -44,6 +54,10 @@ void cb_net_free(struct cb_net *n)
 	free(n->hosts);
 	free(n->dns_opts);
 	free(n->dns_search);
+	free(n->conf);
+	free(n->expose);
+	n->conf = NULL;
+	n->expose = NULL;
 	n->dns_opts = n->dns_search = NULL;
 	free(n->peer_hosts);
 	free(n->peer_resolv);
@@ -69,7 +83,32 @@ int cb_net_parse(struct cb_net *n, const char *spec, cb_err *e)
 		n->peer_ref = spec + 10;
 		return 0;
 	}
-	return cb_fail(e, EINVAL, "--network %s: not supported (slirp, host, none or container:NAME)", spec);
+	if (!strncmp(spec, "ns:", 3) && spec[3] == '/') {
+		/* opened now, as the caller (a user namespace entered later may not open it) */
+		n->mode = CB_NET_NS;
+		n->ns_path = spec + 3;
+		if (n->netns >= 0)
+			close(n->netns);
+		if ((n->netns = open(n->ns_path, O_RDONLY | O_CLOEXEC)) < 0)
+			return cb_fail_errno(e, errno, "--network ns:%s", n->ns_path);
+		/* a network namespace's file (nsfs), not any file */
+		if (ioctl(n->netns, NS_GET_NSTYPE) != CLONE_NEWNET)
+			return cb_fail(e, EINVAL, "--network ns:%s: not a network namespace", n->ns_path);
+		return 0;
+	}
+	if (!strcmp(spec, "private") || !strcmp(spec, "default")) {
+		n->mode = CB_NET_DEFAULT;
+		return 0;
+	}
+	/* bridge (podman's default network) and named networks: a slirp network of the
+	 * container's own, shaped like the network (cb_network_apply, once the store is open) */
+	if (cb_container_name_ok(spec) && !strchr(spec, ':')) {
+		n->mode = CB_NET_SLIRP;
+		n->netname = strcmp(spec, "bridge") ? spec : "podman";
+		return 0;
+	}
+	return cb_fail(e, EINVAL, "--network %s: not supported (slirp4netns[:OPTIONS], host, none, private, bridge, "
+			   "container:NAME, ns:PATH or a network's name)", spec);
 }
 
 int cb_net_publish(struct cb_net *n, const char *spec, cb_err *e)
@@ -81,6 +120,12 @@ static int ip_ok(const char *ip)
 {
 	unsigned char a[16];
 	return inet_pton(AF_INET, ip, a) == 1 || inet_pton(AF_INET6, ip, a) == 1;
+}
+
+/* A loopback resolver: not reachable from the container's own network. */
+static int loopback_ip(const char *ip)
+{
+	return !strncmp(ip, "127.", 4) || !strcmp(ip, "::1");
 }
 
 int cb_net_dns(struct cb_net *n, const char *ip, cb_err *e)
@@ -100,6 +145,49 @@ int cb_net_add_host(struct cb_net *n, const char *spec, cb_err *e)
 	return 0;
 }
 
+int cb_net_expose(struct cb_net *n, const char *spec, cb_err *e)
+{
+	struct cb_slirp_opts o;
+	cb_slirp_opts_init(&o);
+	int r = strchr(spec, ':') ? -EINVAL : cb_slirp_parse_publish(&o, spec, e);
+	cb_slirp_opts_free(&o);
+	if (r < 0)
+		return cb_fail(e, EINVAL, "invalid range format for --expose: %s", spec);
+	n->expose[n->nexpose++] = spec;
+	return 0;
+}
+
+/* One more port to publish (container port p, host port free), unless published. */
+static int publish_more(struct cb_net *n, const char *spec, cb_err *e)
+{
+	struct cb_slirp_opts o;
+	cb_slirp_opts_init(&o);
+	int r = cb_slirp_parse_publish(&o, spec, e);
+	for (int i = 0; r == 0 && i < o.nports; i++) {
+		int dup = 0;
+		for (int j = 0; j < n->slirp.nports; j++)
+			dup |= n->slirp.ports[j].guest_port == o.ports[i].guest_port && n->slirp.ports[j].udp == o.ports[i].udp;
+		char one[16];
+		snprintf(one, sizeof(one), "%d/%s", o.ports[i].guest_port, o.ports[i].udp ? "udp" : "tcp");
+		if (!dup)
+			r = cb_slirp_parse_publish(&n->slirp, one, e);
+	}
+	cb_slirp_opts_free(&o);
+	return r;
+}
+
+int cb_net_publish_all(struct cb_net *n, const cJSON *image_config, cb_err *e)
+{
+	const cJSON *p;
+	int r = 0;
+	for (int i = 0; n->publish_all && r == 0 && i < n->nexpose; i++)
+		r = publish_more(n, n->expose[i], e);
+	cJSON_ArrayForEach(p, cJSON_GetObjectItem(cJSON_GetObjectItem(image_config, "config"), "ExposedPorts"))
+		if (n->publish_all && r == 0 && p->string && publish_more(n, p->string, e) < 0)
+			cb_debug("-P: image port '%s' skipped: %s", p->string, e->msg);
+	return r;
+}
+
 const char *cb_net_default_name(int rootless)
 {
 	return mode_names[rootless && CFG_SLIRP ? CB_NET_SLIRP : CB_NET_HOST];
@@ -112,9 +200,26 @@ int cb_net_finish_opts(struct cb_net *n, int rootless, cb_err *e)
 	if (n->mode == CB_NET_DEFAULT && rootless && !CFG_SLIRP && !n->slirp.nports)
 		cb_warn("this cbox is built without slirp: the container shares the host's network "
 			"(--network host; --network none isolates it)");
+	/* containers.conf's dns_servers, dns_searches, dns_options where no option says */
+	cb_ctrconf_load(n->conf);
+	for (int i = 0; !n->ndns && i < n->conf->ndns_servers; i++)
+		n->dns[i] = n->conf->dns_servers[i];
+	for (int i = 0; !n->ndns_search && i < n->conf->ndns_searches; i++)
+		n->dns_search[i] = n->conf->dns_searches[i];
+	for (int i = 0; !n->ndns_opts && i < n->conf->ndns_options; i++)
+		n->dns_opts[i] = n->conf->dns_options[i];
+	n->ndns = n->ndns ?: n->conf->ndns_servers;
+	n->ndns_search = n->ndns_search ?: n->conf->ndns_searches;
+	n->ndns_opts = n->ndns_opts ?: n->conf->ndns_options;
 	if (n->mode == CB_NET_DEFAULT)
-		n->mode = n->slirp.nports || (rootless && CFG_SLIRP) ? CB_NET_SLIRP : CB_NET_HOST;
-	if (n->mode == CB_NET_CONTAINER && n->slirp.nports)
+		n->mode = n->slirp.nports || n->publish_all || (rootless && CFG_SLIRP) ? CB_NET_SLIRP : CB_NET_HOST;
+	if (n->static_addr && !n->netname)
+		return cb_fail(e, EINVAL, "invalid config provided: networks and static ip/mac address can only be used "
+				   "with Bridge mode networking");
+	if (n->static_addr) /* a bridge network here is a slirp network of the container's own */
+		return cb_fail(e, ENOTSUP, "--network %s: a static ip/mac address is not supported: cbox's bridge networks "
+				   "are a slirp network per container (the container is always the subnet's .2)", n->netname);
+	if ((n->mode == CB_NET_CONTAINER || n->mode == CB_NET_NS) && (n->slirp.nports || n->publish_all))
 		return cb_fail(e, EINVAL, "cannot set port bindings on an existing container network namespace");
 	if (n->mode == CB_NET_CONTAINER && (n->ndns || n->nhosts))
 		return cb_fail(e, EINVAL, "conflicting options: %s and the network mode container: the other container's "
@@ -163,12 +268,35 @@ static int read_peer_etc(pid_t pid, const char *name, char **text, cb_err *e)
 	return cb_read_file_at(etc, name, 1 << 16, text, NULL, e);
 }
 
+/* Before anything else of run's (instead of cb_userns_enter): the user namespace that
+ * owns n->netns: ours already (as root), else the one a container's run made, which we,
+ * its owner outside, may join; a new one of ours could not enter it. */
+static int enter_owner(struct cb_net *n, const char *what, cb_err *e)
+{
+	cb_err ignore;
+	int r = 0, user;
+	if (getuid() != 0 && cb_idmap_plan(&cb_idmap_current, &ignore) < 0)
+		cb_idmap_current.mode = CB_IDMAP_UNSET;
+	if ((user = ioctl(n->netns, NS_GET_USERNS)) < 0)
+		return cb_fail_errno(e, errno, "--network %s%s: the owner of its network namespace",
+				     n->mode == CB_NET_NS ? "ns:" : "container:", what);
+	if (!same_ns(user, "/proc/self/ns/user")) {
+		if (setns(user, CLONE_NEWUSER) < 0)
+			r = cb_fail_errno(e, errno, "--network %s%s: join its user namespace",
+					  n->mode == CB_NET_NS ? "ns:" : "container:", what);
+		else
+			cb_idmap_current.mode = joined_idmap_mode();
+	}
+	close(user);
+	return r;
+}
+
 int cb_net_join_peer(struct cb_net *n, cb_err *e)
 {
 	struct cb_store s;
 	struct cb_state st;
 	cJSON *cfg = NULL;
-	int dfd = -1, user = -1;
+	int dfd = -1;
 	char path[64];
 	const char *ref = n->peer_ref;
 	int r = cb_ctl_open(&s, ref, n->peer, &dfd, &cfg, &st, e);
@@ -187,21 +315,8 @@ int cb_net_join_peer(struct cb_net *n, cb_err *e)
 	/* Opened after the pid was read: still its process? */
 	if (r == 0 && !cb_pid_same(st.pid, st.pid_start))
 		r = cb_fail(e, ESRCH, "--network container:%s: the container has ended", ref);
-	/* The namespace's owner: ours already (as root), else the one its run made, which
-	 * we, its owner outside, may join; a new one of ours could not enter it. */
-	cb_err ignore;
-	if (r == 0 && getuid() != 0 && cb_idmap_plan(&cb_idmap_current, &ignore) < 0)
-		cb_idmap_current.mode = CB_IDMAP_UNSET;
-	if (r == 0 && (user = ioctl(n->netns, NS_GET_USERNS)) < 0)
-		r = cb_fail_errno(e, errno, "--network container:%s: the owner of its network namespace", ref);
-	if (r == 0 && !same_ns(user, "/proc/self/ns/user")) {
-		if (setns(user, CLONE_NEWUSER) < 0)
-			r = cb_fail_errno(e, errno, "--network container:%s: join its user namespace", ref);
-		else
-			cb_idmap_current.mode = joined_idmap_mode();
-	}
-	if (user >= 0)
-		close(user);
+	if (r == 0)
+		r = enter_owner(n, ref, e);
 	if (dfd >= 0)
 		close(dfd);
 	cJSON_Delete(cfg);
@@ -209,12 +324,32 @@ int cb_net_join_peer(struct cb_net *n, cb_err *e)
 	return r;
 }
 
+int cb_net_enter_ns_owner(struct cb_net *n, cb_err *e)
+{
+	return enter_owner(n, n->ns_path, e);
+}
+
 int cb_net_start(struct cb_net *n, cb_err *e)
 {
 	if (n->mode != CB_NET_SLIRP)
 		return 0;
-	/* The first --dns answers for 10.0.2.3 (also a resolver on the host's loopback). */
-	n->slirp.dns_forward = n->ndns ? n->dns[0] : NULL;
+	/* The forwarder (.3) answers with the first --dns on the host's loopback (others
+	 * are the container's own nameservers), else with the host's first nameserver. */
+	n->slirp.dns_forward = NULL;
+	for (int i = n->ndns - 1; i >= 0; i--)
+		if (loopback_ip(n->dns[i]))
+			n->slirp.dns_forward = n->dns[i];
+	/* A named network's forwarder is its gateway, which libslirp answers as the host:
+	 * its DNS goes through our forwarder, to the host's first nameserver. */
+	FILE *f = !n->slirp.dns_forward && n->slirp.dns == n->slirp.gw ? fopen("/etc/resolv.conf", "re") : NULL;
+	char line[256];
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "nameserver %63s", n->host_dns) == 1) {
+			n->slirp.dns_forward = n->host_dns;
+			break;
+		}
+	if (f)
+		fclose(f);
 	int r = cb_slirp_pick_ports(&n->slirp, e);
 	if (r == 0)
 		r = cb_slirp_start(&n->slirp, &n->helper, &n->ctl, e);
@@ -229,7 +364,7 @@ int cb_net_start(struct cb_net *n, cb_err *e)
 /* A network namespace of its own: none and slirp. */
 static int own_netns(const struct cb_net *n)
 {
-	return n->mode != CB_NET_HOST && n->mode != CB_NET_CONTAINER;
+	return n->mode != CB_NET_HOST && n->mode != CB_NET_CONTAINER && n->mode != CB_NET_NS;
 }
 
 static int loopback_up(cb_err *e)
@@ -263,6 +398,14 @@ int cb_net_child(struct cb_net *n, cb_err *e)
 		 * the kernel keeps the namespace for us while we run. */
 		int r = setns(n->netns, CLONE_NEWNET) < 0 ? cb_fail_errno(e, errno, "join the network namespace of "
 											"container %.12s", n->peer) : 0;
+		close(n->netns);
+		n->netns = -1;
+		return r;
+	}
+	if (n->mode == CB_NET_NS) {
+		int r = setns(n->netns, CLONE_NEWNET) < 0 ? cb_fail_errno(e, errno, "--network ns:%s: join it%s", n->ns_path,
+			errno == EPERM ? " (its owner is not this user namespace: a namespace of a cbox container, or "
+					 "one made in `cbox unshare`, can be joined)" : "") : 0;
 		close(n->netns);
 		n->netns = -1;
 		return r;
@@ -334,32 +477,41 @@ size_t cb_net_resolv(const struct cb_net *n, char *buf, size_t len, size_t size)
 	}
 	if (n->mode != CB_NET_SLIRP && !n->ndns && !n->ndns_search && !n->ndns_opts)
 		return len; /* the host's, as it is */
-	char out[8192];
+	/* As podman: search, nameservers, options; what no option replaces comes from the
+	 * host's. With slirp the host's nameservers become the forwarder (.3), and so does a
+	 * --dns on the host's loopback (the forwarder sends there). */
+	char out[8192], dns[16];
 	size_t o = 0;
-	if (n->mode == CB_NET_SLIRP)
-		o += snprintf(out + o, sizeof(out) - o, "nameserver %s\n", CB_SLIRP_DNS);
-	else
-		for (int i = 0; i < n->ndns && o < sizeof(out); i++)
-			o += snprintf(out + o, sizeof(out) - o, "nameserver %s\n", n->dns[i]);
-	/* The host's lines that no option replaces (nameservers: with host or none). */
-	for (char *line = buf; line < buf + len && o < sizeof(out);) {
-		char *end = memchr(line, '\n', buf + len - line);
-		size_t l = end ? (size_t)(end - line) : (size_t)(buf + len - line);
-		if ((!n->ndns_search && (!strncmp(line, "search", 6) || !strncmp(line, "domain", 6))) ||
-		    (!n->ndns_opts && !strncmp(line, "options", 7)) ||
-		    (n->mode != CB_NET_SLIRP && !n->ndns && !strncmp(line, "nameserver", 10)))
-			o += snprintf(out + o, sizeof(out) - o, "%.*s\n", (int)l, line);
-		line += l + 1;
-	}
-	/* --dns-search (podman's "." means none), --dns-option: one line each. */
-	for (int k = 0; k < 2 && o < sizeof(out); k++) {
-		const char **v = k ? n->dns_opts : n->dns_search;
-		int nv = k ? n->ndns_opts : n->ndns_search, any = 0;
-		for (int i = 0; i < nv && o < sizeof(out); i++)
-			if (strcmp(v[i], "."))
-				o += snprintf(out + o, sizeof(out) - o, "%s %s", any++ ? "" : k ? "options" : "search", v[i]);
+	for (int k = 0; k < 3 && o < sizeof(out); k++) {
+		const char *key = k == 0 ? "search" : k == 1 ? "nameserver" : "options";
+		const char **v = k == 0 ? n->dns_search : k == 1 ? n->dns : n->dns_opts;
+		int nv = k == 0 ? n->ndns_search : k == 1 ? n->ndns : n->ndns_opts, any = 0, fwd = 0;
+		for (int i = 0; i < nv && o < sizeof(out); i++) {
+			const char *x = v[i];
+			if (k == 1 && n->mode == CB_NET_SLIRP && loopback_ip(x) && fwd++)
+				continue;
+			if (k == 1 && n->mode == CB_NET_SLIRP && loopback_ip(x))
+				x = cb_slirp_ip(&n->slirp, CB_SLIRP_DNS, dns);
+			if (k == 1)
+				o += snprintf(out + o, sizeof(out) - o, "nameserver %s\n", x);
+			else if (strcmp(x, ".")) /* podman's "." means none */
+				o += snprintf(out + o, sizeof(out) - o, "%s %s", any++ ? "" : key, x);
+		}
 		if (any && o < sizeof(out))
 			o += snprintf(out + o, sizeof(out) - o, "\n");
+		if (nv)
+			continue;
+		if (k == 1 && n->mode == CB_NET_SLIRP) {
+			o += snprintf(out + o, sizeof(out) - o, "nameserver %s\n", cb_slirp_ip(&n->slirp, CB_SLIRP_DNS, dns));
+			continue;
+		}
+		for (char *line = buf; line < buf + len && o < sizeof(out);) {
+			char *end = memchr(line, '\n', buf + len - line);
+			size_t l = end ? (size_t)(end - line) : (size_t)(buf + len - line);
+			if (!strncmp(line, key, strlen(key)) || (k == 0 && !strncmp(line, "domain", 6)))
+				o += snprintf(out + o, sizeof(out) - o, "%.*s\n", (int)l, line);
+			line += l + 1;
+		}
 	}
 	if (o >= sizeof(out))
 		o = sizeof(out) - 1;
@@ -369,22 +521,137 @@ size_t cb_net_resolv(const struct cb_net *n, char *buf, size_t len, size_t size)
 	return o;
 }
 
-void cb_net_hosts(const struct cb_net *n, char *buf, size_t size)
+/* The host's address podman gives host.containers.internal: its first IPv4 that is
+ * neither loopback nor link-local (the first IPv6 such when it has none). */
+static void host_ip(char *buf, size_t size)
 {
-	if (n->mode == CB_NET_CONTAINER)
-		snprintf(buf, size, "%s", n->peer_hosts ?: "");
-	size_t o = strlen(buf);
-	for (int i = 0; i < n->nhosts && o < size; i++) {
-		const char *ip = strchr(n->hosts[i], ':') + 1;
-		o += snprintf(buf + o, size - o, "%s\t%.*s\n", ip, (int)(ip - 1 - n->hosts[i]), n->hosts[i]);
+	struct ifaddrs *all = NULL, *v6 = NULL;
+	snprintf(buf, size, "%s", "");
+	if (getifaddrs(&all) < 0)
+		return;
+	for (struct ifaddrs *i = all; i; i = i->ifa_next) {
+		if (!i->ifa_addr || (i->ifa_flags & IFF_LOOPBACK))
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET) {
+			const struct in_addr *a = &((struct sockaddr_in *)i->ifa_addr)->sin_addr;
+			if ((ntohl(a->s_addr) >> 16) == 0xa9fe) /* 169.254/16 */
+				continue;
+			inet_ntop(AF_INET, a, buf, size);
+			break;
+		}
+		if (i->ifa_addr->sa_family == AF_INET6 && !v6 &&
+		    !IN6_IS_ADDR_LINKLOCAL(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr))
+			v6 = i;
 	}
+	if (!buf[0] && v6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)v6->ifa_addr)->sin6_addr, buf, size);
+	freeifaddrs(all);
+}
+
+/* Some line of buf ("IP\tname name...\n" lines) names tok. */
+static int hosts_has(const char *buf, const char *tok)
+{
+	size_t k = strlen(tok);
+	for (const char *l = buf; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] == '\n')) {
+		const char *t = l + strcspn(l, "\t\n"), *end = l + strcspn(l, "\n");
+		while (t < end) {
+			t += strspn(t, "\t ");
+			size_t w = strcspn(t, " \n");
+			if (w == k && !strncmp(t, tok, k))
+				return 1;
+			t += w;
+		}
+	}
+	return 0;
+}
+
+/* One entry, "IP\tnames\n", when none of its names is in buf yet (the first entry of a
+ * name wins, as in podman's file). */
+static size_t hosts_add(char *buf, size_t o, size_t size, const char *ip, const char *names, size_t nlen, int check)
+{
+	char line[1024];
+	snprintf(line, sizeof(line), "%.*s", (int)nlen, names);
+	for (char *save, *tok = strtok_r(line, " \t", &save); check && tok; tok = strtok_r(NULL, " \t", &save))
+		if (hosts_has(buf, tok))
+			return o;
+	if (o < size)
+		o += (size_t)snprintf(buf + o, size - o, "%s\t%.*s\n", ip, (int)nlen, names);
+	return o < size ? o : size - 1;
+}
+
+void cb_net_hosts(const struct cb_net *n, const char *hostname, const char *name, char *buf, size_t size)
+{
+	if (n->mode == CB_NET_CONTAINER) {
+		snprintf(buf, size, "%s", n->peer_hosts ?: "");
+		size_t o = strlen(buf);
+		for (int i = 0; i < n->nhosts && o < size; i++) {
+			const char *ip = strchr(n->hosts[i], ':') + 1;
+			o += snprintf(buf + o, size - o, "%s\t%.*s\n", ip, (int)(ip - 1 - n->hosts[i]), n->hosts[i]);
+		}
+		return;
+	}
+	/* podman's order: --add-host, the base file (containers.conf base_hosts_file, else
+	 * the host's /etc/hosts), localhost when the base lacks it, the container's own
+	 * name, host.containers.internal. */
+	struct cb_ctrconf conf;
+	size_t o = 0;
+	buf[0] = '\0';
+	cb_ctrconf_load(&conf);
+	for (int i = 0; i < n->nhosts; i++) {
+		const char *ip = strchr(n->hosts[i], ':') + 1;
+		o = hosts_add(buf, o, size, ip, n->hosts[i], (size_t)(ip - 1 - n->hosts[i]), 0);
+	}
+	const char *base = conf.base_hosts_file[0] ? conf.base_hosts_file : "/etc/hosts";
+	FILE *f = strcmp(base, "none") && strcmp(base, "image") ? fopen(base, "re") : NULL;
+	char line[1024];
+	int lo4 = 0, lo6 = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "#\n")] = '\0';
+		char *ip = line + strspn(line, " \t"), *names = ip + strcspn(ip, " \t");
+		if (!*names || ip == names)
+			continue;
+		*names++ = '\0';
+		names += strspn(names, " \t");
+		size_t nl = strlen(names);
+		while (nl && (names[nl - 1] == ' ' || names[nl - 1] == '\t'))
+			nl--;
+		if (!nl)
+			continue;
+		lo4 |= !strcmp(ip, "127.0.0.1") && strstr(names, "localhost");
+		lo6 |= !strcmp(ip, "::1") && strstr(names, "localhost");
+		o = hosts_add(buf, o, size, ip, names, nl, 0);
+	}
+	if (f)
+		fclose(f);
+	if (!lo4)
+		o = hosts_add(buf, o, size, "127.0.0.1", "localhost", 9, 0);
+	if (!lo6)
+		o = hosts_add(buf, o, size, "::1", "localhost", 9, 0);
+	char ip[64], names[600];
+	snprintf(names, sizeof(names), "%s %s", hostname, name);
+	o = hosts_add(buf, o, size, n->mode == CB_NET_SLIRP ? cb_slirp_ip(&n->slirp, CB_SLIRP_GUEST, ip) : "127.0.1.1",
+		      names, strlen(names), 1);
+	if (conf.host_containers_internal_ip[0])
+		snprintf(ip, sizeof(ip), "%s", conf.host_containers_internal_ip);
+	else if (n->mode == CB_NET_SLIRP)
+		host_ip(ip, sizeof(ip));
+	else
+		ip[0] = '\0';
+	if (ip[0])
+		hosts_add(buf, o, size, ip, "host.containers.internal", 24, 1);
 }
 
 void cb_net_json(const struct cb_net *n, cJSON *cj)
 {
-	char peer[80];
-	snprintf(peer, sizeof(peer), "container:%s", n->peer);
-	cJSON_AddStringToObject(cj, "network", n->mode == CB_NET_CONTAINER ? peer : mode_names[n->mode]);
+	char peer[4200];
+	if (n->mode == CB_NET_NS)
+		snprintf(peer, sizeof(peer), "ns:%s", n->ns_path);
+	else
+		snprintf(peer, sizeof(peer), "container:%s", n->peer);
+	cJSON_AddStringToObject(cj, "network",
+				n->mode == CB_NET_CONTAINER || n->mode == CB_NET_NS ? peer : mode_names[n->mode]);
+	if (n->netname)
+		cJSON_AddStringToObject(cj, "network_name", n->netname);
 	cJSON *ports = cJSON_AddArrayToObject(cj, "ports");
 	for (int i = 0; i < n->slirp.nports; i++) {
 		const struct cb_portfwd *p = &n->slirp.ports[i];
@@ -400,6 +667,16 @@ void cb_net_json(const struct cb_net *n, cJSON *cj)
 	cJSON_AddNumberToObject(o, "mtu", n->slirp.mtu);
 	cJSON_AddBoolToObject(o, "allow_host_loopback", n->slirp.allow_host_loopback);
 	cJSON_AddBoolToObject(o, "enable_ipv6", n->slirp.enable_ipv6);
+	char cidr[32], net[16];
+	snprintf(cidr, sizeof(cidr), "%s/%d", cb_slirp_ip(&n->slirp, 0, net), n->slirp.prefix);
+	cJSON_AddStringToObject(o, "cidr", cidr);
+	cJSON_AddStringToObject(o, "port_handler", n->slirp.port_handler_slirp ? "slirp4netns" : "rootlesskit");
+	cJSON_AddStringToObject(o, "outbound_addr", n->slirp.outbound);
+	cJSON_AddStringToObject(o, "outbound_addr6", n->slirp.outbound6);
+	cJSON_AddNumberToObject(o, "gateway", n->slirp.gw);
+	cJSON_AddNumberToObject(o, "dns_host", n->slirp.dns);
+	cJSON_AddNumberToObject(o, "guest", n->slirp.guest);
+	cJSON_AddStringToObject(o, "interface", n->slirp.ifname);
 	cJSON_AddItemToObject(o, "dns", cJSON_CreateStringArray(n->dns, n->ndns));
 	cJSON_AddItemToObject(o, "add_hosts", cJSON_CreateStringArray(n->hosts, n->nhosts));
 	cJSON_AddItemToObject(o, "dns_search", cJSON_CreateStringArray(n->dns_search, n->ndns_search));
@@ -418,12 +695,31 @@ int cb_net_from_json(struct cb_net *n, const cJSON *cj, cb_err *e)
 	for (int i = 0; i < (int)CB_ARRAY_SIZE(mode_names); i++)
 		if (!strcmp(mode, mode_names[i]))
 			n->mode = i;
-	if (!strncmp(mode, "container:", 10))
-		cb_net_parse(n, mode, e);
+	if ((!strncmp(mode, "container:", 10) || !strncmp(mode, "ns:", 3)) && cb_net_parse(n, mode, e) < 0)
+		return -EINVAL;
+	n->netname = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "network_name"));
+	const cJSON *x;
+	if (cJSON_IsNumber(x = cJSON_GetObjectItem(o, "gateway")) && x->valueint > 0 && x->valueint < 255)
+		n->slirp.gw = x->valueint;
+	if (cJSON_IsNumber(x = cJSON_GetObjectItem(o, "dns_host")) && x->valueint > 0 && x->valueint < 255)
+		n->slirp.dns = x->valueint;
+	if (cJSON_IsNumber(x = cJSON_GetObjectItem(o, "guest")) && x->valueint > 0 && x->valueint < 255)
+		n->slirp.guest = x->valueint;
+	if (cJSON_IsString(x = cJSON_GetObjectItem(o, "interface")) && strlen(x->valuestring) < sizeof(n->slirp.ifname))
+		strcpy(n->slirp.ifname, x->valuestring);
 	if (cJSON_IsNumber(cJSON_GetObjectItem(o, "mtu")))
 		n->slirp.mtu = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "mtu"));
 	n->slirp.allow_host_loopback = cJSON_IsTrue(cJSON_GetObjectItem(o, "allow_host_loopback"));
 	n->slirp.enable_ipv6 = cJSON_IsTrue(cJSON_GetObjectItem(o, "enable_ipv6"));
+	/* The rest as they were written: through the parser again (an older config has none). */
+	static const char *const keys[] = { "cidr", "port_handler", "outbound_addr", "outbound_addr6" };
+	for (int i = 0; i < (int)CB_ARRAY_SIZE(keys); i++) {
+		const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(o, keys[i]));
+		char spec[160];
+		snprintf(spec, sizeof(spec), "slirp4netns:%s=%s", keys[i], v ?: "");
+		if (v && *v && cb_slirp_parse_network(&n->slirp, spec, e) < 0)
+			return -EINVAL;
+	}
 	cJSON_ArrayForEach(it, dns)
 		if (cJSON_IsString(it))
 			n->dns[n->ndns++] = it->valuestring;

@@ -17,9 +17,10 @@
 #include <cjson/cJSON.h>
 
 #include "cbox.h"
+#include "ctrconf.h"
 #include "slirp.h"
 
-enum { CB_NET_DEFAULT, CB_NET_HOST, CB_NET_NONE, CB_NET_SLIRP, CB_NET_CONTAINER };
+enum { CB_NET_DEFAULT, CB_NET_HOST, CB_NET_NONE, CB_NET_SLIRP, CB_NET_CONTAINER, CB_NET_NS };
 
 struct cb_net {
 	int mode;
@@ -30,9 +31,17 @@ struct cb_net {
 	int nhosts;
 	const char **dns_search, **dns_opts; /* --dns-search, --dns-option */
 	int ndns_search, ndns_opts;
+	struct cb_ctrconf *conf; /* containers.conf: where no option says */
 	/* container:REF: the other container (its full id once joined), its network
 	 * namespace and the /etc files the two share */
 	const char *peer_ref;
+	const char *netname;     /* --network NAME (bridge: podman): see network.h */
+	int dns_enabled;         /* that network answers names (search dns.podman) */
+	const char *ns_path;     /* --network ns:PATH */
+	char host_dns[64];       /* the host's first nameserver (a named network's forwarder) */
+	const char **expose;     /* --expose PORT[-PORT][/PROTO] */
+	int nexpose, publish_all;
+	int static_addr;         /* --ip, --ip6 or --mac-address: refused */ /* -P: those and the image's ExposedPorts, on free host ports */
 	char peer[65];
 	int netns;
 	char *peer_hosts, *peer_resolv;
@@ -45,17 +54,24 @@ struct cb_net {
 int cb_net_init(struct cb_net *n, int max, cb_err *e);
 void cb_net_free(struct cb_net *n);
 
-/* --network host|none|slirp[:options]|slirp4netns[:options]|container:REF */
+/* --network host|none|private|slirp4netns[:options]|container:REF|ns:PATH|bridge|NAME */
 int cb_net_parse(struct cb_net *n, const char *spec, cb_err *e);
 /* container:REF, before anything else of run's (instead of cb_userns_enter): find the
  * running container, open its network namespace and enter the user namespace that owns
  * it (a sibling's could not be joined: podman's containers share one). */
 int cb_net_join_peer(struct cb_net *n, cb_err *e);
 
+/* ns:PATH, the same: enter the user namespace that owns it (not ours: a container's). */
+int cb_net_enter_ns_owner(struct cb_net *n, cb_err *e);
+
 /* -p/--publish, --dns, --add-host */
 int cb_net_publish(struct cb_net *n, const char *spec, cb_err *e);
 int cb_net_dns(struct cb_net *n, const char *ip, cb_err *e);
 int cb_net_add_host(struct cb_net *n, const char *spec, cb_err *e);
+/* --expose (checked here), and with -P their ports and the image config's ExposedPorts
+ * published on free host ports (those -p publishes already stay as they are). */
+int cb_net_expose(struct cb_net *n, const char *spec, cb_err *e);
+int cb_net_publish_all(struct cb_net *n, const cJSON *image_config, cb_err *e);
 
 /* After the options: the default mode (slirp for rootless or with -p, host for root)
  * and the combinations refused. */
@@ -76,8 +92,8 @@ void cb_net_stop(struct cb_net *n);
 /* The container's resolv.conf from the host's (in buf, len bytes; rewritten in place,
  * buf has size bytes): nameservers replaced by 10.0.2.3 with slirp, by --dns otherwise. */
 size_t cb_net_resolv(const struct cb_net *n, char *buf, size_t len, size_t size);
-/* --add-host lines for /etc/hosts, appended to buf (size bytes, NUL-terminated). */
-void cb_net_hosts(const struct cb_net *n, char *buf, size_t size);
+/* The container's /etc/hosts as podman writes it (see net.c), in buf (size bytes). */
+void cb_net_hosts(const struct cb_net *n, const char *hostname, const char *name, char *buf, size_t size);
 /* "network", "ports" and "network_opts" for config.json; from_json rebuilds n from them
  * (for start: dns and hosts point into cj, which must outlive n; cb_net_free after). */
 void cb_net_json(const struct cb_net *n, cJSON *cj);

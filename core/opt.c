@@ -2,6 +2,7 @@
  * options, values inline or in the next argument. Options may follow operands, as
  * podman's (cobra) parsing allows: argv is permuted so the operands end up last. Applets
  * whose operands carry a command (run, exec, unshare) stop at the first operand. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,11 +52,12 @@ static int done(struct cb_opt_state *st)
 }
 
 /* Options every applet understands, as podman's global flags. */
-const char *cb_opt_root, *cb_opt_storage_driver;
+const char *cb_opt_root, *cb_opt_storage_driver, *cb_opt_volume_path;
 static const struct cb_option global_opts[] = {
 	{ "log-level", 0, CB_OPT_ARG, 1 },
 	{ "root", 0, CB_OPT_ARG, 2 },
 	{ "storage-driver", 0, CB_OPT_ARG, 3 },
+	{ "volumepath", 0, CB_OPT_ARG, 7 }, /* podman's: where named volumes live */
 	/* podman's, accepted and without effect here (one runtime dir, no events, no cgroup manager) */
 	{ "runroot", 0, CB_OPT_ARG, 4 },
 	{ "events-backend", 0, CB_OPT_ARG, 4 },
@@ -103,6 +105,16 @@ static const struct cb_option *find_short(const struct cb_option *opts, int c)
 	return NULL;
 }
 
+int cb_opt_is_global(const char *arg)
+{
+	static const struct cb_option none[] = { { 0 } };
+	if (arg[0] != '-' || !arg[1])
+		return 0;
+	if (arg[1] != '-')
+		return find_short(none, arg[1]) != NULL;
+	return find_long(none, arg + 2, strcspn(arg + 2, "=")) != NULL;
+}
+
 /* The option is found: take its value if it wants one. */
 static int take(struct cb_opt_state *st, const struct cb_option *o, const char *inline_val,
 		const char *spelled, cb_err *e)
@@ -119,8 +131,10 @@ static int take(struct cb_opt_state *st, const struct cb_option *o, const char *
 			st->arg = inline_val;
 		else if (st->ind < st->argc)
 			st->arg = st->argv[st->ind++];
+		else if (spelled[1] != '-') /* podman's (cobra's) words */
+			return cb_fail(e, EINVAL, "flag needs an argument: '%c' in %s", spelled[1], spelled);
 		else
-			return cb_fail(e, EINVAL, "option '%s' needs a value", spelled);
+			return cb_fail(e, EINVAL, "flag needs an argument: %s", spelled);
 	} else if (inline_val) {
 		return cb_fail(e, EINVAL, "option '%s' takes no value", spelled);
 	}
@@ -135,7 +149,7 @@ static int take(struct cb_opt_state *st, const struct cb_option *o, const char *
 			return cb_fail(e, EINVAL, "option '%s' needs a value", spelled);
 		if (o->id == 4)
 			return 1;
-		*(o->id == 2 ? &cb_opt_root : &cb_opt_storage_driver) = st->arg;
+		*(o->id == 2 ? &cb_opt_root : o->id == 7 ? &cb_opt_volume_path : &cb_opt_storage_driver) = st->arg;
 		return 1;
 	}
 	return 0;
@@ -154,8 +168,8 @@ int cb_opt_next(struct cb_opt_state *st, const struct cb_option *opts, cb_err *e
 			if (!o)
 				return cb_fail(e, EINVAL, "unknown shorthand flag: '%c' in -%c", c, c);
 			const char *val = NULL;
-			if (o->has_arg == CB_OPT_ARG && *st->bundle) {
-				val = st->bundle; /* -uroot */
+			if ((o->has_arg == CB_OPT_ARG && *st->bundle) || (o->has_arg == CB_OPT_BOOL && *st->bundle == '=')) {
+				val = st->bundle + (*st->bundle == '='); /* -uroot, -u=root, -a=false (pflag's) */
 				st->bundle = NULL;
 			}
 			int r = take(st, o, val, spelled, e);
@@ -204,4 +218,35 @@ int cb_opt_seconds(const char *s)
 	char *end;
 	long v = strtol(s, &end, 10);
 	return *s && !*end && v >= 0 && v <= 1000000000 ? (int)v : -1;
+}
+
+/* ---- the program's name in what it prints (main.c sets both) ---- */
+
+const struct cb_applet *cb_applet_current;
+const char *cb_prog = "cbox";
+
+void cb_print_usage(FILE *f, const char *text)
+{
+	/* "cbox " as a word becomes the invoked name */
+	for (const char *p = text, *q; *p; p = q + 5) {
+		q = strstr(p, "cbox ");
+		while (q && q > text && (isalnum((unsigned char)q[-1]) || q[-1] == '-' || q[-1] == '/'))
+			q = strstr(q + 5, "cbox ");
+		if (!q) {
+			fputs(p, f);
+			break;
+		}
+		fprintf(f, "%.*s%s ", (int)(q - p), p, cb_prog);
+	}
+}
+
+int cb_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("Error: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nSee '%s %s --help'\n", cb_prog, cb_applet_current->name);
+	return CB_EXIT_FAIL;
 }

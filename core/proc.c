@@ -651,8 +651,12 @@ int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 		gid = strtoul(g[2], NULL, 10);
 	}
 
-	/* :U volumes: everything in them becomes the user's (podman chowns the source) */
+	/* :U volumes: everything in them becomes the user's (podman chowns the source, and
+	 * only while its top is someone else's) */
 	for (int i = 0; i < p->nchown; i++) {
+		struct stat top;
+		if (stat(p->chown[i], &top) == 0 && top.st_uid == uid && top.st_gid == gid)
+			continue;
 		int r = cb_chown_tree_at(AT_FDCWD, p->chown[i], (uid_t)uid, (gid_t)gid);
 		if (r < 0) {
 			cb_fail_errno(e, -r, "volume %s: chown to %lu:%lu", p->chown[i], uid, gid);

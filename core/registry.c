@@ -314,37 +314,91 @@ static int status_error(struct cb_registry *r, int status, const char *what, cb_
 	return cb_fail(e, EIO, "%s: %s answered %d", what, r->name, status);
 }
 
-/* GET base/path; whole: the request has the total limit (a document, not a layer). */
-static int do_get(struct cb_registry *r, const char *path, const char *accept, long long range_from, int whole,
-		  struct cb_http_response *rs, cb_err *e)
+/* One request: base/path or an absolute URL (an upload's Location), the token only to
+ * the registry's own origin. whole: the request has the total limit (a document, not a
+ * layer). */
+struct req {
+	const char *method, *target, *accept, *ctype;
+	long long range_from;
+	const void *body;
+	size_t len;
+	int whole;
+};
+
+static int do_req(struct cb_registry *r, const struct req *q, struct cb_http_response *rs, cb_err *e)
 {
-	char url[2048], acc[512], range[64];
-	const char *hdrs[4];
+	char url[4096], acc[512], range[64], ct[160];
+	const char *hdrs[5];
 	int n = 0;
-	base_url(r, url, sizeof(url));
-	snprintf(url + strlen(url), sizeof(url) - strlen(url), "%s", path);
-	if (r->auth[0])
+	size_t blen = (size_t)base_url(r, url, sizeof(url));
+	if (q->target[0] == '/')
+		snprintf(url + blen, sizeof(url) - blen, "%s", q->target);
+	else if (strncmp(q->target, url, blen) || (q->target[blen] != '/' && q->target[blen] != '\0'))
+		blen = 0; /* another origin: no token there */
+	if (q->target[0] != '/')
+		snprintf(url, sizeof(url), "%s", q->target);
+	if (r->auth[0] && blen)
 		hdrs[n++] = r->auth;
-	if (accept) {
-		snprintf(acc, sizeof(acc), "Accept: %s", accept);
+	if (q->accept) {
+		snprintf(acc, sizeof(acc), "Accept: %s", q->accept);
 		hdrs[n++] = acc;
 	}
-	if (range_from > 0) {
-		snprintf(range, sizeof(range), "Range: bytes=%lld-", range_from);
+	if (q->range_from > 0) {
+		snprintf(range, sizeof(range), "Range: bytes=%lld-", q->range_from);
 		hdrs[n++] = range;
 	}
+	if (q->ctype) {
+		snprintf(ct, sizeof(ct), "Content-Type: %s", q->ctype);
+		hdrs[n++] = ct;
+	}
 	hdrs[n] = NULL;
-	struct cb_http_request rq = { .method = "GET", .url = url, .headers = hdrs, .max_redirects = 10,
-				      .tls = &r->tls, .timeout_ms = r->timeout_ms, .total_s = whole ? r->total_s : 0,
+	struct cb_http_request rq = { .method = q->method, .url = url, .headers = hdrs, .body = q->body,
+				      .body_len = q->len, .max_redirects = 10, .tls = &r->tls,
+				      .timeout_ms = r->timeout_ms, .total_s = q->whole ? r->total_s : 0,
 				      .stall_s = r->stall_s, .stall_rate = r->stall_rate };
 	int ret = cb_http_do(r->http, &rq, rs, e);
-	if (ret < 0 && r->insecure && !r->plain_http) {
+	if (ret < 0 && r->insecure && !r->plain_http && q->target[0] == '/') {
 		/* An insecure registry may speak plain HTTP only. */
 		cb_debug("registry %s: https failed (%s); trying http", r->name, e->msg);
 		r->plain_http = 1;
-		return do_get(r, path, accept, range_from, whole, rs, e);
+		return do_req(r, q, rs, e);
 	}
 	return ret;
+}
+
+static int do_get(struct cb_registry *r, const char *path, const char *accept, long long range_from, int whole,
+		  struct cb_http_response *rs, cb_err *e)
+{
+	struct req q = { "GET", path, accept, NULL, range_from, NULL, 0, whole };
+	return do_req(r, &q, rs, e);
+}
+
+/* A request for repo under the scope this connection is for (pull, or push and pull),
+ * answering one 401. A 2xx leaves the response open; other answers are returned too
+ * (status_ok 0) for the push side to word. */
+static int registry_req(struct cb_registry *r, const char *repo, const char *label, const struct req *q,
+			struct cb_http_response *rs, cb_err *e)
+{
+	char scope[512];
+	snprintf(scope, sizeof(scope), "repository:%s:%s", repo, r->push ? "pull,push" : "pull");
+	if (r->auth[0] && strcmp(r->auth_scope, scope) != 0 && strncmp(r->auth, "Authorization: Basic", 20) != 0)
+		r->auth[0] = '\0'; /* a token is for one scope */
+	for (int attempt = 0;; attempt++) {
+		int ret = do_req(r, q, rs, e);
+		if (ret < 0) {
+			int transient = ret == -ECONNRESET || ret == -EPIPE || ret == -ETIMEDOUT || ret == -EAGAIN;
+			cb_err_prefix(e, "%s", label);
+			return transient ? -EAGAIN : ret;
+		}
+		if (rs->status == 401 && attempt == 0) {
+			ret = answer_challenge(r, rs, scope, e);
+			cb_http_response_end(r->http, rs);
+			if (ret < 0)
+				return ret;
+			continue;
+		}
+		return 0;
+	}
 }
 
 static int registry_get(struct cb_registry *r, const char *repo, const char *what, const char *accept,
@@ -359,32 +413,18 @@ int cb_registry_get(struct cb_registry *r, const char *repo, const char *what, c
 static int registry_get(struct cb_registry *r, const char *repo, const char *what, const char *accept,
 			long long range_from, int whole, struct cb_http_response *rs, cb_err *e)
 {
-	char path[1024], scope[512], label[700];
+	char path[1024], label[700];
 	snprintf(path, sizeof(path), "/v2/%s/%s", repo, what);
-	snprintf(scope, sizeof(scope), "repository:%s:pull", repo);
 	snprintf(label, sizeof(label), "%s/%s %s", r->name, repo, what);
-	if (r->auth[0] && strcmp(r->auth_scope, scope) != 0 && strncmp(r->auth, "Authorization: Basic", 20) != 0)
-		r->auth[0] = '\0'; /* a token is for one scope */
-	for (int attempt = 0;; attempt++) {
-		int ret = do_get(r, path, accept, range_from, whole, rs, e);
-		if (ret < 0) {
-			int transient = ret == -ECONNRESET || ret == -EPIPE || ret == -ETIMEDOUT || ret == -EAGAIN;
-			cb_err_prefix(e, "%s", label);
-			return transient ? -EAGAIN : ret;
-		}
-		if (rs->status == 401 && attempt == 0) {
-			ret = answer_challenge(r, rs, scope, e);
-			cb_http_response_end(r->http, rs);
-			if (ret < 0)
-				return ret;
-			continue;
-		}
-		if (rs->status >= 200 && rs->status < 300)
-			return 0;
-		int st = rs->status;
-		cb_http_response_end(r->http, rs);
-		return status_error(r, st, label, e);
-	}
+	struct req q = { "GET", path, accept, NULL, range_from, NULL, 0, whole };
+	int ret = registry_req(r, repo, label, &q, rs, e);
+	if (ret < 0)
+		return ret;
+	if (rs->status >= 200 && rs->status < 300)
+		return 0;
+	int st = rs->status;
+	cb_http_response_end(r->http, rs);
+	return status_error(r, st, label, e);
 }
 
 int cb_registry_manifest(struct cb_registry *r, const char *repo, const char *ref, char **doc, size_t *len,
@@ -460,4 +500,117 @@ int cb_registry_ping(struct cb_registry *r, cb_err *e)
 		cb_http_response_end(r->http, &rs);
 		return st == 200 ? 0 : status_error(r, st, "/v2/", e);
 	}
+}
+
+/* ---- the push side ---- */
+
+/* Why the registry refused: its own errors[0] as "code: message" (code lower case, as
+ * podman words it), else the status's usual meaning. Ends the response. */
+static void refusal(struct cb_registry *r, struct cb_http_response *rs, char *out, size_t n)
+{
+	char *body = NULL;
+	cb_err ignore;
+	int st = rs->status;
+	out[0] = '\0';
+	if (read_body(rs, 1 << 16, &body, NULL, "error", &ignore) == 0) {
+		cJSON *j = cJSON_Parse(body);
+		cJSON *e0 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "errors"), 0);
+		const char *code = cJSON_GetStringValue(cJSON_GetObjectItem(e0, "code"));
+		const char *msg = cJSON_GetStringValue(cJSON_GetObjectItem(e0, "message"));
+		if (code) {
+			size_t k = (size_t)snprintf(out, n, "%s: %s", code, msg ? msg : "");
+			for (size_t i = 0; i < k && i < n && out[i] != ':'; i++)
+				out[i] = out[i] == '_' ? ' ' : (char)tolower((unsigned char)out[i]);
+		}
+		cJSON_Delete(j);
+		free(body);
+	}
+	cb_http_response_end(r->http, rs);
+	if (out[0])
+		return;
+	if (st == 401)
+		snprintf(out, n, "unauthorized: authentication required");
+	else if (st == 403)
+		snprintf(out, n, "denied: requested access to the resource is denied");
+	else
+		snprintf(out, n, "received unexpected HTTP status: %d", st);
+}
+
+static int refused(struct cb_registry *r, struct cb_http_response *rs, cb_err *e, const char *fmt, const char *a,
+		   const char *b)
+{
+	char why[512], what[800];
+	int st = rs->status;
+	refusal(r, rs, why, sizeof(why));
+	snprintf(what, sizeof(what), fmt, a, b);
+	return cb_fail(e, st == 401 || st == 403 ? EACCES : EIO, "%s: %s", what, why);
+}
+
+int cb_registry_blob_exists(struct cb_registry *r, const char *repo, const char *digest, cb_err *e)
+{
+	char path[512], where[600];
+	struct cb_http_response rs;
+	snprintf(path, sizeof(path), "/v2/%s/blobs/%s", repo, digest);
+	snprintf(where, sizeof(where), "%s/%s", r->name, repo);
+	struct req q = { "HEAD", path, NULL, NULL, 0, NULL, 0, 1 };
+	int ret = registry_req(r, repo, where, &q, &rs, e);
+	if (ret < 0)
+		return ret;
+	if (rs.status == 200 || rs.status == 404) {
+		int there = rs.status == 200;
+		cb_http_response_end(r->http, &rs);
+		return there;
+	}
+	return refused(r, &rs, e, "checking whether a blob %s exists in %s", digest, where);
+}
+
+int cb_registry_put_blob(struct cb_registry *r, const char *repo, const char *digest, const void *data, size_t len,
+			 cb_err *e)
+{
+	char path[512], where[600];
+	struct cb_http_response rs;
+	snprintf(path, sizeof(path), "/v2/%s/blobs/uploads/", repo);
+	snprintf(where, sizeof(where), "%s/%s", r->name, repo);
+	struct req q = { "POST", path, NULL, NULL, 0, NULL, 0, 1 };
+	int ret = registry_req(r, repo, where, &q, &rs, e);
+	if (ret < 0)
+		return ret;
+	if (rs.status != 202)
+		return refused(r, &rs, e, "writing blob: initiating layer upload to %s in %s", path, r->name);
+	const char *loc = cb_http_header(&rs, "Location");
+	char *url = loc ? cb_url_resolve(rs.url, loc) : NULL;
+	cb_http_response_end(r->http, &rs);
+	if (!url)
+		return cb_fail(e, EPROTO, "writing blob: initiating layer upload to %s in %s: no usable Location", path, r->name);
+	char *put = NULL;
+	ret = asprintf(&put, "%s%sdigest=%s", url, strchr(url, '?') ? "&" : "?", digest);
+	free(url);
+	if (ret < 0)
+		return cb_fail(e, ENOMEM, "out of memory");
+	q = (struct req){ "PUT", put, NULL, "application/octet-stream", 0, data, len, 0 };
+	ret = registry_req(r, repo, where, &q, &rs, e);
+	free(put);
+	if (ret < 0)
+		return ret;
+	if (rs.status != 201)
+		return refused(r, &rs, e, "writing blob: uploading layer %s to %s", digest, where);
+	cb_http_response_end(r->http, &rs);
+	return 0;
+}
+
+int cb_registry_put_manifest(struct cb_registry *r, const char *repo, const char *ref, const char *media_type,
+			     const char *doc, size_t len, cb_err *e)
+{
+	char path[700], where[600];
+	struct cb_http_response rs;
+	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", repo, ref);
+	snprintf(where, sizeof(where), "%s/%s:%s", r->name, repo, ref);
+	struct req q = { "PUT", path, NULL, media_type, 0, doc, len, 1 };
+	int ret = registry_req(r, repo, where, &q, &rs, e);
+	if (ret < 0)
+		return ret;
+	if (rs.status != 201 && rs.status != 200)
+		return refused(r, &rs, e, "writing manifest: uploading manifest %s to %s", ref, where);
+	cb_http_response_end(r->http, &rs);
+	return 0;
 }

@@ -23,6 +23,7 @@ struct cb_registry {
 	char *ca_files[33];
 	char user[256], pass[512];
 	int have_creds;
+	int push;          /* tokens for pull,push (set before the first request) */
 	char auth[8192];   /* the Authorization header for auth_scope */
 	char auth_scope[512];
 	int timeout_ms;
@@ -49,5 +50,14 @@ int cb_registry_small_blob(struct cb_registry *r, const char *repo, const char *
 			   char **data, size_t *len, cb_err *e);
 /* GET /v2/ with credentials: login's check. */
 int cb_registry_ping(struct cb_registry *r, cb_err *e);
+
+/* The push side (push set). HEAD blobs/<digest>: 1 there, 0 not. Refusals are worded as
+ * podman words them ("...: unauthorized: authentication required"); 401/403: -EACCES. */
+int cb_registry_blob_exists(struct cb_registry *r, const char *repo, const char *digest, cb_err *e);
+/* A blob in one piece: POST blobs/uploads/, then PUT to its Location with ?digest=. */
+int cb_registry_put_blob(struct cb_registry *r, const char *repo, const char *digest, const void *data, size_t len,
+			 cb_err *e);
+int cb_registry_put_manifest(struct cb_registry *r, const char *repo, const char *ref, const char *media_type,
+			     const char *doc, size_t len, cb_err *e);
 
 #endif

@@ -18,6 +18,7 @@
 #include "idmap.h"
 #include "image.h"
 #include "paths.h"
+#include "network.h"
 #include "runopts.h"
 #include "volume.h"
 #include "walk.h"
@@ -154,10 +155,10 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 	       O_ENVFILE, O_INIT, O_EMUL, O_SECOPT, O_ROOTFS, O_USERNS, O_QUIET, O_CIDFILE, O_REPLACE, O_LABEL,
 	       O_ANNOT, O_STOPSIG, O_STOPTIME, O_TZ, O_ENVHOST, O_NOHOSTS, O_DNSOPT, O_DNSSEARCH, O_UTS, O_PID,
 	       O_IPC, O_GROUPADD, O_HOSTUSER, O_PRESERVE, O_SIGPROXY, O_RESTART, O_DEVICE, O_PROXY, O_ARCH, O_OS,
-	       O_VARIANT, O_ATTACH, O_TIMEOUT, O_MOUNT, O_LOGDRIVER };
+	       O_VARIANT, O_ATTACH, O_TIMEOUT, O_MOUNT, O_LOGDRIVER, O_PUBALL, O_EXPOSE, O_STATICADDR };
 	static const struct cb_option opts[] = {
 		{ "name", 0, CB_OPT_ARG, O_NAME },
-		{ "hostname", 0, CB_OPT_ARG, O_HOST },
+		{ "hostname", 'h', CB_OPT_ARG, O_HOST }, /* -h as podman (help is --help) */
 		{ "rm", 0, CB_OPT_BOOL, O_RM },
 		{ "env", 'e', CB_OPT_ARG, O_ENV },
 		{ "workdir", 'w', CB_OPT_ARG, O_WORKDIR },
@@ -168,6 +169,11 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 		{ "network", 0, CB_OPT_ARG, O_NET },
 		{ "net", 0, CB_OPT_ARG, O_NET },
 		{ "publish", 'p', CB_OPT_ARG, O_PUBLISH },
+		{ "publish-all", 'P', CB_OPT_BOOL, O_PUBALL },
+		{ "expose", 0, CB_OPT_ARG, O_EXPOSE },
+		{ "mac-address", 0, CB_OPT_ARG, O_STATICADDR },
+		{ "ip", 0, CB_OPT_ARG, O_STATICADDR },
+		{ "ip6", 0, CB_OPT_ARG, O_STATICADDR },
 		{ "dns", 0, CB_OPT_ARG, O_DNS },
 		{ "dns-option", 0, CB_OPT_ARG, O_DNSOPT },
 		{ "dns-opt", 0, CB_OPT_ARG, O_DNSOPT },
@@ -264,7 +270,7 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 			if (cb_volume_parse(st.arg, &vols[o->nvols++], e) < 0) {
 				char m[sizeof(e->msg)];
 				snprintf(m, sizeof(m), "%s", e->msg);
-				usage_error("--volume %s", m);
+				refuse("%s", m); /* podman's words, no prefix */
 			}
 			break;
 		case O_MOUNT: {
@@ -279,6 +285,9 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 		case O_RO: o->readonly = yes; break;
 		case O_NET: bad = cb_net_parse(&r->net, st.arg, e); break;
 		case O_PUBLISH: bad = cb_net_publish(&r->net, st.arg, e); break;
+		case O_PUBALL: r->net.publish_all = yes; break;
+		case O_EXPOSE: bad = cb_net_expose(&r->net, st.arg, e); break;
+		case O_STATICADDR: r->net.static_addr = 1; break;
 		case O_DNS: bad = cb_net_dns(&r->net, st.arg, e); break;
 		case O_DNSOPT: r->net.dns_opts[r->net.ndns_opts++] = st.arg; break;
 		case O_DNSSEARCH: r->net.dns_search[r->net.ndns_search++] = st.arg; break;
@@ -502,8 +511,14 @@ static int image_of(struct cb_runopts *r, struct cb_store *s, cJSON **index, con
 	}
 	/* The storage's user namespace (the privilege ladder): layers unpack and containers
 	 * run in it. */
-	if ((k = r->net.mode == CB_NET_CONTAINER ? cb_net_join_peer(&r->net, e) : cb_userns_enter(e)) < 0 ||
-	    (k = cb_store_open(s, cb_opt_root, e)) < 0 || (r->replace && (k = replace(s, r->o.name, e)) < 0) ||
+	/* container:NAME: run joins it now; create only names it (start joins it) */
+	int join = r->net.mode == CB_NET_CONTAINER && !r->o.create;
+	if ((k = join ? cb_net_join_peer(&r->net, e) : r->net.mode == CB_NET_NS ? cb_net_enter_ns_owner(&r->net, e) :
+		    cb_userns_enter(e)) < 0 ||
+	    (k = cb_store_open(s, cb_opt_root, e)) < 0 || (k = cb_network_apply(s, &r->net, e)) < 0 ||
+	    (r->net.mode == CB_NET_CONTAINER && !join &&
+	     (k = cb_container_resolve(s, r->net.peer_ref, r->net.peer, sizeof(r->net.peer), e)) < 0) ||
+	    (r->replace && (k = replace(s, r->o.name, e)) < 0) ||
 	    (k = cb_regconf_load(&rc, e)) < 0 || (k = cb_store_index_load(s, index, e)) < 0)
 		return k;
 	r->o.single_map = cb_idmap_current.mode == CB_IDMAP_SINGLE;

@@ -122,8 +122,8 @@ int cb_save_layer_size(struct cb_store *s, const char *chain_id, const char *dif
 	return r < 0 ? r : 0;
 }
 
-/* Exactly len bytes of fd into w and the hash. */
-static int copy_file(int fd, uint64_t len, struct cb_tarw *w, struct cb_sha256 *h, const char *diff_id,
+/* Exactly len bytes of fd into the sink and the hash. */
+static int copy_file(int fd, uint64_t len, cb_save_sink sink, void *ctx, struct cb_sha256 *h, const char *diff_id,
 		     const char *path, cb_err *e)
 {
 	static char buf[64 * 1024];
@@ -136,7 +136,7 @@ static int copy_file(int fd, uint64_t len, struct cb_tarw *w, struct cb_sha256 *
 		if (n == 0)
 			return file_fail(e, EBADMSG, diff_id, path, "shrank");
 		cb_sha256_update(h, buf, (size_t)n);
-		int r = cb_tarw_write(w, buf, (size_t)n, e);
+		int r = sink(ctx, buf, (size_t)n, e);
 		if (r < 0)
 			return r;
 		len -= (uint64_t)n;
@@ -144,8 +144,8 @@ static int copy_file(int fd, uint64_t len, struct cb_tarw *w, struct cb_sha256 *
 	return 0;
 }
 
-int cb_save_layer(struct cb_store *s, const char *chain_id, const char *diff_id, const char *name, uint64_t size,
-		  struct cb_tarw *w, cb_err *e)
+int cb_save_layer_stream(struct cb_store *s, const char *chain_id, const char *diff_id, cb_save_sink sink, void *ctx,
+			 cb_err *e)
 {
 	struct cb_tsplit_play *p = NULL;
 	struct cb_tsplit_item it;
@@ -155,15 +155,14 @@ int cb_save_layer(struct cb_store *s, const char *chain_id, const char *diff_id,
 	if (r < 0)
 		return r;
 	cb_sha256_init(&h);
-	r = cb_tarw_header(w, name, size, e);
 	while (r >= 0 && (r = cb_tsplit_play_next(p, &it, e)) == 1) {
 		if (it.kind == CB_TSPLIT_BYTES) {
 			cb_sha256_update(&h, it.data, (size_t)it.len);
-			r = cb_tarw_write(w, it.data, (size_t)it.len, e);
+			r = sink(ctx, it.data, (size_t)it.len, e);
 		} else if (it.kind == CB_TSPLIT_FILE) {
 			int fd = open_in_layer(diff, it.path);
 			r = fd < 0 ? file_fail(e, errno, diff_id, it.path, "went away")
-				   : copy_file(fd, it.len, w, &h, diff_id, it.path, e);
+				   : copy_file(fd, it.len, sink, ctx, &h, diff_id, it.path, e);
 			if (fd >= 0)
 				close(fd);
 		}
@@ -176,9 +175,23 @@ int cb_save_layer(struct cb_store *s, const char *chain_id, const char *diff_id,
 	if (strcmp(got, diff_id))
 		return cb_fail(e, EBADMSG, "layer %s: the rebuilt tar has digest %s: the layer was modified since it was "
 			       "unpacked", diff_id, got);
-	if (w->left)
-		return cb_fail(e, EBADMSG, "layer %s: rebuilt tar shorter than recorded", diff_id);
 	return 0;
+}
+
+static int tarw_sink(void *ctx, const void *data, size_t len, cb_err *e)
+{
+	return cb_tarw_write(ctx, data, len, e);
+}
+
+int cb_save_layer(struct cb_store *s, const char *chain_id, const char *diff_id, const char *name, uint64_t size,
+		  struct cb_tarw *w, cb_err *e)
+{
+	int r = cb_tarw_header(w, name, size, e);
+	if (r == 0)
+		r = cb_save_layer_stream(s, chain_id, diff_id, tarw_sink, w, e);
+	if (r == 0 && w->left)
+		return cb_fail(e, EBADMSG, "layer %s: rebuilt tar shorter than recorded", diff_id);
+	return r;
 }
 
 /* ---- images ---- */

@@ -29,4 +29,9 @@ int cb_save_layer_size(struct cb_store *s, const char *chain_id, const char *dif
 int cb_save_layer(struct cb_store *s, const char *chain_id, const char *diff_id, const char *name, uint64_t size,
 		  struct cb_tarw *w, cb_err *e);
 
+/* The same stream, without the entry around it, into sink (push gzips it). */
+typedef int (*cb_save_sink)(void *ctx, const void *data, size_t len, cb_err *e);
+int cb_save_layer_stream(struct cb_store *s, const char *chain_id, const char *diff_id, cb_save_sink sink, void *ctx,
+			 cb_err *e);
+
 #endif

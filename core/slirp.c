@@ -95,6 +95,7 @@ struct helper {
 	struct sockaddr_storage dns_addr;
 	socklen_t dns_len;
 	struct dns_query dns[DNS_MAX];
+	uint8_t dns_ip[4]; /* the network's .3 */
 	uint16_t ip_id;
 };
 
@@ -209,7 +210,6 @@ static int cb_get_revents(int idx, void *opaque)
  * are taken off the tap before libslirp sees them, sent from a socket of their own to
  * the resolver, and the answer is framed back to the guest here. */
 
-static const uint8_t dns_ip[4] = { 10, 0, 2, 3 };
 
 static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
 {
@@ -247,7 +247,7 @@ static int dns_intercept(struct helper *h, const uint8_t *f, size_t len)
 		return 0;
 	const uint8_t *ip = f + 14;
 	size_t ihl = (ip[0] & 0x0f) * 4, tot = ip[2] << 8 | ip[3];
-	if (ip[0] >> 4 != 4 || ihl < 20 || ip[9] != IPPROTO_UDP || memcmp(ip + 16, dns_ip, 4))
+	if (ip[0] >> 4 != 4 || ihl < 20 || ip[9] != IPPROTO_UDP || memcmp(ip + 16, h->dns_ip, 4))
 		return 0;
 	if ((ip[6] & 0x3f) || ip[7] || tot > len - 14 || tot < ihl + 8)
 		return 0; /* fragments and odd shapes: libslirp's business */
@@ -306,7 +306,7 @@ static void dns_answer(struct helper *h, struct dns_query *q)
 	put16(ip + 4, h->ip_id++);
 	ip[8] = 64;
 	ip[9] = IPPROTO_UDP;
-	memcpy(ip + 12, dns_ip, 4);
+	memcpy(ip + 12, h->dns_ip, 4);
 	memcpy(ip + 16, q->guest_ip, 4);
 	put16(ip + 10, csum_fold(csum_add(0, ip, 20)));
 	put16(udp, 53);
@@ -415,11 +415,19 @@ static int helper_setup(struct helper *h, const struct cb_slirp_opts *o, cb_err 
 		.in6_enabled = o->enable_ipv6 != 0,
 		.vprefix_len = 64,
 	};
-	inet_pton(AF_INET, "10.0.2.0", &cfg.vnetwork);
-	inet_pton(AF_INET, "255.255.255.0", &cfg.vnetmask);
-	inet_pton(AF_INET, CB_SLIRP_HOST, &cfg.vhost);
-	inet_pton(AF_INET, CB_SLIRP_GUEST, &cfg.vdhcp_start);
-	inet_pton(AF_INET, CB_SLIRP_DNS, &cfg.vnameserver);
+	cfg.vnetwork = cb_slirp_in(o, 0);
+	cfg.vnetmask.s_addr = htonl(~(0xffffffffu >> o->prefix));
+	cfg.vhost = cb_slirp_in(o, CB_SLIRP_HOST);
+	cfg.vdhcp_start = cb_slirp_in(o, CB_SLIRP_GUEST);
+	cfg.vnameserver = cb_slirp_in(o, CB_SLIRP_DNS);
+	memcpy(h->dns_ip, &cfg.vnameserver, 4);
+	/* outbound_addr(6)=: the host address the container's connections leave from */
+	struct sockaddr_in out4 = { .sin_family = AF_INET };
+	struct sockaddr_in6 out6 = { .sin6_family = AF_INET6 };
+	if (o->outbound[0] && inet_pton(AF_INET, o->outbound, &out4.sin_addr) == 1)
+		cfg.outbound_addr = &out4;
+	if (o->outbound6[0] && inet_pton(AF_INET6, o->outbound6, &out6.sin6_addr) == 1)
+		cfg.outbound_addr6 = &out6;
 	inet_pton(AF_INET6, "fd00::", &cfg.vprefix_addr6);
 	inet_pton(AF_INET6, "fd00::2", &cfg.vhost6);
 	inet_pton(AF_INET6, "fd00::3", &cfg.vnameserver6);
@@ -432,8 +440,7 @@ static int helper_setup(struct helper *h, const struct cb_slirp_opts *o, cb_err 
 	if (!h->slirp)
 		return cb_fail(e, EINVAL, "network slirp: libslirp refused the configuration (mtu %d)", o->mtu);
 
-	struct sockaddr_in guest = { .sin_family = AF_INET };
-	inet_pton(AF_INET, CB_SLIRP_GUEST, &guest.sin_addr);
+	struct sockaddr_in guest = { .sin_family = AF_INET, .sin_addr = cb_slirp_in(o, CB_SLIRP_GUEST) };
 	for (int i = 0; i < o->nports; i++) {
 		const struct cb_portfwd *p = &o->ports[i];
 		struct sockaddr_storage hs;

@@ -2,6 +2,8 @@
  * -p/--publish [hostIP:]hostPort:containerPort[/tcp|udp] with ranges. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +15,12 @@ void cb_slirp_opts_init(struct cb_slirp_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->mtu = CB_SLIRP_MTU_DEFAULT;
 	o->enable_ipv6 = 1;
+	o->net4 = 0x0a000200; /* 10.0.2.0/24 */
+	o->prefix = 24;
+	o->gw = 2;
+	o->dns = 3;
+	o->guest = 100;
+	strcpy(o->ifname, "tap0");
 }
 
 void cb_slirp_opts_free(struct cb_slirp_opts *o)
@@ -47,6 +55,63 @@ static long parse_num(const char *s, size_t len, long lo, long hi)
 	return v < lo || v > hi ? -1 : v;
 }
 
+const char *cb_slirp_ip(const struct cb_slirp_opts *o, int host, char buf[16])
+{
+	struct in_addr a = cb_slirp_in(o, host);
+	return inet_ntop(AF_INET, &a, buf, 16);
+}
+
+struct in_addr cb_slirp_in(const struct cb_slirp_opts *o, int host)
+{
+	host = host == CB_SLIRP_HOST ? o->gw : host == CB_SLIRP_DNS ? o->dns : host == CB_SLIRP_GUEST ? o->guest : host;
+	return (struct in_addr){ htonl(o->net4 + (uint32_t)host) };
+}
+
+/* cidr=A.B.C.D/N: the network (host bits cleared) and N, at most 25 (.100 must fit). */
+static int parse_cidr(struct cb_slirp_opts *o, const char *v, cb_err *e)
+{
+	char ip[32];
+	const char *slash = strchr(v, '/');
+	struct in_addr a;
+	long n = slash ? parse_num(slash + 1, strlen(slash + 1), 0, 32) : -1;
+	if (!slash || (size_t)(slash - v) >= sizeof(ip) || n < 0)
+		return cb_fail(e, EINVAL, "invalid cidr \"%s\"", v);
+	memcpy(ip, v, slash - v);
+	ip[slash - v] = '\0';
+	if (inet_pton(AF_INET, ip, &a) != 1)
+		return cb_fail(e, EINVAL, "invalid cidr \"%s\"", v);
+	if (n < 1 || n > 25) /* slirp4netns's words */
+		return cb_fail(e, EINVAL, "slirp4netns cidr \"%s\": prefix length needs to be 1-25", v);
+	o->prefix = (int)n;
+	o->net4 = ntohl(a.s_addr) & ~(0xffffffffu >> n);
+	return 0;
+}
+
+/* outbound_addr(6)=: an address of that family, or an interface's first one (as
+ * slirp4netns); stored as the address. */
+static int parse_outbound(char *dst, const char *key, const char *v, int af, cb_err *e)
+{
+	unsigned char a[16];
+	struct ifaddrs *all = NULL;
+	if (inet_pton(af, v, a) != 1 && strlen(v) < IF_NAMESIZE && getifaddrs(&all) == 0)
+		for (struct ifaddrs *i = all; i; i = i->ifa_next)
+			if (i->ifa_addr && i->ifa_addr->sa_family == af && !strcmp(i->ifa_name, v)) {
+				memcpy(a, af == AF_INET ? (void *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr
+							: (void *)&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr,
+				       af == AF_INET ? 4 : 16);
+				v = inet_ntop(af, a, dst, 64);
+				break;
+			}
+	if (all)
+		freeifaddrs(all);
+	if (v == dst)
+		return 0;
+	if (inet_pton(af, v, a) != 1)
+		return cb_fail(e, EINVAL, "invalid %s \"%s\"", key, v);
+	snprintf(dst, 64, "%s", v);
+	return 0;
+}
+
 int cb_slirp_parse_network(struct cb_slirp_opts *o, const char *spec, cb_err *e)
 {
 	const char *p;
@@ -59,34 +124,46 @@ int cb_slirp_parse_network(struct cb_slirp_opts *o, const char *spec, cb_err *e)
 	if (*p == '\0')
 		return 0;
 	if (*p != ':' || p[1] == '\0')
-		return cb_fail(e, EINVAL, "network '%s': want slirp[:option=value,...]", spec);
+		return cb_fail(e, EINVAL, "network '%s': want slirp4netns[:option=value,...]", spec);
 	p++;
+	/* podman's words for each refusal */
 	while (*p) {
 		size_t n = strcspn(p, ",");
 		char kv[128];
 		if (n == 0 || n >= sizeof(kv))
-			return cb_fail(e, EINVAL, "network '%s': empty or overlong option", spec);
+			return cb_fail(e, EINVAL, "unknown option for slirp4netns: \"%.*s\"", (int)n, p);
 		memcpy(kv, p, n);
 		kv[n] = '\0';
 		p += n + (p[n] == ',');
 		char *v = strchr(kv, '=');
 		if (!v)
-			return cb_fail(e, EINVAL, "network slirp: option '%s' needs a value (%s=...)", kv, kv);
+			return cb_fail(e, EINVAL, "unknown option for slirp4netns: \"%s\"", kv);
 		*v++ = '\0';
 		if (!strcmp(kv, "mtu")) {
 			/* 68: the IPv4 minimum; 65521: libslirp's IF_MTU_MAX. */
 			long m = parse_num(v, strlen(v), 68, 65521);
 			if (m < 0)
-				return cb_fail(e, EINVAL, "network slirp: mtu '%s': want a number from 68 to 65521", v);
+				return cb_fail(e, EINVAL, "invalid mtu \"%s\" (68 to 65521)", v);
 			o->mtu = (int)m;
-		} else if (!strcmp(kv, "allow_host_loopback")) {
-			if (parse_bool(v, &o->allow_host_loopback) < 0)
-				return cb_fail(e, EINVAL, "network slirp: allow_host_loopback '%s': want true or false", v);
-		} else if (!strcmp(kv, "enable_ipv6")) {
-			if (parse_bool(v, &o->enable_ipv6) < 0)
-				return cb_fail(e, EINVAL, "network slirp: enable_ipv6 '%s': want true or false", v);
+		} else if (!strcmp(kv, "allow_host_loopback") || !strcmp(kv, "enable_ipv6")) {
+			if (parse_bool(v, kv[0] == 'a' ? &o->allow_host_loopback : &o->enable_ipv6) < 0)
+				return cb_fail(e, EINVAL, "invalid value of %s for slirp4netns: \"%s\"", kv, v);
+		} else if (!strcmp(kv, "cidr")) {
+			if (parse_cidr(o, v, e) < 0)
+				return -EINVAL;
+		} else if (!strcmp(kv, "port_handler")) {
+			/* Both forward from the host to the container; libslirp is the one
+			 * forwarder here (rootlesskit's would show the connection as coming
+			 * from the container's own address, slirp's from the gateway .2). */
+			if (strcmp(v, "rootlesskit") && strcmp(v, "slirp4netns"))
+				return cb_fail(e, EINVAL, "unknown port_handler for slirp4netns: \"%s\"", v);
+			o->port_handler_slirp = v[0] == 's';
+		} else if (!strcmp(kv, "outbound_addr") || !strcmp(kv, "outbound_addr6")) {
+			int six = kv[13] == '6';
+			if (parse_outbound(six ? o->outbound6 : o->outbound, kv, v, six ? AF_INET6 : AF_INET, e) < 0)
+				return -EINVAL;
 		} else {
-			return cb_fail(e, EINVAL, "network slirp: unknown option '%s' (mtu, allow_host_loopback, enable_ipv6)", kv);
+			return cb_fail(e, EINVAL, "unknown option for slirp4netns: \"%s=%s\"", kv, v);
 		}
 	}
 	return 0;

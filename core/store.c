@@ -483,3 +483,53 @@ void cb_index_untag(cJSON *index, const char *name)
 		}
 	}
 }
+
+cJSON *cb_store_read_json(struct cb_store *s, const char *name, size_t max, cb_err *e)
+{
+	char *text;
+	if (cb_read_file_at(s->rootfd, name, max, &text, NULL, e) < 0)
+		return NULL;
+	cJSON *j = cJSON_Parse(text);
+	free(text);
+	if (!j)
+		cb_fail(e, EINVAL, "%s/%s: not JSON", s->root, name);
+	return j;
+}
+
+static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+int cb_store_names(struct cb_store *s, const char *dir, const char *suffix, int (*ok)(const char *), char ***names,
+		   int *n, cb_err *e)
+{
+	*names = NULL;
+	*n = 0;
+	int fd = openat(s->rootfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : cb_fail_errno(e, errno, "%s/%s", s->root, dir);
+	DIR *d = fdopendir(fd);
+	struct dirent *de;
+	int cap = 0;
+	size_t sl = strlen(suffix);
+	while (d && (de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		if (l <= sl || strcmp(de->d_name + l - sl, suffix))
+			continue;
+		de->d_name[l - sl] = '\0';
+		if (!ok(de->d_name))
+			continue;
+		if (*n == cap) {
+			char **p = realloc(*names, sizeof(*p) * (size_t)(cap = cap ? 2 * cap : 16));
+			if (!p)
+				break;
+			*names = p;
+		}
+		(*names)[(*n)++] = strdup(de->d_name);
+	}
+	if (d)
+		closedir(d);
+	else
+		close(fd);
+	if (*n)
+		qsort(*names, (size_t)*n, sizeof(**names), by_name);
+	return 0;
+}

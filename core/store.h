@@ -32,6 +32,13 @@ int cb_write_replace(int dirfd, const char *name, const void *data, size_t len, 
 ssize_t cb_read_small_at(int dirfd, const char *path, char *buf, size_t n);
 /* Read a whole (small) file; *data is NUL-terminated. */
 int cb_read_file_at(int dirfd, const char *name, size_t max, char **data, size_t *len, cb_err *e);
+/* The same, parsed as JSON (caller deletes); NULL with *e ("ROOT/NAME: not JSON"). */
+cJSON *cb_store_read_json(struct cb_store *s, const char *name, size_t max, cb_err *e);
+/* The entries of ROOT/dir that end in suffix ("" any) and, that cut, pass ok: their
+ * names (without the suffix; malloc'd, caller frees each and the array), sorted. A
+ * missing dir: none. */
+int cb_store_names(struct cb_store *s, const char *dir, const char *suffix, int (*ok)(const char *), char ***names,
+		   int *n, cb_err *e);
 
 /* Blobs (manifests, configs): verified before they are stored and when they are read. */
 int cb_store_put_blob(struct cb_store *s, const char *digest, const void *data, size_t len, cb_err *e);

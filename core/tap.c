@@ -7,13 +7,13 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "net.h"
 #include "slirp.h"
 
-#define TAP_NAME "tap0"
 
 struct nlreq {
 	struct nlmsghdr h;
@@ -83,6 +83,10 @@ static int add_addr4(int nl, int ifindex, const char *addr, int prefix)
 	r.ifa.ifa_index = ifindex;
 	add_attr(&r, IFA_LOCAL, &a, sizeof(a));
 	add_attr(&r, IFA_ADDRESS, &a, sizeof(a));
+	if (prefix < 31) { /* as ip(8) "brd +" */
+		struct in_addr b = { a.s_addr | htonl(0xffffffffu >> prefix) };
+		add_attr(&r, IFA_BROADCAST, &b, sizeof(b));
+	}
 	return nl_talk(nl, &r);
 }
 
@@ -117,34 +121,39 @@ int cb_slirp_tap_setup(const struct cb_slirp_opts *o, int *tapfd, cb_err *e)
 		return cb_fail(e, errno, "network slirp: /dev/net/tun: %s: use --network host or --network none",
 			       strerror(errno));
 	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
-	strcpy(ifr.ifr_name, TAP_NAME);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", o->ifname);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		int err = errno;
 		close(fd);
-		return cb_fail(e, err, "network slirp: create " TAP_NAME ": %s: use --network host or --network none",
+		return cb_fail(e, err, "network slirp: create %s: %s: use --network host or --network none", o->ifname,
 			       strerror(err));
 	}
 
 	/* tap0's only neighbour is slirp: no duplicate address detection, so the link-local
 	 * address, the router solicitation and the fd00::/64 address from slirp's advert
 	 * come at once instead of seconds later. */
+	char dad[48];
+	snprintf(dad, sizeof(dad), "ipv6/conf/%s/accept_dad", o->ifname);
 	if (o->enable_ipv6)
-		cb_net_sysctl("ipv6/conf/" TAP_NAME "/accept_dad", "0");
+		cb_net_sysctl(dad, "0");
 
 	CB_AUTOCLOSE int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	const char *step = "netlink socket";
 	int r = nl < 0 ? -errno : 0;
-	int tap = if_nametoindex(TAP_NAME), lo = if_nametoindex("lo");
+	int tap = if_nametoindex(o->ifname), lo = if_nametoindex("lo");
 	if (!r && (!tap || !lo))
-		r = -ENODEV, step = "find " TAP_NAME " and lo";
+		r = -ENODEV, step = "find the interface and lo";
 	if (!r && (r = link_up(nl, lo, 0)) < 0)
 		step = "bring lo up";
 	if (!r && (r = link_up(nl, tap, o->mtu)) < 0)
-		step = "set " TAP_NAME " mtu and up";
-	if (!r && (r = add_addr4(nl, tap, CB_SLIRP_GUEST, 24)) < 0)
-		step = "address " CB_SLIRP_GUEST "/24 on " TAP_NAME;
-	if (!r && (r = add_default_route4(nl, tap, CB_SLIRP_HOST)) < 0)
-		step = "default route via " CB_SLIRP_HOST;
+		step = "set the interface mtu and up";
+	char guest[16], gw[16];
+	cb_slirp_ip(o, CB_SLIRP_GUEST, guest);
+	cb_slirp_ip(o, CB_SLIRP_HOST, gw);
+	if (!r && (r = add_addr4(nl, tap, guest, o->prefix)) < 0)
+		step = "address on the interface";
+	if (!r && (r = add_default_route4(nl, tap, gw)) < 0)
+		step = "default route";
 	if (r < 0) {
 		close(fd);
 		return cb_fail_errno(e, -r, "network slirp: %s", step);

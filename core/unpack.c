@@ -395,6 +395,11 @@ static int set_xattr(int fd, int pfd, const char *name, const char *key, const v
 static int set_owner(struct ctx *c, int fd, int pfd, const char *name, int is_link, cb_err *e)
 {
 	uint32_t uid = c->o.own ? c->o.uid : c->ent->uid, gid = c->o.own ? c->o.gid : c->ent->gid;
+	if (c->o.keepid[0]) { /* into a keep-id container: what shows there as uid:gid
+			       * (keepid.h's cb_keepid_out, not included: the image side stays below) */
+		uid = uid == c->o.keepid[0] ? 0 : uid < c->o.keepid[0] ? uid + 1 : uid;
+		gid = gid == c->o.keepid[1] ? 0 : gid < c->o.keepid[1] ? gid + 1 : gid;
+	}
 	/* Just made by us: it has our ids already, unless its directory is setgid. */
 	if (c->fresh && uid == c->euid && gid == c->egid && !c->pdir_setgid)
 		return 0;

@@ -21,6 +21,8 @@ struct cb_unpack_opts {
 	void *contents_ctx;
 	int own;          /* cp: every entry owned by uid:gid, not by the archive's ids */
 	uint32_t uid, gid;
+	unsigned keepid[2]; /* cp into a keep-id container: its caller's uid, gid (ids shifted
+			     * so they show inside as given, cb_keepid_out), or 0 */
 };
 
 struct cb_unpack_stats {

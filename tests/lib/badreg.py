@@ -260,6 +260,23 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}', "application/json",
                   [("WWW-Authenticate", 'Bearer realm="%s",service="badreg"' % realm)])
 
+    def realms(self):
+        return {"same": "http://127.0.0.1:%d/token" % ports.get("plain", 0),
+                "other": "http://127.0.0.2:%d/token" % ports.get("other", 0),
+                "tls": "https://127.0.0.1:%d/token" % ports.get("tls", 0),
+                "slowtok": "http://127.0.0.1:%d/slowtoken" % ports.get("plain", 0)}
+
+    def do_HEAD(self):
+        # push's first question, is a blob there: the token repositories challenge
+        parts = self.path.split("?")[0].split("/")
+        realm = self.realms().get(parts[2] if len(parts) > 2 else "")
+        authed = self.headers.get("Authorization") == "Bearer t0k"
+        self.send_response(401 if realm and not authed else 404)
+        if realm and not authed:
+            self.send_header("WWW-Authenticate", 'Bearer realm="%s",service="badreg"' % realm)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def do_GET(self):
         p = self.path.split("?")[0]
         if hostile_token(self, p) is not False:
@@ -284,10 +301,7 @@ class H(http.server.BaseHTTPRequestHandler):
         if hostile(self, repo, kind, ref) is not False:
             return
         authed = self.headers.get("Authorization") == "Bearer t0k"
-        realms = {"same": "http://127.0.0.1:%d/token" % ports.get("plain", 0),
-                  "other": "http://127.0.0.2:%d/token" % ports.get("other", 0),
-                  "tls": "https://127.0.0.1:%d/token" % ports.get("tls", 0),
-                  "slowtok": "http://127.0.0.1:%d/slowtoken" % ports.get("plain", 0)}
+        realms = self.realms()
         if repo in realms and not authed:
             return self.challenge(realms[repo])
         if repo in realms:

@@ -59,7 +59,7 @@ expect_err() {
 	lines=$(grep -c '' "$OUT")
 	# podman's usage hint may follow as a second line.
 	[ "$lines" = 2 ] && sed -n 2p "$OUT" |
-		grep -Eq "^(See 'cbox( [a-z-]+)? --help'\.|Try 'cbox --help' for more information)\$" && lines=1
+		grep -Eq "^(See '(cbox|podman)( [a-z-]+)? --help'\.?|Try '(cbox|podman) --help' for more information)\$" && lines=1
 	if [ "$rc" != "$want" ]; then
 		fail "$n" "exit $rc, want $want: $(head -c 300 "$OUT")"
 	elif [ "$lines" != 1 ]; then

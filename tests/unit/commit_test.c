@@ -61,9 +61,13 @@ int main(void)
 	CHECK_STR(vol("data:/c:Z"), "src=- name=data dst=/c ro=0 anon=0 copyup=1");
 	CHECK_STR(vol("/c"), "src=- name=- dst=/c ro=0 anon=1 copyup=1");
 	CHECK_STR(vol("../x:/c"), "ERR ../x:/c: the host path must be absolute");
-	CHECK_STR(vol("a b:/c"), "ERR a b:/c: invalid volume name 'a b': [a-zA-Z0-9][a-zA-Z0-9_.-]*");
-	CHECK_STR(vol("/h:c"), "ERR /h:c: the container path must be absolute");
-	CHECK_STR(vol("/h:/c:bogus"), "ERR /h:/c:bogus: unknown volume option 'bogus' (ro, rw, z, Z, U, O)");
+	CHECK_STR(vol("a b:/c"), "ERR creating named volume \"a b\": running volume create option: names must match "
+				  "[a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument");
+	CHECK_STR(vol("/h:c"), "ERR invalid container path \"c\", must be an absolute path");
+	CHECK_STR(vol("/h:/c:bogus"), "ERR invalid option type \"bogus\"");
+	CHECK_STR(vol("/h:/c:ro:z"), "ERR /h:/c:ro:z: incorrect volume format, should be [host-dir:]ctr-dir[:option]");
+	CHECK_STR(vol(":/c"), "ERR host directory cannot be empty");
+	CHECK_STR(vol("/h:/c:noexec,rshared,nocopy"), "src=/h name=- dst=/c ro=0 anon=0 copyup=0");
 
 	struct cb_volume v[2];
 	struct cb_tmpfs t[1];

@@ -44,11 +44,11 @@ int main(void)
 	int err, ind;
 	unit_name = "opt";
 
-	char *a1[] = { "run", "-it", "--rm", "--name=web", "-e", "A=1", "-uroot", "img", "sh", "-c", "x", NULL };
-	ind = parse(11, a1, tr, sizeof(tr), &err);
+	char *a1[] = { "run", "-it", "--rm", "--name=web", "-e=A=1", "-uroot", "img", "sh", "-c", "x", NULL };
+	ind = parse(10, a1, tr, sizeof(tr), &err);
 	CHECK(err == 0);
 	CHECK_STR(tr, "2=;3=;5=;6=web;1=A=1;4=root;");
-	CHECK(ind == 7); /* "img": options after it belong to the command */
+	CHECK(ind == 6); /* "img": options after it belong to the command */
 
 	char *a2[] = { "run", "--env", "B=2", "--", "-notopt", NULL };
 	ind = parse(5, a2, tr, sizeof(tr), &err);
@@ -66,7 +66,10 @@ int main(void)
 
 	char *a5[] = { "run", "--name", NULL };
 	parse(2, a5, tr, sizeof(tr), &err);
-	CHECK_STR(tr, "ERR:option '--name' needs a value");
+	CHECK_STR(tr, "ERR:flag needs an argument: --name");
+	char *a5s[] = { "run", "-u", NULL };
+	parse(2, a5s, tr, sizeof(tr), &err);
+	CHECK_STR(tr, "ERR:flag needs an argument: 'u' in -u");
 
 	char *a6[] = { "run", "--rm=yes", NULL };
 	parse(2, a6, tr, sizeof(tr), &err);

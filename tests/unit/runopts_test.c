@@ -2,6 +2,7 @@
  * that --dns-search and --dns-option make. */
 #include <stdlib.h>
 
+#include "ctrconf.h"
 #include "runopts.h"
 #include "unit.h"
 
@@ -114,7 +115,7 @@ static void resolv(void)
 	snprintf(buf, sizeof(buf), "%s", host);
 	len = cb_net_resolv(&n, buf, strlen(buf), sizeof(buf) - 1);
 	buf[len] = '\0';
-	CHECK_STR(buf, "nameserver 192.0.2.1\nsearch example.com b.org\noptions ndots:2\n");
+	CHECK_STR(buf, "search example.com b.org\nnameserver 192.0.2.1\noptions ndots:2\n"); /* podman's order */
 	/* slirp: its resolver; "." means no search at all */
 	n.mode = CB_NET_SLIRP;
 	n.ndns_opts = 0;
@@ -124,7 +125,31 @@ static void resolv(void)
 	len = cb_net_resolv(&n, buf, strlen(buf), sizeof(buf) - 1);
 	buf[len] = '\0';
 	CHECK_STR(buf, "nameserver 10.0.2.3\noptions edns0\n");
+	/* --dns as podman writes it; one on the host's loopback becomes the forwarder */
+	n.ndns_search = 0;
+	n.dns[n.ndns++] = "127.0.0.53";
+	n.dns[n.ndns++] = "192.0.2.7";
+	snprintf(buf, sizeof(buf), "%s", host);
+	len = cb_net_resolv(&n, buf, strlen(buf), sizeof(buf) - 1);
+	buf[len] = '\0';
+	CHECK_STR(buf, "search lan\nnameserver 10.0.2.3\nnameserver 192.0.2.7\noptions edns0\n");
 	cb_net_free(&n);
+}
+
+/* containers.conf: the [containers] keys, arrays over lines, comments, other tables */
+static void ctrconf(void)
+{
+	struct cb_ctrconf c;
+	memset(&c, 0, sizeof(c));
+	cb_ctrconf_parse(&c, "[engine]\nbase_hosts_file = \"/no\"\n[containers]\n# a comment\n"
+			     "base_hosts_file = \"/etc/base\"  # trailing\nhost_containers_internal_ip = '10.1.2.3'\n"
+			     "dns_servers = [\n  \"1.1.1.1\", # one\n  \"8.8.8.8\",\n]\ndns_searches=[\"a.com\"]\n"
+			     "log_driver = \"k8s-file\"\n[network]\ndns_options = [\"x\"]\n");
+	CHECK_STR(c.base_hosts_file, "/etc/base");
+	CHECK_STR(c.host_containers_internal_ip, "10.1.2.3");
+	CHECK(c.ndns_servers == 2 && c.ndns_searches == 1 && c.ndns_options == 0);
+	CHECK_STR(c.dns_servers[1], "8.8.8.8");
+	CHECK_STR(c.dns_searches[0], "a.com");
 }
 
 int main(void)
@@ -133,5 +158,6 @@ int main(void)
 	good();
 	bad();
 	resolv();
+	ctrconf();
 	return unit_end();
 }

@@ -280,21 +280,21 @@ static int container(const struct scen *s, int sync)
 	int lt = bound(SOCK_STREAM, "0.0.0.0", GUEST_TCP, NULL), lu = bound(SOCK_DGRAM, "0.0.0.0", GUEST_UDP, NULL);
 	CHECK(lt >= 0 && lu >= 0);
 
-	int r = tcp_exchange(CB_SLIRP_HOST, http_port, "GET / HTTP/1.0\r\n\r\n", buf, sizeof(buf), 3000);
+	int r = tcp_exchange("10.0.2.2", http_port, "GET / HTTP/1.0\r\n\r\n", buf, sizeof(buf), 3000);
 	if (s->loopback) {
 		CHECK(r == 0 && strstr(buf, "hello-from-host"));
-		r = udp_exchange(CB_SLIRP_HOST, echo_port, "ping-udp", 8, buf, sizeof(buf), 1000);
+		r = udp_exchange("10.0.2.2", echo_port, "ping-udp", 8, buf, sizeof(buf), 1000);
 		CHECK(r == 8 && !memcmp(buf, "ping-udp", 8));
 	} else {
 		CHECK(r < 0 || !strstr(buf, "hello-from-host")); /* host loopback is off */
-		r = udp_exchange(CB_SLIRP_HOST, echo_port, "ping-udp", 8, buf, sizeof(buf), 300);
+		r = udp_exchange("10.0.2.2", echo_port, "ping-udp", 8, buf, sizeof(buf), 300);
 		CHECK(r < 0);
 	}
 	if (have_dns) {
 		char ip[64];
-		dns_resolve(CB_SLIRP_DNS, 53, "cbox.test", ip, sizeof(ip));
+		dns_resolve("10.0.2.3", 53, "cbox.test", ip, sizeof(ip));
 		if (strcmp(ip, "10.9.8.7"))
-			printf("  %s: cbox.test via " CB_SLIRP_DNS " resolved to '%s'\n", s->name, ip);
+			printf("  %s: cbox.test via 10.0.2.3 resolved to '%s'\n", s->name, ip);
 		CHECK_STR(ip, "10.9.8.7");
 	}
 
@@ -542,13 +542,32 @@ static void test_parsers(void)
 	CHECK(cb_slirp_parse_network(&o, "slirp4netns:mtu=1500,allow_host_loopback=true,enable_ipv6=false", &e) == 0);
 	CHECK(o.mtu == 1500 && o.allow_host_loopback && !o.enable_ipv6);
 	CHECK(cb_slirp_parse_network(&o, "slirp:mtu=9", &e) == -EINVAL);
-	CHECK_STR(e.msg, "network slirp: mtu '9': want a number from 68 to 65521");
+	CHECK_STR(e.msg, "invalid mtu \"9\" (68 to 65521)");
 	CHECK(cb_slirp_parse_network(&o, "slirp:allow_host_loopback=yes", &e) == -EINVAL);
-	CHECK_STR(e.msg, "network slirp: allow_host_loopback 'yes': want true or false");
-	CHECK(cb_slirp_parse_network(&o, "slirp:cidr=10.1.0.0/24", &e) == -EINVAL);
-	CHECK_STR(e.msg, "network slirp: unknown option 'cidr' (mtu, allow_host_loopback, enable_ipv6)");
+	CHECK_STR(e.msg, "invalid value of allow_host_loopback for slirp4netns: \"yes\"");
+	CHECK(cb_slirp_parse_network(&o, "slirp:foo=1", &e) == -EINVAL);
+	CHECK_STR(e.msg, "unknown option for slirp4netns: \"foo=1\"");
 	CHECK(cb_slirp_parse_network(&o, "slirp:mtu", &e) == -EINVAL);
-	CHECK_STR(e.msg, "network slirp: option 'mtu' needs a value (mtu=...)");
+	CHECK_STR(e.msg, "unknown option for slirp4netns: \"mtu\"");
+	/* cidr: host bits cleared; .2, .3, .100 in it; at most /25 */
+	char ip[16];
+	CHECK(cb_slirp_parse_network(&o, "slirp4netns:cidr=172.16.5.77/24,port_handler=slirp4netns", &e) == 0);
+	CHECK(o.prefix == 24 && o.port_handler_slirp);
+	CHECK_STR(cb_slirp_ip(&o, 0, ip), "172.16.5.0");
+	CHECK_STR(cb_slirp_ip(&o, CB_SLIRP_HOST, ip), "172.16.5.2");
+	CHECK_STR(cb_slirp_ip(&o, CB_SLIRP_DNS, ip), "172.16.5.3");
+	CHECK_STR(cb_slirp_ip(&o, CB_SLIRP_GUEST, ip), "172.16.5.100");
+	CHECK(cb_slirp_parse_network(&o, "slirp4netns:cidr=10.0.0.0/26", &e) == -EINVAL);
+	CHECK_STR(e.msg, "slirp4netns cidr \"10.0.0.0/26\": prefix length needs to be 1-25");
+	CHECK(cb_slirp_parse_network(&o, "slirp4netns:cidr=10.0.0.0", &e) == -EINVAL);
+	CHECK_STR(e.msg, "invalid cidr \"10.0.0.0\"");
+	CHECK(cb_slirp_parse_network(&o, "slirp4netns:port_handler=x", &e) == -EINVAL);
+	CHECK_STR(e.msg, "unknown port_handler for slirp4netns: \"x\"");
+	CHECK(cb_slirp_parse_network(&o, "slirp4netns:outbound_addr=192.0.2.9,outbound_addr6=lo", &e) == 0);
+	CHECK_STR(o.outbound, "192.0.2.9");
+	CHECK_STR(o.outbound6, "::1");
+	CHECK(cb_slirp_parse_network(&o, "slirp4netns:outbound_addr=::1", &e) == -EINVAL);
+	CHECK_STR(e.msg, "invalid outbound_addr \"::1\"");
 	CHECK(cb_slirp_parse_network(&o, "host", &e) == -EINVAL);
 
 	CHECK(cb_slirp_parse_publish(&o, "8080:80", &e) == 0);
