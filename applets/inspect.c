@@ -132,6 +132,10 @@ int inspect_main(int argc, char **argv)
 			status = CB_EXIT_FAIL;
 			continue;
 		}
+		/* podman's Go templates also know .State.Healthcheck (a method, not in its JSON) */
+		cJSON *h = strcmp(format, "json") ? cJSON_GetObjectItem(cJSON_GetObjectItem(o, "State"), "Health") : NULL;
+		if (h)
+			cJSON_AddItemToObject(cJSON_GetObjectItem(o, "State"), "Healthcheck", cJSON_Duplicate(h, 1));
 		cJSON_AddItemToArray(out, o);
 	}
 	if (exists)

@@ -11,7 +11,8 @@
 //usage:      --noheading      no header line
 //usage:  -n, --last N         the N newest containers (implies -a); -l, --latest: the newest
 //usage:  -f, --filter K=V     id=, name= (regex), status= (created, running, exited),
-//usage:                       exited=N, ancestor=IMAGE, label=K[=V], before=, since=;
+//usage:                       exited=N, ancestor=IMAGE, label=K[=V], before=, since=,
+//usage:                       health=healthy|unhealthy|starting|none;
 //usage:                       the same key again: either; different keys: all
 //usage:      --sort KEY       created (default), id, image, names, status, command
 //usage:  -s, --size           also SIZE (cbox does not measure it: 0B)
@@ -28,6 +29,7 @@
 
 #include "ctrfilter.h"
 #include "format.h"
+#include "health.h"
 #include "image.h"
 #include "json.h"
 #include "state.h"
@@ -36,6 +38,7 @@ struct row {
 	cJSON *cfg;
 	struct cb_state st;
 	char id[65];
+	char health[16]; /* the healthcheck's Status while it runs, or "" */
 	char col[7][512]; /* CONTAINER ID, IMAGE, COMMAND, CREATED, STATUS, PORTS, NAMES */
 };
 
@@ -72,14 +75,14 @@ static void ports(const cJSON *cfg, char *out, size_t n)
 	}
 }
 
-static void status(const struct cb_state *st, char *out, size_t n)
+static void status(const struct cb_state *st, const char *health, char *out, size_t n)
 {
 	char d[64];
 	if (st->paused) {
 		snprintf(out, n, "Paused");
 	} else if (st->state == CB_STATE_RUNNING) {
 		duration(st->started, d, sizeof(d));
-		snprintf(out, n, "Up %s ago", d); /* podman 4's words */
+		snprintf(out, n, "Up %s ago%s%s%s", d, *health ? " (" : "", health, *health ? ")" : ""); /* podman 4's words */
 	} else if (st->state == CB_STATE_EXITED) {
 		cb_human_age(st->finished[0] ? st->finished : NULL, d, sizeof(d));
 		snprintf(out, n, "Exited (%d) %s", st->exit_code, d);
@@ -102,7 +105,7 @@ static void fill(struct row *r, int no_trunc)
 	snprintf(r->col[1], sizeof(r->col[1]), "%s", get(r->cfg, "image_name"));
 	snprintf(r->col[2], sizeof(r->col[2]), "%s", cmd);
 	cb_human_age(get(r->cfg, "created"), r->col[3], sizeof(r->col[3]));
-	status(&r->st, r->col[4], sizeof(r->col[4]));
+	status(&r->st, r->health, r->col[4], sizeof(r->col[4]));
 	ports(r->cfg, r->col[5], sizeof(r->col[5]));
 	snprintf(r->col[6], sizeof(r->col[6]), "%s", get(r->cfg, "name"));
 }
@@ -252,6 +255,8 @@ int ps_main(int argc, char **argv)
 		cb_state_read(fd, &r->st);
 		close(fd);
 		snprintf(r->id, sizeof(r->id), "%s", ids[i]);
+		if (CFG_APPLET_HEALTHCHECK && r->st.state == CB_STATE_RUNNING)
+			cb_health_status(&s, r->id, r->cfg, r->health, sizeof(r->health));
 		fill(r, no_trunc);
 		int ok = cb_ctr_filters_ok(&s, filters, nf, r->id, r->cfg, &r->st, &e);
 		if (ok < 0) {

@@ -106,6 +106,12 @@
 //usage:      --os OS, --arch ARCH, --variant V   the platform to pull (as --platform)
 //usage:      --device HOST[:CTR][:rwm]  the host's device node inside (bound; read-only
 //usage:                               without w)
+//usage:      --health-cmd CMD         a healthcheck (a string: sh -c; a JSON array: as is;
+//usage:                               none); --health-interval D (30s, disable),
+//usage:                               --health-retries N (3), --health-timeout D (30s),
+//usage:                               --health-start-period D, --health-on-failure
+//usage:                               none|kill|stop|restart, --no-healthcheck (not the
+//usage:                               image's HEALTHCHECK either); see 'cbox healthcheck'
 /* run.c - cbox run */
 #include <stdio.h>
 

@@ -52,6 +52,7 @@ struct child {
 	int cgroup_asked;     /* a resource flag was given (--memory=0 too: the V1 warning) */
 	const cJSON *device_rules; /* --device-cgroup-rule texts, or NULL */
 	const struct cb_runflags *flags;
+	const cJSON *cj;      /* its config.json (a healthcheck's scheduler reads it) */
 };
 
 /* :U volumes' destinations, for the process to chown once its user is known. */
@@ -441,6 +442,7 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 			/* Written before a detached run returns, so ps, exec and stop see it. */
 			cb_state_set_running(&st, pid, getpid());
 			cb_state_write(dfd, &st, &ignore);
+			pid_t health = cb_health_start(s, dfd, c->cj, pid);
 			send_report(report, 0, e);
 			cb_emul_rec_start(&rec);
 			if (c->timeout) {
@@ -465,6 +467,7 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 			if (timed_out) /* as podman's: exit code -1 (run's status 255) */
 				*status = -1;
 			timed_out = 0;
+			cb_health_stop(health);
 		}
 		for (int i = 0; i < 2; i++)
 			if (rd[i] >= 0)
@@ -585,6 +588,10 @@ static void run_json(cJSON *cj, const struct cb_run_opts *o, const cJSON *config
 		cJSON_AddBoolToObject(cj, "cgroups_off", 1);
 	if (cJSON_GetArraySize(o->device_rules))
 		cJSON_AddItemToObject(cj, "device_rules", cJSON_Duplicate(o->device_rules, 1));
+	cJSON *cc = cJSON_AddArrayToObject(cj, "create_command");
+	for (int i = 0; i < o->nargs; i++)
+		cJSON_AddItemToArray(cc, cJSON_CreateString(o->args[i]));
+	cJSON_AddNumberToObject(cj, "create_image_arg", o->image_arg);
 }
 
 int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_opts *o, int *status, cb_err *e)
@@ -640,7 +647,8 @@ made:;
 	po.hostname = hostname;
 	po.tty = o->tty;
 	if ((r = cb_proc_build(&c.p, config, &po, e)) < 0 || (c.keepid && (r = cb_keepid_init(&kid, e)) < 0) ||
-	    (!o->create && (r = cb_runflags_peer(o->flags, s, e)) < 0))
+	    (!o->create && (r = cb_runflags_peer(o->flags, s, e)) < 0) ||
+	    (r = cb_health_config(NULL, &o->health, config, e)) < 0)
 		goto out;
 	if ((r = cb_proc_host_users(&c.p, &po, e)) < 0) {
 		*status = CB_EXIT_NOEXEC; /* podman's: the container's passwd file cannot be made */
@@ -830,6 +838,8 @@ made:;
 	cJSON_AddStringToObject(cj, "stop_signal", o->stop_signal ? o->stop_signal : sig ? sig : "");
 	run_json(cj, o, config);
 	cb_runflags_json(o->flags, cj);
+	cb_health_config(cj, &o->health, config, e); /* checked above */
+	c.cj = cj;
 	etc_text(&etc, hostname, name, o->net, cj);
 	child_etc(&c, &etc);
 	char *config_text = r == 0 ? cb_json_print(cj) : NULL;
@@ -1067,6 +1077,7 @@ static int start_prepare(struct cb_store *s, const char *id, struct started *t, 
 	c->device_rules = cJSON_GetObjectItem(cj, "device_rules");
 	c->hostname = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "hostname")) ?: "";
 	c->net = &t->net;
+	c->cj = t->cj;
 	t->rm = cJSON_IsTrue(cJSON_GetObjectItem(cj, "rm"));
 	etc_text(&t->etc, c->hostname, cJSON_GetStringValue(cJSON_GetObjectItem(cj, "name")) ?: "", &t->net, cj);
 	child_etc(c, &t->etc);

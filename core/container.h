@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "health.h"
 #include "mount.h"
 #include "net.h"
 #include "proc.h"
@@ -57,6 +58,10 @@ struct cb_run_opts {
 	int cgroups_off;      /* --cgroups disabled */
 	cJSON *device_rules;  /* --device-cgroup-rule texts (an array) */
 	struct cb_runflags *flags; /* --ulimit, --shm-size, --sysctl, --oom-score-adj, --ipc, masks */
+	struct cb_health_opts health; /* --health-*, --no-healthcheck */
+	char **args;          /* run's or create's words after its name ("create_command", for
+	                       * generate systemd --new), args[image_arg] the image */
+	int nargs, image_arg;
 };
 enum { CB_HOST_UTS = 1, CB_HOST_PID = 2, CB_HOST_IPC = 4 };
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "ctrfilter.h"
+#include "health.h"
 
 static const char *get(const cJSON *j, const char *k)
 {
@@ -38,6 +39,12 @@ static int filter_ok(struct cb_store *s, const char *f, const char *id, const cJ
 		if (i == CB_ARRAY_SIZE(policies))
 			return cb_fail(e, EINVAL, "%s invalid restart policy", v), -2;
 		return !strcmp(v, have) || ((!strcmp(v, "none") || !strcmp(v, "no")) && (!*have || !strcmp(have, "no")));
+	}
+	if (CFG_APPLET_HEALTHCHECK && KEY("health")) {
+		/* healthy, unhealthy, starting; none: no healthcheck (podman 5's, 4.3 matched nothing) */
+		char h[16];
+		cb_health_status(s, id, cfg, h, sizeof(h));
+		return !strcmp(v, h) || (!strcmp(v, "none") && !cb_health_defined(cfg));
 	}
 	if (KEY("exited"))
 		return st->state == CB_STATE_EXITED && st->exit_code == atoi(v);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "health.h"
 #include "inspect.h"
 #include "runflags.h"
 #include "state.h"
@@ -46,6 +47,7 @@ cJSON *cb_container_inspect(struct cb_store *s, const char *id, cb_err *e)
 	if (cb_container_open(s, id, &dfd, &cfg, e) < 0)
 		return NULL;
 	cb_state_read(dfd, &st);
+	cJSON *health = CFG_APPLET_HEALTHCHECK ? cb_health_read(dfd) : NULL;
 	close(dfd);
 	const cJSON *proc = cJSON_GetObjectItem(cfg, "process"), *args = cJSON_GetObjectItem(proc, "args");
 	const char *image = str(cfg, "image");
@@ -65,6 +67,8 @@ cJSON *cb_container_inspect(struct cb_store *s, const char *id, cb_err *e)
 	cJSON_AddNumberToObject(sj, "ExitCode", st.exit_code);
 	cJSON_AddStringToObject(sj, "StartedAt", st.started);
 	cJSON_AddStringToObject(sj, "FinishedAt", st.finished);
+	if (health) /* podman's State.Health, from the checks' record (health.h) */
+		cJSON_AddItemToObject(sj, "Health", health);
 	cJSON_AddStringToObject(o, "Image", strncmp(image, "sha256:", 7) ? image : image + 7);
 	cJSON_AddStringToObject(o, "ImageName", str(cfg, "image_name"));
 	cJSON_AddStringToObject(o, "ImageDigest", str(cfg, "image_digest"));
@@ -83,6 +87,10 @@ cJSON *cb_container_inspect(struct cb_store *s, const char *id, cb_err *e)
 	const cJSON *t = cJSON_GetObjectItem(cfg, "stop_timeout");
 	cJSON_AddNumberToObject(c, "StopTimeout", cJSON_IsNumber(t) ? t->valuedouble : 10);
 	cJSON_AddBoolToObject(c, "Tty", cJSON_IsTrue(cJSON_GetObjectItem(cfg, "tty")));
+	if (CFG_APPLET_HEALTHCHECK && cJSON_GetObjectItem(cfg, "healthcheck"))
+		copy(c, "Healthcheck", cfg, "healthcheck");
+	if (CFG_APPLET_HEALTHCHECK)
+		cJSON_AddStringToObject(c, "HealthcheckOnFailureAction", str(cfg, "health_on_failure")[0] ? str(cfg, "health_on_failure") : "none");
 	cJSON *h = cJSON_AddObjectToObject(o, "HostConfig");
 	const char *rp = cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "restart")) ?: "";
 	cJSON *rj = cJSON_AddObjectToObject(h, "RestartPolicy");

@@ -291,6 +291,7 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 		{ "attach", 'a', CB_OPT_ARG, O_ATTACH },
 		{ "timeout", 0, CB_OPT_ARG, O_TIMEOUT },
 		CB_PULL_OPTIONS,
+		CB_HEALTH_OPTIONS,
 		{ "interactive", 'i', CB_OPT_BOOL, O_INTERACTIVE },
 		{ "tty", 't', CB_OPT_BOOL, O_TTY },
 		{ "detach", 'd', CB_OPT_BOOL, O_DETACH },
@@ -338,6 +339,7 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 	o->net = &r->net;
 	o->stop_timeout = -1;
 	o->sig_proxy = 1;
+	cb_health_opts_init(&o->health);
 	r->pull = "missing";
 	cb_pull_opts_default(&r->po);
 	r->po.quiet = 0;
@@ -460,6 +462,10 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 				bail_with(e, 0);
 			cJSON_AddItemToArray(o->device_rules, cJSON_CreateString(st.arg));
 			break;
+		case CB_HEALTH_O_CMD ... CB_HEALTH_O_FAILURE:
+			if (cb_health_opt(&o->health, c, st.arg, e) < 0)
+				return -EINVAL;
+			break;
 		default:
 			if (c >= O_RESOURCE && c < O_RESOURCE + 9) {
 				if (cb_cgroup_flag(o->limits, o->hostconfig, resource[c - O_RESOURCE], st.arg, e) < 0)
@@ -527,6 +533,9 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 				    r->rootfs_dir);
 		o->rootfs_dir = r->rootfs_dir;
 	}
+	o->args = argv + 1;
+	o->nargs = argc - 1;
+	o->image_arg = st.ind - 1;
 	o->proc.cmd = argv + st.ind + 1;
 	o->proc.ncmd = argc - st.ind - 1;
 	o->proc.env = env;

@@ -3,7 +3,8 @@
 layer is the host's static busybox (/bin/busybox, linked as sh, cat, ls, ...), and whose
 second layer is N nested directories d/d/.../d and a file f at the bottom holding "deep"
 (KIND deep, ARG N); or whose only layer is the gzip of one file of ARG MiB of zeros
-(KIND bomb: a decompression bomb).
+(KIND bomb: a decompression bomb); or (KIND health) busybox alone, with a HEALTHCHECK of
+"test -e /tmp/ok" every ARG ms (config.Healthcheck: Test, Interval, Timeout 2 s, Retries 2).
 """
 import gzip, hashlib, io, json, platform, sys, tarfile
 
@@ -30,7 +31,8 @@ def base(t):
     for d in ("bin", "etc", "tmp", "proc", "sys", "dev"):
         add(t, d, kind=tarfile.DIRTYPE)
     add(t, "bin/busybox", open("/bin/busybox", "rb").read())
-    for a in ("sh", "cat", "ls", "true", "find", "wc", "mkdir", "stat", "id"):
+    more = ("sleep", "touch", "rm", "false", "echo", "test", "ps") if kind == "health" else ()
+    for a in ("sh", "cat", "ls", "true", "find", "wc", "mkdir", "stat", "id") + more:
         add(t, "bin/" + a, kind=tarfile.SYMTYPE, link="busybox")
     add(t, "etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n", 0o644)
 
@@ -57,8 +59,10 @@ class Zeros(io.RawIOBase):
         return n
 
 
-layers = [tar_bytes(base)] if kind == "deep" else []
-if kind == "deep":
+layers = [tar_bytes(base)] if kind in ("deep", "health") else []
+if kind == "health":
+    pass
+elif kind == "deep":
     layers.append(tar_bytes(deep))
 else:
     size = arg << 20
@@ -77,7 +81,11 @@ for l in layers:
         h.update(chunk)
     diff_ids.append("sha256:" + h.hexdigest())
 arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
-cfg = json.dumps({"architecture": arch, "os": "linux", "config": {"Cmd": ["/bin/sh"]},
+config = {"Cmd": ["/bin/sh"]}
+if kind == "health":
+    config["Healthcheck"] = {"Test": ["CMD-SHELL", "test -e /tmp/ok"], "Interval": arg * 1000000,
+                             "Timeout": 2000000000, "Retries": 2}
+cfg = json.dumps({"architecture": arch, "os": "linux", "config": config,
                   "rootfs": {"type": "layers", "diff_ids": diff_ids}}).encode()
 with tarfile.open(out, "w") as t:
     names = []
