@@ -16,6 +16,9 @@
 /* The kernel runs at most 4096 instructions a filter. */
 #define PROG_MAX (4096 * sizeof(struct sock_filter))
 #define MAX_RULES 8192
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV /* Linux 5.19 */
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
 
 /* Does this kernel run x32 calls? Most build it off or disable it at boot, and each
  * architecture costs a filter's build about 0.2 ms. */
@@ -178,7 +181,7 @@ static const struct {
 } filter_flags[] = {
 	{ "SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC }, { "SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG },
 	{ "SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW },
-	{ "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", 1u << 5 }, /* Linux 5.19 */
+	{ "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV },
 };
 static const char *const ops[] = { [SCMP_CMP_NE] = "SCMP_CMP_NE", [SCMP_CMP_LT] = "SCMP_CMP_LT",
 				   [SCMP_CMP_LE] = "SCMP_CMP_LE", [SCMP_CMP_EQ] = "SCMP_CMP_EQ",
@@ -427,7 +430,9 @@ cJSON *cb_seccomp_features(void)
 		cJSON_AddItemToArray(known, cJSON_CreateString(filter_flags[i].name));
 		/* The kernel knows a flag when only the missing program is wrong (EFAULT);
 		 * WAIT_KILLABLE_RECV goes with a listener only. */
-		unsigned f = filter_flags[i].flag | (filter_flags[i].flag == 1u << 5 ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0);
+		unsigned f = filter_flags[i].flag;
+		if (f == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
+			f |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
 		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, f, NULL) < 0 && errno == EFAULT)
 			cJSON_AddItemToArray(sup, cJSON_CreateString(filter_flags[i].name));
 	}
@@ -591,7 +596,8 @@ int cb_seccomp_install(const struct cb_seccomp *s, cb_err *e)
 {
 	if (s->prog && s->agent_on && s->notify)
 		return to_agent(s, e);
-	long r = s->prog ? cb_seccomp_load(s->prog, s->len, s->flags) : 0;
+	/* WAIT_KILLABLE_RECV is a listener's: without one, left out (as libseccomp does). */
+	long r = s->prog ? cb_seccomp_load(s->prog, s->len, s->flags & ~(unsigned)SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV) : 0;
 	return r < 0 ? cb_fail_errno(e, (int)-r, "seccomp filter") : 0;
 }
 
