@@ -21,6 +21,7 @@
 
 #include "container.h"
 #include "emul.h"
+#include "cgroup.h"
 #include "ctl.h"
 #include "sealexe.h"
 #include "ns.h"
@@ -86,8 +87,12 @@ int exec_main(int argc, char **argv)
 		fprintf(stderr, "Error: %s\n", e.msg);
 		return CB_EXIT_FAIL;
 	}
+	/* In its cgroup, when it has one (its limits, its pause): opened before we join its
+	 * mount namespace, where /sys/fs/cgroup is its own. */
+	char cgpath[CB_CGROUP_PATH];
+	int cgfd = cb_cgroup_recorded(dfd, cgpath, sizeof(cgpath)) == 0 ? open(cgpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	close(dfd);
-	if (cs.state != CB_STATE_RUNNING) {
+	if (cs.state != CB_STATE_RUNNING || cs.paused) {
 		fprintf(stderr, "Error: can only create exec sessions on running containers: container state improper\n");
 		return CB_EXIT_FAIL;
 	}
@@ -115,7 +120,16 @@ int exec_main(int argc, char **argv)
 	struct exec_child ec = { .p = &p, .term = tty ? &term : NULL };
 	if (tty && cb_term_prepare(&term, &e) < 0)
 		cb_die(&e);
-	if (cb_ns_spawn(0, exec_child, &ec, &pid, &syncfd, &e) < 0)
+	/* (a hierarchy mounted nsdelegate refuses a move from outside the cgroup namespace
+	 * we have joined: then it runs beside the container's cgroup, as before) */
+	cb_ns_set_cgroup(cgfd);
+	int r = cb_ns_spawn(0, exec_child, &ec, &pid, &syncfd, &e);
+	cb_ns_set_cgroup(-1);
+	if (r < 0 && cgfd >= 0) {
+		cb_debug("exec into the container's cgroup: %s", e.msg);
+		r = cb_ns_spawn(0, exec_child, &ec, &pid, &syncfd, &e);
+	}
+	if (r < 0)
 		cb_die(&e);
 	cb_emul_rec_forked(&rec);
 	if ((status = cb_ns_started(pid, syncfd, &e))) {

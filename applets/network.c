@@ -1,5 +1,6 @@
 //config:config APPLET_NETWORK
 //config:	bool "network: named networks (slirp-shaped; see README)"
+//config:	depends on SLIRP
 //config:	default y
 //applet:CB_APPLET(network, network_main, CB_NOSUID)
 //cmd:CB_CMD("network", "", 0, 0, "[command]", "Manage networks")

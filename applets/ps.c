@@ -75,7 +75,9 @@ static void ports(const cJSON *cfg, char *out, size_t n)
 static void status(const struct cb_state *st, char *out, size_t n)
 {
 	char d[64];
-	if (st->state == CB_STATE_RUNNING) {
+	if (st->paused) {
+		snprintf(out, n, "Paused");
+	} else if (st->state == CB_STATE_RUNNING) {
 		duration(st->started, d, sizeof(d));
 		snprintf(out, n, "Up %s ago", d); /* podman 4's words */
 	} else if (st->state == CB_STATE_EXITED) {
@@ -132,7 +134,7 @@ static cJSON *json_row(const struct row *r)
 		cJSON_AddItemToArray(ps, q);
 	}
 	cJSON_AddNumberToObject(o, "StartedAt", (double)unix_time(r->st.started));
-	cJSON_AddStringToObject(o, "State", cb_state_name(r->st.state));
+	cJSON_AddStringToObject(o, "State", r->st.paused ? "paused" : cb_state_name(r->st.state));
 	cJSON_AddStringToObject(o, "Status", r->col[4]);
 	return o;
 }

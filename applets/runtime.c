@@ -11,7 +11,7 @@
 //usage:                        user namespace: $XDG_RUNTIME_DIR/cbox-runtime)
 //usage:  --log FILE            errors also go here; --log-format text|json
 //usage:  --debug               debug messages on stderr
-//usage:  --systemd-cgroup      refused: cbox makes no cgroups
+//usage:  --systemd-cgroup      refused: cbox writes cgroup v2 itself (cgroupfs)
 //usage:
 //usage:  create [--bundle DIR] [--pid-file F] [--console-socket S] [--no-pivot]
 //usage:         [--no-new-keyring] [--preserve-fds N] ID
@@ -22,8 +22,15 @@
 //usage:       --no-new-privs] [--detach] [--pid-file F] [--console-socket S] ID [ARGS]
 //usage:  ps [--format table|json] ID           list [--format table|json]
 //usage:  spec [--rootless] [--bundle DIR]      features            --version
+//usage:  pause ID             resume ID            (cgroup v2 freezer)
+//usage:  update [--resources F.json|-] [--memory N --memory-swap N --memory-reservation N
+//usage:         --cpu-quota N --cpu-period N --cpu-shares N --cpuset-cpus L --cpuset-mems L
+//usage:         --pids-limit N --blkio-weight N] ID
+//usage:  events --stats ID    one stats event (JSON): cpu, memory, pids, blkio
 /* runtime.c - cbox runtime, cbox-runtime: the OCI runtime command line. */
+#include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <dirent.h>
@@ -32,6 +39,7 @@
 #include <fcntl.h>
 
 #include "bundle.h"
+#include "cgroup.h"
 #include "ctl.h"
 #include "idmap.h"
 #include "json.h"
@@ -329,6 +337,93 @@ static int spec_main(int argc, char **argv)
 	return e.msg[0] ? fail("spec", &e) : 0;
 }
 
+/* ---- resources: update and events --stats (the container's cgroup v2, cgroup.c) ---- */
+
+/* runc update's flags into a runtime-spec resources object */
+static int update_flag(cJSON *res, int k, const char *flag, const char *arg, cb_err *e)
+{
+	static const char *const where[][2] = { { "memory", "limit" }, { "memory", "swap" }, { "memory", "reservation" },
+						{ "cpu", "quota" },     { "cpu", "period" }, { "cpu", "shares" },
+						{ "cpu", "cpus" },      { "cpu", "mems" },   { "pids", "limit" },
+						{ "blockIO", "weight" } };
+	cJSON *o = cJSON_GetObjectItem(res, where[k][0]);
+	if (!o)
+		o = cJSON_AddObjectToObject(res, where[k][0]);
+	if (k == 6 || k == 7)
+		return cJSON_AddStringToObject(o, where[k][1], arg) ? 0 : -ENOMEM;
+	int64_t v;
+	char *end;
+	if (k < 3 && !strcmp(arg, "-1"))
+		v = -1;
+	else if (k < 3 ? cb_cgroup_ram(arg, &v) < 0 : (v = strtoll(arg, &end, 10), end == arg || *end))
+		return cb_fail(e, EINVAL, "--%s %s: not a number", flag, arg);
+	cJSON_AddNumberToObject(o, where[k][1], (double)v);
+	return 0;
+}
+
+static int cgroup_cmd(const char *root, const char *cmd, int argc, char **argv)
+{
+	enum { RES = 100, STATS, INTERVAL };
+	static const struct cb_option opts[] = {
+		{ "memory", 'm', CB_OPT_ARG, 1 }, { "memory-swap", 0, CB_OPT_ARG, 2 }, { "memory-reservation", 0, CB_OPT_ARG, 3 },
+		{ "cpu-quota", 0, CB_OPT_ARG, 4 }, { "cpu-period", 0, CB_OPT_ARG, 5 }, { "cpu-shares", 0, CB_OPT_ARG, 6 },
+		{ "cpuset-cpus", 0, CB_OPT_ARG, 7 }, { "cpuset-mems", 0, CB_OPT_ARG, 8 }, { "pids-limit", 0, CB_OPT_ARG, 9 },
+		{ "blkio-weight", 0, CB_OPT_ARG, 10 }, { "resources", 'r', CB_OPT_ARG, RES }, { "stats", 0, CB_OPT_NONE, STATS },
+		{ "interval", 0, CB_OPT_ARG, INTERVAL }, { 0 },
+	};
+	struct cb_opt_state st;
+	cb_err e = { 0 };
+	cJSON *res = cJSON_CreateObject(), *file = NULL;
+	int c, r = 0, stats = 0;
+	cb_opt_init(&st, argc, argv);
+	while (r == 0 && (c = cb_getopt(&st, opts))) {
+		if (c == STATS) {
+			stats = 1;
+		} else if (c == RES) {
+			char *text = NULL;
+			r = cb_read_file_at(AT_FDCWD, strcmp(st.arg, "-") ? st.arg : "/dev/stdin", 1 << 20, &text, NULL, &e);
+			if (r == 0 && !cJSON_IsObject(file = cJSON_Parse(text)))
+				r = cb_fail(&e, EINVAL, "--resources %s: not a JSON object", st.arg);
+			free(text);
+		} else if (c != INTERVAL) {
+			r = update_flag(res, c - 1, opts[c - 1].name, st.arg, &e); /* ids from 1 */
+		}
+	}
+	const char *id = r == 0 ? one_id(&st, cmd, 0) : NULL;
+	if (r == 0 && !id)
+		r = -EINVAL, e.msg[0] = '\0';
+	if (r == 0 && !strcmp(cmd, "update")) {
+		r = cb_bundle_update(root, id, file ? file : res, &e);
+	} else if (r == 0 && !stats) {
+		r = cb_fail(&e, ENOTSUP, "events without --stats: only --stats is supported");
+	} else if (r == 0) {
+		struct cb_cgroup_stats cs;
+		if ((r = cb_bundle_stats(root, id, &cs, &e)) == 0) {
+			/* runc's shape: {"type":"stats","id":ID,"data":{...}} */
+			cJSON *j = cJSON_CreateObject(), *d, *m;
+			cJSON_AddStringToObject(j, "type", "stats");
+			cJSON_AddStringToObject(j, "id", id);
+			d = cJSON_AddObjectToObject(j, "data");
+			cJSON_AddNumberToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(d, "cpu"), "usage"), "total",
+						(double)cs.cpu_usec * 1000);
+			m = cJSON_AddObjectToObject(cJSON_AddObjectToObject(d, "memory"), "usage");
+			cJSON_AddNumberToObject(m, "usage", (double)cs.mem);
+			cJSON_AddNumberToObject(m, "limit", (double)cs.mem_limit);
+			cJSON_AddNumberToObject(cJSON_AddObjectToObject(d, "pids"), "current", (double)cs.pids);
+			cJSON *b = cJSON_AddObjectToObject(d, "blkio");
+			cJSON_AddNumberToObject(b, "read_bytes", (double)cs.rbytes);
+			cJSON_AddNumberToObject(b, "write_bytes", (double)cs.wbytes);
+			char *t = cJSON_PrintUnformatted(j);
+			printf("%s\n", t ? t : "");
+			free(t);
+			cJSON_Delete(j);
+		}
+	}
+	cJSON_Delete(res);
+	cJSON_Delete(file);
+	return r < 0 ? (e.msg[0] ? fail(cmd, &e) : 1) : 0;
+}
+
 int runtime_main(int argc, char **argv)
 {
 	enum { LOG = 1, FORMAT, DEBUG, SYSTEMD, ROOTLESS, VERSION };
@@ -360,7 +455,7 @@ int runtime_main(int argc, char **argv)
 	int sub_argc = argc - st.ind;
 	char **sub = argv + st.ind;
 	if (systemd) {
-		cb_fail(&e, ENOTSUP, "--systemd-cgroup: not supported (cbox makes no cgroups; use cgroupfs)");
+		cb_fail(&e, ENOTSUP, "--systemd-cgroup: not supported (cbox writes cgroup v2 itself; use cgroupfs)");
 		return fail(cmd, &e);
 	}
 	char root[4096];
@@ -385,6 +480,8 @@ int runtime_main(int argc, char **argv)
 		return spec_main(sub_argc, sub);
 	if (!strcmp(cmd, "features"))
 		return print_json(cb_oci_features());
+	if (!strcmp(cmd, "update") || !strcmp(cmd, "events"))
+		return cgroup_cmd(root, cmd, sub_argc, sub);
 	static const struct cb_option kill_opts[] = { { "all", 'a', CB_OPT_NONE, 1 }, { "force", 'f', CB_OPT_NONE, 2 }, { 0 } };
 	int all = 0, force = 0;
 	cb_opt_init(&st, sub_argc, sub);
@@ -403,6 +500,8 @@ int runtime_main(int argc, char **argv)
 	} else if (!strcmp(cmd, "kill")) {
 		int sig = st.ind + 1 < st.argc ? cb_signal_parse(st.argv[st.ind + 1]) : SIGTERM;
 		r = sig < 0 ? cb_fail(&e, EINVAL, "signal %s: unknown", st.argv[st.ind + 1]) : cb_bundle_kill(root, id, sig, all, &e);
+	} else if (!strcmp(cmd, "pause") || !strcmp(cmd, "resume")) {
+		r = cb_bundle_pause(root, id, cmd[0] == 'p', &e);
 	} else if (!strcmp(cmd, "delete")) {
 		r = cb_bundle_delete(root, id, force, &e);
 	} else {

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "bundle.h"
+#include "cgroup.h"
 #include "ctl.h"
 #include "fdpass.h"
 #include "hooks.h"
@@ -359,6 +360,121 @@ static int record_state(int dfd, const char *id, const struct cb_oci *o, const c
 	return r;
 }
 
+/* ---- the container's cgroup: linux.resources, cgroupsPath, pause/resume, update ---- */
+
+static const char *const status_names[] = { "creating", "created", "running", "stopped", "paused" };
+static int load(const char *root, const char *id, char *dir, size_t n, cJSON **st, int *status, cb_err *e);
+
+/* Made before the clone (its process is born there): -1 none (no usable hierarchy, a
+ * debug note: podman's cgroupfs paths come on every create), else its fd; the path in
+ * DIR/cgroup for delete, pause, update. cgroupsPath: /PARENT/NAME in the hierarchy,
+ * or relative to the usable base; the systemd form (slice:prefix:name) is refused. */
+static int cgroup_make(const struct cb_oci *o, const char *id, int dfd, cb_err *e)
+{
+	char parent[CB_CGROUP_PATH] = "", path[CB_CGROUP_PATH], warn[600];
+	const char *cp = o->cgroups_path, *name = id;
+	if (cp && strchr(cp, ':'))
+		return cb_fail(e, ENOTSUP, "linux.cgroupsPath %s: the systemd form needs --systemd-cgroup, which cbox "
+			       "does not support (use cgroupfs)", cp);
+	if (cp && *cp) {
+		const char *slash = strrchr(cp, '/');
+		name = slash ? slash + 1 : cp;
+		snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - cp) : 0, cp);
+		if (cp[0] == '/' && !parent[0])
+			snprintf(parent, sizeof(parent), "/");
+		if (!*name || !strcmp(name, "..") || strstr(cp, "/../"))
+			return cb_fail(e, EINVAL, "linux.cgroupsPath %s: want /PARENT/NAME", cp);
+	}
+	struct cb_cgroup_req q = { .limits = o->limits, .parent = parent[0] ? parent : NULL, .name = name,
+				   .rootless = getuid() != 0 || cb_in_userns(), .required = cp && *cp };
+	int fd = cb_cgroup_create(&q, path, warn, sizeof(warn), e);
+	if (fd == -ENOTSUP) { /* only a path, no usable hierarchy: as today, without */
+		cb_debug("config.json: %s", e->msg);
+		return -1;
+	}
+	if (*warn)
+		cb_debug("config.json: linux.resources: %s", warn);
+	/* the device rules, as real root (a user namespace may load no such program) */
+	if (fd >= 0 && !q.rootless && cb_cgroup_oci_devices(fd, o->dev_rules, o->dev_nodes, e) < 0)
+		cb_debug("config.json: linux.resources.devices: not enforced: %s", e->msg);
+	if (fd >= 0 && cb_write_replace(dfd, "cgroup", path, strlen(path), 0600, 0, e) < 0) {
+		close(fd);
+		cb_cgroup_remove(path);
+		return -EIO;
+	}
+	return fd;
+}
+
+/* DIR/cgroup's path: 0, or -ENOENT (the container has none). */
+static int cgroup_path(const char *dir, char *path, size_t n)
+{
+	char f[4200];
+	snprintf(f, sizeof(f), "%s/cgroup", dir);
+	ssize_t k = cb_read_small_at(AT_FDCWD, f, path, n);
+	return k > 0 ? 0 : -ENOENT;
+}
+
+static void cgroup_gone(const char *dir)
+{
+	char path[CB_CGROUP_PATH];
+	if (cgroup_path(dir, path, sizeof(path)) == 0)
+		cb_cgroup_remove(path);
+}
+
+/* The running (or paused) container's cgroup directory; else an error naming why. */
+static int live_cgroup(const char *root, const char *id, char *dir, size_t n, char *path, int *s, cb_err *e)
+{
+	cJSON *st;
+	int r = load(root, id, dir, n, &st, s, e);
+	cJSON_Delete(st);
+	if (r < 0)
+		return r;
+	if (*s != CB_BUNDLE_RUNNING && *s != CB_BUNDLE_PAUSED)
+		return cb_fail(e, EINVAL, "container \"%s\" is %s, not running", id, status_names[*s]);
+	if (cgroup_path(dir, path, CB_CGROUP_PATH) < 0)
+		return cb_fail(e, ENOTSUP, "container \"%s\" has no cgroup (no writable cgroup v2 hierarchy when it "
+			       "was created)", id);
+	return 0;
+}
+
+int cb_bundle_pause(const char *root, const char *id, int on, cb_err *e)
+{
+	char dir[4096], path[CB_CGROUP_PATH], f[4200];
+	int s, r = live_cgroup(root, id, dir, sizeof(dir), path, &s, e);
+	if (r < 0)
+		return r;
+	if (s == (on ? CB_BUNDLE_PAUSED : CB_BUNDLE_RUNNING))
+		return cb_fail(e, EINVAL, "container \"%s\" is %s already", id, on ? "paused" : "running");
+	if ((r = cb_cgroup_freeze(path, on, e)) < 0)
+		return r;
+	snprintf(f, sizeof(f), "%s/paused", dir);
+	if (!on)
+		unlink(f);
+	else if ((r = cb_write_replace(AT_FDCWD, f, "", 0, 0600, 0, e)) < 0)
+		cb_cgroup_freeze(path, 0, e);
+	return r;
+}
+
+int cb_bundle_update(const char *root, const char *id, const cJSON *resources, cb_err *e)
+{
+	char dir[4096], path[CB_CGROUP_PATH];
+	int s, r = live_cgroup(root, id, dir, sizeof(dir), path, &s, e);
+	cJSON *limits = cJSON_CreateObject();
+	if (r == 0 && (r = cb_cgroup_oci(resources, limits, e)) == 0)
+		r = cb_cgroup_apply(path, limits, e);
+	cJSON_Delete(limits);
+	return r;
+}
+
+int cb_bundle_stats(const char *root, const char *id, struct cb_cgroup_stats *cs, cb_err *e)
+{
+	char dir[4096], path[CB_CGROUP_PATH];
+	int s, r = live_cgroup(root, id, dir, sizeof(dir), path, &s, e);
+	if (r == 0 && (r = cb_cgroup_stats(path, cs)) < 0)
+		cb_fail_errno(e, -r, "cgroup %s", path);
+	return r;
+}
+
 int cb_bundle_create(const struct cb_bundle_opts *o, const char *id, pid_t *pid, cb_err *e)
 {
 	char dir[4096];
@@ -437,7 +553,16 @@ int cb_bundle_create(const struct cb_bundle_opts *o, const char *id, pid_t *pid,
 		r = cb_fail_errno(e, errno, "--bundle %s", o->bundle);
 		goto out;
 	}
+	int cgfd = cgroup_make(&oci, id, dfd, e);
+	if (cgfd < -1) {
+		r = cgfd;
+		goto out;
+	}
+	cb_ns_set_cgroup(cgfd);
 	r = cb_ns_spawn(oci.new_ns & ~CLONE_NEWTIME, child_main, &c, pid, &syncfd, e); /* time: the child's unshare */
+	cb_ns_set_cgroup(-1);
+	if (cgfd >= 0)
+		close(cgfd);
 	if (fchdir(cwd) < 0)
 		cb_debug("back to the working directory: %s", strerror(errno));
 	if (r < 0)
@@ -501,8 +626,10 @@ out:
 		close(c.mnt);
 	agent_close(&oci.p.seccomp, state_w);
 	cb_term_close(&term);
-	if (r < 0 && made)
+	if (r < 0 && made) {
+		cgroup_gone(dir);
 		cb_rm_rf_at(AT_FDCWD, dir);
+	}
 	if (r < 0 && made && oci.m.host_mnt)
 		cb_mount_detach_under(oci.rootfs);
 	if (oci.doc)
@@ -544,10 +671,12 @@ static int load(const char *root, const char *id, char *dir, size_t n, cJSON **s
 	snprintf(path, sizeof(path), "%s/exec.fifo", dir);
 	*status = !cb_pid_same(pid, start) || zombie(pid) ? CB_BUNDLE_STOPPED : access(path, F_OK) == 0 ? CB_BUNDLE_CREATED
 											   : CB_BUNDLE_RUNNING;
+	snprintf(path, sizeof(path), "%s/paused", dir);
+	if (*status == CB_BUNDLE_RUNNING && access(path, F_OK) == 0)
+		*status = CB_BUNDLE_PAUSED;
 	return 0;
 }
 
-static const char *const status_names[] = { "creating", "created", "running", "stopped" };
 
 int cb_bundle_state(const char *root, const char *id, cJSON **out, int *status, cb_err *e)
 {
@@ -696,17 +825,19 @@ int cb_bundle_delete(const char *root, const char *id, int force, cb_err *e)
 	unsigned long long start = (unsigned long long)cJSON_GetNumberValue(cJSON_GetObjectItem(st, "pid_start"));
 	if (r < 0)
 		return r == -ENOENT && force ? 0 : r; /* --force: a missing one is no error, as runc */
-	if (s == CB_BUNDLE_RUNNING && !force) {
+	if ((s == CB_BUNDLE_RUNNING || s == CB_BUNDLE_PAUSED) && !force) {
 		cJSON_Delete(st);
 		return cb_fail(e, EBUSY, "container \"%s\" is running: stop it first, or delete --force", id);
 	}
-	if ((s == CB_BUNDLE_RUNNING || s == CB_BUNDLE_CREATED) && (kill(pid, SIGKILL), !cb_pid_wait_gone(pid, start, 10000))) {
+	if ((s == CB_BUNDLE_RUNNING || s == CB_BUNDLE_PAUSED || s == CB_BUNDLE_CREATED) &&
+	    (kill(pid, SIGKILL), !cb_pid_wait_gone(pid, start, 10000))) {
 		cJSON_Delete(st);
 		return cb_fail(e, EBUSY, "container \"%s\": pid %d outlived SIGKILL for 10 s", id, (int)pid);
 	}
 	const char *hm = cJSON_GetStringValue(cJSON_GetObjectItem(st, "host_mounts"));
 	if (hm)
 		cb_mount_detach_under(hm);
+	cgroup_gone(dir);
 	if ((r = cb_rm_rf_at(AT_FDCWD, dir)) < 0)
 		r = cb_fail_errno(e, -r, "remove %s", dir);
 	else

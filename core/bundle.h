@@ -18,7 +18,7 @@ struct cb_bundle_opts {
 	struct cb_term *term;       /* run -t without a console socket: the pty comes here */
 };
 
-enum { CB_BUNDLE_CREATING, CB_BUNDLE_CREATED, CB_BUNDLE_RUNNING, CB_BUNDLE_STOPPED };
+enum { CB_BUNDLE_CREATING, CB_BUNDLE_CREATED, CB_BUNDLE_RUNNING, CB_BUNDLE_STOPPED, CB_BUNDLE_PAUSED };
 
 /* A container id: [A-Za-z0-9][A-Za-z0-9_.+-]*, at most 128 characters. */
 int cb_bundle_id_ok(const char *id);
@@ -33,6 +33,12 @@ int cb_bundle_state(const char *root, const char *id, cJSON **out, int *status, 
 int cb_bundle_kill(const char *root, const char *id, int sig, int all, cb_err *e);
 /* Remove a stopped (or, force, any) container; a created one's process is killed. */
 int cb_bundle_delete(const char *root, const char *id, int force, cb_err *e);
+/* Its cgroup (linux.resources, cgroupsPath; cgroup.h): freeze (on) or thaw a running
+ * one; write runtime-spec resources into it; read its figures. */
+struct cb_cgroup_stats;
+int cb_bundle_pause(const char *root, const char *id, int on, cb_err *e);
+int cb_bundle_update(const char *root, const char *id, const cJSON *resources, cb_err *e);
+int cb_bundle_stats(const char *root, const char *id, struct cb_cgroup_stats *cs, cb_err *e);
 /* The pids (host's view) of its pid namespace: *pids malloc'd. */
 int cb_bundle_pids(const char *root, const char *id, pid_t **pids, int *n, cb_err *e);
 

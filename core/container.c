@@ -10,10 +10,12 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <dirent.h>
 
+#include "cgroup.h"
 #include "container.h"
 #include "ctrlog.h"
 #include "volume.h"
@@ -44,6 +46,11 @@ struct child {
 	int sig_proxy;        /* forward signals to it (run, start -a) */
 	const char *restart;  /* --restart: the monitor runs it again */
 	int timeout;          /* --timeout: KILL after this many seconds */
+	const cJSON *limits;  /* cgroup v2 limits (cgroup.h), or NULL */
+	const char *cgroup_parent; /* --cgroup-parent, or NULL */
+	int cgroups_off;      /* --cgroups disabled */
+	int cgroup_asked;     /* a resource flag was given (--memory=0 too: the V1 warning) */
+	const cJSON *device_rules; /* --device-cgroup-rule texts, or NULL */
 };
 
 /* :U volumes' destinations, for the process to chown once its user is known. */
@@ -297,6 +304,70 @@ static int log_pipes(struct child *c, int rd[2], cb_err *e)
 	return 0;
 }
 
+/* As real root, in its cgroup fd: the device program (podman's default allow list, the
+ * --device nodes, --device-cgroup-rule): 0, or -1 (a debug note says why). */
+static int devices(struct child *c, int fd)
+{
+	int n = cJSON_GetArraySize(c->device_rules), k = 0;
+	const char **rules = calloc((size_t)(n + c->m.nbinds + 1), sizeof(*rules));
+	char (*text)[48] = calloc((size_t)c->m.nbinds + 1, sizeof(*text));
+	const cJSON *it;
+	struct stat st;
+	cb_err e;
+	int r = rules && text ? 0 : -1;
+	cJSON_ArrayForEach(it, c->device_rules)
+		if (rules && cJSON_IsString(it))
+			rules[k++] = it->valuestring;
+	for (int i = 0; r == 0 && i < c->m.nbinds; i++)
+		if (stat(c->m.binds[i].src, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) {
+			snprintf(text[i], sizeof(text[i]), "%c %u:%u r%sm", S_ISCHR(st.st_mode) ? 'c' : 'b', major(st.st_rdev),
+				 minor(st.st_rdev), c->m.binds[i].ro ? "" : "w");
+			rules[k++] = text[i];
+		}
+	if (r == 0 && (r = cb_cgroup_devices(fd, rules, k, &e)) < 0)
+		cb_debug("no device cgroup: %s", e.msg);
+	free(rules);
+	free(text);
+	return r;
+}
+
+/* The container's cgroup (cgroup.c), when limits ask for one or the host is pure v2 and
+ * --cgroups is not disabled: its fd for the clone, its path in path and in the file
+ * "cgroup" (for pause, stats); -1 none (podman's warning when limits are thereby
+ * ignored); else a negative errno with *e. */
+static int cgroup_make(struct child *c, int dfd, const char *dir, char *path, cb_err *e)
+{
+	char name[80], warn[600];
+	if (c->cgroups_off)
+		return -1;
+	snprintf(name, sizeof(name), "cbox-%s", dir + strlen("containers/"));
+	struct cb_cgroup_req q = { .limits = c->limits, .parent = c->cgroup_parent, .name = name, .rootless = c->m.rootless,
+				   .asked = c->cgroup_asked };
+	int fd = cb_cgroup_create(&q, path, warn, sizeof(warn), e);
+	if (*warn)
+		fprintf(stderr, "%s\n", warn); /* podman's words, bare as podman prints them */
+	if (!c->m.privileged && (fd < 0 || c->m.rootless || devices(c, fd) < 0) && cJSON_GetArraySize(c->device_rules))
+		fprintf(stderr, "--device-cgroup-rule: not enforced: no cgroup v2 device program (BPF_PROG_TYPE_CGROUP_DEVICE) "
+			"%s\n", c->m.rootless ? "rootless" : "here");
+	if (fd >= 0 && cb_write_replace(dfd, "cgroup", path, strlen(path), 0600, 0, e) < 0) {
+		close(fd);
+		cb_cgroup_remove(path);
+		return -EIO;
+	}
+	if (fd < 0)
+		*path = '\0';
+	return fd;
+}
+
+/* The container has ended: its cgroup goes, and with it "paused". */
+static void cgroup_gone(int dfd, char *path)
+{
+	cb_cgroup_remove(path);
+	unlinkat(dfd, "cgroup", 0);
+	unlinkat(dfd, "paused", 0);
+	*path = '\0';
+}
+
 /* Spawn the container in its namespaces, wait for the exec (the state says running),
  * then for its end (the state says exited), stop the network helper; with rm remove the
  * container. *status: the command's status, or 125-127 with *e when it did not start. */
@@ -324,8 +395,17 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 	int rd[2] = { -1, -1 };
 	if (r == 0)
 		r = log_pipes(c, rd, e);
+	char cgpath[CB_CGROUP_PATH] = "";
+	int cgfd = r == 0 ? cgroup_make(c, dfd, dir, cgpath, e) : -1;
+	if (cgfd < -1)
+		r = cgfd;
+	cb_ns_set_cgroup(cgfd);
+	c->m.cgroup = cgfd >= 0;
 	if (r == 0)
 		r = cb_ns_spawn(flags, child_main, c, &pid, &syncfd, e);
+	cb_ns_set_cgroup(-1);
+	if (cgfd >= 0)
+		close(cgfd);
 	if (c->out >= 0) {
 		close(c->out);
 		close(c->err);
@@ -381,6 +461,8 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 			if (rd[i] >= 0)
 				close(rd[i]);
 		cb_net_stop(c->net);
+		if (*cgpath)
+			cgroup_gone(dfd, cgpath);
 		if (!rm) {
 			int lock = cb_state_lock(dfd, &ignore);
 			cb_state_set_exited(&st, *status);
@@ -389,6 +471,8 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 				close(lock);
 		}
 	}
+	if (r < 0 && *cgpath)
+		cgroup_gone(dfd, cgpath);
 	cb_emul_rec_close(&rec);
 	if (rm) {
 		cb_volume_rm_anon_at(s, dfd); /* as podman's --rm: its anonymous volumes go too */
@@ -482,6 +566,16 @@ static void run_json(cJSON *cj, const struct cb_run_opts *o, const cJSON *config
 	if (o->tz)
 		cJSON_AddStringToObject(cj, "tz", o->tz);
 	binds_json(cj, "binds", o->binds, o->nbinds);
+	if (cJSON_GetArraySize(o->limits))
+		cJSON_AddItemToObject(cj, "resources", cJSON_Duplicate(o->limits, 1));
+	if (cJSON_GetArraySize(o->hostconfig))
+		cJSON_AddItemToObject(cj, "hostconfig", cJSON_Duplicate(o->hostconfig, 1));
+	if (o->cgroup_parent)
+		cJSON_AddStringToObject(cj, "cgroup_parent", o->cgroup_parent);
+	if (o->cgroups_off)
+		cJSON_AddBoolToObject(cj, "cgroups_off", 1);
+	if (cJSON_GetArraySize(o->device_rules))
+		cJSON_AddItemToObject(cj, "device_rules", cJSON_Duplicate(o->device_rules, 1));
 }
 
 int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_opts *o, int *status, cb_err *e)
@@ -663,6 +757,11 @@ made:;
 	c.sig_proxy = o->sig_proxy;
 	c.restart = o->restart;
 	c.timeout = o->timeout;
+	c.limits = o->limits;
+	c.cgroup_parent = o->cgroup_parent;
+	c.cgroups_off = o->cgroups_off;
+	c.cgroup_asked = cJSON_GetArraySize(o->hostconfig) > 0;
+	c.device_rules = o->device_rules;
 
 	/* What start needs to run it again. */
 	cJSON *pj = cJSON_AddObjectToObject(cj, "process");
@@ -918,6 +1017,11 @@ static int start_prepare(struct cb_store *s, const char *id, struct started *t, 
 	c->sig_proxy = !cJSON_IsFalse(cJSON_GetObjectItem(cj, "sig_proxy"));
 	c->restart = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "restart"));
 	c->timeout = num(cj, "timeout");
+	c->limits = cJSON_GetObjectItem(cj, "resources");
+	c->cgroup_parent = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "cgroup_parent"));
+	c->cgroups_off = cJSON_IsTrue(cJSON_GetObjectItem(cj, "cgroups_off"));
+	c->cgroup_asked = cJSON_GetArraySize(cJSON_GetObjectItem(cj, "hostconfig")) > 0;
+	c->device_rules = cJSON_GetObjectItem(cj, "device_rules");
 	c->hostname = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "hostname")) ?: "";
 	c->net = &t->net;
 	t->rm = cJSON_IsTrue(cJSON_GetObjectItem(cj, "rm"));

@@ -48,6 +48,11 @@ struct cb_run_opts {
 	int sig_proxy;        /* run forwards signals to the process (default on) */
 	int timeout;          /* --timeout N: KILL after N seconds (0: none) */
 	const char *cidfile;  /* --cidfile: the id written there once chosen */
+	cJSON *limits;        /* --memory, --cpus...: cgroup v2 file -> value (cgroup.h) */
+	cJSON *hostconfig;    /* ... as podman's HostConfig keys (Memory, NanoCpus...), for inspect */
+	const char *cgroup_parent; /* --cgroup-parent, or NULL */
+	int cgroups_off;      /* --cgroups disabled */
+	cJSON *device_rules;  /* --device-cgroup-rule texts (an array) */
 };
 enum { CB_HOST_UTS = 1, CB_HOST_PID = 2, CB_HOST_IPC = 4 };
 

@@ -56,8 +56,10 @@ cJSON *cb_container_inspect(struct cb_store *s, const char *id, cb_err *e)
 	for (int i = 1; i < cJSON_GetArraySize(args); i++)
 		cJSON_AddItemToArray(a, cJSON_Duplicate(cJSON_GetArrayItem(args, i), 1));
 	cJSON *sj = cJSON_AddObjectToObject(o, "State");
-	cJSON_AddStringToObject(sj, "Status", st.state == CB_STATE_RUNNING && st.stopping ? "stopping" : cb_state_name(st.state));
+	cJSON_AddStringToObject(sj, "Status", st.paused ? "paused" : st.state == CB_STATE_RUNNING && st.stopping ? "stopping" :
+					      cb_state_name(st.state));
 	cJSON_AddBoolToObject(sj, "Running", st.state == CB_STATE_RUNNING);
+	cJSON_AddBoolToObject(sj, "Paused", st.paused);
 	cJSON_AddNumberToObject(sj, "Pid", st.state == CB_STATE_RUNNING ? st.pid : 0);
 	cJSON_AddNumberToObject(sj, "ExitCode", st.exit_code);
 	cJSON_AddStringToObject(sj, "StartedAt", st.started);
@@ -88,6 +90,16 @@ cJSON *cb_container_inspect(struct cb_store *s, const char *id, cb_err *e)
 	cJSON_AddNumberToObject(rj, "MaximumRetryCount", strchr(rp, ':') ? atoi(strchr(rp, ':') + 1) : 0);
 	cJSON_AddStringToObject(h, "NetworkMode", str(cfg, "network"));
 	cJSON_AddItemToObject(h, "PortBindings", port_map(cfg));
+	/* run's resource flags, podman's keys (0 or "" when not given) */
+	static const char *const res[] = { "Memory", "MemorySwap", "MemoryReservation", "NanoCpus", "CpuShares",
+					   "PidsLimit", "BlkioWeight", "CpusetCpus", "CpusetMems" };
+	const cJSON *hc = cJSON_GetObjectItem(cfg, "hostconfig");
+	for (int i = 0; i < 9; i++) {
+		const cJSON *v = cJSON_GetObjectItem(hc, res[i]);
+		cJSON_AddItemToObject(h, res[i], v ? cJSON_Duplicate(v, 0) : i < 7 ? cJSON_CreateNumber(0) : cJSON_CreateString(""));
+	}
+	cJSON_AddStringToObject(h, "CgroupParent", str(cfg, "cgroup_parent"));
+	cJSON_AddStringToObject(h, "Cgroups", cJSON_IsTrue(cJSON_GetObjectItem(cfg, "cgroups_off")) ? "disabled" : "default");
 	cJSON_AddItemToObject(cJSON_AddObjectToObject(o, "NetworkSettings"), "Ports", port_map(cfg));
 	cJSON_AddItemToObject(o, "Mounts", cb_volume_mounts(cfg));
 	cJSON_Delete(cfg);

@@ -266,6 +266,18 @@ static int mount_sys(int root, const char *path, int rw, cb_err *e)
 	return 0;
 }
 
+/* The container's own cgroup (cgroup.c) at /sys/fs/cgroup, its namespace's root, as
+ * podman shows it (read-only unless privileged); a note when the kernel says no. */
+static int mount_cgroup(int root, int rw, cb_err *e)
+{
+	int t CB_AUTOCLOSE = target(root, "/sys/fs/cgroup", 'd', e);
+	if (t < 0)
+		return t;
+	if (mount("cgroup2", P(t).p, "cgroup2", (rw ? 0 : MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		cb_info("note: no cgroup filesystem on /sys/fs/cgroup: %s", strerror(errno));
+	return 0;
+}
+
 /* /etc/hosts, hostname and resolv.conf: files on a small tmpfs of this mount namespace
  * (on m->scratch; it goes with the host's tree at the pivot), bound over the rootfs's:
  * nothing of them on the store's disk, no host path in the container's mountinfo. */
@@ -562,7 +574,8 @@ int cb_mount_rootfs(const struct cb_mount_spec *m, cb_err *e)
 		r = 0;
 	else if (t < 0 || (r = do_mount("proc", t, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/proc", e)) < 0)
 		return t < 0 ? t : r;
-	if ((r = mount_dev(root, m->rootless, e)) < 0 || (r = mount_sys(root, "/sys", m->privileged, e)) < 0)
+	if ((r = mount_dev(root, m->rootless, e)) < 0 || (r = mount_sys(root, "/sys", m->privileged, e)) < 0 ||
+	    (m->cgroup && (r = mount_cgroup(root, m->privileged, e)) < 0))
 		return r;
 	/* --read-only's tmpfs first: a volume under /tmp goes on top of it, not under. */
 	static const char *const tmps[] = { "/tmp", "/var/tmp", "/run" };

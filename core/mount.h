@@ -50,6 +50,7 @@ struct cb_mount_spec {
 	int readonly; /* --read-only: root remounted read-only, tmpfs on /tmp /var/tmp /run */
 	int rootless; /* in a user namespace: devpts without gid=, /sys may be a bind */
 	int host_pid; /* --pid host: /proc may only be the host's, bound */
+	int cgroup;   /* in a cgroup of its own: cgroup2 on /sys/fs/cgroup */
 	const struct cb_volume *binds; /* --device nodes, /etc/localtime: files bound last */
 	int nbinds;
 };

@@ -200,6 +200,9 @@ int cb_network_apply(struct cb_store *s, struct cb_net *n, cb_err *e)
 {
 	if (!n->netname)
 		return 0;
+	if (!CFG_SLIRP) /* a named network is a slirp network here */
+		return cb_fail(e, ENOTSUP, "network %s: slirp is not built into this cbox: use --network host or --network none",
+			       n->netname);
 	cJSON *j = cb_network_inspect(s, n->netname, e);
 	if (!j)
 		return -ENOENT;

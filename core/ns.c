@@ -8,6 +8,9 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <stdint.h>
+
+#define CLONE_INTO_CGROUP_ 0x200000000ULL
 
 #include "ns.h"
 
@@ -17,12 +20,23 @@ struct sync_msg {
 	char text[sizeof(((cb_err *)0)->msg)];
 };
 
-/* The container's process: run fn, send its failure (if it returns) to the parent. */
-static void __attribute__((noreturn)) child_run(int sync, cb_ns_child_fn fn, void *arg)
+/* cb_ns_set_cgroup's: the next clone is born in this cgroup (clone3's CLONE_INTO_CGROUP). */
+static int spawn_cgroup = -1;
+void cb_ns_set_cgroup(int fd)
+{
+	spawn_cgroup = fd;
+}
+
+/* The container's process: run fn, send its failure (if it returns) to the parent.
+ * cgns: born in its cgroup, it makes its cgroup namespace now, rooted there. */
+static void __attribute__((noreturn)) child_run(int sync, cb_ns_child_fn fn, void *arg, int cgns)
 {
 	struct sync_msg m = { 0 };
 	cb_err ce = { 0 };
-	m.status = fn(arg, &ce);
+	if (cgns && unshare(CLONE_NEWCGROUP) < 0)
+		m.status = (cb_fail_errno(&ce, errno, "unshare(CLONE_NEWCGROUP)"), CB_EXIT_FAIL);
+	else
+		m.status = fn(arg, &ce);
 	snprintf(m.text, sizeof(m.text), "%s", ce.msg);
 	(void)!send(sync, &m, sizeof(m.status) + strlen(m.text) + 1, MSG_NOSIGNAL);
 	_exit(m.status ? m.status : CB_EXIT_FAIL);
@@ -47,7 +61,7 @@ static long spawn_unshare(int flags, cb_ns_child_fn fn, void *arg, int sync)
 		pid_t c = fork();
 		if (c == 0) {
 			prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0); /* the parent's kill reaches us */
-			child_run(sync, fn, arg);
+			child_run(sync, fn, arg, 0);
 		}
 		/* Nothing of the parent's stays open here: the sync socket must read EOF
 		 * at the exec, the network helper's sockets close with the container. */
@@ -75,8 +89,24 @@ int cb_ns_spawn(int flags, cb_ns_child_fn fn, void *arg, pid_t *pid, int *syncfd
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return cb_fail_errno(e, errno, "socketpair");
 	fflush(NULL);
-	/* Fork-style clone (no new stack): the child returns here, as from fork(). */
-	long r = syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
+	/* Fork-style clone (no new stack): the child returns here, as from fork(). In a
+	 * cgroup: clone3 puts it there at birth, and it makes its cgroup namespace itself
+	 * (the namespace's root is where its maker is). */
+	int cgns = spawn_cgroup >= 0 && (flags & CLONE_NEWCGROUP);
+	long r;
+	if (spawn_cgroup >= 0) {
+		uint64_t args[11] = { (uint64_t)(flags & ~CLONE_NEWCGROUP) | CLONE_INTO_CGROUP_, 0, 0, 0, SIGCHLD };
+		args[10] = (uint64_t)spawn_cgroup;
+		r = syscall(SYS_clone3, args, sizeof(args));
+		if (r < 0) {
+			int err = errno;
+			close(sv[0]);
+			close(sv[1]);
+			return cb_fail_errno(e, err, "clone3 into the container's cgroup (needs Linux 5.7)");
+		}
+	} else {
+		r = syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
+	}
 	if (r < 0 && errno == EINVAL) {
 		cb_debug("clone with namespace flags: EINVAL; fork and unshare instead");
 		r = spawn_unshare(flags, fn, arg, sv[1]);
@@ -89,7 +119,7 @@ int cb_ns_spawn(int flags, cb_ns_child_fn fn, void *arg, pid_t *pid, int *syncfd
 	}
 	if (r == 0) {
 		close(sv[0]);
-		child_run(sv[1], fn, arg);
+		child_run(sv[1], fn, arg, cgns);
 	}
 	close(sv[1]);
 	*pid = (pid_t)r;

@@ -14,6 +14,9 @@ typedef int (*cb_ns_child_fn)(void *arg, cb_err *e);
  * and *syncfd the parent's end of the sync socket. */
 int cb_ns_spawn(int flags, cb_ns_child_fn fn, void *arg, pid_t *pid, int *syncfd, cb_err *e);
 
+/* The next cb_ns_spawn's child is born in the cgroup fd (-1: ours, the default). */
+void cb_ns_set_cgroup(int fd);
+
 /* Wait for the child to exec or fail: 0 once it has exec'd; else its status (125-127)
  * with *e holding its message (the child has been reaped). */
 int cb_ns_started(pid_t pid, int syncfd, cb_err *e);

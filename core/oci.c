@@ -10,6 +10,7 @@
 #include <seccomp.h>
 
 #include "hooks.h"
+#include "cgroup.h"
 #include "idmap.h"
 #include "oci.h"
 #include "store.h"
@@ -438,9 +439,14 @@ static int linux_part(struct cb_oci *o, const cJSON *lj, cb_err *e)
 	o->sysctl = cJSON_GetObjectItem(lj, "sysctl");
 	if ((r = sysctl_check(o, e)) < 0)
 		return r;
-	/* No cgroup is made or joined (this host's hierarchy may be hybrid): noted. */
-	if (cJSON_GetObjectItem(lj, "resources") || cJSON_GetObjectItem(lj, "cgroupsPath"))
-		cb_debug("config.json: linux.resources, linux.cgroupsPath: not applied (no cgroup support)");
+	/* resources and cgroupsPath: the container's cgroup v2 (bundle.c, cgroup.c) */
+	if (!(o->limits = cJSON_CreateObject()))
+		return cb_fail(e, ENOMEM, "out of memory");
+	if ((r = cb_cgroup_oci(cJSON_GetObjectItem(lj, "resources"), o->limits, e)) < 0)
+		return cb_err_prefix(e, "config.json"), r;
+	o->cgroups_path = str(lj, "cgroupsPath");
+	o->dev_rules = cJSON_GetObjectItem(cJSON_GetObjectItem(lj, "resources"), "devices");
+	o->dev_nodes = cJSON_GetObjectItem(lj, "devices");
 	const char *prop = str(lj, "rootfsPropagation");
 	if (prop && prop[0]) {
 		struct cb_mount_entry tmp = { .dst = "rootfsPropagation" };
@@ -536,6 +542,8 @@ void cb_oci_free(struct cb_oci *o)
 	free(o->devices);
 	free(o->masked);
 	free(o->readonly);
+	cJSON_Delete(o->limits);
+	o->limits = NULL;
 	cJSON_Delete(o->doc);
 	o->doc = NULL;
 }
@@ -645,19 +653,17 @@ cJSON *cb_oci_features(void)
 			break;
 		cJSON_AddItemToArray(caps, cJSON_CreateString(name));
 	}
-	cJSON_AddItemToObject(cJSON_AddObjectToObject(l, "cgroup"), "v2", cJSON_CreateFalse());
+	cJSON *cg = cJSON_AddObjectToObject(l, "cgroup");
+	cJSON_AddBoolToObject(cg, "v1", 0);
+	cJSON_AddBoolToObject(cg, "v2", 1);
+	cJSON_AddBoolToObject(cg, "systemd", 0);
+	cJSON_AddBoolToObject(cg, "systemdUser", 0);
 	cJSON_AddBoolToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(l, "mountExtensions"), "idmap"), "enabled",
 			      geteuid() == 0);
 	cJSON_AddItemToObject(l, "seccomp", cb_seccomp_features());
 	cJSON_AddItemToObject(cJSON_AddObjectToObject(l, "apparmor"), "enabled", cJSON_CreateFalse());
 	cJSON_AddItemToObject(cJSON_AddObjectToObject(l, "selinux"), "enabled", cJSON_CreateFalse());
 	cJSON_AddItemToObject(cJSON_AddObjectToObject(l, "intelRdt"), "enabled", cJSON_CreateFalse());
-	/* No cgroup v1 hierarchy, no systemd's cgroup manager (--systemd-cgroup is refused). */
-	static const char *const cg_no[] = { "v1", "v2", "systemd", "systemdUser" };
-	cJSON *cg = cJSON_GetObjectItem(l, "cgroup");
-	for (size_t i = 0; i < CB_ARRAY_SIZE(cg_no); i++)
-		if (!cJSON_HasObjectItem(cg, cg_no[i]))
-			cJSON_AddFalseToObject(cg, cg_no[i]);
 	cJSON *a = cJSON_AddObjectToObject(j, "annotations");
 	cJSON_AddStringToObject(a, "io.github.cbox.version", CB_VERSION);
 	const struct scmp_version *v = CFG_SECCOMP ? seccomp_version() : NULL;

@@ -40,6 +40,9 @@ struct cb_oci {
 	int personality, has_personality; /* linux.personality: PER_LINUX or PER_LINUX32 */
 	char timens[128];     /* linux.timeOffsets as timens_offsets' lines, "" none */
 	const cJSON *sysctl, *annotations, *hooks;
+	cJSON *limits;           /* linux.resources as cgroup v2 files (cgroup.h) */
+	const char *cgroups_path; /* linux.cgroupsPath, or NULL */
+	const cJSON *dev_rules, *dev_nodes; /* linux.resources.devices, linux.devices, or NULL */
 };
 
 /* Read BUNDLE/config.json into o (rootfs made absolute against bundle). */

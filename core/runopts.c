@@ -12,6 +12,7 @@
 #include <stdarg.h>
 
 #include "binfmt.h"
+#include "cgroup.h"
 #include "ctl.h"
 #include "ctrlog.h"
 #include "emul.h"
@@ -40,6 +41,13 @@ static void __attribute__((noreturn, format(printf, 2, 3))) bail(int hint, const
 	longjmp(bail_jmp, 1);
 }
 #define usage_error(...) bail(1, __VA_ARGS__) /* a bad option or value */
+/* A core parser's refusal in *e, passed on (hint: with the "See --help" line). */
+static void __attribute__((noreturn)) bail_with(const cb_err *e, int hint)
+{
+	char msg[sizeof(e->msg)];
+	snprintf(msg, sizeof(msg), "%s", e->msg);
+	bail(hint, "%s", msg);
+}
 #define refuse(...) bail(0, __VA_ARGS__)      /* a refusal of one value, as podman's */
 
 /* --device HOST[:CTR][:PERMS] (PERMS of r, w, m; without w the node is bound read-only). */
@@ -155,7 +163,11 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 	       O_ENVFILE, O_INIT, O_EMUL, O_SECOPT, O_ROOTFS, O_USERNS, O_QUIET, O_CIDFILE, O_REPLACE, O_LABEL,
 	       O_ANNOT, O_STOPSIG, O_STOPTIME, O_TZ, O_ENVHOST, O_NOHOSTS, O_DNSOPT, O_DNSSEARCH, O_UTS, O_PID,
 	       O_IPC, O_GROUPADD, O_HOSTUSER, O_PRESERVE, O_SIGPROXY, O_RESTART, O_DEVICE, O_PROXY, O_ARCH, O_OS,
-	       O_VARIANT, O_ATTACH, O_TIMEOUT, O_MOUNT, O_LOGDRIVER, O_PUBALL, O_EXPOSE, O_STATICADDR };
+	       O_VARIANT, O_ATTACH, O_TIMEOUT, O_MOUNT, O_LOGDRIVER, O_PUBALL, O_EXPOSE, O_STATICADDR, O_CGROUPS, O_CGPARENT,
+	       O_KMEM, O_DEVRULE, O_RESOURCE = 100 };
+	/* the resource flags, in O_RESOURCE + k order */
+	static const char *const resource[] = { "memory", "memory-swap", "memory-reservation", "cpus", "cpu-shares",
+						"cpuset-cpus", "cpuset-mems", "pids-limit", "blkio-weight" };
 	static const struct cb_option opts[] = {
 		{ "name", 0, CB_OPT_ARG, O_NAME },
 		{ "hostname", 'h', CB_OPT_ARG, O_HOST }, /* -h as podman (help is --help) */
@@ -221,6 +233,20 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 		{ "detach", 'd', CB_OPT_BOOL, O_DETACH },
 		{ "rootfs", 0, CB_OPT_BOOL, O_ROOTFS },
 		{ "log-driver", 0, CB_OPT_ARG, O_LOGDRIVER },
+		/* cgroup v2 limits (cgroup.c) */
+		{ "memory", 'm', CB_OPT_ARG, O_RESOURCE + 0 },
+		{ "memory-swap", 0, CB_OPT_ARG, O_RESOURCE + 1 },
+		{ "memory-reservation", 0, CB_OPT_ARG, O_RESOURCE + 2 },
+		{ "cpus", 0, CB_OPT_ARG, O_RESOURCE + 3 },
+		{ "cpu-shares", 'c', CB_OPT_ARG, O_RESOURCE + 4 },
+		{ "cpuset-cpus", 0, CB_OPT_ARG, O_RESOURCE + 5 },
+		{ "cpuset-mems", 0, CB_OPT_ARG, O_RESOURCE + 6 },
+		{ "pids-limit", 0, CB_OPT_ARG, O_RESOURCE + 7 },
+		{ "blkio-weight", 0, CB_OPT_ARG, O_RESOURCE + 8 },
+		{ "cgroups", 0, CB_OPT_ARG, O_CGROUPS },
+		{ "cgroup-parent", 0, CB_OPT_ARG, O_CGPARENT },
+		{ "kernel-memory", 0, CB_OPT_ARG, O_KMEM },
+		{ "device-cgroup-rule", 0, CB_OPT_ARG, O_DEVRULE },
 		{ 0 },
 	};
 	struct cb_run_opts *o = &r->o;
@@ -235,7 +261,11 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 	struct cb_opt_state st;
 	int c;
 	memset(r, 0, sizeof(*r));
-	if (!env || !vols || !devs || !tmpfs || !env_files || !labels || !annot || !groups || !hostusers ||
+	o->limits = cJSON_CreateObject();
+	o->hostconfig = cJSON_CreateObject();
+	o->device_rules = cJSON_CreateArray();
+	if (!o->limits || !o->hostconfig || !o->device_rules ||
+	    !env || !vols || !devs || !tmpfs || !env_files || !labels || !annot || !groups || !hostusers ||
 	    cb_net_init(&r->net, argc, e) < 0)
 		usage_error("out of memory");
 	o->net = &r->net;
@@ -355,7 +385,25 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 				refuse("%s", msg);
 			}
 			break;
+		case O_CGROUPS:
+			if (strcmp(st.arg, "enabled") && strcmp(st.arg, "disabled") && strcmp(st.arg, "no-conmon") &&
+			    strcmp(st.arg, "split"))
+				refuse("running container create option: invalid cgroup mode \"%s\": invalid argument", st.arg);
+			o->cgroups_off = !strcmp(st.arg, "disabled");
+			break;
+		case O_CGPARENT: o->cgroup_parent = st.arg; break;
+		case O_KMEM: r->warning = "The --kernel-memory flag is no longer supported. This flag is a noop."; break;
+		case O_DEVRULE:
+			if (cb_cgroup_device_rule(st.arg, e) < 0)
+				bail_with(e, 0);
+			cJSON_AddItemToArray(o->device_rules, cJSON_CreateString(st.arg));
+			break;
 		default:
+			if (c >= O_RESOURCE && c < O_RESOURCE + 9) {
+				if (cb_cgroup_flag(o->limits, o->hostconfig, resource[c - O_RESOURCE], st.arg, e) < 0)
+					bail_with(e, !strncmp(e->msg, "invalid argument", 16));
+				break;
+			}
 			r->platform_set |= c == CB_PULL_O_PLATFORM;
 			bad = cb_pull_opt(&r->po, c, st.arg, e);
 		}
@@ -369,6 +417,8 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 		if (!*kv || *kv == '=')
 			refuse("--%s '%s': no key", i < o->nlabels ? "label" : "annotation", kv);
 	}
+	if (cb_cgroup_flags_done(o->limits, o->hostconfig, e) < 0)
+		bail_with(e, 0);
 	if (attach && o->detach)
 		refuse("--attach and --detach cannot be set at the same time");
 	if (o->detach && o->log_driver == CB_LOG_PASSTHROUGH)
@@ -568,6 +618,8 @@ int cb_runopts_run(struct cb_runopts *r, char *id, int *status, cb_err *e)
 	int k;
 	*status = CB_EXIT_FAIL;
 	r->o.id_out = id;
+	if (r->warning)
+		fprintf(stderr, "%s\n", r->warning); /* podman's words, bare as podman prints them */
 	if ((k = cb_runopts_image(r, &s, &index, &img, e)) == 0)
 		k = cb_container_run(&s, img, &r->o, status, e);
 	/* nothing made: the --cidfile made early goes, as podman's */

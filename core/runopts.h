@@ -19,6 +19,7 @@ struct cb_runopts {
 	int cid_made;        /* the --cidfile is ours (made, empty until the id is known) */
 	int hint;            /* a parse error that wants the "See --help" line */
 	int platform_set, rootfs;
+	const char *warning; /* printed by run and create (--kernel-memory's) */
 	char rootfs_dir[4096], keep_user[32];
 };
 

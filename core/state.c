@@ -99,6 +99,8 @@ void cb_state_read(int dirfd, struct cb_state *st)
 		if (strcmp(st->boot_id, boot_id()))
 			st->monitor = 0;
 	}
+	/* pause leaves "paused" while its cgroup is frozen (unpause and the end remove it) */
+	st->paused = st->state == CB_STATE_RUNNING && faccessat(dirfd, "paused", F_OK, 0) == 0;
 }
 
 int cb_state_write(int dirfd, const struct cb_state *st, cb_err *e)

@@ -17,6 +17,7 @@ struct cb_state {
 	char boot_id[40];
 	int exit_code;
 	char started[32], finished[32];  /* RFC 3339 UTC, or "" */
+	int paused;                      /* running, its cgroup frozen by pause (the file "paused") */
 	int stopping;                    /* a stop has sent the stop signal and waits */
 	int ephemeral;                   /* --rm: written without fsync (not in the file) */
 };

@@ -85,6 +85,37 @@ image_checks() {
 	t "$p: oci-archive image runs" '^new$' "$@" run --rm localhost/vmoci ls /opq
 }
 
+# cgroup v2 checks (limits, pause, stats) with the cbox command "$@" (root, or as u in a
+# delegated subtree): each prints what it saw; $1 names them, $2 is a directory the
+# container may write (the pause counter's).
+cg_checks() {
+	p=$1 d=$2
+	shift 2
+	t "$p cgroup: --memory is memory.max" '^33554432$' "$@" run --rm --network none -m 32m localhost/vmimg cat /sys/fs/cgroup/memory.max
+	t "$p cgroup: its own cgroup namespace" '^0::/$' "$@" run --rm --network none -m 32m localhost/vmimg cat /proc/self/cgroup
+	t "$p cgroup: over --memory is OOM-killed (137)" '^exit 137$' sh -c '"$@" run --rm --network none -m 16m localhost/vmimg \
+		awk "BEGIN { s = \"x\"; while (1) s = s s }"; echo "exit $?"' sh "$@"
+	# (busybox sh gives up the script when fork fails: status 2)
+	tfail "$p cgroup: --pids-limit makes fork fail" 2 "can.t fork: Resource temporarily unavailable" "$@" run --rm --network none \
+		--pids-limit 4 localhost/vmimg sh -c 'for i in 1 2 3 4 5 6; do sleep 2 & done; wait'
+	t "$p cgroup: exec runs in the container's cgroup" '^0::/$' sh -c '"$@" run -d --name ex --network none -m 32m localhost/vmimg sleep 600 >/dev/null &&
+		"$@" exec ex cat /proc/self/cgroup; r=$?; "$@" rm -f ex >/dev/null; exit $r' sh "$@"
+	t "$p cgroup: --cpus is cpu.max" '^50000 100000$' "$@" run --rm --network none --cpus 0.5 localhost/vmimg cat /sys/fs/cgroup/cpu.max
+	# pause: a counter on a bind stops while paused and goes on after unpause
+	t "$p pause: the process stops, ps and inspect say paused; unpause resumes" '^ok ' sh -c '
+		d=$1; shift
+		"$@" run -d --name pz --network none -v $d:/pz localhost/vmimg sh -c "i=0; while :; do i=\$((i+1)); echo \$i >/pz/n; sleep 0.2; done" >/dev/null || exit 1
+		sleep 2; "$@" pause pz >/dev/null || exit 2
+		s=$("$@" inspect --format "{{.State.Status}}" pz); ps=$("$@" ps --format "{{.Status}}")
+		a=$(cat $d/n); sleep 2; b=$(cat $d/n)
+		"$@" unpause pz >/dev/null || exit 3
+		sleep 2; c=$(cat $d/n); "$@" rm -f pz >/dev/null
+		echo "status=$s ps=$ps counter $a $b then $c"
+		[ "$s" = paused ] && [ "$ps" = Paused ] && [ "$a" = "$b" ] && [ "$c" -gt "$b" ] && echo "ok $a $b $c"' sh "$d" "$@"
+	t "$p stats: memory limit and pids" '^st [0-9.]+[kM]?B / 67.11MB 1$' sh -c '"$@" run -d --name st --network none -m 64m localhost/vmimg sleep 600 >/dev/null &&
+		"$@" stats --no-stream --format "{{.Name}} {{.MemUsage}} {{.PIDS}}" st; r=$?; "$@" rm -f st >/dev/null; exit $r' sh "$@"
+}
+
 # ---- (a) real root, / is rootfs, /etc missing, the store on tmpfs --------------------
 [ -e /etc ] && fail "root: /etc missing" "/etc exists" || pass "root: /etc missing"
 mkdir -p /var/lib/cbox
@@ -111,6 +142,40 @@ if [ -x /bin/cbox-tiny ]; then
 	t "root tiny: run uname -m" "^$ARCH\$" cbox-tiny --root /tmp/tiny run --rm localhost/vmimg uname -m
 	t "root tiny: run -d, exec, rm -f" '^in-t1$' sh -c 'cbox-tiny --root /tmp/tiny run -d --name t1 localhost/vmimg sleep 600 >/dev/null &&
 		cbox-tiny --root /tmp/tiny exec t1 echo in-t1 && cbox-tiny --root /tmp/tiny rm -f t1 >/dev/null'
+fi
+
+
+# ---- cgroup v2: a pure hierarchy on /sys/fs/cgroup (the host's is hybrid) --------------
+CG=
+if mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null; then
+	CG=/sys/fs/cgroup
+	mkdir -p /tmp/pz
+	cg_checks "root" /tmp/pz $C
+	no "root cgroup: the containers' cgroups are gone" 'cbox-' ls /sys/fs/cgroup/cbox
+	# The device cgroup (a BPF_PROG_TYPE_CGROUP_DEVICE program): /dev/kmsg (c 1:11) is
+	# not in podman's default list, a --device-cgroup-rule lets it be written
+	t "root devices: a node outside the allow list is refused" "can.t create /tmp/k: Operation not permitted" $C run --rm --network none \
+		--cap-add mknod localhost/vmimg sh -c 'mknod /tmp/k c 1 11 && echo x >/tmp/k; echo >/dev/null'
+	t "root devices: --device-cgroup-rule 'c 1:11 w' allows it" '^written$' $C run --rm --network none --cap-add mknod \
+		--device-cgroup-rule 'c 1:11 w' localhost/vmimg sh -c 'mknod /tmp/k c 1 11 && echo x >/tmp/k && echo written'
+	# The OCI runtime: linux.resources and cgroupsPath, pause/resume, update, events --stats
+	B=/tmp/bundle
+	mkdir -p $B/rootfs
+	$C create --name rb localhost/vmimg >/dev/null && $C export rb | tar -x -C $B/rootfs && $C rm rb >/dev/null
+	$C runtime spec --bundle $B
+	sed -i 's/"terminal":[[:space:]]*true/"terminal": false/; s/"args":[[:space:]]*\["sh"\]/"args": ["sleep", "600"]/;
+		s/"resources":[[:space:]]*{/"cgroupsPath": "\/vmtest\/rt1", "resources": {"memory": {"limit": 33554432}, "pids": {"limit": 20}, "cpu": {"quota": 20000, "period": 100000},/' $B/config.json
+	RT="$C runtime"
+	t "runtime cgroup: create and start" '' sh -c "$RT create --bundle $B rt1 >/dev/null 2>$W/rt.err && $RT start rt1"
+	t "runtime cgroup: resources in cgroupsPath" '^33554432 20 20000 100000$' sh -c 'echo $(cat /sys/fs/cgroup/vmtest/rt1/memory.max /sys/fs/cgroup/vmtest/rt1/pids.max /sys/fs/cgroup/vmtest/rt1/cpu.max)'
+	t "runtime cgroup: pause" '"status":[[:space:]]*"paused"' sh -c "$RT pause rt1 && grep -q 'frozen 1' /sys/fs/cgroup/vmtest/rt1/cgroup.events && $RT state rt1"
+	t "runtime cgroup: resume" '"status":[[:space:]]*"running"' sh -c "$RT resume rt1 && grep -q 'frozen 0' /sys/fs/cgroup/vmtest/rt1/cgroup.events && $RT state rt1"
+	echo '{"pids": {"limit": 30}}' >$W/res.json
+	t "runtime cgroup: update --memory and --resources" '^67108864 30$' sh -c "$RT update --memory 64m rt1 && $RT update --resources $W/res.json rt1 && echo \$(cat /sys/fs/cgroup/vmtest/rt1/memory.max /sys/fs/cgroup/vmtest/rt1/pids.max)"
+	t "runtime cgroup: events --stats" '"pids":\{"current":1\}' $RT events --stats rt1
+	t "runtime cgroup: delete removes the cgroup" '^gone$' sh -c "$RT delete --force rt1 && test ! -e /sys/fs/cgroup/vmtest/rt1 && echo gone"
+else
+	echo "SKIP cgroup: no cgroup2 filesystem in this kernel"
 fi
 
 # ---- (b) rootless in the guest ---------------------------------------------------------
@@ -171,6 +236,22 @@ fi
 t "rootless tmpfs: run id" '^uid=0\(root\)' as u $R run --rm localhost/vmimg id
 t "rootless tmpfs: run uname -m" "^$ARCH\$" as u $R run --rm localhost/vmimg uname -m
 image_checks "rootless tmpfs" as u $R
+# cgroup v2 rootless: a subtree delegated to u as systemd's user@.service is (the
+# directory and its cgroup.procs, subtree_control and threads are u's), u's commands in
+# a leaf of it (incg moves the command there first)
+if [ -n "$CG" ]; then
+	echo "+cpu +io +memory +pids" >$CG/cgroup.subtree_control
+	mkdir -p $CG/user.slice/u/session /tmp/pzu
+	echo "+cpu +io +memory +pids" >$CG/user.slice/cgroup.subtree_control
+	for f in "" /cgroup.procs /cgroup.subtree_control /cgroup.threads /session /session/cgroup.procs; do
+		chown 1000:1000 $CG/user.slice/u$f
+	done
+	chown 1000:1000 /tmp/pzu
+	printf '#!/bin/sh\necho $$ >"$1/cgroup.procs" && shift && exec "$@"\n' >/bin/incg
+	chmod 755 /bin/incg
+	cg_checks "rootless" /tmp/pzu incg $CG/user.slice/u/session as u $R
+	tfail "rootless cgroup: without a delegated cgroup, podman's warning" 0 'Resource limits are not supported and ignored' as u $R run --rm --network none -m 32m localhost/vmimg true
+fi
 t "rootless tmpfs: run -d" '^[0-9a-f]{64}$' as u $R run -d --name r1 localhost/vmimg sh -c 'echo started; exec sleep 600'
 t "rootless tmpfs: ps" 'Up .* r1$' as u $R ps
 t "rootless tmpfs: logs" '^started$' as u sh -c "$LOGS_WAIT" sh $R logs r1
