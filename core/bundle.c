@@ -140,7 +140,8 @@ static int child_main(void *arg, cb_err *e)
 	 * container's group, which must not be conmon's own. (With a terminal, already.) */
 	setsid();
 	/* A missing program fails create, as runc's (podman turns the message into 127). */
-	if (!cJSON_GetArraySize(cJSON_GetObjectItem(o->hooks, "startContainer")) && cb_proc_lookup(&o->p, e) < 0)
+	if (!o->no_process && !cJSON_GetArraySize(cJSON_GetObjectItem(o->hooks, "startContainer")) &&
+	    cb_proc_lookup(&o->p, e) < 0)
 		return CB_EXIT_FAIL;
 	if (write(c->ready, "r", 1) != 1)
 		return cb_fail_errno(e, errno, "tell the runtime"), CB_EXIT_FAIL;
@@ -151,6 +152,8 @@ static int child_main(void *arg, cb_err *e)
 	if (n != 1)
 		return cb_fail_errno(e, errno, "exec.fifo"), CB_EXIT_FAIL;
 	close(c->fifo);
+	if (o->no_process) /* start refuses first */
+		return CB_EXIT_FAIL;
 	/* Nobody reads the sync socket now: the program's failure goes to its stderr (the
 	 * driver's log), as runc's does. */
 	int r = child_hooks(c, "startContainer", "created", e);
@@ -244,20 +247,78 @@ static int join_all(const struct cb_oci *o, cb_err *e)
 	return 0;
 }
 
-static int connect_socket(const char *path, cb_err *e)
+static int connect_socket(const char *path, const char *what, cb_err *e)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	if (strlen(path) >= sizeof(a.sun_path))
-		return cb_fail(e, ENAMETOOLONG, "--console-socket %s: too long", path);
+		return cb_fail(e, ENAMETOOLONG, "%s %s: too long", what, path);
 	strcpy(a.sun_path, path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
 		int err = errno;
 		if (fd >= 0)
 			close(fd);
-		return cb_fail_errno(e, err, "--console-socket %s", path);
+		return cb_fail_errno(e, err, "%s %s", what, path);
 	}
 	return fd;
+}
+
+/* linux.seccomp.listenerPath (only with SCMP_ACT_NOTIFY, as the spec says): the agent
+ * connected now (a missing one fails here), and a pipe (*state_w its write end) that
+ * brings the container process state to the process loading the filter. */
+static int agent_open(struct cb_seccomp *s, const cJSON *sc, int *state_w, cb_err *e)
+{
+	int p[2];
+	*state_w = -1;
+	if (!s->notify)
+		return 0;
+	const char *path = cJSON_GetStringValue(cJSON_GetObjectItem(sc, "listenerPath"));
+	if ((s->agent = connect_socket(path, "config.json: linux.seccomp.listenerPath", e)) < 0)
+		return s->agent;
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		close(s->agent);
+		return cb_fail_errno(e, errno, "pipe");
+	}
+	fcntl(p[1], F_SETFL, O_NONBLOCK); /* never waits: the state fits or is refused */
+	s->state_fd = p[0];
+	*state_w = p[1];
+	s->agent_on = 1;
+	return 0;
+}
+
+static void agent_close(struct cb_seccomp *s, int state_w)
+{
+	if (s->agent_on) {
+		close(s->agent);
+		close(s->state_fd);
+		s->agent_on = 0;
+	}
+	if (state_w >= 0)
+		close(state_w);
+}
+
+/* The spec's container process state (the listener's name, the process, the agent's
+ * metadata, the container's state), NUL-ended, for the process to send with the
+ * listener. Takes state. */
+static int agent_state(int state_w, const cJSON *sc, cJSON *state, pid_t pid, cb_err *e)
+{
+	cJSON *j = cJSON_CreateObject();
+	const char *fds = "seccompFd", *md = cJSON_GetStringValue(cJSON_GetObjectItem(sc, "listenerMetadata"));
+	cJSON_AddStringToObject(j, "ociVersion", CB_OCI_VERSION);
+	cJSON_AddItemToObject(j, "fds", cJSON_CreateStringArray(&fds, 1));
+	cJSON_AddNumberToObject(j, "pid", pid);
+	if (md)
+		cJSON_AddStringToObject(j, "metadata", md);
+	cJSON_AddItemToObject(j, "state", state);
+	char *text = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	size_t n = text ? strlen(text) + 1 : 0;
+	ssize_t k = text ? write(state_w, text, n) : -1;
+	free(text);
+	if (k == (ssize_t)n)
+		return 0;
+	return cb_fail(e, k < 0 && errno != EAGAIN ? errno : E2BIG, "seccomp agent: the container process state: %s",
+		       k < 0 && errno != EAGAIN ? strerror(errno) : "too large (annotations?)");
 }
 
 /* The pid file, opened before exec enters the container's root (fd), or by path. */
@@ -284,6 +345,8 @@ static int record_state(int dfd, const char *id, const struct cb_oci *o, const c
 	cJSON_AddStringToObject(j, "bundle", bundle);
 	cJSON_AddStringToObject(j, "created", created);
 	cJSON_AddBoolToObject(j, "single_map", o->p.single_map);
+	if (o->no_process)
+		cJSON_AddTrueToObject(j, "no_process");
 	if (o->m.host_mnt) /* its mounts are ours: delete detaches them */
 		cJSON_AddStringToObject(j, "host_mounts", o->rootfs);
 	cJSON_AddItemToObject(j, "annotations", o->annotations ? cJSON_Duplicate(o->annotations, 1) : cJSON_CreateObject());
@@ -415,10 +478,11 @@ int cb_bundle_stats(const char *root, const char *id, struct cb_cgroup_stats *cs
 int cb_bundle_create(const struct cb_bundle_opts *o, const char *id, pid_t *pid, cb_err *e)
 {
 	char dir[4096];
-	struct cb_oci oci;
+	struct cb_oci oci = { 0 };
 	struct cb_term term = { .sock = { -1, -1 } };
 	struct child c = { .o = &oci, .id = id, .bundle = o->bundle, .go = -1, .ready = -1, .fifo = -1, .mnt = -1 };
-	int r, go[2] = { -1, -1 }, ready[2] = { -1, -1 }, syncfd = -1, made = 0;
+	int r, go[2] = { -1, -1 }, ready[2] = { -1, -1 }, syncfd = -1, made = 0, state_w = -1;
+	const cJSON *sc = NULL;
 	int cwd CB_AUTOCLOSE = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC), dfd CB_AUTOCLOSE = -1;
 	if ((r = dir_of(o->root, id, dir, sizeof(dir), e)) < 0 || (r = cb_oci_load(&oci, o->bundle, e)) < 0)
 		goto out;
@@ -446,7 +510,7 @@ int cb_bundle_create(const struct cb_bundle_opts *o, const char *id, pid_t *pid,
 		goto out;
 	}
 	if (oci.terminal && o->console_socket) {
-		if ((r = term.sock[1] = connect_socket(o->console_socket, e)) < 0)
+		if ((r = term.sock[1] = connect_socket(o->console_socket, "--console-socket", e)) < 0)
 			goto out;
 		term.ws = oci.ws;
 		c.term = &term;
@@ -460,7 +524,9 @@ int cb_bundle_create(const struct cb_bundle_opts *o, const char *id, pid_t *pid,
 	}
 	if (only_caller(oci.uidmap, getuid()) && getuid() != 0)
 		oci.p.single_map = 1;
-	if ((r = cb_seccomp_build(&oci.p.seccomp, -1, oci.p.caps, e)) < 0 || (r = join_all(&oci, e)) < 0)
+	sc = cJSON_GetObjectItem(cJSON_GetObjectItem(oci.doc, "linux"), "seccomp");
+	if ((r = cb_seccomp_build(&oci.p.seccomp, -1, oci.p.caps, e)) < 0 ||
+	    (!oci.no_process && (r = agent_open(&oci.p.seccomp, sc, &state_w, e)) < 0) || (r = join_all(&oci, e)) < 0)
 		goto out;
 	/* A joined user namespace whose setgroups is denied (unshare -r's): no group list. */
 	char sg[16];
@@ -534,6 +600,8 @@ int cb_bundle_create(const struct cb_bundle_opts *o, const char *id, pid_t *pid,
 		cb_ns_started(*pid, syncfd, e);
 		r = e->errnum ? -e->errnum : -EPROTO;
 	}
+	if (r == 0 && state_w >= 0)
+		r = agent_state(state_w, sc, cb_hooks_state(id, "created", (int)*pid, o->bundle, oci.annotations), *pid, e);
 	if (r == 0 && o->pid_file)
 		r = write_pid_file(o->pid_file, -1, *pid, e);
 	if (r == 0)
@@ -556,6 +624,7 @@ out:
 		close(c.fifo);
 	if (c.mnt >= 0)
 		close(c.mnt);
+	agent_close(&oci.p.seccomp, state_w);
 	cb_term_close(&term);
 	if (r < 0 && made) {
 		cgroup_gone(dir);
@@ -664,6 +733,8 @@ int cb_bundle_start(const char *root, const char *id, cb_err *e)
 	int s, r = load(root, id, dir, sizeof(dir), &st, &s, e);
 	if (r == 0 && s != CB_BUNDLE_CREATED)
 		r = cb_fail(e, EINVAL, "container \"%s\" is %s: only a created one can start", id, status_names[s]);
+	if (r == 0 && cJSON_IsTrue(cJSON_GetObjectItem(st, "no_process")))
+		r = cb_fail(e, EINVAL, "process property must not be empty");
 	snprintf(path, sizeof(path), "%s/exec.fifo", dir);
 	int fd CB_AUTOCLOSE = r < 0 ? -1 : open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (r == 0 && (fd < 0 || write(fd, "s", 1) != 1))
@@ -818,7 +889,10 @@ int cb_bundle_exec(const char *root, const char *id, const struct cb_bundle_exec
 	pid_t cpid = (pid_t)cJSON_GetNumberValue(cJSON_GetObjectItem(st, "pid")), pid;
 	unsigned long long start = (unsigned long long)cJSON_GetNumberValue(cJSON_GetObjectItem(st, "pid_start"));
 	snprintf(cfgpath, sizeof(cfgpath), "%s/config.json", cJSON_GetStringValue(cJSON_GetObjectItem(st, "bundle")) ?: "");
-	int single = cJSON_IsTrue(cJSON_GetObjectItem(st, "single_map"));
+	int single = cJSON_IsTrue(cJSON_GetObjectItem(st, "single_map")), state_w = -1;
+	/* For a seccomp agent: the container's state as it is now. */
+	cJSON *cstate = cb_hooks_state(id, "running", (int)cpid, cJSON_GetStringValue(cJSON_GetObjectItem(st, "bundle")),
+				       cJSON_GetObjectItem(st, "annotations"));
 	cJSON_Delete(st);
 	if (r == 0 && s != CB_BUNDLE_RUNNING)
 		r = cb_fail(e, EINVAL, "container \"%s\" is %s: exec needs a running one", id, status_names[s]);
@@ -839,12 +913,14 @@ int cb_bundle_exec(const char *root, const char *id, const struct cb_bundle_exec
 	if (r == 0 && terminal) {
 		if (!x->console_socket)
 			r = cb_fail(e, EINVAL, "exec --tty: --console-socket is needed");
-		else if ((term.sock[1] = connect_socket(x->console_socket, e)) < 0)
+		else if ((term.sock[1] = connect_socket(x->console_socket, "--console-socket", e)) < 0)
 			r = term.sock[1];
 		xc.term = &term;
 	}
 	if (r == 0)
 		r = cb_seccomp_build(&p.seccomp, -1, p.caps, e);
+	if (r == 0)
+		r = agent_open(&p.seccomp, sc, &state_w, e);
 	int pidfd CB_AUTOCLOSE = r == 0 && x->pid_file ? open(x->pid_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
 	if (r == 0 && x->pid_file && pidfd < 0)
 		r = cb_fail_errno(e, errno, "--pid-file %s", x->pid_file);
@@ -852,6 +928,12 @@ int cb_bundle_exec(const char *root, const char *id, const struct cb_bundle_exec
 		r = cb_container_join(cpid, start, e);
 	if (r == 0)
 		r = cb_ns_spawn(0, exec_main, &xc, &pid, &syncfd, e);
+	if (r == 0 && state_w >= 0) {
+		r = agent_state(state_w, sc, cstate, pid, e);
+		cstate = NULL;
+		if (r < 0)
+			kill(pid, SIGKILL);
+	}
 	if (r == 0 && (*status = cb_ns_started(pid, syncfd, e)))
 		r = e->errnum ? -e->errnum : -EINVAL;
 	else if (r == 0 && x->pid_file)
@@ -860,6 +942,8 @@ int cb_bundle_exec(const char *root, const char *id, const struct cb_bundle_exec
 		*status = x->detach ? 0 : cb_ns_wait(pid);
 	if (syncfd >= 0)
 		close(syncfd);
+	agent_close(&p.seccomp, state_w);
+	cJSON_Delete(cstate);
 	cb_term_close(&term);
 	cb_proc_free(&p);
 	cJSON_Delete(cfg);

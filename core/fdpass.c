@@ -1,4 +1,4 @@
-/* fdpass.c - one file descriptor over a unix socket (SCM_RIGHTS), with a byte of data. */
+/* fdpass.c - one file descriptor over a unix socket (SCM_RIGHTS), with a byte of data (or a message). */
 #include <string.h>
 #include <sys/socket.h>
 
@@ -6,9 +6,13 @@
 
 int cb_send_fd(int sock, int fd)
 {
-	char byte = 'T';
+	return cb_send_fd_with(sock, fd, "T", 1);
+}
+
+int cb_send_fd_with(int sock, int fd, const void *data, size_t len)
+{
 	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
 	c->cmsg_level = SOL_SOCKET;
@@ -18,7 +22,7 @@ int cb_send_fd(int sock, int fd)
 	ssize_t k;
 	while ((k = sendmsg(sock, &m, MSG_NOSIGNAL)) < 0 && errno == EINTR)
 		;
-	return k < 0 ? -errno : 0;
+	return k < 0 ? -errno : (size_t)k < len ? -EMSGSIZE : 0;
 }
 
 int cb_recv_fd(int sock)

@@ -6,6 +6,8 @@
 
 /* 0, or a negative errno. */
 int cb_send_fd(int sock, int fd);
+/* The same with data of one's own as the message (all of it in one sendmsg, or -EMSGSIZE). */
+int cb_send_fd_with(int sock, int fd, const void *data, size_t len);
 /* The received fd (close-on-exec), -ENODATA when the peer closed first, -EPROTO when the
  * message carried no fd, or another negative errno. */
 int cb_recv_fd(int sock);

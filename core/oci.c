@@ -7,6 +7,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <fcntl.h>
+#include <seccomp.h>
 
 #include "hooks.h"
 #include "cgroup.h"
@@ -457,15 +458,25 @@ static int linux_part(struct cb_oci *o, const cJSON *lj, cb_err *e)
 		o->m.propagation = tmp.prop;
 	}
 	const cJSON *sc = cJSON_GetObjectItem(lj, "seccomp");
-	if (cJSON_GetObjectItem(sc, "listenerPath"))
-		return cb_fail(e, ENOTSUP, "config.json: linux.seccomp.listenerPath: not supported (no seccomp notify agent is "
-				       "served)");
 	if (sc) {
 		o->p.seccomp.kind = CB_SECCOMP_PROFILE;
 		if (!(o->p.seccomp.profile = cJSON_PrintUnformatted(sc)))
 			return cb_fail(e, ENOMEM, "out of memory");
 	}
 	return 0;
+}
+
+/* No "process": required only at start (the spec), so a container is made that waits
+ * and never runs (start refuses, as runc's create does). */
+static int no_process(struct cb_oci *o)
+{
+	if (cJSON_GetObjectItem(o->doc, "process"))
+		return 0;
+	o->no_process = 1;
+	o->po.umask = -1;
+	o->p.oci = &o->po;
+	o->p.seccomp.kind = CB_SECCOMP_UNCONFINED;
+	return 1;
 }
 
 int cb_oci_load(struct cb_oci *o, const char *bundle, cb_err *e)
@@ -484,7 +495,7 @@ int cb_oci_load(struct cb_oci *o, const char *bundle, cb_err *e)
 	if ((r = only_known(o->doc, "", "ociVersion process root hostname domainname mounts hooks annotations linux", NULL,
 			    e)) < 0 ||
 	    (r = cb_hooks_check(o->hooks = cJSON_GetObjectItem(o->doc, "hooks"), e)) < 0 ||
-	    (r = cb_oci_process(cJSON_GetObjectItem(o->doc, "process"), &o->p, &o->po, &o->terminal, &o->ws, e)) < 0 ||
+	    (r = no_process(o) ? 0 : cb_oci_process(cJSON_GetObjectItem(o->doc, "process"), &o->p, &o->po, &o->terminal, &o->ws, e)) < 0 ||
 	    (r = mounts(o, cJSON_GetObjectItem(o->doc, "mounts"), e)) < 0)
 		return r;
 	const char *v = str(o->doc, "ociVersion");
@@ -646,13 +657,19 @@ cJSON *cb_oci_features(void)
 	cJSON_AddBoolToObject(cg, "v1", 0);
 	cJSON_AddBoolToObject(cg, "v2", 1);
 	cJSON_AddBoolToObject(cg, "systemd", 0);
+	cJSON_AddBoolToObject(cg, "systemdUser", 0);
 	cJSON_AddBoolToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(l, "mountExtensions"), "idmap"), "enabled",
 			      geteuid() == 0);
-	cJSON *sc = cJSON_AddObjectToObject(l, "seccomp");
-	cJSON_AddBoolToObject(sc, "enabled", CFG_SECCOMP);
+	cJSON_AddItemToObject(l, "seccomp", cb_seccomp_features());
 	cJSON_AddItemToObject(cJSON_AddObjectToObject(l, "apparmor"), "enabled", cJSON_CreateFalse());
 	cJSON_AddItemToObject(cJSON_AddObjectToObject(l, "selinux"), "enabled", cJSON_CreateFalse());
+	cJSON_AddItemToObject(cJSON_AddObjectToObject(l, "intelRdt"), "enabled", cJSON_CreateFalse());
 	cJSON *a = cJSON_AddObjectToObject(j, "annotations");
 	cJSON_AddStringToObject(a, "io.github.cbox.version", CB_VERSION);
+	const struct scmp_version *v = CFG_SECCOMP ? seccomp_version() : NULL;
+	char ver[32];
+	snprintf(ver, sizeof(ver), "%u.%u.%u", v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0);
+	if (v)
+		cJSON_AddStringToObject(a, "io.github.seccomp.libseccomp.version", ver);
 	return j;
 }

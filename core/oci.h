@@ -23,6 +23,7 @@ struct cb_oci {
 	struct cb_proc p;
 	struct cb_proc_oci po;
 	int terminal;
+	int no_process;    /* config.json has none: the container never starts */
 	struct winsize ws; /* process.consoleSize */
 	int oom_score_adj, has_oom;
 	char rootfs[4096];

@@ -8,6 +8,7 @@
 #include <linux/seccomp.h>
 #include <seccomp.h>
 
+#include "fdpass.h"
 #include "proc.h"
 #include "seccomp_profile.h"
 #include "store.h"
@@ -15,6 +16,9 @@
 /* The kernel runs at most 4096 instructions a filter. */
 #define PROG_MAX (4096 * sizeof(struct sock_filter))
 #define MAX_RULES 8192
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV /* Linux 5.19 */
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
 
 /* Does this kernel run x32 calls? Most build it off or disable it at boot, and each
  * architecture costs a filter's build about 0.2 ms. */
@@ -110,6 +114,8 @@ struct plan {
 	unsigned narch;        /* ... or, when 0, the host's (cb_seccomp_add_arches) */
 	struct rule *r;
 	unsigned n;
+	unsigned flags; /* seccomp(2)'s */
+	int notify;     /* some rule is SCMP_ACT_NOTIFY */
 };
 
 static int plan_add(struct plan *p, const struct rule *r)
@@ -167,6 +173,15 @@ static const struct {
 	{ "SCMP_ACT_KILL", SCMP_ACT_KILL }, { "SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL },
 	{ "SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS }, { "SCMP_ACT_TRAP", SCMP_ACT_TRAP },
 	{ "SCMP_ACT_TRACE", SCMP_ACT_TRACE(0) }, { "SCMP_ACT_LOG", SCMP_ACT_LOG },
+	{ "SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY }, /* with listenerPath only (plan_profile) */
+};
+static const struct {
+	const char *name;
+	unsigned flag;
+} filter_flags[] = {
+	{ "SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC }, { "SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG },
+	{ "SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW },
+	{ "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV },
 };
 static const char *const ops[] = { [SCMP_CMP_NE] = "SCMP_CMP_NE", [SCMP_CMP_LT] = "SCMP_CMP_LT",
 				   [SCMP_CMP_LE] = "SCMP_CMP_LE", [SCMP_CMP_EQ] = "SCMP_CMP_EQ",
@@ -194,9 +209,7 @@ static int action_of(const cJSON *name, const cJSON *errno_ret, uint32_t *out, c
 			       actions[i].action | (unsigned)n : actions[i].action;
 		return 0;
 	}
-	if (s && !strcmp(s, "SCMP_ACT_NOTIFY"))
-		return cb_fail(e, ENOTSUP, "%s: action SCMP_ACT_NOTIFY: not supported (no listener)", where);
-	return cb_fail(e, EINVAL, "%s: action %s: unknown (want SCMP_ACT_ALLOW, _ERRNO, _KILL, _KILL_PROCESS, _TRAP, _TRACE or _LOG)",
+	return cb_fail(e, EINVAL, "%s: action %s: unknown (want SCMP_ACT_ALLOW, _ERRNO, _KILL, _KILL_PROCESS, _TRAP, _TRACE, _LOG or _NOTIFY)",
 		       where, s ? s : "(not a string)");
 }
 
@@ -284,6 +297,7 @@ static int plan_syscall(struct plan *p, const cJSON *sc, uint32_t def, unsigned 
 	int rc = action_of(cJSON_GetObjectItem(sc, "action"), cJSON_GetObjectItem(sc, "errnoRet"), &r.action, where, e);
 	if (rc < 0)
 		return rc;
+	p->notify |= r.action == SCMP_ACT_NOTIFY;
 	if (names ? !cJSON_IsArray(names) : !cJSON_IsString(name))
 		return cb_fail(e, EINVAL, "%s: names: want an array of syscall names", where);
 	if (args && !cJSON_IsArray(args) && !cJSON_IsNull(args))
@@ -322,6 +336,10 @@ static int plan_syscall(struct plan *p, const cJSON *sc, uint32_t def, unsigned 
 	cJSON_ArrayForEach(it, names) {
 		if (!cJSON_IsString(it) || !it->valuestring[0] || strchr(it->valuestring, ' '))
 			return cb_fail(e, EINVAL, "%s: names: want an array of syscall names", where);
+		/* The listener goes to the agent by sendmsg once the filter is on (runc's
+		 * refusal of write, for the call it uses). */
+		if (r.action == SCMP_ACT_NOTIFY && !strcmp(it->valuestring, "sendmsg"))
+			return cb_fail(e, EINVAL, "%s: SCMP_ACT_NOTIFY cannot be used for the sendmsg syscall", where);
 	}
 	/* Two conditions on one argument cannot be joined: each becomes a rule of its own
 	 * (either suffices), as runc does. */
@@ -349,21 +367,76 @@ static int plan_profile(struct plan *p, const cJSON *prof, unsigned long long ca
 	if (!def)
 		return cb_fail(e, EINVAL, "defaultAction: missing");
 	int r = action_of(def, cJSON_GetObjectItem(prof, "defaultErrnoRet"), &p->def, "defaultAction", e);
+	if (r == 0 && p->def == SCMP_ACT_NOTIFY)
+		r = cb_fail(e, EINVAL, "SCMP_ACT_NOTIFY cannot be used as default action");
 	if (r == 0)
 		r = plan_arches(p, prof, e);
 	if (r == 0 && calls && !cJSON_IsArray(calls) && !cJSON_IsNull(calls))
 		r = cb_fail(e, EINVAL, "syscalls: want an array");
-	if (r == 0 && cJSON_GetObjectItem(prof, "listenerPath"))
-		r = cb_fail(e, ENOTSUP, "listenerPath: not supported");
 	int i = 0;
-	const cJSON *it;
+	const cJSON *it, *lp = cJSON_GetObjectItem(prof, "listenerPath");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(prof, "flags")) {
+		size_t k = 0;
+		while (k < CB_ARRAY_SIZE(filter_flags) && strcmp(cJSON_GetStringValue(it) ?: "", filter_flags[k].name))
+			k++;
+		if (r == 0 && k == CB_ARRAY_SIZE(filter_flags))
+			r = cb_fail(e, EINVAL, "flags: %s: unknown", cJSON_GetStringValue(it) ?: "(not a string)");
+		p->flags |= k < CB_ARRAY_SIZE(filter_flags) ? filter_flags[k].flag : 0;
+	}
 	cJSON_ArrayForEach(it, (cJSON_IsArray(calls) ? calls : NULL)) {
 		char where[32];
 		snprintf(where, sizeof(where), "syscalls[%d]", i++);
 		if (r == 0)
 			r = plan_syscall(p, it, p->def, caps, where, e);
 	}
+	if (r == 0 && lp && !(cJSON_IsString(lp) && lp->valuestring[0] == '/'))
+		r = cb_fail(e, EINVAL, "listenerPath: want an absolute path");
+	if (r == 0 && cJSON_GetObjectItem(prof, "listenerMetadata") && !lp)
+		r = cb_fail(e, EINVAL, "listenerMetadata: set without listenerPath");
+	if (r == 0 && p->notify && !lp)
+		r = cb_fail(e, EINVAL, "SCMP_ACT_NOTIFY: no listenerPath to send the listener to");
 	return r;
+}
+
+/* The runtime-spec features' "seccomp" object: what profiles may name here. */
+cJSON *cb_seccomp_features(void)
+{
+	static const char *const arches[] = { "X86", "X86_64", "X32", "ARM", "AARCH64", "MIPS", "MIPS64", "MIPS64N32",
+					      "MIPSEL", "MIPSEL64", "MIPSEL64N32", "PPC", "PPC64", "PPC64LE", "S390",
+					      "S390X", "PARISC", "PARISC64", "RISCV64" };
+	cJSON *j = cJSON_CreateObject(), *a;
+	cJSON_AddBoolToObject(j, "enabled", CFG_SECCOMP);
+	if (!CFG_SECCOMP)
+		return j;
+	a = cJSON_AddArrayToObject(j, "actions");
+	for (size_t i = 0; i < CB_ARRAY_SIZE(actions); i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(actions[i].name));
+	a = cJSON_AddArrayToObject(j, "operators");
+	for (size_t i = 0; i < CB_ARRAY_SIZE(ops); i++)
+		if (ops[i])
+			cJSON_AddItemToArray(a, cJSON_CreateString(ops[i]));
+	a = cJSON_AddArrayToObject(j, "archs");
+	for (size_t i = 0; i < CB_ARRAY_SIZE(arches); i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "SCMP_ARCH_%s", arches[i]);
+		cJSON *n = cJSON_CreateString(name);
+		if (arch_token(n))
+			cJSON_AddItemToArray(a, n);
+		else
+			cJSON_Delete(n);
+	}
+	cJSON *known = cJSON_AddArrayToObject(j, "knownFlags"), *sup = cJSON_AddArrayToObject(j, "supportedFlags");
+	for (size_t i = 0; i < CB_ARRAY_SIZE(filter_flags); i++) {
+		cJSON_AddItemToArray(known, cJSON_CreateString(filter_flags[i].name));
+		/* The kernel knows a flag when only the missing program is wrong (EFAULT);
+		 * WAIT_KILLABLE_RECV goes with a listener only. */
+		unsigned f = filter_flags[i].flag;
+		if (f == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
+			f |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, f, NULL) < 0 && errno == EFAULT)
+			cJSON_AddItemToArray(sup, cJSON_CreateString(filter_flags[i].name));
+	}
+	return j;
 }
 
 /* ---- building, keeping, loading ---- */
@@ -475,9 +548,11 @@ int cb_seccomp_build(struct cb_seccomp *s, int dirfd, unsigned long long caps, c
 		if (cb_seccomp_cache_get(dirfd, name, s->prog, &len) < 0 && (r = compile(&p, s->prog, &len, e)) == 0)
 			cb_seccomp_cache_put(dirfd, name, s->prog, len);
 	}
-	if (r == 0)
+	if (r == 0) {
 		s->len = len;
-	else {
+		s->flags = p.flags;
+		s->notify = p.notify;
+	} else {
 		free(s->prog);
 		s->prog = NULL;
 	}
@@ -486,9 +561,43 @@ int cb_seccomp_build(struct cb_seccomp *s, int dirfd, unsigned long long caps, c
 	return r;
 }
 
+/* The listener to the agent, with the state (from the runtime, through state_fd). */
+static int to_agent(const struct cb_seccomp *s, cb_err *e)
+{
+	static char state[64 << 10];
+	size_t n = 0;
+	while (n < sizeof(state)) {
+		ssize_t k = read(s->state_fd, state + n, sizeof(state) - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		n += (size_t)k;
+		if (!state[n - 1])
+			break;
+	}
+	if (!n || state[n - 1])
+		return cb_fail(e, EPROTO, "seccomp agent: no container process state from the runtime");
+	/* TSYNC with a listener only where a thread that cannot sync fails instead (ours has none). */
+	unsigned flags = s->flags | SECCOMP_FILTER_FLAG_NEW_LISTENER;
+	if (flags & SECCOMP_FILTER_FLAG_TSYNC)
+		flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+	long fd = cb_seccomp_load(s->prog, s->len, flags);
+	if (fd < 0)
+		return cb_fail_errno(e, (int)-fd, "seccomp filter");
+	int r = cb_send_fd_with(s->agent, (int)fd, state, n - 1);
+	close((int)fd);
+	close(s->agent);
+	close(s->state_fd);
+	return r < 0 ? cb_fail_errno(e, -r, "seccomp agent: sending the listener") : 0;
+}
+
 int cb_seccomp_install(const struct cb_seccomp *s, cb_err *e)
 {
-	long r = s->prog ? cb_seccomp_load(s->prog, s->len, 0) : 0;
+	if (s->prog && s->agent_on && s->notify)
+		return to_agent(s, e);
+	/* WAIT_KILLABLE_RECV is a listener's: without one, left out (as libseccomp does). */
+	long r = s->prog ? cb_seccomp_load(s->prog, s->len, s->flags & ~(unsigned)SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV) : 0;
 	return r < 0 ? cb_fail_errno(e, (int)-r, "seccomp filter") : 0;
 }
 
@@ -518,6 +627,8 @@ int cb_seccomp_opt(struct cb_seccomp *s, const char *value, cb_err *e)
 	struct plan p = { 0 };
 	/* Checked whole now (for no capabilities: the conditions need not hold to be read). */
 	r = j ? plan_profile(&p, j, 0, e) : cb_fail(e, EINVAL, "not JSON");
+	if (r == 0 && cJSON_GetObjectItem(j, "listenerPath"))
+		r = cb_fail(e, ENOTSUP, "listenerPath: not supported (cbox's run serves no seccomp agent)");
 	free(p.r);
 	if (r == 0 && !(s->profile = cJSON_PrintUnformatted(j)))
 		r = cb_fail(e, ENOMEM, "out of memory");

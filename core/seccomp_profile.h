@@ -20,6 +20,12 @@ struct cb_seccomp {
 	char *profile;  /* CB_SECCOMP_PROFILE: the profile's JSON text */
 	void *prog;     /* the program cb_seccomp_build made (classic BPF), or NULL */
 	size_t len;     /* its size in bytes */
+	unsigned flags; /* seccomp(2) flags: the profile's "flags" (cb_seccomp_build) */
+	int notify;     /* some call goes to an agent (SCMP_ACT_NOTIFY, listenerPath) */
+	/* With an agent (OCI listenerPath; set by the runtime, only when agent_on): the
+	 * connected socket, and the read end of a pipe bringing the container process state
+	 * (NUL-ended) that goes with the listener. */
+	int agent_on, agent, state_fd;
 };
 
 /* --security-opt seccomp=VALUE: "unconfined", or a profile file, read and checked now. */
@@ -36,9 +42,14 @@ int cb_seccomp_from_json(struct cb_seccomp *s, const cJSON *j, cb_err *e);
  * and keeping it (dirfd < 0: no cache). Unconfined, or without CONFIG_SECCOMP the
  * default: no program. */
 int cb_seccomp_build(struct cb_seccomp *s, int dirfd, unsigned long long caps, cb_err *e);
-/* In the container's process, after no_new_privs: load s->prog (nothing without one). */
+/* In the container's process, after no_new_privs: load s->prog (nothing without one).
+ * With agent_on, made with a listener, which goes to the agent by SCM_RIGHTS with the
+ * state read from state_fd as the message. */
 int cb_seccomp_install(const struct cb_seccomp *s, cb_err *e);
 void cb_seccomp_free(struct cb_seccomp *s);
+/* The runtime-spec features document's "seccomp": enabled, actions, operators, archs,
+ * knownFlags and supportedFlags (those this kernel takes). */
+cJSON *cb_seccomp_features(void);
 
 /* ---- shared with root emulation (emul.c); ctx is a scmp_filter_ctx ---- */
 /* The other ABIs this kernel may run next to the native one (x86_64: i386, x32 where
