@@ -1,4 +1,4 @@
-/* decompress_fuzz.c - layer decompression (core/decompress.c): gzip (multi-member,
+/* decompress_fuzz.c - layer decompression (core/image/decompress.c): gzip (multi-member,
  * trailer checks), zstd and pass-through, named or sniffed, read to the end (at most
  * 16 MB of output), in chunks the input's first byte picks. */
 #include "decompress.h"

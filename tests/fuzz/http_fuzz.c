@@ -1,4 +1,4 @@
-/* http_fuzz.c - what a server sends back (core/http.c): the status line and headers
+/* http_fuzz.c - what a server sends back (core/image/http.c): the status line and headers
  * (1xx skipped), Content-Length, Transfer-Encoding, Connection, then the body by its
  * framing (length, chunked with trailers, until close), read to the end. The
  * connection's recv() is the input, handed out in chunks the first byte picks; the
@@ -15,7 +15,7 @@ static ssize_t fz_recv(int fd, void *buf, size_t len, int flags)
 	return fz_mem_read(&wire, buf, len, &e);
 }
 #define recv fz_recv
-#include "../../core/http.c"
+#include "../../core/image/http.c"
 #undef recv
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,4 +1,4 @@
-/* load_fuzz.c - `cbox load` (core/load.c) on archives made of the input: docker-archive's
+/* load_fuzz.c - `cbox load` (core/image/load.c) on archives made of the input: docker-archive's
  * manifest.json and the OCI layout's index.json, the blobs and layers they name, through
  * spooling, link resolution, digest checks and the store. The input is a list of files,
  * each "--- PATH\n" then its contents up to the next "\n--- "; the harness writes them

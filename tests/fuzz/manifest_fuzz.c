@@ -1,4 +1,4 @@
-/* manifest_fuzz.c - manifest and index documents (core/manifest.c): classification
+/* manifest_fuzz.c - manifest and index documents (core/image/manifest.c): classification
  * against a Content-Type the input's first byte picks, the platform choice of an index,
  * and a platform string. */
 #include "fuzz.h"

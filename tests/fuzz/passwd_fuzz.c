@@ -1,11 +1,11 @@
 /* passwd_fuzz.c - an image's /etc/passwd and /etc/group as the container's process reads
- * them (core/proc.c): a user by name and by id, a group by name and by id, and the
+ * them (core/runtime/proc.c): a user by name and by id, a group by name and by id, and the
  * supplementary groups listing the user, as the exec path reads them (a heap array, at
  * most the kernel's 65536). The file is the input (fopen is pointed at it). */
 #include "fuzz.h"
 
 #define fopen fz_fopen
-#include "../../core/proc.c"
+#include "../../core/runtime/proc.c"
 #undef fopen
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,4 +1,4 @@
-/* ref_fuzz.c - image references (core/ref.c): parse, qualify a short name, format, and
+/* ref_fuzz.c - image references (core/image/ref.c): parse, qualify a short name, format, and
  * the formatted name must parse back to the same reference. */
 #include "fuzz.h"
 #include "ref.h"

@@ -1,4 +1,4 @@
-/* regconf_fuzz.c - registries.conf (core/regconf.c): parse, then resolve a short name
+/* regconf_fuzz.c - registries.conf (core/image/regconf.c): parse, then resolve a short name
  * and list the pull sources of a few references against what was parsed. */
 #include "fuzz.h"
 #include "regconf.h"

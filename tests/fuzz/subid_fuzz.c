@@ -1,10 +1,10 @@
-/* subid_fuzz.c - /etc/subuid and /etc/subgid (core/idmap.c): the ranges the planner takes
+/* subid_fuzz.c - /etc/subuid and /etc/subgid (core/runtime/idmap.c): the ranges the planner takes
  * for a user, which must be disjoint, avoid the caller's own id, stay below 2^32 and fit
  * the kernel's map. The file is the input (fopen is pointed at it). */
 #include "fuzz.h"
 
 #define fopen fz_fopen
-#include "../../core/idmap.c"
+#include "../../core/runtime/idmap.c"
 #undef fopen
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,4 +1,4 @@
-/* tar_fuzz.c - the streaming tar reader (core/tar.c): every entry's fields are read and
+/* tar_fuzz.c - the streaming tar reader (core/image/tar.c): every entry's fields are read and
  * its contents drained, in chunks of a size the input's first byte picks. */
 #include "fuzz.h"
 #include "tar.h"

@@ -1,4 +1,4 @@
-/* template_fuzz.c - the --format template engine (core/template.c): the input is a
+/* template_fuzz.c - the --format template engine (core/cli/template.c): the input is a
  * template, optionally followed by a NUL and a JSON document to run it over (else a
  * fixed container-like value). Parse, run, run as a header row; every failure must say
  * "template: ...", and a run stays within the engine's output bound. */

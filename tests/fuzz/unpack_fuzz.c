@@ -1,4 +1,4 @@
-/* unpack_fuzz.c - layer extraction (core/unpack.c) into a scratch directory, in overlay
+/* unpack_fuzz.c - layer extraction (core/image/unpack.c) into a scratch directory, in overlay
  * or delete (vfs) mode, rootless or not, as the input's first byte says. Afterwards
  * nothing may exist beside the layer directory: a sibling "outside" directory holds a
  * sentinel file and must stay as it was. Runs as whoever runs the harness (the

@@ -1,4 +1,4 @@
-/* url_fuzz.c - URLs (core/http.c): parsing, and resolving a Location header against a
+/* url_fuzz.c - URLs (core/image/http.c): parsing, and resolving a Location header against a
  * base. The input is "BASE\0REF". */
 #include "fuzz.h"
 #include "http.h"

@@ -1,8 +1,8 @@
-/* wwwauth_fuzz.c - a registry's WWW-Authenticate challenge (core/registry.c): the realm,
+/* wwwauth_fuzz.c - a registry's WWW-Authenticate challenge (core/image/registry.c): the realm,
  * service and scope parameters, quoted or not, as the token request reads them, and the
  * escaping that puts them in its URL. */
 #include "fuzz.h"
-#include "../../core/registry.c"
+#include "../../core/image/registry.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,4 +1,4 @@
-/* runopts_test.c - run's and create's command line (core/runopts.c) and the resolv.conf
+/* runopts_test.c - run's and create's command line (core/cli/runopts.c) and the resolv.conf
  * that --dns-search and --dns-option make. */
 #include <stdlib.h>
 

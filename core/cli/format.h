@@ -1,5 +1,5 @@
 /* format.h - podman's --format for listings and objects: "json" (podman's indented
- * array), a Go template (core/template.c) run for each item and ended with a newline (or
+ * array), a Go template (core/cli/template.c) run for each item and ended with a newline (or
  * once over the whole list when it starts with {{range), or "table TEMPLATE": a header
  * line first (each field's name upper-cased, or its podman header from heads), columns
  * aligned. \t and \n in the format are a tab and a newline, as podman reads them. */
