@@ -78,6 +78,7 @@ int commit_main(int argc, char **argv)
 		fprintf(stderr, "Error: %s: its image %s is gone\n", ref, ctr.image_id + 7);
 		return CB_EXIT_FAIL;
 	}
+	o.args = cJSON_GetObjectItem(cJSON_GetObjectItem(ctr.cfg, "process"), "args");
 	char by[160];
 	snprintf(by, sizeof(by), "cbox commit %.12s", ctr.id);
 	o.created_by = by;

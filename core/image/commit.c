@@ -271,6 +271,33 @@ static int spool(struct cb_reader *in, int fd, char *diff_id, long long *size, c
 	return lseek(fd, 0, SEEK_SET) < 0 ? cb_fail_errno(e, errno, "spooled layer") : 0;
 }
 
+/* What the container ran becomes what the image runs (podman's commit): after the
+ * image's Entrypoint its Cmd, with none its Cmd, else (another --entrypoint) its
+ * Entrypoint with no Cmd. Nothing changes when it ran the image's own. */
+static void take_command(cJSON *cfg, const cJSON *args)
+{
+	const cJSON *ep = cJSON_GetObjectItemCaseSensitive(cfg, "Entrypoint");
+	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(cfg, "Cmd");
+	int ne = cJSON_IsArray(ep) ? cJSON_GetArraySize(ep) : 0, nc = cJSON_IsArray(cmd) ? cJSON_GetArraySize(cmd) : 0;
+	int na = cJSON_GetArraySize(args), prefix = na >= ne;
+	for (int i = 0; prefix && i < ne; i++)
+		prefix = cJSON_Compare(cJSON_GetArrayItem(ep, i), cJSON_GetArrayItem(args, i), 1);
+	int same = prefix && na == ne + nc;
+	for (int i = 0; same && i < nc; i++)
+		same = cJSON_Compare(cJSON_GetArrayItem(cmd, i), cJSON_GetArrayItem(args, ne + i), 1);
+	if (same || !cJSON_IsArray(args))
+		return;
+	cJSON *rest = cJSON_CreateArray();
+	for (int i = prefix ? ne : 0; i < na; i++)
+		cJSON_AddItemToArray(rest, cJSON_Duplicate(cJSON_GetArrayItem(args, i), 1));
+	if (prefix) {
+		set_item(cfg, "Cmd", rest);
+	} else {
+		set_item(cfg, "Entrypoint", rest);
+		cJSON_DeleteItemFromObjectCaseSensitive(cfg, "Cmd");
+	}
+}
+
 /* The new config: the parent's (or a fresh one for the host's platform), the changes,
  * the new diff_id, a history entry. */
 static cJSON *new_config(struct cb_store *s, const struct cb_commit_opts *o, cb_err *e)
@@ -298,6 +325,8 @@ static cJSON *new_config(struct cb_store *s, const struct cb_commit_opts *o, cb_
 			cJSON_AddStringToObject(c, "variant", p.variant);
 	}
 	cJSON *cfg = object_in(c, "config");
+	if (o->args)
+		take_command(cfg, o->args);
 	for (int i = 0; i < o->nchanges; i++)
 		if (cb_change_apply(cfg, o->changes[i], e) < 0) {
 			cJSON_Delete(c);

@@ -17,6 +17,8 @@ struct cb_commit_opts {
 	const char *author;          /* or NULL */
 	const char *created_by;      /* history created_by */
 	const char *name;            /* a full reference to give the image, or NULL */
+	const cJSON *args;           /* commit: the container's command line, which becomes the
+	                              * new image's Entrypoint/Cmd (as podman's), or NULL */
 };
 
 /* The uncompressed tar stream becomes one new layer (on top of base's) and a new image;
