@@ -681,8 +681,11 @@ made:;
 	}
 
 	/* The published ports are bound before the container exists. */
-	if ((r = cb_net_publish_all(o->net, config, e)) < 0 || (!o->create && (r = cb_net_start(o->net, e)) < 0))
+	if ((r = cb_net_publish_all(o->net, config, e)) < 0 || (!o->create && (r = cb_net_start(o->net, e)) < 0)) {
+		if (r == -EADDRINUSE) /* podman's status: its runtime could not start the container */
+			*status = CB_EXIT_NOEXEC;
 		goto out;
+	}
 	snprintf(dir, sizeof(dir), "containers/%s", id);
 	if (mkdirat(s->rootfd, dir, 0700) < 0) {
 		r = cb_fail_errno(e, errno, "%s/%s", s->root, dir);
