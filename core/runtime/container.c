@@ -167,12 +167,15 @@ static void etc_text(struct etc_text *t, const char *hostname, const char *name,
 	}
 	n = cb_net_resolv(net, resolv, n, sizeof(t->text[2]) - 1);
 	resolv[n] = '\0';
-	/* podman's keys (engine says cbox). */
+	/* podman's keys (engine says cbox), as podman's only for a --privileged container:
+	 * the others get the file (something to test for) but nothing about the host. */
 #define J(k) (cJSON_GetStringValue(cJSON_GetObjectItem(cj, k)) ?: "")
-	snprintf(t->text[3], sizeof(t->text[3]),
-		 "engine=\"cbox-%s\"\nname=\"%s\"\nid=\"%s\"\nimage=\"%s\"\nimageid=\"%s\"\nrootless=%d\n", CB_VERSION,
-		 J("name"), J("id"), J("image_name"), strlen(J("image")) > 7 ? cb_digest_hex(J("image")) : "",
-		 cJSON_IsTrue(cJSON_GetObjectItem(cj, "rootless")));
+	t->text[3][0] = '\0';
+	if (cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(cj, "process"), "privileged")))
+		snprintf(t->text[3], sizeof(t->text[3]),
+			 "engine=\"cbox-%s\"\nname=\"%s\"\nid=\"%s\"\nimage=\"%s\"\nimageid=\"%s\"\nrootless=%d\n", CB_VERSION,
+			 J("name"), J("id"), J("image_name"), strlen(J("image")) > 7 ? cb_digest_hex(J("image")) : "",
+			 cJSON_IsTrue(cJSON_GetObjectItem(cj, "rootless")));
 #undef J
 	t->no_hosts = cJSON_IsTrue(cJSON_GetObjectItem(cj, "no_hosts"));
 }
