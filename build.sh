@@ -539,6 +539,7 @@ fuzz_build() {
 	BUILD=$FUZZ
 	mkdir -p "$FUZZ/obj"
 	gen_config_h
+	gen_applets # help.c's command table (cmds.h)
 	gen_embedded_ca
 	fuzz_zlib
 	defs="-I$FUZZ $CORE_INC -DCB_VERSION=\"$VERSION_CBOX\" -DCB_ARCH=\"$ARCH\""
