@@ -121,7 +121,12 @@ int info_main(int argc, char **argv)
 	free(osr);
 	cJSON_AddStringToObject(host, "networkBackend", "cbox");
 	cJSON *rt = cJSON_AddObjectToObject(host, "ociRuntime");
+	char self[4096];
+	ssize_t sn = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[sn > 0 ? sn : 0] = '\0';
 	cJSON_AddStringToObject(rt, "name", "cbox");
+	cJSON_AddStringToObject(rt, "package", "cbox " CB_VERSION);
+	cJSON_AddStringToObject(rt, "path", self); /* cbox is its own OCI runtime */
 	cJSON_AddStringToObject(rt, "version", CB_VERSION);
 	cJSON_AddBoolToObject(cJSON_AddObjectToObject(host, "security"), "rootless", rootless);
 	cJSON_AddStringToObject(host, "arch", u.machine);

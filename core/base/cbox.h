@@ -80,6 +80,10 @@ extern const char *cb_opt_root, *cb_opt_storage_driver;
 /* --volumepath: reported by info; volumes themselves stay in ROOT/volumes (creating one
  * elsewhere is refused, see volume.c). */
 extern const char *cb_opt_volume_path;
+/* --runtime-flag FLAG...: podman hands them to its OCI runtime; cbox is its own, and
+ * knows runc's global flags (accepted, no effect) only. */
+extern const char *cb_opt_runtime_flags[16];
+extern int cb_opt_nruntime_flags;
 enum { CB_OPT_NONE, CB_OPT_ARG, CB_OPT_BOOL /* --x, --x=true, --x=false: st->arg "true"/"false" */ };
 struct cb_option {
 	const char *name; /* long name without "--", or NULL */

@@ -53,11 +53,14 @@ static int done(struct cb_opt_state *st)
 
 /* Options every applet understands, as podman's global flags. */
 const char *cb_opt_root, *cb_opt_storage_driver, *cb_opt_volume_path;
+const char *cb_opt_runtime_flags[16];
+int cb_opt_nruntime_flags;
 static const struct cb_option global_opts[] = {
 	{ "log-level", 0, CB_OPT_ARG, 1 },
 	{ "root", 0, CB_OPT_ARG, 2 },
 	{ "storage-driver", 0, CB_OPT_ARG, 3 },
 	{ "volumepath", 0, CB_OPT_ARG, 7 }, /* podman's: where named volumes live */
+	{ "runtime-flag", 0, CB_OPT_ARG, 8 }, /* podman's: for the OCI runtime (cbox's own) */
 	/* podman's, accepted and without effect here (one runtime dir, no events, no cgroup manager) */
 	{ "runroot", 0, CB_OPT_ARG, 4 },
 	{ "events-backend", 0, CB_OPT_ARG, 4 },
@@ -149,6 +152,12 @@ static int take(struct cb_opt_state *st, const struct cb_option *o, const char *
 			return cb_fail(e, EINVAL, "option '%s' needs a value", spelled);
 		if (o->id == 4)
 			return 1;
+		if (o->id == 8) {
+			if (cb_opt_nruntime_flags == (int)CB_ARRAY_SIZE(cb_opt_runtime_flags))
+				return cb_fail(e, E2BIG, "--runtime-flag: at most %d", (int)CB_ARRAY_SIZE(cb_opt_runtime_flags));
+			cb_opt_runtime_flags[cb_opt_nruntime_flags++] = st->arg;
+			return 1;
+		}
 		*(o->id == 2 ? &cb_opt_root : o->id == 7 ? &cb_opt_volume_path : &cb_opt_storage_driver) = st->arg;
 		return 1;
 	}

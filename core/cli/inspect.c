@@ -74,6 +74,7 @@ cJSON *cb_container_inspect(struct cb_store *s, const char *id, cb_err *e)
 	cJSON_AddStringToObject(o, "ImageDigest", str(cfg, "image_digest"));
 	cJSON_AddStringToObject(o, "Name", str(cfg, "name"));
 	cJSON_AddStringToObject(o, "Driver", str(cfg, "driver"));
+	cJSON_AddStringToObject(o, "OCIRuntime", *str(cfg, "oci_runtime") ? str(cfg, "oci_runtime") : "cbox");
 	cJSON *c = cJSON_AddObjectToObject(o, "Config");
 	cJSON_AddStringToObject(c, "Hostname", str(cfg, "hostname"));
 	copy(c, "Cmd", cfg, "command");

@@ -52,6 +52,26 @@ static void __attribute__((noreturn)) bail_with(const cb_err *e, int hint)
 }
 #define refuse(...) bail(0, __VA_ARGS__)      /* a refusal of one value, as podman's */
 
+/* --runtime PATH: a copy (or link) of this very program, byte for byte. */
+static int same_program(const char *path)
+{
+	int a = open(path, O_RDONLY | O_CLOEXEC), b = open("/proc/self/exe", O_RDONLY | O_CLOEXEC), same = 0;
+	struct stat sa, sb;
+	if (a >= 0 && b >= 0 && fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && S_ISREG(sa.st_mode) && sa.st_size == sb.st_size) {
+		static char x[65536], y[65536];
+		ssize_t n;
+		do
+			n = read(a, x, sizeof(x));
+		while (n > 0 && read(b, y, (size_t)n) == n && !memcmp(x, y, (size_t)n));
+		same = n == 0;
+	}
+	if (a >= 0)
+		close(a);
+	if (b >= 0)
+		close(b);
+	return same;
+}
+
 /* --device HOST[:CTR][:PERMS] (PERMS of r, w, m; without w the node is bound read-only). */
 static void parse_device(const char *spec, struct cb_volume *v)
 {
@@ -223,7 +243,7 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 {
 	enum { O_NAME = 1, O_HOST, O_RM, O_ENV, O_WORKDIR, O_USER, O_ENTRY, O_VOLUME, O_RO, O_NET, O_PULL,
 	       O_INTERACTIVE, O_TTY, O_DETACH, O_PUBLISH, O_DNS, O_ADDHOST, O_CAPADD, O_CAPDROP, O_PRIV, O_TMPFS,
-	       O_ENVFILE, O_INIT, O_EMUL, O_SECOPT, O_ROOTFS, O_USERNS, O_QUIET, O_CIDFILE, O_REPLACE, O_LABEL,
+	       O_ENVFILE, O_INIT, O_EMUL, O_SECOPT, O_ROOTFS, O_USERNS, O_QUIET, O_CIDFILE, O_RUNTIME, O_REPLACE, O_LABEL,
 	       O_ANNOT, O_STOPSIG, O_STOPTIME, O_TZ, O_ENVHOST, O_NOHOSTS, O_DNSOPT, O_DNSSEARCH, O_UTS, O_PID,
 	       O_IPC, O_GROUPADD, O_HOSTUSER, O_PRESERVE, O_SIGPROXY, O_RESTART, O_DEVICE, O_PROXY, O_ARCH, O_OS,
 	       O_VARIANT, O_ATTACH, O_TIMEOUT, O_MOUNT, O_LOGDRIVER, O_PUBALL, O_EXPOSE, O_STATICADDR, O_CGROUPS, O_CGPARENT,
@@ -278,6 +298,7 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 		{ "device", 0, CB_OPT_ARG, O_DEVICE },
 		{ "mount", 0, CB_OPT_ARG, O_MOUNT },
 		{ "cidfile", 0, CB_OPT_ARG, O_CIDFILE },
+		{ "runtime", 0, CB_OPT_ARG, O_RUNTIME },
 		{ "replace", 0, CB_OPT_BOOL, O_REPLACE },
 		{ "label", 'l', CB_OPT_ARG, O_LABEL },
 		{ "annotation", 0, CB_OPT_ARG, O_ANNOT },
@@ -429,6 +450,11 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 		case O_SIGPROXY: o->sig_proxy = yes; break;
 		case O_RESTART: check_restart(st.arg); o->restart = st.arg; break;
 		case O_CIDFILE: r->cidfile = o->cidfile = st.arg; break;
+		case O_RUNTIME:
+			if (strcmp(st.arg, "cbox") && !same_program(st.arg))
+				refuse("--runtime %s: cbox is its own OCI runtime (\"cbox\", or a copy of this cbox)", st.arg);
+			o->runtime = st.arg;
+			break;
 		case O_REPLACE: r->replace = yes; break;
 		case O_LABEL: labels[o->nlabels++] = st.arg; break;
 		case O_ANNOT: annot[o->nannotations++] = st.arg; break;

@@ -591,10 +591,29 @@ static void run_json(cJSON *cj, const struct cb_run_opts *o, const cJSON *config
 		cJSON_AddBoolToObject(cj, "cgroups_off", 1);
 	if (cJSON_GetArraySize(o->device_rules))
 		cJSON_AddItemToObject(cj, "device_rules", cJSON_Duplicate(o->device_rules, 1));
+	cJSON_AddStringToObject(cj, "oci_runtime", o->runtime ? o->runtime : "cbox");
 	cJSON *cc = cJSON_AddArrayToObject(cj, "create_command");
 	for (int i = 0; i < o->nargs; i++)
 		cJSON_AddItemToArray(cc, cJSON_CreateString(o->args[i]));
 	cJSON_AddNumberToObject(cj, "create_image_arg", o->image_arg);
+}
+
+/* --runtime-flag: runc's global flags are taken (cbox is its own runtime: no effect);
+ * another fails the start as podman's runtime would, 126. */
+static int runtime_flags_ok(int *status, cb_err *e)
+{
+	static const char *const known[] = { "debug", "log", "log-format", "root", "rootless", "systemd-cgroup", "criu" };
+	for (int i = 0; i < cb_opt_nruntime_flags; i++) {
+		const char *f = cb_opt_runtime_flags[i] + strspn(cb_opt_runtime_flags[i], "-");
+		size_t k = 0, n = strcspn(f, "=");
+		while (k < CB_ARRAY_SIZE(known) && (strlen(known[k]) != n || strncmp(known[k], f, n)))
+			k++;
+		if (k == CB_ARRAY_SIZE(known)) {
+			*status = CB_EXIT_NOEXEC;
+			return cb_fail(e, EINVAL, "OCI runtime error: cbox: flag provided but not defined: -%s", f);
+		}
+	}
+	return 0;
 }
 
 int cb_container_run(struct cb_store *s, const cJSON *img, const struct cb_run_opts *o, int *status, cb_err *e)
@@ -632,6 +651,10 @@ made:;
 	int dfd CB_AUTOCLOSE = -1, report = -1, monitor = 0;
 	cJSON *cj = NULL;
 	*status = CB_EXIT_FAIL;
+	if (!o->create && runtime_flags_ok(status, e) < 0) {
+		cJSON_Delete(config);
+		return -EINVAL;
+	}
 	unsigned char rnd[32];
 	char id[65], name[128], hostname[65], dir[128], path[4096];
 	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {

@@ -52,6 +52,7 @@ struct cb_run_opts {
 	int sig_proxy;        /* run forwards signals to the process (default on) */
 	int timeout;          /* --timeout N: KILL after N seconds (0: none) */
 	const char *cidfile;  /* --cidfile: the id written there once chosen */
+	const char *runtime;  /* --runtime: "cbox" or a copy of it (inspect's OCIRuntime), or NULL */
 	cJSON *limits;        /* --memory, --cpus...: cgroup v2 file -> value (cgroup.h) */
 	cJSON *hostconfig;    /* ... as podman's HostConfig keys (Memory, NanoCpus...), for inspect */
 	const char *cgroup_parent; /* --cgroup-parent, or NULL */
