@@ -15,9 +15,11 @@ int cb_log_driver_parse(const char *name, int *driver, cb_err *e);
 const char *cb_log_driver_name(int driver);
 
 /* Copy the container's stdout (out) and stderr (err), pipes, until both end and pid (our
- * child) has exited: into logfd as records (if >= 0) and, with passthrough, to our own
- * stdout and stderr as they come (the caller forwards signals if it wants). Closes out, err. */
-void cb_ctrlog_copy(pid_t pid, int out, int err, int logfd, int passthrough);
+ * child) has exited: into logfd as records (if >= 0), with passthrough to our own
+ * stdout and stderr as they come (the caller forwards signals if it wants), and to att's
+ * clients (a detached one's monitor; else NULL). Closes out, err. */
+struct cb_attach;
+void cb_ctrlog_copy(pid_t pid, int out, int err, int logfd, int passthrough, struct cb_attach *att);
 
 /* One record of a log: its time (ns since the epoch; 0 for a line not in the format,
  * which is all TEXT), stream (1 stdout, 2 stderr), full (F) or not, TEXT (len bytes). */
