@@ -15,10 +15,14 @@
 //usage:  -e, --env K=V | K          set a variable (K alone: from this environment)
 //usage:  -u, --user USER[:GROUP]    names or numbers, as the container's /etc knows them
 //usage:  -w, --workdir DIR          working directory inside
+//usage:  -d, --detach               print an exec session id and leave the command
+//usage:                             running (its stdio on /dev/null, no -t)
+//usage:      --detach-keys KEYS     accepted (as podman's; exec keeps no session)
 /* exec.c - cbox exec */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "container.h"
 #include "emul.h"
@@ -41,19 +45,21 @@ static int exec_child(void *arg, cb_err *e)
 
 int exec_main(int argc, char **argv)
 {
-	enum { O_INTERACTIVE = 1, O_TTY, O_ENV, O_USER, O_WORKDIR };
+	enum { O_INTERACTIVE = 1, O_TTY, O_ENV, O_USER, O_WORKDIR, O_DETACH, O_KEYS };
 	static const struct cb_option opts[] = {
 		{ "interactive", 'i', CB_OPT_BOOL, O_INTERACTIVE },
 		{ "tty", 't', CB_OPT_BOOL, O_TTY },
 		{ "env", 'e', CB_OPT_ARG, O_ENV },
 		{ "user", 'u', CB_OPT_ARG, O_USER },
 		{ "workdir", 'w', CB_OPT_ARG, O_WORKDIR },
+		{ "detach", 'd', CB_OPT_BOOL, O_DETACH },
+		{ "detach-keys", 0, CB_OPT_ARG, O_KEYS },
 		{ 0 },
 	};
 	struct cb_proc_opts po = { 0 };
 	struct cb_opt_state st;
 	const char **env = calloc((size_t)argc, sizeof(*env));
-	int interactive = 0, tty = 0, c;
+	int interactive = 0, tty = 0, detach = 0, c;
 	cb_opt_init_cmd(&st, argc, argv);
 	while ((c = cb_getopt(&st, opts))) {
 		int yes = st.arg && !strcmp(st.arg, "true");
@@ -67,6 +73,8 @@ int exec_main(int argc, char **argv)
 			po.user = st.arg;
 		else if (c == O_WORKDIR)
 			po.workdir = st.arg;
+		else if (c == O_DETACH)
+			detach = yes;
 	}
 	if (argc - st.ind < 2) {
 		cb_usage_error("name a container and a command");
@@ -98,6 +106,16 @@ int exec_main(int argc, char **argv)
 		fprintf(stderr, "Error: %s\n", e.msg);
 		return CB_EXIT_FAIL;
 	}
+	unsigned char rnd[32];
+	if (detach) { /* nothing of ours stays with it; it is no child of a waiter */
+		p.null_fds = 7;
+		p.outlive = 1;
+		tty = 0;
+		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+			fprintf(stderr, "Error: getrandom: %s\n", strerror(errno));
+			return CB_EXIT_FAIL;
+		}
+	}
 	if (!interactive) {
 		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (null >= 0 && null != 0) {
@@ -125,6 +143,12 @@ int exec_main(int argc, char **argv)
 		return status;
 	}
 	cb_emul_rec_start(&rec);
+	if (detach) { /* podman's exec session id */
+		for (int i = 0; i < 32; i++)
+			printf("%02x", rnd[i]);
+		printf("\n");
+		return 0;
+	}
 	if (tty && cb_term_attach(&term, pid, interactive, &status, &e) < 0)
 		fprintf(stderr, "Error: %s\n", e.msg);
 	else if (!tty)
