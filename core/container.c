@@ -324,7 +324,7 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 	struct cb_attach att = { .lfd = -1, .in = -1 };
 	int inp[2] = { -1, -1 };
 	c->att = NULL;
-	if (!c->passthrough && cb_attach_listen(&att, dfd, &ignore) == 0)
+	if (CFG_APPLET_ATTACH && !c->passthrough && cb_attach_listen(&att, dfd, &ignore) == 0)
 		c->att = &att;
 	if (c->att && c->keep_stdin && !c->term && pipe2(inp, O_CLOEXEC) < 0)
 		inp[0] = inp[1] = -1;

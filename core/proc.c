@@ -737,7 +737,7 @@ int cb_proc_exec(const struct cb_proc *p, cb_err *e)
 	reset_signals();
 	/* Set after the uid change, which would clear it (not for the OCI runtime's, whose
 	 * creator exits at once). */
-	if (!p->oci && !p->outlive)
+	if (!p->oci)
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* Last: nothing of ours must be refused or faked (root emulation's filter goes on
 	 * top: where both return an errno, the later one's counts). */

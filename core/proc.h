@@ -48,7 +48,6 @@ struct cb_proc {
 	char *passwd_add;  /* --hostuser: the host's passwd lines, added to the container's */
 	int preserve_fds;  /* --preserve-fds N: fds 3..3+N-1 stay open across the exec */
 	int null_fds;      /* run -a: the streams not attached, 1 << fd (0-2), on /dev/null */
-	int outlive;       /* exec -d: no death signal when its starter ends */
 };
 
 /* What the caller asked for on top of the image. */
