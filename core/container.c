@@ -414,7 +414,7 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 	}
 	if (inp[1] >= 0)
 		close(inp[1]);
-	if (c->att)
+	if (CFG_APPLET_ATTACH && c->att)
 		cb_attach_end(c->att, dfd, *status);
 	c->att = NULL;
 	cb_emul_rec_close(&rec);

@@ -101,9 +101,10 @@ void cb_ctrlog_copy(pid_t pid, int out, int err, int logfd, int passthrough, str
 			}
 		if (!np)
 			break;
-		int na = cb_attach_pollfds(att, p + np);
+		int na = CFG_APPLET_ATTACH ? cb_attach_pollfds(att, p + np) : 0;
 		int r = poll(p, (nfds_t)(np + na), 1000);
-		cb_attach_events(att, p + np, na);
+		if (CFG_APPLET_ATTACH)
+			cb_attach_events(att, p + np, na);
 		if (r == 0 && exited(pid)) {
 			/* Someone else holds a pipe open: take what is there, then stop. */
 			for (int k = 0; k < np; k++) {
@@ -133,7 +134,8 @@ void cb_ctrlog_copy(pid_t pid, int out, int err, int logfd, int passthrough, str
 				} else if (w < 0) {
 					w = 0;
 				}
-			cb_attach_out(att, s->which, s->buf + s->n, (size_t)n);
+			if (CFG_APPLET_ATTACH)
+				cb_attach_out(att, s->which, s->buf + s->n, (size_t)n);
 			s->n += (size_t)n;
 			records(logfd, s, s->n == sizeof(s->buf));
 		}

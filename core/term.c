@@ -185,7 +185,7 @@ int cb_term_copy_loop(const struct cb_term_io *io)
 			{ master_open ? io->master : -1, (short)(POLLIN | (inlen ? POLLOUT : 0)), 0 },
 			{ in >= 0 && !inlen ? in : -1, POLLIN, 0 },
 		};
-		int na = cb_attach_pollfds(io->att, p + 3);
+		int na = CFG_APPLET_ATTACH ? cb_attach_pollfds(io->att, p + 3) : 0;
 		int k = poll(p, (nfds_t)(3 + na), done ? 300 : (sfd < 0 ? 100 : -1));
 		if (k < 0 && errno != EINTR)
 			break;
@@ -203,14 +203,16 @@ int cb_term_copy_loop(const struct cb_term_io *io)
 		}
 		if (!done)
 			done = reap(io->pid, &status, WNOHANG) > 0;
-		if (io->att)
+		if (CFG_APPLET_ATTACH && io->att) {
 			io->att->in = master_open ? io->master : -1;
-		cb_attach_events(io->att, p + 3, na);
+			cb_attach_events(io->att, p + 3, na);
+		}
 		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
 			ssize_t n = read(io->master, buf, sizeof(buf));
 			if (n > 0) {
 				put(&out, buf, (size_t)n);
-				cb_attach_out(io->att, 1, buf, (size_t)n);
+				if (CFG_APPLET_ATTACH)
+					cb_attach_out(io->att, 1, buf, (size_t)n);
 			} else if (n == 0 || (errno != EAGAIN && errno != EINTR))
 				master_open = 0; /* EIO: every peer is closed and the data is read */
 		}
