@@ -46,6 +46,27 @@ static int start_one(struct cb_store *s, const char *id, void *arg, cb_err *e)
 	return cb_container_start(s, id, e);
 }
 
+/* A rootless start of a --network container:NAME container enters the user namespace
+ * that owns NAME's network namespace (start_prepare's cb_net_join_peer), as run does,
+ * not the storage's: a new one of ours would be a sibling that cannot join it. */
+static int joins_peer(const char *ref)
+{
+	struct cb_store s;
+	char id[65];
+	int fd, r = 0;
+	cJSON *cfg;
+	cb_err e;
+	if (getuid() == 0 || cb_store_open(&s, cb_opt_root, &e) < 0)
+		return 0;
+	if (cb_container_resolve(&s, ref, id, sizeof(id), &e) == 0 && cb_container_open(&s, id, &fd, &cfg, &e) == 0) {
+		r = !strncmp(cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "network")) ?: "", "container:", 10);
+		close(fd);
+		cJSON_Delete(cfg);
+	}
+	cb_store_close(&s);
+	return r;
+}
+
 /* start --attach: in the foreground (create's cb_container_start_attached). */
 static int attach(const char *ref, int interactive)
 {
@@ -53,7 +74,7 @@ static int attach(const char *ref, int interactive)
 	char id[65];
 	int status;
 	cb_err e;
-	if (cb_userns_enter(&e) < 0 || cb_store_open(&s, cb_opt_root, &e) < 0 ||
+	if ((!joins_peer(ref) && cb_userns_enter(&e) < 0) || cb_store_open(&s, cb_opt_root, &e) < 0 ||
 	    cb_container_resolve(&s, ref, id, sizeof(id), &e) < 0 ||
 	    cb_container_start_attached(&s, id, interactive, &status, &e) < 0) {
 		fprintf(stderr, "Error: %s\n", e.msg);
@@ -98,5 +119,7 @@ int start_main(int argc, char **argv)
 		}
 		return attach(argv[st.ind], interactive);
 	}
+	if (argc - st.ind == 1 && joins_peer(argv[st.ind]))
+		flags &= ~CB_CTL_USERNS;
 	return cb_ctl_main(&st, "start", flags, start_one, &a);
 }

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <dirent.h>
 
+#include "attach.h"
 #include "cgroup.h"
 #include "container.h"
 #include "ctrlog.h"
@@ -40,6 +41,9 @@ struct child {
 	int init;             /* --init: cbox's pid 1 runs the command */
 	struct cb_keepid *keepid; /* --userns=keep-id, or NULL */
 	int out, err;         /* pipes to the log's copier for stdout and stderr, or -1 */
+	int keep_stdin;       /* -i detached: stdin a pipe the monitor keeps for attach */
+	int in;               /* ... its end for the child, or -1 (launch sets it) */
+	struct cb_attach *att; /* a monitor's attach socket (launch), or NULL */
 	int logfd;            /* ctr.log for the copier, or -1 (the output is not logged) */
 	int passthrough;      /* ... and the copier passes it on to ours: 1 << 1 stdout, 1 << 2 stderr */
 	int host_ns;          /* CB_HOST_UTS | _PID | _IPC: namespaces not made */
@@ -82,6 +86,8 @@ static int child_main(void *arg, cb_err *e)
 {
 	struct child *c = arg;
 	if (c->out >= 0 && (dup2(c->out, 1) < 0 || dup2(c->err, 2) < 0))
+		return cb_fail_errno(e, errno, "dup2"), CB_EXIT_FAIL;
+	if (c->in >= 0 && dup2(c->in, 0) < 0)
 		return cb_fail_errno(e, errno, "dup2"), CB_EXIT_FAIL;
 	/* By path: an fd from before the clone names the parent's mount namespace. */
 	if (chdir(c->s->root) < 0)
@@ -299,7 +305,7 @@ static int log_pipes(struct child *c, int rd[2], cb_err *e)
 {
 	int o[2], er[2];
 	rd[0] = rd[1] = -1;
-	if (!CFG_APPLET_LOGS || c->logfd < 0)
+	if (!CFG_APPLET_LOGS || (c->logfd < 0 && !c->att))
 		return 0;
 	if (pipe2(o, O_CLOEXEC) < 0)
 		return cb_fail_errno(e, errno, "pipe");
@@ -394,6 +400,17 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 	/* Root emulation's owner recorder: the child sends it the seccomp listener. */
 	struct cb_emul_rec rec = { .sock = { -1, -1 }, .listener = -1, .wake = { -1, -1 } };
 	c->p.emul_sock = -1;
+	/* A monitor (detached: no passthrough) offers the attach socket. */
+	struct cb_attach att = { .lfd = -1, .in = -1 };
+	int inp[2] = { -1, -1 };
+	c->att = NULL;
+	if (CFG_APPLET_ATTACH && !c->passthrough && cb_attach_listen(&att, dfd, &ignore) == 0)
+		c->att = &att;
+	if (c->att && c->keep_stdin && !c->term && pipe2(inp, O_CLOEXEC) < 0)
+		inp[0] = inp[1] = -1;
+	c->in = inp[0];
+	if (c->term)
+		c->term->att = c->att;
 	/* The seccomp filter is read from the store (or made and kept there) before the
 	 * clone: the child only loads it. */
 	r = cb_seccomp_build(&c->p.seccomp, s->rootfd, c->p.caps, e);
@@ -419,6 +436,12 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 		close(c->out);
 		close(c->err);
 		c->out = c->err = -1;
+	}
+	if (inp[0] >= 0) {
+		close(inp[0]);
+		c->in = -1;
+		fcntl(inp[1], F_SETFL, O_NONBLOCK);
+		att.in = inp[1];
 	}
 	cb_emul_rec_forked(&rec);
 	if (r == 0) {
@@ -461,7 +484,7 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 					cb_ns_forward(pid);
 				if (CFG_APPLET_LOGS && rd[0] >= 0)
 					cb_ctrlog_limit(c->flags ? c->flags->log_max : 0),
-					cb_ctrlog_copy(pid, rd[0], rd[1], c->logfd, c->passthrough);
+					cb_ctrlog_copy(pid, rd[0], rd[1], c->logfd, c->passthrough, c->att);
 				rd[0] = rd[1] = -1;
 				*status = cb_ns_wait_proxy(pid, c->sig_proxy);
 			}
@@ -488,6 +511,11 @@ static int launch(struct cb_store *s, struct child *c, int dfd, const char *dir,
 	}
 	if (r < 0 && *cgpath)
 		cgroup_gone(dfd, cgpath);
+	if (inp[1] >= 0)
+		close(inp[1]);
+	if (CFG_APPLET_ATTACH && c->att)
+		cb_attach_end(c->att, dfd, *status);
+	c->att = NULL;
 	cb_emul_rec_close(&rec);
 	if (rm) {
 		cb_volume_rm_anon_at(s, dfd); /* as podman's --rm: its anonymous volumes go too */
@@ -827,6 +855,7 @@ made:;
 	c.cgroups_off = o->cgroups_off;
 	c.cgroup_asked = cJSON_GetArraySize(o->hostconfig) > 0;
 	c.device_rules = o->device_rules;
+	c.keep_stdin = o->interactive && o->detach;
 
 	/* What start needs to run it again. */
 	cJSON *pj = cJSON_AddObjectToObject(cj, "process");
@@ -1104,6 +1133,7 @@ static int start_prepare(struct cb_store *s, const char *id, struct started *t, 
 	c->cgroups_off = cJSON_IsTrue(cJSON_GetObjectItem(cj, "cgroups_off"));
 	c->cgroup_asked = cJSON_GetArraySize(cJSON_GetObjectItem(cj, "hostconfig")) > 0;
 	c->device_rules = cJSON_GetObjectItem(cj, "device_rules");
+	c->keep_stdin = cJSON_IsTrue(cJSON_GetObjectItem(cj, "interactive"));
 	c->hostname = cJSON_GetStringValue(cJSON_GetObjectItem(cj, "hostname")) ?: "";
 	c->net = &t->net;
 	c->cj = t->cj;

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "attach.h"
 #include "ctrlog.h"
 #include "ns.h"
 
@@ -90,7 +91,7 @@ static int exited(pid_t pid)
 	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
 }
 
-void cb_ctrlog_copy(pid_t pid, int out, int err, int logfd, int passthrough)
+void cb_ctrlog_copy(pid_t pid, int out, int err, int logfd, int passthrough, struct cb_attach *att)
 {
 	static struct stream st[2];
 	st[0] = (struct stream){ .fd = out, .which = 1, .pass = passthrough >> 1 & 1 };
@@ -99,7 +100,7 @@ void cb_ctrlog_copy(pid_t pid, int out, int err, int logfd, int passthrough)
 	 * (the container has exec'd already: it keeps its own disposition). */
 	signal(SIGPIPE, SIG_IGN);
 	for (;;) {
-		struct pollfd p[2];
+		struct pollfd p[2 + CB_ATTACH_POLL];
 		int idx[2], np = 0;
 		for (int i = 0; i < 2; i++)
 			if (st[i].fd >= 0) {
@@ -108,7 +109,10 @@ void cb_ctrlog_copy(pid_t pid, int out, int err, int logfd, int passthrough)
 			}
 		if (!np)
 			break;
-		int r = poll(p, (nfds_t)np, 1000);
+		int na = CFG_APPLET_ATTACH ? cb_attach_pollfds(att, p + np) : 0;
+		int r = poll(p, (nfds_t)(np + na), 1000);
+		if (CFG_APPLET_ATTACH)
+			cb_attach_events(att, p + np, na);
 		if (r == 0 && exited(pid)) {
 			/* Someone else holds a pipe open: take what is there, then stop. */
 			for (int k = 0; k < np; k++) {
@@ -138,6 +142,8 @@ void cb_ctrlog_copy(pid_t pid, int out, int err, int logfd, int passthrough)
 				} else if (w < 0) {
 					w = 0;
 				}
+			if (CFG_APPLET_ATTACH)
+				cb_attach_out(att, s->which, s->buf + s->n, (size_t)n);
 			s->n += (size_t)n;
 			records(logfd, s, s->n == sizeof(s->buf));
 		}

@@ -17,8 +17,9 @@ const char *cb_log_driver_name(int driver);
 /* Copy the container's stdout (out) and stderr (err), pipes, until both end and pid (our
  * child) has exited: into logfd as records (if >= 0) and, those passthrough names (1 << 1
  * stdout, 1 << 2 stderr), to our own as they come (the caller forwards signals if it
- * wants). Closes out, err. */
-void cb_ctrlog_copy(pid_t pid, int out, int err, int logfd, int passthrough);
+ * wants), and to att's clients (a detached one's monitor; else NULL). Closes out, err. */
+struct cb_attach;
+void cb_ctrlog_copy(pid_t pid, int out, int err, int logfd, int passthrough, struct cb_attach *att);
 /* --log-opt max-size: a log grown past max bytes is emptied (as conmon's); 0: no limit. */
 void cb_ctrlog_limit(long long max);
 

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <termios.h>
 
+#include "attach.h"
 #include "fdpass.h"
 #include "term.h"
 
@@ -179,12 +180,13 @@ int cb_term_copy_loop(const struct cb_term_io *io)
 	char inbuf[4096], buf[16384];
 	size_t inlen = 0, inoff = 0;
 	while (!done || master_open) {
-		struct pollfd p[3] = {
+		struct pollfd p[3 + CB_ATTACH_POLL] = {
 			{ sfd, POLLIN, 0 },
 			{ master_open ? io->master : -1, (short)(POLLIN | (inlen ? POLLOUT : 0)), 0 },
 			{ in >= 0 && !inlen ? in : -1, POLLIN, 0 },
 		};
-		int k = poll(p, 3, done ? 300 : (sfd < 0 ? 100 : -1));
+		int na = CFG_APPLET_ATTACH ? cb_attach_pollfds(io->att, p + 3) : 0;
+		int k = poll(p, (nfds_t)(3 + na), done ? 300 : (sfd < 0 ? 100 : -1));
 		if (k < 0 && errno != EINTR)
 			break;
 		if (k == 0 && done)
@@ -201,11 +203,17 @@ int cb_term_copy_loop(const struct cb_term_io *io)
 		}
 		if (!done)
 			done = reap(io->pid, &status, WNOHANG) > 0;
+		if (CFG_APPLET_ATTACH && io->att) {
+			io->att->in = master_open ? io->master : -1;
+			cb_attach_events(io->att, p + 3, na);
+		}
 		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
 			ssize_t n = read(io->master, buf, sizeof(buf));
-			if (n > 0)
+			if (n > 0) {
 				put(&out, buf, (size_t)n);
-			else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+				if (CFG_APPLET_ATTACH)
+					cb_attach_out(io->att, 1, buf, (size_t)n);
+			} else if (n == 0 || (errno != EAGAIN && errno != EINTR))
 				master_open = 0; /* EIO: every peer is closed and the data is read */
 		}
 		if (p[1].revents & POLLOUT) {
@@ -266,6 +274,7 @@ int cb_term_attach(struct cb_term *t, pid_t pid, int interactive, int *status, c
 		.size_fd = size_fd,
 		.raw = interactive && isatty(0),
 		.pid = pid,
+		.att = t->att,
 	};
 	*status = cb_term_copy_loop(&io);
 	close(m);

@@ -18,6 +18,7 @@
 struct cb_term {
 	int sock[2];       /* [0] the parent's end, [1] the child's (both close-on-exec) */
 	struct winsize ws; /* the size the pty starts with (0x0 when the caller has no terminal) */
+	struct cb_attach *att; /* a monitor's attach clients (attach.h), or NULL */
 };
 
 /* Parent, before the clone: the socket pair, and the caller's window size (that of the
@@ -50,6 +51,7 @@ struct cb_term_io {
 	int size_fd; /* a terminal whose size follows SIGWINCH onto the master, or -1 */
 	int raw;     /* in_fd in raw mode for the loop's duration */
 	pid_t pid;   /* waited for; INT, TERM, HUP, QUIT, USR1, USR2 are forwarded to it */
+	struct cb_attach *att; /* clients that see the output and type into the master, or NULL */
 };
 
 /* Copy with poll until pid has exited and the master is drained (EIO once every peer is
