@@ -93,10 +93,6 @@ int inspect_main(int argc, char **argv)
 		fprintf(stderr, "Error: --type %s: want image, container or all\n", type);
 		return CB_EXIT_FAIL;
 	}
-	if (st.ind < argc && latest[0]) { /* podman's words */
-		cb_usage_error("--latest and containers cannot be used together");
-		return CB_EXIT_FAIL;
-	}
 	if (st.ind >= argc && !latest[0]) {
 		cb_usage_error("you must provide at least one name or id");
 		return CB_EXIT_FAIL;

@@ -222,10 +222,6 @@ int rm_main(int argc, char **argv)
 		return st.ind < argc ? CB_EXIT_FAIL : 0;
 	}
 	all |= prune;
-	if (st.ind < argc && latest) { /* podman's words */
-		cb_usage_error("--latest and containers cannot be used together");
-		return CB_EXIT_FAIL;
-	}
 	if (st.ind >= argc && !all && !latest) {
 		cb_usage_error("you must provide at least one name or id");
 		return CB_EXIT_FAIL;

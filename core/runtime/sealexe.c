@@ -61,7 +61,13 @@ int cb_exe_seal(pid_t peer, cb_err *e)
 	if (fcntl(fd, F_ADD_SEALS, CB_SEALS) < 0)
 		return cb_fail_errno(e, errno, "seal the memfd copy of cbox");
 	syscall(SYS_execveat, fd, "", cb_main_argv, environ, AT_EMPTY_PATH);
-	return cb_fail_errno(e, errno, "exec the sealed copy of cbox (vm.memfd_noexec?)");
+	/* Some kernels (5.10 on arm64 here) answer ENOENT: by its /proc path, then. */
+	int err = errno;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	execve(path, cb_main_argv, environ);
+	cb_debug("exec the sealed copy: execveat: %s; execve %s: %s", strerror(err), path, strerror(errno));
+	return cb_fail_errno(e, err, "exec the sealed copy of cbox (vm.memfd_noexec?)");
 }
 
 int cb_exe_is_ours(pid_t pid)
