@@ -607,6 +607,9 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 	}
 	if (cb_net_finish_opts(&r->net, o->rootless, e) < 0)
 		return r->hint = 1, -EINVAL;
+	if (r->net.ports_discarded)
+		r->warning = "Port mappings have been discarded as one of the Host, Container, Pod, and None network modes "
+			     "are in use";
 	return 0;
 }
 

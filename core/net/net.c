@@ -224,11 +224,9 @@ int cb_net_finish_opts(struct cb_net *n, int rootless, cb_err *e)
 	if (n->mode == CB_NET_CONTAINER && (n->ndns || n->nhosts))
 		return cb_fail(e, EINVAL, "conflicting options: %s and the network mode container: the other container's "
 				   "/etc/%s is shared", n->ndns ? "--dns" : "--add-host", n->ndns ? "resolv.conf" : "hosts");
-	if (n->slirp.nports && n->mode != CB_NET_SLIRP) { /* host, none: podman's warning, and the ports go */
-		cb_warn("Port mappings have been discarded as one of the Host, Container, Pod, and None network modes "
-			"are in use");
+	n->ports_discarded = n->slirp.nports && n->mode != CB_NET_SLIRP; /* host, none: podman's warning */
+	if (n->ports_discarded)
 		n->slirp.nports = 0;
-	}
 	for (int i = 0; n->mode == CB_NET_SLIRP && !n->slirp.enable_ipv6 && i < n->slirp.nports; i++)
 		if (strchr(n->slirp.ports[i].host_ip, ':'))
 			return cb_fail(e, EINVAL, "publish [%s]:%d: an IPv6 host address forwards to the container's IPv6, "

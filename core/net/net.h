@@ -41,6 +41,7 @@ struct cb_net {
 	char host_dns[64];       /* the host's first nameserver (a named network's forwarder) */
 	const char **expose;     /* --expose PORT[-PORT][/PROTO] */
 	int nexpose, publish_all;
+	int ports_discarded;  /* -p with --network host|none: dropped (the caller warns, as podman) */
 	int static_addr;         /* --ip, --ip6 or --mac-address: refused */ /* -P: those and the image's ExposedPorts, on free host ports */
 	char peer[65];
 	int netns;
