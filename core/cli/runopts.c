@@ -819,6 +819,16 @@ int cb_runopts_run(struct cb_runopts *r, char *id, int *status, cb_err *e)
 		fprintf(stderr, "%s\n", r->warning); /* podman's words, bare as podman prints them */
 	if ((k = cb_runopts_image(r, &s, &index, &img, e)) == 0)
 		k = cb_container_run(&s, img, &r->o, status, e);
+	/* A busy port fails the start, not the container: without --rm it stays, created
+	 * (podman's); nothing was made yet, so it is made now as create makes it. */
+	if (k < 0 && e->errnum == EADDRINUSE && !r->o.rm && !r->o.create) {
+		cb_err ignore;
+		int st;
+		r->o.create = 1;
+		if (cb_container_run(&s, img, &r->o, &st, &ignore) < 0)
+			cb_debug("the container of the failed start: %s", ignore.msg);
+		r->o.create = 0;
+	}
 	if (k == 0 && r->rmi && !r->o.detach && !r->o.create && r->image_id[0])
 		rmi(r->image_id);
 	/* nothing made: the --cidfile made early goes, as podman's */

@@ -218,6 +218,7 @@ static cJSON *str_array(char **v)
 /* What a detached run's monitor tells the run (or start) process waiting for it. */
 struct report {
 	int status; /* 0 once the command has exec'd, else 125-127 */
+	int errnum; /* the failure's errno (a busy port's EADDRINUSE) */
 	char msg[sizeof(((cb_err *)0)->msg)];
 };
 
@@ -253,7 +254,7 @@ static int fork_monitor(int *report, int *status, cb_err *e)
 	while ((n = read(p[0], &m, sizeof(m))) < 0 && errno == EINTR)
 		;
 	close(p[0]);
-	if (n < (ssize_t)sizeof(m.status)) {
+	if (n < (ssize_t)(sizeof(m.status) + sizeof(m.errnum))) {
 		*status = CB_EXIT_FAIL;
 		cb_fail(e, EPROTO, "the container's monitor ended during setup");
 		return 1;
@@ -261,7 +262,7 @@ static int fork_monitor(int *report, int *status, cb_err *e)
 	m.msg[sizeof(m.msg) - 1] = '\0';
 	*status = m.status;
 	if (m.status)
-		cb_fail(e, EINVAL, "%s", m.msg);
+		cb_fail(e, m.errnum > 0 ? m.errnum : EINVAL, "%s", m.msg);
 	return 1;
 }
 
@@ -270,9 +271,9 @@ static void send_report(int *report, int status, const cb_err *e)
 {
 	if (*report < 0)
 		return;
-	struct report m = { .status = status };
+	struct report m = { .status = status, .errnum = status ? e->errnum : 0 };
 	snprintf(m.msg, sizeof(m.msg), "%s", status ? e->msg : "");
-	(void)!write(*report, &m, sizeof(m.status) + strlen(m.msg) + 1);
+	(void)!write(*report, &m, sizeof(m.status) + sizeof(m.errnum) + strlen(m.msg) + 1);
 	close(*report);
 	*report = -1;
 }
