@@ -100,6 +100,7 @@ cJSON *cb_container_inspect(struct cb_store *s, const char *id, cb_err *e)
 	cJSON_AddStringToObject(rj, "Name", policy);
 	cJSON_AddNumberToObject(rj, "MaximumRetryCount", strchr(rp, ':') ? atoi(strchr(rp, ':') + 1) : 0);
 	cJSON_AddStringToObject(h, "NetworkMode", str(cfg, "network"));
+	cJSON_AddStringToObject(h, "UsernsMode", str(cfg, "userns_mode"));
 	cJSON *lc = cJSON_AddObjectToObject(h, "LogConfig");
 	const cJSON *rf = cJSON_GetObjectItem(cfg, "runflags");
 	char path[4200], size[32];

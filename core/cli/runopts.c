@@ -205,6 +205,10 @@ static int runflag(struct cb_runopts *r, int c, const char *arg, cb_err *e)
 static void userns(struct cb_run_opts *o, const char *arg)
 {
 	o->keep_ids[0] = o->keep_ids[1] = -1;
+	/* (auto, private: the storage's user namespace rootless; as root none is made) */
+	o->userns_mode = !strncmp(arg, "auto", 4) || !strcmp(arg, "private") ? (cb_rootless() ? "private" : NULL)
+			 : !strcmp(arg, "host") ? "host"
+			 : !strcmp(arg, "nomap") ? "nomap" : !strncmp(arg, "keep-id", 7) ? "keep-id" : NULL;
 	if (!strncmp(arg, "auto:", 5)) {
 		const char *sz = strstr(arg, "size=");
 		char *end = NULL;
@@ -607,6 +611,8 @@ static int parse(struct cb_runopts *r, int argc, char **argv, cb_err *e)
 	}
 	if (cb_net_finish_opts(&r->net, o->rootless, e) < 0)
 		return r->hint = 1, -EINVAL;
+	if (!o->userns_mode && !strcmp(r->net.conf->userns, "auto") && cb_rootless()) /* containers.conf's */
+		o->userns_mode = "private";
 	if (r->net.ports_discarded)
 		r->warning = "Port mappings have been discarded as one of the Host, Container, Pod, and None network modes "
 			     "are in use";

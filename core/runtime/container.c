@@ -621,6 +621,8 @@ static void run_json(cJSON *cj, const struct cb_run_opts *o, const cJSON *config
 	if (cJSON_GetArraySize(o->device_rules))
 		cJSON_AddItemToObject(cj, "device_rules", cJSON_Duplicate(o->device_rules, 1));
 	cJSON_AddStringToObject(cj, "oci_runtime", o->runtime ? o->runtime : "cbox");
+	if (o->userns_mode)
+		cJSON_AddStringToObject(cj, "userns_mode", o->userns_mode);
 	cJSON *cc = cJSON_AddArrayToObject(cj, "create_command");
 	for (int i = 0; i < o->nargs; i++)
 		cJSON_AddItemToArray(cc, cJSON_CreateString(o->args[i]));

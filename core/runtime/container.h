@@ -52,6 +52,8 @@ struct cb_run_opts {
 	int sig_proxy;        /* run forwards signals to the process (default on) */
 	int timeout;          /* --timeout N: KILL after N seconds (0: none) */
 	const char *cidfile;  /* --cidfile: the id written there once chosen */
+	const char *userns_mode; /* inspect's HostConfig.UsernsMode: private (auto too), host,
+	                       * keep-id, nomap; NULL: "" (the storage's, podman's default) */
 	const char *runtime;  /* --runtime: "cbox" or a copy of it (inspect's OCIRuntime), or NULL */
 	cJSON *limits;        /* --memory, --cpus...: cgroup v2 file -> value (cgroup.h) */
 	cJSON *hostconfig;    /* ... as podman's HostConfig keys (Memory, NanoCpus...), for inspect */

@@ -92,6 +92,8 @@ void cb_ctrconf_parse(struct cb_ctrconf *c, const char *text)
 			;
 		else if (!strcmp(key, "base_hosts_file"))
 			s = c->base_hosts_file, w = sizeof(c->base_hosts_file);
+		else if (!strcmp(key, "userns"))
+			s = c->userns, w = sizeof(c->userns);
 		else if (!strcmp(key, "host_containers_internal_ip"))
 			s = c->host_containers_internal_ip, w = sizeof(c->host_containers_internal_ip);
 		else if (!strcmp(key, "dns_servers"))

@@ -14,6 +14,7 @@ struct cb_ctrconf {
 	char host_containers_internal_ip[64];
 	char dns_servers[CB_CTRCONF_MAX][64], dns_searches[CB_CTRCONF_MAX][256], dns_options[CB_CTRCONF_MAX][64];
 	int ndns_servers, ndns_searches, ndns_options;
+	char userns[32];                 /* "auto": --userns=auto's when no option says */
 };
 
 /* Fills *c (zeroed first); a missing file is no error, an unreadable one is skipped
