@@ -102,7 +102,7 @@ struct cb_opt_state {
 	const char *bundle; /* the rest of a short-option bundle */
 	int permute;        /* options may follow operands (argv is reordered) */
 	int nops, word;     /* operands skipped so far; where the current option began */
-	int latest;         /* --latest was given (cb_getopt refuses it with names) */
+	int latest, all;    /* --latest, --all given (cb_getopt refuses --latest with either names or --all) */
 };
 /* Options anywhere among the operands, as podman's (argv is reordered, operands last). */
 void cb_opt_init(struct cb_opt_state *st, int argc, char **argv);

@@ -19,7 +19,7 @@ void cb_opt_init(struct cb_opt_state *st, int argc, char **argv)
 	st->permute = 1;
 	st->nops = 0;
 	st->word = -1;
-	st->latest = 0;
+	st->latest = st->all = 0;
 }
 
 void cb_opt_init_cmd(struct cb_opt_state *st, int argc, char **argv)

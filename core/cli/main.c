@@ -166,10 +166,13 @@ int cb_getopt(struct cb_opt_state *st, const struct cb_option *opts)
 	int r = cb_opt_next(st, opts, &e);
 	if (r == CB_OPT_HELP || r < 0)
 		exit(cb_opt_report(r, 1, &e));
-	for (const struct cb_option *o = opts; r > 0 && o->id; o++)
+	for (const struct cb_option *o = opts; r > 0 && o->id; o++) {
 		st->latest |= o->id == r && o->name && !strcmp(o->name, "latest");
-	if (!r && st->latest && st->argc > st->ind) /* podman's, before the count */
-		exit(cb_opt_report(-EINVAL, 1, (cb_fail(&e, EINVAL, "--latest and containers cannot be used together"), &e)));
+		st->all |= o->id == r && o->name && !strcmp(o->name, "all");
+	}
+	if (!r && st->latest && (st->all || st->argc > st->ind)) /* podman's, before the count */
+		exit(cb_opt_report(-EINVAL, 1, (cb_fail(&e, EINVAL, "%s cannot be used together", st->all ?
+				    "--all and --latest" : "--latest and containers"), &e)));
 	if (!r && cb_cmd_check(st->argc - st->ind, &e) < 0)
 		exit(cb_opt_report(-EINVAL, 0, &e));
 	return r;
