@@ -51,7 +51,7 @@ static int run(int argc, char **argv, int mount_it)
 		all |= c == 1 && !mount_it;
 	need_unshare(mount_it ? "mount" : "unmount");
 	if (!mount_it && st.ind >= argc && !all) {
-		fprintf(stderr, "Error: name at least one container (or --all)\nSee 'cbox unmount --help'.\n");
+		cb_usage_error("you must provide at least one name or id"); /* podman's */
 		return CB_EXIT_FAIL;
 	}
 	if (cb_userns_enter(&e) < 0 || cb_store_open(&s, cb_opt_root, &e) < 0)

@@ -5,7 +5,7 @@
 //cmd:CB_CMD("secret", "", 0, 0, "[command]", "Manage secrets")
 //cmd:CB_CMD("secret create", "", 2, 2, "NAME FILE", "Create a new secret")
 //cmd:CB_CMD("secret ls", "", 0, 0, "", "List secrets")
-//cmd:CB_CMD("secret rm", "", 0, -1, "SECRET [SECRET...]", "Remove secrets")
+//cmd:CB_CMD("secret rm", "", 1, -1, "SECRET [SECRET...]", "Remove secrets")
 //usage:Secrets live in ROOT/secrets/NAME (podman's file driver); run --secret NAME binds
 //usage:one read-only on /run/secrets/NAME.
 //usage:
