@@ -418,6 +418,8 @@ int volume_main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "rm")) /* podman's words for neither or both */
 		fprintf(stderr, "Error: choose either one or more volumes or all\n");
+	else if (!strcmp(cmd, "inspect"))
+		fprintf(stderr, "Error: provide one or more volume names or use --all\n");
 	else
 		fprintf(stderr, "Error: bad use of %s: see '%s volume --help'\n", cmd, cb_prog);
 	return CB_EXIT_FAIL;
