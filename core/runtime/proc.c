@@ -528,6 +528,15 @@ static int add_groups(char **names, gid_t *groups, int ng, int max, cb_err *e)
 	return ng;
 }
 
+/* PATH's next entry joined with cmd into full (an empty entry: cmd as it is); where the
+ * rest of the list begins, or NULL after the last. */
+static const char *path_next(const char *s, const char *cmd, char full[4096])
+{
+	const char *end = strchrnul(s, ':');
+	snprintf(full, 4096, "%.*s%s%s", (int)(end - s), s, end > s ? "/" : "", cmd);
+	return *end ? end + 1 : NULL;
+}
+
 static int exec_cmd(const struct cb_proc *p, char **env, cb_err *e)
 {
 	const char *cmd = p->argv[0];
@@ -536,13 +545,9 @@ static int exec_cmd(const struct cb_proc *p, char **env, cb_err *e)
 		execve(cmd, p->argv, env);
 		err = errno;
 	} else {
-		const char *path = env_get(env, "PATH");
-		if (!path)
-			path = DEFAULT_PATH;
-		for (const char *s = path;; s++) {
-			const char *end = strchrnul(s, ':');
-			char full[4096];
-			snprintf(full, sizeof(full), "%.*s%s%s", (int)(end - s), s, end > s ? "/" : "", cmd);
+		char full[4096];
+		for (const char *s = env_get(env, "PATH") ?: DEFAULT_PATH; s;) {
+			s = path_next(s, cmd, full);
 			execve(full, p->argv, env);
 			if (errno == EACCES)
 				denied = 1;
@@ -550,9 +555,6 @@ static int exec_cmd(const struct cb_proc *p, char **env, cb_err *e)
 				err = errno;
 				break;
 			}
-			if (!*end)
-				break;
-			s = end;
 		}
 		if (denied && err == ENOENT)
 			err = EACCES;
@@ -584,18 +586,11 @@ int cb_proc_lookup(const struct cb_proc *p, cb_err *e)
 	}
 	if (strchr(cmd, '/'))
 		return 0; /* relative to the cwd: exec will say */
-	const char *path = env_get(p->env, "PATH");
-	if (!path)
-		path = DEFAULT_PATH;
-	for (const char *s = path;; s++) {
-		const char *end = strchrnul(s, ':');
-		char full[4096];
-		snprintf(full, sizeof(full), "%.*s%s%s", (int)(end - s), s, end > s ? "/" : "", cmd);
+	char full[4096];
+	for (const char *s = env_get(p->env, "PATH") ?: DEFAULT_PATH; s;) {
+		s = path_next(s, cmd, full);
 		if (stat(full, &sb) == 0 && !S_ISDIR(sb.st_mode) && (sb.st_mode & 0111))
 			return 0;
-		if (!*end)
-			break;
-		s = end;
 	}
 	return cb_fail(e, ENOENT, "exec \"%s\": executable file not found in $PATH", cmd);
 }
