@@ -64,7 +64,7 @@ CROSS_PKGS="gcc-$GNU musl-dev:$DEBARCH linux-libc-dev-$DEBARCH-cross qemu-user-s
 FUZZ_PKGS="clang-14 libclang-rt-14-dev llvm-14 zlib1g-dev libzstd-dev libcjson-dev libbearssl-dev libseccomp-dev"
 # Everything the test world needs; later issues add their peers here.
 TEST_PKGS="qemu-user-static binfmt-support util-linux libcap2-bin docker-registry skopeo umoci openssl curl jq iproute2
- ca-certificates python3-cryptography mmdebstrap debian-archive-keyring zstd gzip tar file python3 attr dnsmasq-base
+ busybox-static ca-certificates python3-cryptography mmdebstrap debian-archive-keyring zstd gzip tar file python3 attr dnsmasq-base
  uidmap qemu-system-x86 qemu-system-arm cpio podman conmon containerd runc crun slirp4netns $FUZZ_PKGS"
 
 pkg_missing() {
